@@ -1,0 +1,186 @@
+"""Configuration, read once from the environment.
+
+The variable names are a contract shared with the README, Terraform and the tests. This module
+imports nothing heavy: it is loaded on the ignored-notification hot path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+
+
+class ConfigError(ValueError):
+    """A setting has a value the function cannot run with."""
+
+
+class Mode(StrEnum):
+    """CALL_MODE: which incomingCall statuses become records."""
+
+    ALL = "all"
+    RESULTS = "results"
+    OFFER = "offer"
+    IGNORE = "ignore"
+
+
+# CALL_LABELS keys and their default texts. "unknown" is the neutral label for a status
+# GREEN-API may add later: such calls are stored verbatim, never dropped.
+DEFAULT_LABELS: Mapping[str, str] = {
+    "incoming": "Incoming call",
+    "answered": "Answered call",
+    "dropped": "Dropped call",
+    "missed": "Missed call",
+    "unknown": "Call",
+}
+
+DEFAULT_GREEN_API_URL = "https://api.green-api.com"
+DEFAULT_OPERATOR_TEMPLATE = "Incoming call from {name} {phone}"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90' or '90s', '15m', '24h', '7d' -> timedelta. Raises ValueError otherwise."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"{text!r} is not a duration such as 90s, 15m, 24h or 7d")
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+@dataclass(frozen=True)
+class Config:
+    webhook_token: str = ""
+    allow_unauthenticated: bool = False
+    mode: Mode = Mode.ALL
+    id_instance: int | None = None
+    labels: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
+    retention_days: int | None = None
+    store: str = "firestore"
+    project: str | None = None
+    database: str = "(default)"
+    store_timeout: float = 10.0
+    dynamodb_table: str = "green-call-logger"
+    green_api_url: str = DEFAULT_GREEN_API_URL
+    green_api_token: str = ""
+    contact_cache_ttl: timedelta = timedelta(hours=24)
+    lookup_budget: float = 3.0
+    operator_chat_id: str = ""
+    operator_template: str = DEFAULT_OPERATOR_TEMPLATE
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Config:
+        """Build the configuration; a bad value raises ConfigError naming what is allowed."""
+
+        def get(name: str) -> str:
+            return env.get(name, "").strip()
+
+        return cls(
+            webhook_token=env.get("WEBHOOK_TOKEN", ""),
+            allow_unauthenticated=_flag(get("ALLOW_UNAUTHENTICATED"), "ALLOW_UNAUTHENTICATED"),
+            mode=_mode(get("CALL_MODE")),
+            id_instance=_optional_int(get("GREEN_API_ID_INSTANCE"), "GREEN_API_ID_INSTANCE", 1),
+            labels=_labels(get("CALL_LABELS")),
+            retention_days=_optional_int(get("RECORD_RETENTION_DAYS"), "RECORD_RETENTION_DAYS", 1),
+            store=_choice(get("STORE") or "firestore", "STORE", ("firestore", "dynamodb")),
+            project=get("GOOGLE_CLOUD_PROJECT") or get("GCLOUD_PROJECT") or None,
+            database=get("FIRESTORE_DATABASE") or "(default)",
+            store_timeout=_seconds(get("STORE_TIMEOUT"), "STORE_TIMEOUT", 10.0),
+            dynamodb_table=get("DYNAMODB_TABLE") or "green-call-logger",
+            green_api_url=(get("GREEN_API_URL") or DEFAULT_GREEN_API_URL).rstrip("/"),
+            green_api_token=get("GREEN_API_TOKEN"),
+            contact_cache_ttl=_duration(get("CONTACT_CACHE_TTL"), "CONTACT_CACHE_TTL", "24h"),
+            lookup_budget=_seconds(get("CONTACT_LOOKUP_BUDGET"), "CONTACT_LOOKUP_BUDGET", 3.0),
+            operator_chat_id=get("OPERATOR_CHAT_ID"),
+            operator_template=_template(get("OPERATOR_MESSAGE_TEMPLATE")),
+        )
+
+    @property
+    def auth_configured(self) -> bool:
+        return bool(self.webhook_token)
+
+
+def _flag(value: str, name: str) -> bool:
+    lowered = value.lower()
+    if lowered in ("", "false", "0", "no"):
+        return False
+    if lowered in ("true", "1", "yes"):
+        return True
+    raise ConfigError(f"{name} must be true or false, not {value!r}")
+
+
+def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+    return value
+
+
+def _mode(value: str) -> Mode:
+    allowed = tuple(mode.value for mode in Mode)
+    return Mode(_choice(value or Mode.ALL.value, "CALL_MODE", allowed))
+
+
+def _optional_int(value: str, name: str, minimum: int) -> int | None:
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def _seconds(value: str, name: str, default: float) -> float:
+    if not value:
+        return default
+    try:
+        seconds = parse_duration(value).total_seconds()
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error}") from None
+    if seconds <= 0:
+        raise ConfigError(f"{name} must be more than zero")
+    return seconds
+
+
+def _duration(value: str, name: str, default: str) -> timedelta:
+    try:
+        return parse_duration(value or default)
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error}") from None
+
+
+def _labels(value: str) -> Mapping[str, str]:
+    labels = dict(DEFAULT_LABELS)
+    if not value:
+        return labels
+    allowed = ", ".join(DEFAULT_LABELS)
+    try:
+        overrides = json.loads(value)
+    except ValueError:
+        raise ConfigError(f"CALL_LABELS must be a JSON object with keys among {allowed}") from None
+    if not isinstance(overrides, dict):
+        raise ConfigError(f"CALL_LABELS must be a JSON object with keys among {allowed}")
+    for key, text in overrides.items():
+        if key not in DEFAULT_LABELS:
+            raise ConfigError(f"CALL_LABELS has unknown key {key!r}; allowed keys: {allowed}")
+        if not isinstance(text, str) or not text.strip():
+            raise ConfigError(f"CALL_LABELS[{key!r}] must be a non-empty string")
+        labels[key] = text
+    return labels
+
+
+def _template(value: str) -> str:
+    template = value or DEFAULT_OPERATOR_TEMPLATE
+    try:
+        template.format(name="", phone="", chat_id="")
+    except (KeyError, IndexError, ValueError):
+        raise ConfigError(
+            "OPERATOR_MESSAGE_TEMPLATE may use only {name}, {phone} and {chat_id}"
+        ) from None
+    return template
