@@ -28,7 +28,7 @@ pytest: $(STAMP)
 	$(PY) -m pytest
 
 run: $(STAMP)
-	$(PY) -m call_logger.devserver --port $(PORT)
+	$(PY) -m tests.support.devserver --port $(PORT)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

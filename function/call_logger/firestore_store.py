@@ -1,0 +1,107 @@
+"""Firestore behind the Store protocol: one read and one atomic, conditional commit per call.
+
+Layout (documented in the README, read by people in the console):
+  chats/{idInstance}_{chatId}                  the conversation partner and its last call
+  chats/{idInstance}_{chatId}/records/{id}     one record per recorded notification
+  rejected/{sha256 of the body}                notifications that can never be recorded
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.api_core.retry import Retry
+from google.cloud import firestore
+
+from .config import Config
+from .notification import CallNotification
+from .records import ChatState, Snapshot, WritePlan
+from .store import PermanentWriteError, StorageUnavailable, WriteConflict
+
+CHATS = "chats"
+RECORDS = "records"
+REJECTED = "rejected"
+
+# A lost race or a create that met an existing document: re-read and decide again.
+_CONFLICTS = (gexc.AlreadyExists, gexc.FailedPrecondition, gexc.Aborted, gexc.NotFound)
+# The data itself is refused (too large, invalid): no resend can cure it.
+_PERMANENT = (gexc.InvalidArgument,)
+
+
+class FirestoreStore:
+    def __init__(self, client: firestore.Client, timeout: float) -> None:
+        self._client = client
+        self._timeout = timeout
+        # Retries UNAVAILABLE and friends within the deadline, then gives up (-> 503).
+        self._retry = Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=timeout)
+
+    @classmethod
+    def from_config(cls, config: Config) -> FirestoreStore:
+        client = firestore.Client(project=config.project, database=config.database)
+        return cls(client, config.store_timeout)
+
+    def _chat(self, chat_key: str) -> firestore.DocumentReference:
+        return self._client.collection(CHATS).document(chat_key)
+
+    def load(self, call: CallNotification) -> Snapshot:
+        chat_ref = self._chat(call.chat_key)
+        record_ref = chat_ref.collection(RECORDS).document(call.record_key)
+        with _storage_errors():
+            docs = {
+                doc.reference.path: doc
+                for doc in self._client.get_all(
+                    [chat_ref, record_ref], retry=self._retry, timeout=self._timeout
+                )
+            }
+        chat_doc = docs.get(chat_ref.path)
+        record_doc = docs.get(record_ref.path)
+        chat = None
+        if chat_doc is not None and chat_doc.exists:
+            data = chat_doc.to_dict() or {}
+            chat = ChatState(
+                version=chat_doc.update_time,
+                caller_name=data.get("callerName"),
+                name_checked_at=data.get("callerNameCheckedAt"),
+                last_call_at=data.get("lastCallAt"),
+            )
+        return Snapshot(chat=chat, record_exists=record_doc is not None and record_doc.exists)
+
+    def save(self, plan: WritePlan) -> None:
+        chat_ref = self._chat(plan.chat_key)
+        batch = self._client.batch()
+        record = plan.record.fields() | {"recordedAt": firestore.SERVER_TIMESTAMP}
+        batch.create(chat_ref.collection(RECORDS).document(plan.record_key), record)
+        if plan.chat is not None:
+            if plan.chat.create:
+                batch.create(chat_ref, plan.chat.fields)
+            else:
+                option = self._client.write_option(last_update_time=plan.chat.version)
+                batch.update(chat_ref, plan.chat.fields, option=option)
+        with _storage_errors():
+            batch.commit(retry=self._retry, timeout=self._timeout)
+
+    def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
+        ref = self._client.collection(REJECTED).document(digest)
+        fields: dict[str, Any] = {"body": body, "reason": reason, "receivedAt": received_at}
+        try:
+            with _storage_errors():
+                ref.create(fields, retry=self._retry, timeout=self._timeout)
+        except WriteConflict:
+            pass  # kept by an earlier delivery: receivedAt stays the first receipt
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """Translate google.api_core errors into the Store protocol's three kinds."""
+    try:
+        yield
+    except _CONFLICTS as error:
+        raise WriteConflict(str(error)) from error
+    except _PERMANENT as error:
+        raise PermanentWriteError(str(error)) from error
+    except gexc.GoogleAPIError as error:
+        raise StorageUnavailable(f"{type(error).__name__}: {error}") from error

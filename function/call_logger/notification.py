@@ -1,0 +1,131 @@
+"""Parse and validate a GREEN-API notification body. Pure: no I/O, nothing heavy imported."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+INCOMING_CALL = "incomingCall"
+
+# GREEN-API's SDKs spell the "not answered" status hangUp, its documentation hungUp.
+CANONICAL_STATUS = {"hangUp": "hungUp"}
+
+# Firestore's limits on document ids and timestamps; a value outside them can never be stored.
+MAX_ID_BYTES = 1500
+MIN_TIMESTAMP = -62135596800  # 0001-01-01T00:00:00Z
+MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z
+_RESERVED_ID = re.compile(r"^__.*__$", re.DOTALL)
+
+
+class BadBody(ValueError):
+    """The body is not a JSON object: no notification can be read from it."""
+
+
+class Unrecordable(ValueError):
+    """An incomingCall that can never be stored as it stands (kept in `rejected` instead)."""
+
+
+@dataclass(frozen=True)
+class CallNotification:
+    instance_id: int
+    chat_id: str
+    call_id: str
+    status: str  # canonical: hangUp is folded into hungUp
+    timestamp: int
+
+    @property
+    def event_at(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp, UTC)
+
+    @property
+    def chat_key(self) -> str:
+        return f"{self.instance_id}_{self.chat_id}"
+
+    @property
+    def record_key(self) -> str:
+        return f"{self.call_id}_{self.status}"
+
+    @property
+    def phone(self) -> str | None:
+        """+<digits> for a person's `<digits>@c.us` id; lid and group ids carry no number."""
+        number, _, domain = self.chat_id.partition("@")
+        if domain == "c.us" and number.isascii() and number.isdigit():
+            return f"+{number}"
+        return None
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or BadBody."""
+    try:
+        value = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise BadBody("the body is not UTF-8 JSON") from None
+    if not isinstance(value, dict):
+        raise BadBody("the body is not a JSON object")
+    return value
+
+
+def notification_type(body: dict[str, Any]) -> str | None:
+    kind = body.get("typeWebhook")
+    return kind if isinstance(kind, str) else None
+
+
+def instance_id_of(body: dict[str, Any]) -> int | None:
+    """instanceData.idInstance when it is readable as a whole number, else None."""
+    data = body.get("instanceData")
+    if not isinstance(data, dict):
+        return None
+    value = data.get("idInstance")
+    return value if _is_int(value) else None
+
+
+def parse_call(body: dict[str, Any]) -> CallNotification:
+    """An incomingCall body as a CallNotification, or Unrecordable with the reason."""
+    instance_id = instance_id_of(body)
+    if instance_id is None:
+        raise Unrecordable("instanceData.idInstance is missing or not an integer")
+    chat_id = _text(body, "from")
+    call_id = _text(body, "idMessage")
+    status = _text(body, "status")
+    timestamp = body.get("timestamp")
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
+        raise Unrecordable("timestamp is missing or not an integer")
+    if not MIN_TIMESTAMP <= timestamp <= MAX_TIMESTAMP:
+        raise Unrecordable("timestamp is outside the range a Firestore timestamp can hold")
+    call = CallNotification(
+        instance_id=instance_id,
+        chat_id=chat_id,
+        call_id=call_id,
+        status=CANONICAL_STATUS.get(status, status),
+        timestamp=timestamp,
+    )
+    _check_document_id("chat id", call.chat_key)
+    _check_document_id("record id", call.record_key)
+    return call
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _text(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise Unrecordable(f"{name} is missing or not a non-empty string")
+    return value
+
+
+def _check_document_id(what: str, key: str) -> None:
+    if "/" in key:
+        raise Unrecordable(f"the {what} {key[:100]!r} contains '/'")
+    if _RESERVED_ID.match(key):
+        raise Unrecordable(f"the {what} {key[:100]!r} is reserved (__name__)")
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise Unrecordable(f"the {what} is not valid Unicode") from None
+    if size > MAX_ID_BYTES:
+        raise Unrecordable(f"the {what} is {size} bytes, over Firestore's {MAX_ID_BYTES}")

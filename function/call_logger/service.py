@@ -1,0 +1,143 @@
+"""One incomingCall in, one outcome out: the only place that orchestrates store and GREEN-API."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+from . import policy
+from .config import Config, Mode
+from .notification import CANONICAL_STATUS, CallNotification, Unrecordable, parse_call
+from .records import NameLookup, Record, needs_lookup, plan_write
+from .store import PermanentWriteError, StorageUnavailable, Store, WriteConflict
+
+log = logging.getLogger(__name__)
+
+# Concurrent notifications of one chat can each lose the conditional commit; a few rounds settle.
+MAX_WRITE_ROUNDS = 8
+# A Firestore document holds at most 1 MiB: a `rejected` body is cut well below that.
+MAX_REJECTED_BODY_BYTES = 900_000
+
+
+class Outcome(StrEnum):
+    RECORDED = "recorded"
+    DUPLICATE = "duplicate"  # an earlier delivery recorded it
+    SKIPPED = "skipped"  # the mode does not keep this status
+    REJECTED = "rejected"  # can never be recorded: kept in `rejected`
+
+
+class Contact(Protocol):
+    @property
+    def name(self) -> str | None: ...
+
+
+class GreenApi(Protocol):
+    """The two GREEN-API methods the service uses (green_api.GreenApiClient provides them)."""
+
+    def get_contact_info(self, chat_id: str, *, budget: float) -> Contact: ...
+
+    def send_message(self, chat_id: str, message: str) -> Any: ...
+
+
+class CallService:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        green_api: GreenApi | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._config = config
+        self._store = store
+        self._green_api = green_api
+        self._clock = clock
+        days = config.retention_days
+        self._retention = timedelta(days=days) if days else None
+
+    def handle(self, body: dict[str, Any], raw: bytes) -> Outcome:
+        """Record an incomingCall body; StorageUnavailable means: answer so that it is resent."""
+        config = self._config
+        status = body.get("status")
+        # The mode is decided first: a skipped status is acknowledged even when malformed.
+        if config.mode is Mode.IGNORE or (
+            isinstance(status, str)
+            and policy.label_key(config.mode, CANONICAL_STATUS.get(status, status)) is None
+        ):
+            return Outcome.SKIPPED
+        try:
+            call = parse_call(body)
+        except Unrecordable as error:
+            return self._reject(raw, str(error))
+        label = policy.label_for(config.mode, call.status, config.labels)
+        assert label is not None  # the status passed the mode check above
+        try:
+            record = self._record(call, label)
+        except PermanentWriteError as error:
+            return self._reject(raw, f"the database refused the record: {error}")
+        if record is None:
+            return Outcome.DUPLICATE
+        if call.status == "offer":
+            self._notify_operator(call, record.caller_name)
+        return Outcome.RECORDED
+
+    def _record(self, call: CallNotification, label: str) -> Record | None:
+        """The record this delivery created, or None when an earlier delivery did."""
+        lookup: NameLookup | None = None
+        looked_up = False
+        for _ in range(MAX_WRITE_ROUNDS):
+            snapshot = self._store.load(call)
+            if snapshot.record_exists:
+                return None
+            if not looked_up and needs_lookup(
+                snapshot.chat, self._clock(), self._config.contact_cache_ttl
+            ):
+                lookup = self._look_up(call.chat_id)
+                looked_up = True  # at most one GetContactInfo per notification, even on conflict
+            plan = plan_write(call, label, snapshot, lookup, self._retention)
+            try:
+                self._store.save(plan)
+            except WriteConflict:
+                continue
+            return plan.record
+        raise StorageUnavailable(
+            f"chat {call.chat_key} kept changing under {MAX_WRITE_ROUNDS} writes"
+        )
+
+    def _look_up(self, chat_id: str) -> NameLookup | None:
+        """The caller's name; None when it could not be learnt now (the next call tries again)."""
+        if self._green_api is None:
+            return None
+        try:
+            contact = self._green_api.get_contact_info(chat_id, budget=self._config.lookup_budget)
+        except Exception as error:  # a lookup never fails the notification
+            log.warning("GetContactInfo for %s failed: %s", chat_id, error)
+            return None
+        return NameLookup(contact.name, self._clock())
+
+    def _notify_operator(self, call: CallNotification, name: str | None) -> None:
+        """Tell an operator a call is ringing. Only the delivery that created the record gets
+        here, so a redelivered notification never sends a second notice."""
+        config = self._config
+        if config.mode is not Mode.ALL or not config.operator_chat_id or self._green_api is None:
+            return
+        text = config.operator_template.format(
+            name=name or "", phone=call.phone or call.chat_id, chat_id=call.chat_id
+        )
+        try:
+            # An unknown name leaves a double space behind: close it.
+            self._green_api.send_message(
+                config.operator_chat_id, re.sub(" {2,}", " ", text).strip()
+            )
+        except Exception as error:  # a failed notice is logged, never fails the notification
+            log.warning("operator notice for %s failed: %s", call.chat_id, error)
+
+    def _reject(self, raw: bytes, reason: str) -> Outcome:
+        body = raw[:MAX_REJECTED_BODY_BYTES].decode("utf-8", errors="ignore")
+        self._store.keep_rejected(hashlib.sha256(raw).hexdigest(), body, reason, self._clock())
+        log.warning("incomingCall kept in rejected: %s", reason)
+        return Outcome.REJECTED

@@ -1,0 +1,35 @@
+"""The storage boundary: what the service needs from a database, whichever it is."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from .notification import CallNotification
+from .records import Snapshot, WritePlan
+
+
+class StorageUnavailable(Exception):
+    """The database could not be reached or did not answer in time: a retry may succeed."""
+
+
+class WriteConflict(Exception):
+    """The chat or record changed since it was read: read again and re-plan."""
+
+
+class PermanentWriteError(Exception):
+    """The database refused the data itself: no retry can succeed."""
+
+
+class Store(Protocol):
+    def load(self, call: CallNotification) -> Snapshot:
+        """The chat summary and whether this record exists, in one round trip."""
+        ...
+
+    def save(self, plan: WritePlan) -> None:
+        """Commit the plan atomically; WriteConflict if the record exists or the chat moved."""
+        ...
+
+    def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
+        """Keep an unrecordable notification once per digest (a redelivery adds nothing)."""
+        ...

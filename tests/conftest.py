@@ -1,0 +1,81 @@
+"""Shared fixtures: the real Firestore emulator and the real functions-framework app."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import functions_framework
+import pytest
+from flask.testing import FlaskClient
+from google.cloud import firestore
+
+from tests.support.emulator import FirestoreEmulator
+
+ROOT = Path(__file__).resolve().parent.parent
+MAIN = ROOT / "function" / "main.py"
+SAMPLES = ROOT.parent / "shared" / "green-api" / "samples"
+TOKEN = "test-webhook-token-5f1c"
+
+
+def sample(name: str) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
+    return value
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[FirestoreEmulator]:
+    with FirestoreEmulator() as running:
+        yield running
+
+
+@pytest.fixture
+def db(emulator: FirestoreEmulator, monkeypatch: pytest.MonkeyPatch) -> firestore.Client:
+    """An empty emulator database, and the environment that points the function at it."""
+    emulator.wipe()
+    for name, value in emulator.environ().items():
+        monkeypatch.setenv(name, value)
+    return firestore.Client(project=emulator.project)
+
+
+AppFactory = Callable[..., FlaskClient]
+
+
+@pytest.fixture
+def make_app(db: firestore.Client, monkeypatch: pytest.MonkeyPatch) -> AppFactory:
+    """The deployed main.py in functions-framework, configured by keyword environment values."""
+
+    def make(**env: str) -> FlaskClient:
+        defaults = {"WEBHOOK_TOKEN": TOKEN, "STORE_TIMEOUT": "2"}
+        for name in ("CALL_MODE", "GREEN_API_ID_INSTANCE", "GREEN_API_TOKEN", "CALL_LABELS"):
+            monkeypatch.delenv(name, raising=False)
+        for name, value in (defaults | env).items():
+            monkeypatch.setenv(name, value)
+        app = functions_framework.create_app(target="handle_webhook", source=str(MAIN))
+        return app.test_client()
+
+    return make
+
+
+def post(client: FlaskClient, body: Any, token: str | None = TOKEN, **kwargs: Any) -> Any:
+    headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+    data = body if isinstance(body, bytes | str) else json.dumps(body)
+    return client.post("/", data=data, headers=headers, content_type="application/json", **kwargs)
+
+
+def documents(db: firestore.Client) -> dict[str, dict[str, Any]]:
+    """Every document in the database by path: what a person would see in the console."""
+    found: dict[str, dict[str, Any]] = {}
+    for collection in db.collections():
+        for doc in collection.stream():
+            found[doc.reference.path] = doc.to_dict() or {}
+            for sub in doc.reference.collections():
+                for child in sub.stream():
+                    found[child.reference.path] = child.to_dict() or {}
+    return found
+
+
+def records(db: firestore.Client) -> dict[str, dict[str, Any]]:
+    return {path: doc for path, doc in documents(db).items() if "/records/" in path}
