@@ -16,7 +16,8 @@ from tests.support.emulator import FirestoreEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "function" / "main.py"
-SAMPLES = ROOT.parent / "shared" / "green-api" / "samples"
+# Copies of ../shared/green-api/samples, so that a bare checkout tests on its own.
+SAMPLES = ROOT / "tests" / "samples"
 TOKEN = "test-webhook-token-5f1c"
 
 

@@ -13,7 +13,7 @@ from tests.support.emulator import FirestoreEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_TOKEN = "dev-token"
-SAMPLE = ROOT.parent / "shared" / "green-api" / "samples" / "incoming-call-offer.json"
+SAMPLE = ROOT / "tests" / "samples" / "incoming-call-offer.json"
 
 
 def main() -> int:
@@ -37,14 +37,13 @@ def main() -> int:
         ],
         env=env,
     )
-    sample = SAMPLE if SAMPLE.exists() else Path("incoming-call-offer.json")
     print(
         f"\nFirestore emulator: {emulator.host} (export FIRESTORE_EMULATOR_HOST={emulator.host}"
         f" GOOGLE_CLOUD_PROJECT={emulator.project} to read it with `call-logger calls`)\n"
         f"Function: http://127.0.0.1:{args.port}/  (CALL_MODE={env.get('CALL_MODE', 'all')})\n"
         "Post a sample call:\n"
         f"  curl -i -H 'Authorization: Bearer {env['WEBHOOK_TOKEN']}'"
-        f" -H 'Content-Type: application/json' --data @{sample} http://127.0.0.1:{args.port}/\n"
+        f" -H 'Content-Type: application/json' --data @{SAMPLE} http://127.0.0.1:{args.port}/\n"
         "Ctrl-C stops both.\n",
         flush=True,
     )
