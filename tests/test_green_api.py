@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import socket
+import subprocess
+import sys
 import traceback
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -363,3 +367,22 @@ def _assert_clean(error: GreenApiError, caplog: pytest.LogCaptureFixture, token:
     for record in caplog.records:
         assert token not in record.getMessage(), record.name
     assert token not in caplog.text
+
+
+def test_hot_path_modules_do_not_import_requests() -> None:
+    # green_api (and requests) load lazily, only when a call needs the API.
+    code = (
+        "import sys, call_logger, call_logger.config, call_logger.cli; "
+        "loaded = {'requests', 'urllib3', 'call_logger.green_api'} & set(sys.modules); "
+        "sys.exit(sorted(loaded) or 0)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root / "function")},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
