@@ -4,8 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8080
+# The deployed function's URL; override with `make configure-instance WEBHOOK_URL=https://...`.
+WEBHOOK_URL ?= $$(terraform -chdir=terraform/gcp output -raw webhook_url)
 
-.PHONY: test lint typecheck pytest run install clean
+.PHONY: test lint typecheck pytest run install clean configure-instance
 
 $(STAMP): pyproject.toml function/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +31,11 @@ pytest: $(STAMP)
 
 run: $(STAMP)
 	$(PY) -m tests.support.devserver --port $(PORT)
+
+# Point the GREEN-API instance at the function (needs GREEN_API_ID_INSTANCE, GREEN_API_TOKEN,
+# WEBHOOK_TOKEN in the environment). CONFIGURE_ARGS=--check compares instead of setting.
+configure-instance: $(STAMP)
+	$(PY) -m call_logger configure-instance --webhook-url "$(WEBHOOK_URL)" $(CONFIGURE_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

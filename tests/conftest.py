@@ -14,6 +14,9 @@ from google.cloud import firestore
 
 from tests.support.emulator import FirestoreEmulator
 
+# The fake GREEN-API server and its `fake_green_api` fixture.
+pytest_plugins = ["tests.fake_green_api"]
+
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "function" / "main.py"
 # Copies of ../shared/green-api/samples, so that a bare checkout tests on its own.

@@ -1,0 +1,147 @@
+"""Operator commands: `python -m call_logger <command>` (installed as `call-logger`).
+
+Adding a command takes one `_<name>_parser(commands)` function that declares its arguments and
+sets `run=<function(args, env) -> exit code>`, and one line in _parser().
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from call_logger.config import Config, ConfigError
+
+if TYPE_CHECKING:
+    from call_logger.green_api import GreenApiClient
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+Command = Callable[[argparse.Namespace, Mapping[str, str]], int]
+_Commands = Any  # argparse's _SubParsersAction is private; typed loosely on purpose
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    run: Command = args.run
+    return run(args, os.environ)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="call-logger", description="GREEN-API incoming-call logger commands."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _configure_instance_parser(commands)
+    return parser
+
+
+# -- configure-instance -----------------------------------------------------------------------
+
+# What the instance needs so that incoming calls reach the webhook (besides its URL and token).
+REQUIRED_FLAGS = {"incomingCallWebhook": "yes", "incomingWebhook": "yes"}
+
+
+def _configure_instance_parser(commands: _Commands) -> None:
+    parser = commands.add_parser(
+        "configure-instance",
+        help="point the GREEN-API instance's webhook at the function (setSettings)",
+        description=(
+            "Set webhookUrl, webhookUrlToken, incomingCallWebhook=yes and incomingWebhook=yes "
+            "on the instance named by GREEN_API_URL, GREEN_API_ID_INSTANCE and GREEN_API_TOKEN. "
+            "GREEN-API applies settings within about 5 minutes and restarts the instance."
+        ),
+    )
+    parser.add_argument("--webhook-url", required=True, help="the deployed function's URL")
+    parser.add_argument(
+        "--webhook-token",
+        help="Bearer token GREEN-API sends (default: $WEBHOOK_TOKEN; the env keeps it out of ps)",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="change nothing; compare getSettings with the URL"
+    )
+    parser.set_defaults(run=configure_instance)
+
+
+def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    try:
+        config = Config.from_env(env)
+    except ConfigError as error:
+        return _usage(str(error))
+    webhook_url = args.webhook_url.strip()
+    missing = [
+        name
+        for name, present in (
+            ("GREEN_API_ID_INSTANCE", config.id_instance is not None),
+            ("GREEN_API_TOKEN", bool(config.green_api_token)),
+            ("--webhook-url", bool(webhook_url)),
+        )
+        if not present
+    ]
+    if missing:
+        return _usage(f"missing {', '.join(missing)}")
+    parts = urlsplit(webhook_url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        return _usage(f"--webhook-url must be an http(s) URL, not {webhook_url!r}")
+    webhook_token = args.webhook_token or config.webhook_token
+    if not args.check and not webhook_token:
+        return _usage("missing WEBHOOK_TOKEN (or --webhook-token): the function requires it")
+
+    from call_logger.green_api import GreenApiClient, GreenApiError  # requests: only here
+
+    client = GreenApiClient.from_config(config)
+    assert client is not None  # id and token were checked above
+    with client:
+        try:
+            if args.check:
+                return _check_settings(client, webhook_url)
+            return _set_settings(client, config, webhook_url, webhook_token)
+        except GreenApiError as error:  # its message is already token-free
+            print(f"configure-instance: GREEN-API call failed: {error}", file=sys.stderr)
+            return EXIT_FAILED
+
+
+def _set_settings(
+    client: GreenApiClient, config: Config, webhook_url: str, webhook_token: str
+) -> int:
+    settings = {"webhookUrl": webhook_url, "webhookUrlToken": webhook_token, **REQUIRED_FLAGS}
+    answer = client.set_settings(settings)
+    if answer.get("saveSettings") is not True:
+        print(f"configure-instance: GREEN-API did not save the settings: {answer}", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Set on instance {config.id_instance} ({config.green_api_url}):")
+    shown = {**settings, "webhookUrlToken": mask(webhook_token)}
+    for name, value in shown.items():
+        print(f"  {name:<20} {value}")
+    print("GREEN-API applies settings within about 5 minutes and restarts the instance.")
+    print("Verify later with: python -m call_logger configure-instance --check --webhook-url URL")
+    return EXIT_OK
+
+
+def _check_settings(client: GreenApiClient, webhook_url: str) -> int:
+    actual = client.get_settings()
+    expected = {"webhookUrl": webhook_url, **REQUIRED_FLAGS}
+    mismatches = 0
+    for name, wanted in expected.items():
+        value = actual.get(name)
+        verdict = "ok" if value == wanted else "MISMATCH"
+        mismatches += verdict != "ok"
+        shown = "(not set)" if value is None else repr(value)
+        print(f"{name:<20} {verdict:<8} actual: {shown}")
+    if mismatches:
+        print("configure-instance --check: the instance does not match", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def mask(secret: str) -> str:
+    """First 2 characters and ***; nothing of a short secret."""
+    return f"{secret[:2]}***" if len(secret) >= 8 else "***"
+
+
+def _usage(message: str) -> int:
+    print(f"configure-instance: {message}", file=sys.stderr)
+    return EXIT_USAGE

@@ -1,0 +1,370 @@
+"""A small GREEN-API HTTP client.
+
+Imported lazily (only when a call notification needs it): it pulls in requests. Nothing on the
+ignored-notification path may import this module.
+
+Retries: only idempotent calls (GET/DELETE) are retried, by urllib3's Retry, on connection
+errors and 500/502/503/504. 429 is never retried inline (GREEN-API rate limits are per second
+per instance; hammering makes it worse). POSTs are never retried, including getContactInfo.
+
+The API token sits in the URL path, and requests/urllib3 put URLs into exception messages and
+debug logs; every message this module raises is redacted, and a logging filter redacts the
+token in urllib3's and requests' own log records.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+if TYPE_CHECKING:
+    from urllib3.response import BaseHTTPResponse
+
+    from call_logger.config import Config
+
+__all__ = ["ContactInfo", "GreenApiClient", "GreenApiError", "Notification"]
+
+T = TypeVar("T")
+
+# GREEN-API methods that are safe to repeat; everything else goes through a no-retry adapter.
+IDEMPOTENT_METHODS = (
+    "getSettings",
+    "getWebhooksCount",
+    "receiveNotification",
+    "deleteNotification",
+)
+RETRY_STATUSES = (500, 502, 503, 504)  # never 429
+REDACTED = "***"
+_LOGGERS = (
+    "urllib3",
+    "urllib3.connectionpool",
+    "urllib3.connection",
+    "urllib3.poolmanager",
+    "urllib3.response",
+    "urllib3.util.retry",
+    "requests",
+)
+_ERROR_BODY_CHARS = 200
+
+
+class GreenApiError(Exception):
+    """Any GREEN-API failure. The message never contains the API token.
+
+    status is the HTTP status, or None for timeouts, connection errors and unusable bodies;
+    retryable says whether trying again later (not inline) may succeed.
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retryable: bool = False, method: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retryable = retryable
+        self.method = method
+
+
+@dataclass(frozen=True)
+class ContactInfo:
+    # contactName (the phone's address book) when non-empty, else the WhatsApp profile name.
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Notification:
+    receipt_id: int
+    body: object  # whatever JSON GREEN-API sent; the caller validates it
+
+
+class _CappedRetry(Retry):
+    """urllib3 Retry that never retries 429 and caps the Retry-After sleep.
+
+    Stock Retry retries 413/429/503 whenever a Retry-After header is present, even when the
+    status is not in status_forcelist; a 429 must reach the caller instead.
+    """
+
+    RETRY_AFTER_STATUS_CODES = frozenset({503})
+    MAX_RETRY_AFTER = 10.0
+
+    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, self.MAX_RETRY_AFTER)
+
+
+class _RedactingFilter(logging.Filter):
+    """Replaces known tokens in log records of the loggers it is attached to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: frozenset[str] = frozenset()
+
+    def add(self, secret: str) -> None:
+        self.secrets = self.secrets | _variants(secret)  # rebinding: safe without a lock
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = self.secrets
+        if not secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is the logging module's problem, not ours
+            return True
+        redacted = _redact(message, secrets)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+_LOG_FILTER = _RedactingFilter()
+for _name in _LOGGERS:
+    # A logger's filters see only records created on that very logger, hence the full list.
+    logging.getLogger(_name).addFilter(_LOG_FILTER)
+
+
+def _variants(secret: str) -> frozenset[str]:
+    return frozenset(v for v in (secret, quote(secret, safe=""), quote(secret)) if v)
+
+
+def _redact(text: str, secrets: frozenset[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+class GreenApiClient:
+    def __init__(
+        self,
+        base_url: str,
+        id_instance: int,
+        api_token: str,
+        *,
+        timeout: tuple[float, float] = (3.05, 10),
+        backoff_factor: float = 0.5,
+    ) -> None:
+        if not api_token:
+            raise ValueError("api_token is empty")
+        self._token = api_token
+        self._secrets = _variants(api_token)
+        _LOG_FILTER.add(api_token)
+        self._timeout = timeout
+        self._prefix = f"{base_url.rstrip('/')}/waInstance{id_instance}"
+        self.id_instance = id_instance
+
+        retrying = _CappedRetry(
+            total=3,
+            connect=3,
+            read=1,  # a read timeout on receiveNotification already cost receiveTimeout
+            status=3,
+            other=0,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET", "DELETE"}),
+            backoff_factor=backoff_factor,
+            respect_retry_after_header=True,
+            raise_on_status=False,  # hand back the last 5xx so it becomes a GreenApiError
+        )
+        self._session = requests.Session()
+        # Default: no retries at all (urllib3 would otherwise retry connect errors of POSTs).
+        self._session.mount(f"{self._prefix}/", HTTPAdapter(max_retries=Retry(0, read=False)))
+        idempotent = HTTPAdapter(max_retries=retrying)
+        for method in IDEMPOTENT_METHODS:
+            self._session.mount(f"{self._prefix}/{method}/", idempotent)
+
+    @classmethod
+    def from_config(cls, config: Config) -> GreenApiClient | None:
+        """A client for the configured instance, or None when the id or token is missing."""
+        if config.id_instance is None or not config.green_api_token:
+            return None
+        return cls(config.green_api_url, config.id_instance, config.green_api_token)
+
+    def __repr__(self) -> str:
+        return f"GreenApiClient({self._prefix!r})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> GreenApiClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- methods ----------------------------------------------------------------------------
+
+    def get_contact_info(self, chat_id: str, *, budget: float) -> ContactInfo:
+        """The caller's name; the whole call finishes within `budget` seconds or raises.
+
+        No retries: the method allows 1 request/s per instance.
+        """
+        if budget <= 0:
+            raise ValueError("budget must be more than zero")
+        timeout = (min(self._timeout[0], budget), budget)
+        data = self._within(
+            budget,
+            "getContactInfo",
+            lambda: self._request(
+                "POST", "getContactInfo", json={"chatId": chat_id}, timeout=timeout
+            ),
+        )
+        if not isinstance(data, dict):
+            raise GreenApiError(
+                "getContactInfo: the answer is not a JSON object", method="getContactInfo"
+            )
+        for key in ("contactName", "name"):
+            value = data.get(key)
+            if isinstance(value, str) and value.strip():
+                return ContactInfo(name=value.strip())
+        return ContactInfo(name=None)
+
+    def send_message(self, chat_id: str, message: str) -> str:
+        """Send a text message; returns idMessage. Never retried: it is not idempotent."""
+        data = self._request("POST", "sendMessage", json={"chatId": chat_id, "message": message})
+        message_id = data.get("idMessage") if isinstance(data, dict) else None
+        if not isinstance(message_id, str) or not message_id:
+            raise GreenApiError("sendMessage: the answer has no idMessage", method="sendMessage")
+        return message_id
+
+    def get_settings(self) -> dict[str, Any]:
+        return self._object("getSettings", self._request("GET", "getSettings"))
+
+    def set_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """POST setSettings (not retried). GREEN-API applies it within ~5 min and restarts."""
+        return self._object("setSettings", self._request("POST", "setSettings", json=settings))
+
+    def get_webhooks_count(self) -> int:
+        data = self._request("GET", "getWebhooksCount")
+        count = data.get("count") if isinstance(data, dict) else None
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise GreenApiError(
+                "getWebhooksCount: the answer has no count", method="getWebhooksCount"
+            )
+        return count
+
+    def receive_notification(self, receive_timeout: int) -> Notification | None:
+        """Long-poll the HTTP API queue; None when it stayed empty for receive_timeout s."""
+        # GREEN-API holds the request up to receiveTimeout: the read timeout must outlast it.
+        timeout = (self._timeout[0], receive_timeout + self._timeout[1])
+        data = self._request(
+            "GET",
+            "receiveNotification",
+            params={"receiveTimeout": receive_timeout},
+            timeout=timeout,
+        )
+        if data is None:
+            return None
+        receipt_id = data.get("receiptId") if isinstance(data, dict) else None
+        if not isinstance(receipt_id, int) or isinstance(receipt_id, bool) or "body" not in data:
+            raise GreenApiError(
+                "receiveNotification: the answer has no receiptId and body",
+                method="receiveNotification",
+            )
+        return Notification(receipt_id=receipt_id, body=data["body"])
+
+    def delete_notification(self, receipt_id: int) -> bool:
+        """True if deleted; False if GREEN-API did not know the receipt (e.g. already deleted)."""
+        data = self._request("DELETE", "deleteNotification", suffix=f"/{int(receipt_id)}")
+        result = data.get("result") if isinstance(data, dict) else None
+        if not isinstance(result, bool):
+            raise GreenApiError(
+                "deleteNotification: the answer has no result", method="deleteNotification"
+            )
+        return result
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _request(
+        self,
+        verb: str,
+        method: str,
+        *,
+        suffix: str = "",
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        timeout: tuple[float, float] | None = None,
+    ) -> Any:
+        url = f"{self._prefix}/{method}/{self._token}{suffix}"
+        failure: GreenApiError
+        # Errors are built inside `except` but raised after it, so the original exception (whose
+        # message and request carry the URL with the token) is neither chained nor kept.
+        try:
+            response = self._session.request(
+                verb, url, params=params, json=json, timeout=timeout or self._timeout
+            )
+        except requests.Timeout as error:
+            failure = self._error(method, f"timed out: {error}", status=None, retryable=True)
+        except requests.RequestException as error:
+            failure = self._error(method, f"request failed: {error}", status=None, retryable=True)
+        else:
+            with response:
+                if response.status_code != 200:
+                    body = response.text[:_ERROR_BODY_CHARS]
+                    status = response.status_code
+                    raise self._error(
+                        method,
+                        f"HTTP {status} {response.reason}: {body}",
+                        status=status,
+                        retryable=status == 429 or status >= 500,
+                    )
+                try:
+                    return response.json()
+                except ValueError:
+                    # A proxy or a half-deployed gateway; trying later may well work.
+                    failure = self._error(
+                        method, "the answer is not JSON", status=None, retryable=True
+                    )
+        raise failure
+
+    def _error(
+        self, method: str, detail: str, *, status: int | None, retryable: bool
+    ) -> GreenApiError:
+        message = _redact(f"{method}: {detail}", self._secrets)
+        return GreenApiError(message, status=status, retryable=retryable, method=method)
+
+    def _within(self, budget: float, method: str, call: Callable[[], T]) -> T:
+        """Run call() in a daemon thread and give up after `budget` seconds in total.
+
+        requests' read timeout bounds each socket read, not the whole response, so a server
+        that trickles bytes could hold a plain call far beyond the budget. A thread is the
+        simplest bound that covers connect, headers and body. An abandoned worker ends on its
+        own timeouts; its late result is dropped.
+        """
+        outcome: list[tuple[bool, Any]] = []
+
+        def run() -> None:
+            try:
+                outcome.append((True, call()))
+            except GreenApiError as error:
+                outcome.append((False, error))
+            except Exception as error:  # a bug must not leak the token either
+                detail = f"unexpected {type(error).__name__}: {error}"
+                outcome.append((False, self._error(method, detail, status=None, retryable=False)))
+
+        worker = threading.Thread(target=run, name=f"green-api-{method}", daemon=True)
+        worker.start()
+        worker.join(budget)
+        if not outcome:
+            raise self._error(
+                method, f"no complete answer within {budget:g} s", status=None, retryable=True
+            )
+        ok, value = outcome[0]
+        if ok:
+            return value
+        raise value
+
+    @staticmethod
+    def _object(method: str, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise GreenApiError(f"{method}: the answer is not a JSON object", method=method)
+        return data
