@@ -80,7 +80,8 @@ class Config:
             return env.get(name, "").strip()
 
         return cls(
-            webhook_token=env.get("WEBHOOK_TOKEN", ""),
+            # Stripped: a secret file's trailing newline must not become part of the token.
+            webhook_token=get("WEBHOOK_TOKEN"),
             allow_unauthenticated=_flag(get("ALLOW_UNAUTHENTICATED"), "ALLOW_UNAUTHENTICATED"),
             mode=_mode(get("CALL_MODE")),
             id_instance=_optional_int(get("GREEN_API_ID_INSTANCE"), "GREEN_API_ID_INSTANCE", 1),

@@ -132,6 +132,9 @@ def _read_at_most(read: Callable[[int], bytes], limit: int) -> bytes:
 
 def _default_service(config: Config) -> CallService:
     from .firestore_store import FirestoreStore
+    from .green_api import GreenApiClient
     from .service import CallService
 
-    return CallService(config, FirestoreStore.from_config(config))
+    # Without GREEN_API_ID_INSTANCE and GREEN_API_TOKEN there are no lookups and no notices.
+    green_api = GreenApiClient.from_config(config)
+    return CallService(config, FirestoreStore.from_config(config), green_api)
