@@ -5,7 +5,8 @@ output "webhook_url" {
 
 output "firestore_console_url" {
   description = "Google Cloud console page showing the logged calls (chats and their records)."
-  value       = "https://console.cloud.google.com/firestore/databases/${urlencode(google_firestore_database.this.name)}/data/panel/chats?project=${var.project_id}"
+  # The console spells the (default) database "-default-" in its URLs.
+  value = "https://console.cloud.google.com/firestore/databases/${google_firestore_database.this.name == "(default)" ? "-default-" : google_firestore_database.this.name}/data/panel/chats?project=${var.project_id}"
 }
 
 output "webhook_token_secret" {

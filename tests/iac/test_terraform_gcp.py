@@ -7,6 +7,7 @@ after apply (resource attributes) come back as {"__attribute__": "<reference>"}.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -30,14 +31,8 @@ def load(tmp_path: Path | None = None, **overrides: str) -> Model:
         override_file = tmp_path / "override.tfvars"
         override_file.write_text("".join(f"{k} = {v}\n" for k, v in overrides.items()))
         # tfparse joins vars paths onto the module directory, so they must be relative to it.
-        vars_paths.append(str(Path(_relpath(override_file, STACK))))
+        vars_paths.append(os.path.relpath(override_file, STACK))
     return load_from_path(STACK, vars_paths=vars_paths, stop_on_hcl_error=True)
-
-
-def _relpath(path: Path, start: Path) -> str:
-    import os
-
-    return os.path.relpath(path, start)
 
 
 def resources(model: Model, kind: str) -> list[dict[str, Any]]:
@@ -350,10 +345,18 @@ def test_outputs(model: Model) -> None:
         "google_cloudfunctions2_function.webhook.url"
     )
     assert outputs["firestore_console_url"]["value"] == (
-        "https://console.cloud.google.com/firestore/databases/%28default%29/data/panel/chats"
+        "https://console.cloud.google.com/firestore/databases/-default-/data/panel/chats"
         "?project=my-call-logger-project"
     )
     assert outputs["webhook_token_secret"]["value"] == "green-call-logger-webhook-token"
+
+
+def test_console_link_names_a_named_database(tmp_path: Path) -> None:
+    model = load(tmp_path, firestore_database='"call-logger"')
+    (link,) = [
+        o["value"] for o in model["output"] if o["__tfmeta"]["label"] == "firestore_console_url"
+    ]
+    assert link.startswith("https://console.cloud.google.com/firestore/databases/call-logger/data/")
 
 
 # --- Validation -----------------------------------------------------------------------------
