@@ -1,0 +1,105 @@
+# Firestore layout (written by the function, read by the CLI):
+#   chats/{idInstance}_{chatId}                 instanceId, chatId, phone, callerName, lastCallAt, lastLabel
+#   chats/{...}/records/{idMessage}_{status}    instanceId, chatId, callId, status, label, callerName,
+#                                               eventAt, recordedAt, expireAt (only with retention)
+#   rejected/{...}                              notifications that were refused
+#
+# The CLI queries the `records` collection group, so every index here has collection-group scope:
+# single-field indexes are automatic only at collection scope.
+
+locals {
+  firestore_location = coalesce(var.firestore_location, var.region)
+}
+
+resource "google_firestore_database" "this" {
+  project     = var.project_id
+  name        = var.firestore_database
+  location_id = local.firestore_location
+  # Native mode; the choice of mode is permanent for a database.
+  type                              = "FIRESTORE_NATIVE"
+  concurrency_mode                  = "OPTIMISTIC"
+  app_engine_integration_mode       = "DISABLED"
+  point_in_time_recovery_enablement = var.firestore_point_in_time_recovery ? "POINT_IN_TIME_RECOVERY_ENABLED" : "POINT_IN_TIME_RECOVERY_DISABLED"
+  delete_protection_state           = var.firestore_delete_protection ? "DELETE_PROTECTION_ENABLED" : "DELETE_PROTECTION_DISABLED"
+  # With protection on, `terraform destroy` only forgets the database; with it off, destroy deletes
+  # it (turn protection off and apply once before destroying).
+  deletion_policy = var.firestore_delete_protection ? "ABANDON" : "DELETE"
+
+  depends_on = [google_project_service.this]
+}
+
+# Query 1: records where eventAt >= since order by eventAt desc, across all chats.
+# A field override replaces the inherited settings, so it restates the automatic collection-scope
+# indexes next to the collection-group one.
+resource "google_firestore_field" "records_event_at" {
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "records"
+  field      = "eventAt"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION"
+    }
+    indexes {
+      order       = "DESCENDING"
+      query_scope = "COLLECTION"
+    }
+    indexes {
+      order       = "DESCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+}
+
+# TTL policy: Firestore deletes a record some time (typically within a day) after its expireAt.
+# The function sets expireAt only when RECORD_RETENTION_DAYS is set. expireAt is never queried, so
+# its single-field indexes are switched off (an empty index_config), as Google advises for TTL
+# fields written with ever-increasing timestamps.
+resource "google_firestore_field" "records_expire_at" {
+  count = var.record_retention_days == null ? 0 : 1
+
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "records"
+  field      = "expireAt"
+
+  ttl_config {}
+  index_config {}
+
+  # Field overrides on one collection group are applied one at a time to avoid 409 contention.
+  depends_on = [google_firestore_field.records_event_at]
+}
+
+# Composite indexes (collection-group scope), one per CLI filter. Firestore completes a query's
+# ORDER BY with the inequality fields missing from it (same direction as the last order given),
+# and only an index in exactly that order can serve it.
+locals {
+  records_indexes = {
+    # status not-in [offer, pickUp] and eventAt >= since order by eventAt desc
+    #   runs as ORDER BY eventAt DESC, status DESC, __name__ DESC
+    status = [["eventAt", "DESCENDING"], ["status", "DESCENDING"]]
+    # chatId == X and eventAt >= since order by eventAt desc
+    chat_id = [["chatId", "ASCENDING"], ["eventAt", "DESCENDING"]]
+    # instanceId == N and eventAt >= since order by eventAt desc
+    instance_id = [["instanceId", "ASCENDING"], ["eventAt", "DESCENDING"]]
+  }
+}
+
+resource "google_firestore_index" "records" {
+  for_each = local.records_indexes
+
+  project     = var.project_id
+  database    = google_firestore_database.this.name
+  collection  = "records"
+  query_scope = "COLLECTION_GROUP"
+
+  dynamic "fields" {
+    for_each = each.value
+    content {
+      field_path = fields.value[0]
+      order      = fields.value[1]
+    }
+  }
+}

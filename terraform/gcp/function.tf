@@ -1,0 +1,81 @@
+# The webhook: a 2nd-gen Cloud Function (a Cloud Run service built by Cloud Build from the zip).
+
+locals {
+  # Plain settings, named as function/call_logger/config.py reads them. Optional ones are left out
+  # when unset so the function's own defaults apply. Secrets are never in this map.
+  function_env = merge(
+    {
+      CALL_MODE             = var.call_mode
+      GREEN_API_ID_INSTANCE = tostring(var.green_api_id_instance)
+      GREEN_API_URL         = var.green_api_url
+      GOOGLE_CLOUD_PROJECT  = var.project_id
+      FIRESTORE_DATABASE    = google_firestore_database.this.name
+      CONTACT_CACHE_TTL     = var.contact_cache_ttl
+    },
+    length(var.call_labels) > 0 ? { CALL_LABELS = jsonencode(var.call_labels) } : {},
+    var.record_retention_days != null ? { RECORD_RETENTION_DAYS = tostring(var.record_retention_days) } : {},
+    var.operator_chat_id != "" ? { OPERATOR_CHAT_ID = var.operator_chat_id } : {},
+  )
+}
+
+resource "google_cloudfunctions2_function" "webhook" {
+  #checkov:skip=CKV_GCP_124:GREEN-API posts from the internet; ingress must be ALLOW_ALL and the function checks WEBHOOK_TOKEN.
+  project     = var.project_id
+  name        = var.function_name
+  location    = var.region
+  description = "Logs GREEN-API incomingCall notifications into Firestore."
+  labels      = var.labels
+
+  build_config {
+    runtime         = var.runtime
+    entry_point     = "handle_webhook"
+    service_account = google_service_account.build.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory                 = var.memory
+    available_cpu                    = var.cpu
+    timeout_seconds                  = var.timeout_seconds
+    min_instance_count               = var.min_instance_count
+    max_instance_count               = var.max_instance_count
+    max_instance_request_concurrency = var.max_instance_request_concurrency
+    ingress_settings                 = "ALLOW_ALL"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.runtime.email
+
+    environment_variables = local.function_env
+
+    # Secrets, pinned to the version Terraform wrote (a new value means a new revision).
+    secret_environment_variables {
+      key        = "WEBHOOK_TOKEN"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.webhook_token.secret_id
+      version    = google_secret_manager_secret_version.webhook_token.version
+    }
+
+    secret_environment_variables {
+      key        = "GREEN_API_TOKEN"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.green_api_token.secret_id
+      version    = google_secret_manager_secret_version.green_api_token.version
+    }
+  }
+
+  # The runtime account must be able to read its secrets and Firestore before the first revision
+  # starts, and the build account must be able to build.
+  depends_on = [
+    google_project_service.this,
+    google_project_iam_member.runtime_datastore_user,
+    google_project_iam_member.build_run_builder,
+    google_storage_bucket_iam_member.build_source_reader,
+    google_secret_manager_secret_iam_member.runtime_webhook_token,
+    google_secret_manager_secret_iam_member.runtime_green_api_token,
+  ]
+}

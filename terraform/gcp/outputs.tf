@@ -1,0 +1,57 @@
+output "webhook_url" {
+  description = "URL to set as the GREEN-API instance's webhookUrl."
+  value       = google_cloudfunctions2_function.webhook.url
+}
+
+output "firestore_console_url" {
+  description = "Google Cloud console page showing the logged calls (chats and their records)."
+  # The console spells the (default) database "-default-" in its URLs.
+  value = "https://console.cloud.google.com/firestore/databases/${google_firestore_database.this.name == "(default)" ? "-default-" : google_firestore_database.this.name}/data/panel/chats?project=${var.project_id}"
+}
+
+output "webhook_token_secret" {
+  description = "Secret Manager secret ID holding WEBHOOK_TOKEN."
+  value       = google_secret_manager_secret.webhook_token.secret_id
+}
+
+output "green_api_token_secret" {
+  description = "Secret Manager secret ID holding GREEN_API_TOKEN."
+  value       = google_secret_manager_secret.green_api_token.secret_id
+}
+
+output "service_account_email" {
+  description = "Service account the function runs as."
+  value       = google_service_account.runtime.email
+}
+
+output "function_name" {
+  description = "Name of the Cloud Function and of its Cloud Run service."
+  value       = google_cloudfunctions2_function.webhook.name
+}
+
+output "firestore_database" {
+  description = "Firestore database ID the function writes to (FIRESTORE_DATABASE)."
+  value       = google_firestore_database.this.name
+}
+
+output "green_api_id_instance" {
+  description = "GREEN_API_ID_INSTANCE, for `call_logger configure-instance`."
+  value       = var.green_api_id_instance
+}
+
+output "green_api_url" {
+  description = "GREEN_API_URL, for `call_logger configure-instance`."
+  value       = var.green_api_url
+}
+
+output "webhook_token" {
+  description = "WEBHOOK_TOKEN value, for `call_logger configure-instance` (sets the instance's webhookUrlToken)."
+  value       = local.webhook_token
+  sensitive   = true
+}
+
+output "green_api_token" {
+  description = "GREEN_API_TOKEN value, for `call_logger configure-instance`."
+  value       = var.green_api_token
+  sensitive   = true
+}

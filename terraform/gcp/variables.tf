@@ -1,0 +1,292 @@
+# Inputs of the Google Cloud stack. Names of the function's environment variables are a contract
+# with function/call_logger/config.py; the validations below mirror what that module accepts, so
+# a bad value fails at plan time instead of crashing the deployed function.
+#
+# Null-tolerant validations use `cond ? ... : ...` rather than `||`: Terraform before 1.12 does
+# not short-circuit `||`, so `var.x == null || var.x > 0` fails on null.
+
+# --- Where ---------------------------------------------------------------------------------
+
+variable "project_id" {
+  description = "Google Cloud project to deploy into (must have billing enabled)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a Google Cloud project ID: 6-30 lower-case letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "Region of the function and its source bucket, e.g. europe-west1 or us-central1."
+  type        = string
+  default     = "europe-west1"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]$", var.region))
+    error_message = "region must be a Google Cloud region such as europe-west1 or us-central1."
+  }
+}
+
+variable "function_name" {
+  description = "Name of the Cloud Function (and of its Cloud Run service); also prefixes the other resources."
+  type        = string
+  default     = "green-call-logger"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,38}[a-z0-9]$", var.function_name))
+    error_message = "function_name must be 2-40 lower-case letters, digits or hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+# --- Firestore -----------------------------------------------------------------------------
+
+variable "firestore_database" {
+  description = "Firestore database ID. \"(default)\" is the one that gets the free tier; a named database keeps the records apart from other apps in the project."
+  type        = string
+  default     = "(default)"
+  nullable    = false
+
+  validation {
+    condition     = var.firestore_database == "(default)" || can(regex("^[a-z][a-z0-9-]{2,61}[a-z0-9]$", var.firestore_database))
+    error_message = "firestore_database must be \"(default)\" or 4-63 lower-case letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "firestore_location" {
+  description = "Firestore location (a region such as europe-west1 or a multi-region such as eur3 / nam5). null: the same as region. It cannot be changed after the database is created."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.firestore_location == null ? true : can(regex("^([a-z]+-[a-z]+[0-9]|nam[0-9]+|eur[0-9]+)$", var.firestore_location))
+    error_message = "firestore_location must be a region such as europe-west1 or a multi-region such as eur3 or nam5."
+  }
+}
+
+variable "firestore_delete_protection" {
+  description = "Turn on Firestore delete protection. While it is on, `terraform destroy` leaves the database (and its records) in place."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "firestore_point_in_time_recovery" {
+  description = "Keep 7 days of point-in-time recovery versions of the database (billed as storage)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "record_retention_days" {
+  description = "Delete call records this many days after the event (Firestore TTL on records.expireAt). null keeps them forever."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.record_retention_days == null ? true : (floor(var.record_retention_days) == var.record_retention_days && var.record_retention_days >= 1 && var.record_retention_days <= 36500)
+    error_message = "record_retention_days must be null or a whole number of days from 1 to 36500."
+  }
+}
+
+# --- What the function does ----------------------------------------------------------------
+
+variable "call_mode" {
+  description = "CALL_MODE: which incomingCall notifications become records: all, results (final statuses only), offer (ringing only) or ignore."
+  type        = string
+  default     = "all"
+  nullable    = false
+
+  validation {
+    condition     = contains(["all", "results", "offer", "ignore"], var.call_mode)
+    error_message = "call_mode must be one of all, results, offer, ignore."
+  }
+}
+
+variable "call_labels" {
+  description = "CALL_LABELS: texts stored as the record label, by key (incoming, answered, dropped, missed, unknown). Empty map: the built-in texts."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for key, text in var.call_labels : contains(["incoming", "answered", "dropped", "missed", "unknown"], key) && trimspace(text) != ""])
+    error_message = "call_labels keys must be among incoming, answered, dropped, missed, unknown, each with a non-empty text."
+  }
+}
+
+variable "green_api_id_instance" {
+  description = "GREEN_API_ID_INSTANCE: the idInstance of the GREEN-API instance whose calls are logged."
+  type        = number
+  nullable    = false
+
+  validation {
+    condition     = floor(var.green_api_id_instance) == var.green_api_id_instance && var.green_api_id_instance >= 1 && var.green_api_id_instance < 10000000000
+    error_message = "green_api_id_instance must be a whole number of at most 10 digits (the instance's idInstance)."
+  }
+}
+
+variable "green_api_url" {
+  description = "GREEN_API_URL: the instance's apiUrl, shown in the GREEN-API console."
+  type        = string
+  default     = "https://api.green-api.com"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https://[^/\\s]+(/[^\\s]*)?$", var.green_api_url))
+    error_message = "green_api_url must be an https:// URL such as https://api.green-api.com."
+  }
+}
+
+variable "green_api_token" {
+  description = "GREEN_API_TOKEN: the instance's apiTokenInstance (GREEN-API console), stored in Secret Manager. Required: the function uses it for caller names and operator messages, and `make deploy` uses it to point the instance at the webhook."
+  type        = string
+  sensitive   = true
+  nullable    = false
+
+  validation {
+    condition     = length(trimspace(var.green_api_token)) >= 8 && !can(regex("\\s", var.green_api_token))
+    error_message = "green_api_token must be the instance's apiTokenInstance: at least 8 characters, no spaces."
+  }
+}
+
+variable "webhook_token" {
+  description = "WEBHOOK_TOKEN: the bearer token GREEN-API sends (instance setting webhookUrlToken). null: a random 48-character token is generated."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.webhook_token == null ? true : length(var.webhook_token) >= 24 && can(regex("^[A-Za-z0-9._~+/=-]+$", var.webhook_token))
+    error_message = "webhook_token must be null or at least 24 characters of letters, digits or ._~+/=- (it travels in an HTTP header)."
+  }
+}
+
+variable "contact_cache_ttl" {
+  description = "CONTACT_CACHE_TTL: how long a caller's name from getContactInfo is reused, e.g. 90s, 15m, 24h, 7d."
+  type        = string
+  default     = "24h"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[smhd]?$", var.contact_cache_ttl))
+    error_message = "contact_cache_ttl must be a duration such as 90s, 15m, 24h or 7d."
+  }
+}
+
+variable "operator_chat_id" {
+  description = "OPERATOR_CHAT_ID: WhatsApp chat that is told about each incoming call, e.g. 79001234567@c.us or a group ...@g.us. Empty: no message."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.operator_chat_id == "" || can(regex("^[^@\\s]+@[a-z.]+$", var.operator_chat_id))
+    error_message = "operator_chat_id must be empty or a chat id such as 79001234567@c.us or 120363000000000000@g.us."
+  }
+}
+
+# --- How the function runs -----------------------------------------------------------------
+
+variable "runtime" {
+  description = "Python runtime of the function."
+  type        = string
+  default     = "python312"
+  nullable    = false
+
+  validation {
+    condition     = contains(["python312", "python313"], var.runtime)
+    error_message = "runtime must be python312 or python313."
+  }
+}
+
+variable "memory" {
+  description = "Memory of one function instance, e.g. 256M, 512Mi, 1Gi."
+  type        = string
+  default     = "256M"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[1-9][0-9]*(M|Mi|G|Gi)$", var.memory))
+    error_message = "memory must be a size such as 256M, 512Mi or 1Gi."
+  }
+}
+
+variable "cpu" {
+  description = "vCPUs of one instance, e.g. \"0.167\", \"1\", \"2\". null: Google derives it from memory (under 1 vCPU below 2 GiB)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.cpu == null ? true : can(tonumber(var.cpu)) && try(tonumber(var.cpu) >= 0.08 && tonumber(var.cpu) <= 8, false)
+    error_message = "cpu must be null or a number of vCPUs from 0.08 to 8, written as a string such as \"1\"."
+  }
+}
+
+variable "timeout_seconds" {
+  description = "Longest time one webhook request may take. GREEN-API waits up to 180 s for an answer."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = floor(var.timeout_seconds) == var.timeout_seconds && var.timeout_seconds >= 1 && var.timeout_seconds <= 180
+    error_message = "timeout_seconds must be a whole number from 1 to 180 (GREEN-API gives up after 180 s)."
+  }
+}
+
+variable "min_instance_count" {
+  description = "Instances kept warm. 0 costs nothing when idle; 1 removes cold starts (billed while idle)."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = floor(var.min_instance_count) == var.min_instance_count && var.min_instance_count >= 0 && var.min_instance_count <= 100
+    error_message = "min_instance_count must be a whole number from 0 to 100."
+  }
+}
+
+variable "max_instance_count" {
+  description = "Upper bound on instances, which also caps the cost and the concurrent Firestore writers."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = floor(var.max_instance_count) == var.max_instance_count && var.max_instance_count >= 1 && var.max_instance_count <= 1000
+    error_message = "max_instance_count must be a whole number from 1 to 1000."
+  }
+
+  validation {
+    condition     = var.max_instance_count >= var.min_instance_count
+    error_message = "max_instance_count must be at least min_instance_count."
+  }
+}
+
+variable "max_instance_request_concurrency" {
+  description = "Requests one instance serves at once. More than 1 needs cpu of at least \"1\"."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = floor(var.max_instance_request_concurrency) == var.max_instance_request_concurrency && var.max_instance_request_concurrency >= 1 && var.max_instance_request_concurrency <= 1000
+    error_message = "max_instance_request_concurrency must be a whole number from 1 to 1000."
+  }
+
+  validation {
+    condition     = var.max_instance_request_concurrency == 1 ? true : try(tonumber(var.cpu) >= 1, false)
+    error_message = "max_instance_request_concurrency above 1 needs cpu of at least \"1\" (Cloud Run rule)."
+  }
+}
+
+variable "labels" {
+  description = "Labels put on the function, bucket and secrets."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}

@@ -1,0 +1,429 @@
+"""The Google Cloud stack (terraform/gcp), checked offline with tfparse.
+
+tfparse evaluates the configuration without providers: variables (from terraform.tfvars.example
+plus any override file), locals, count/for_each and validation conditions. Values only known
+after apply (resource attributes) come back as {"__attribute__": "<reference>"}.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tfparse import load_from_path
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK = ROOT / "terraform" / "gcp"
+CONFIG_PY = ROOT / "function" / "call_logger" / "config.py"
+
+Model = Mapping[str, list[dict[str, Any]]]
+
+
+def load(tmp_path: Path | None = None, **overrides: str) -> Model:
+    """Parse the stack with the example variables, then `overrides` (name -> HCL expression)."""
+    vars_paths = ["terraform.tfvars.example"]
+    if overrides:
+        assert tmp_path is not None
+        override_file = tmp_path / "override.tfvars"
+        override_file.write_text("".join(f"{k} = {v}\n" for k, v in overrides.items()))
+        # tfparse joins vars paths onto the module directory, so they must be relative to it.
+        vars_paths.append(os.path.relpath(override_file, STACK))
+    return load_from_path(STACK, vars_paths=vars_paths, stop_on_hcl_error=True)
+
+
+def resources(model: Model, kind: str) -> list[dict[str, Any]]:
+    return model.get(kind, [])
+
+
+def resource(model: Model, address: str) -> dict[str, Any]:
+    kind = address.removeprefix("data.").split(".")[0]
+    found = [r for r in resources(model, kind) if r["__tfmeta"]["path"].startswith(address)]
+    assert len(found) == 1, f"expected one {address}, found {len(found)}"
+    return found[0]
+
+
+def blocks(value: Any) -> list[dict[str, Any]]:
+    """A nested block is a dict when it appears once and a list when repeated."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def reference(value: Any) -> str:
+    """The Terraform reference behind a value known only after apply."""
+    assert isinstance(value, dict) and "__attribute__" in value, f"not a reference: {value!r}"
+    return str(value["__attribute__"])
+
+
+def variable(model: Model, name: str) -> dict[str, Any]:
+    found = [v for v in model["variable"] if v["__tfmeta"]["label"] == name]
+    assert len(found) == 1, name
+    return found[0]
+
+
+def conditions(model: Model, name: str) -> Iterator[Any]:
+    for validation in blocks(variable(model, name).get("validation")):
+        yield validation["condition"]
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    return load()
+
+
+# --- APIs and Firestore --------------------------------------------------------------------
+
+
+def test_enables_the_apis_and_keeps_them_on_destroy(model: Model) -> None:
+    services = {r["service"]: r for r in resources(model, "google_project_service")}
+    for api in ("cloudfunctions", "run", "cloudbuild", "artifactregistry", "firestore"):
+        assert f"{api}.googleapis.com" in services
+    assert "secretmanager.googleapis.com" in services
+    assert all(r["disable_on_destroy"] is False for r in services.values())
+
+
+def test_firestore_database_is_native_with_protection_and_pitr_from_variables(
+    model: Model, tmp_path: Path
+) -> None:
+    db = resource(model, "google_firestore_database.this")
+    assert db["type"] == "FIRESTORE_NATIVE"
+    assert db["name"] == "(default)"
+    assert db["location_id"] == "europe-west1"  # null firestore_location: the region
+    assert db["delete_protection_state"] == "DELETE_PROTECTION_ENABLED"
+    assert db["deletion_policy"] == "ABANDON"
+    assert db["point_in_time_recovery_enablement"] == "POINT_IN_TIME_RECOVERY_DISABLED"
+
+    other = resource(
+        load(
+            tmp_path,
+            firestore_delete_protection="false",
+            firestore_point_in_time_recovery="true",
+            firestore_location='"eur3"',
+        ),
+        "google_firestore_database.this",
+    )
+    assert other["delete_protection_state"] == "DELETE_PROTECTION_DISABLED"
+    assert other["deletion_policy"] == "DELETE"
+    assert other["point_in_time_recovery_enablement"] == "POINT_IN_TIME_RECOVERY_ENABLED"
+    assert other["location_id"] == "eur3"
+
+
+def _index_fields(index: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(f["field_path"], f["order"]) for f in blocks(index["fields"])]
+
+
+def test_composite_indexes_serve_the_cli_queries_across_all_chats(model: Model) -> None:
+    indexes = resources(model, "google_firestore_index")
+    assert all(i["collection"] == "records" for i in indexes)
+    assert all(i["query_scope"] == "COLLECTION_GROUP" for i in indexes)
+    assert sorted(_index_fields(i) for i in indexes) == sorted(
+        [
+            # status not-in [...] + eventAt range, ORDER BY eventAt DESC: Firestore appends the
+            # other inequality field (status) in the direction of the last order.
+            [("eventAt", "DESCENDING"), ("status", "DESCENDING")],
+            [("chatId", "ASCENDING"), ("eventAt", "DESCENDING")],
+            [("instanceId", "ASCENDING"), ("eventAt", "DESCENDING")],
+        ]
+    )
+
+
+def test_event_at_gets_a_collection_group_index_and_keeps_the_collection_ones(
+    model: Model,
+) -> None:
+    field = next(f for f in resources(model, "google_firestore_field") if f["field"] == "eventAt")
+    assert field["collection"] == "records"
+    scopes = {(i["query_scope"], i["order"]) for i in blocks(field["index_config"]["indexes"])}
+    assert ("COLLECTION_GROUP", "DESCENDING") in scopes
+    assert {("COLLECTION", "ASCENDING"), ("COLLECTION", "DESCENDING")} <= scopes
+
+
+def test_ttl_policy_on_expire_at_only_with_a_retention(model: Model, tmp_path: Path) -> None:
+    ttl = [f for f in resources(model, "google_firestore_field") if f["field"] == "expireAt"]
+    assert len(ttl) == 1
+    assert ttl[0]["collection"] == "records"
+    assert "ttl_config" in ttl[0]
+    # No index on the TTL field: an empty index_config block.
+    assert set(ttl[0]["index_config"]) <= {"__tfmeta", "id"}
+    env = resource(model, "google_cloudfunctions2_function.webhook")["service_config"][
+        "environment_variables"
+    ]
+    assert env["RECORD_RETENTION_DAYS"] == "90"
+
+    forever = load(tmp_path, record_retention_days="null")
+    assert [f["field"] for f in resources(forever, "google_firestore_field")] == ["eventAt"]
+    env = resource(forever, "google_cloudfunctions2_function.webhook")["service_config"][
+        "environment_variables"
+    ]
+    assert "RECORD_RETENTION_DAYS" not in env
+
+
+# --- The function ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def function(model: Model) -> dict[str, Any]:
+    return resource(model, "google_cloudfunctions2_function.webhook")
+
+
+def test_function_build(function: dict[str, Any]) -> None:
+    build = function["build_config"]
+    assert build["entry_point"] == "handle_webhook"
+    assert build["runtime"] == "python312"
+    source = build["source"]["storage_source"]
+    assert reference(source["object"]) == "google_storage_bucket_object.source.name"
+    assert function["location"] == "europe-west1"
+
+
+def test_function_service_settings(function: dict[str, Any]) -> None:
+    service = function["service_config"]
+    assert service["ingress_settings"] == "ALLOW_ALL"
+    assert service["available_memory"] == "256M"
+    assert service["timeout_seconds"] == 60
+    assert service["min_instance_count"] == 0
+    assert service["max_instance_count"] == 10
+    assert service["max_instance_request_concurrency"] == 1
+    assert reference(service["service_account_email"]) == "google_service_account.runtime.email"
+
+
+def _config_env_names() -> set[str]:
+    """Every environment variable name function/call_logger/config.py reads."""
+    return set(re.findall(r"""get\(\s*["']([A-Z][A-Z0-9_]*)["']""", CONFIG_PY.read_text()))
+
+
+def test_plain_environment_matches_the_config_contract(function: dict[str, Any]) -> None:
+    env = function["service_config"]["environment_variables"]
+    assert set(env) <= _config_env_names()
+    assert env == {
+        "CALL_MODE": "all",
+        "GREEN_API_ID_INSTANCE": "1101000001",
+        "GREEN_API_URL": "https://api.green-api.com",
+        "CALL_LABELS": '{"missed":"Missed call"}',
+        "RECORD_RETENTION_DAYS": "90",
+        "GOOGLE_CLOUD_PROJECT": "my-call-logger-project",
+        "FIRESTORE_DATABASE": "(default)",
+        "CONTACT_CACHE_TTL": "24h",
+    }
+
+
+def test_optional_settings_appear_when_set(tmp_path: Path) -> None:
+    model = load(
+        tmp_path,
+        operator_chat_id='"79001234567@c.us"',
+        call_labels="{}",
+        call_mode='"results"',
+    )
+    env = resource(model, "google_cloudfunctions2_function.webhook")["service_config"][
+        "environment_variables"
+    ]
+    assert env["OPERATOR_CHAT_ID"] == "79001234567@c.us"
+    assert env["CALL_MODE"] == "results"
+    assert "CALL_LABELS" not in env
+
+
+def test_tokens_are_secret_environment_variables_never_plain_ones(
+    model: Model, function: dict[str, Any]
+) -> None:
+    service = function["service_config"]
+    assert not {"WEBHOOK_TOKEN", "GREEN_API_TOKEN"} & set(service["environment_variables"])
+    assert {"WEBHOOK_TOKEN", "GREEN_API_TOKEN"} <= _config_env_names()
+
+    secrets = {s["key"]: s for s in blocks(service["secret_environment_variables"])}
+    assert set(secrets) == {"WEBHOOK_TOKEN", "GREEN_API_TOKEN"}
+    ids = {
+        r["__tfmeta"]["path"]: r["secret_id"]
+        for r in resources(model, "google_secret_manager_secret")
+    }
+    assert secrets["WEBHOOK_TOKEN"]["secret"] == ids["google_secret_manager_secret.webhook_token"]
+    assert (
+        secrets["GREEN_API_TOKEN"]["secret"] == ids["google_secret_manager_secret.green_api_token"]
+    )
+    for key, name in (("WEBHOOK_TOKEN", "webhook_token"), ("GREEN_API_TOKEN", "green_api_token")):
+        # Pinned to the version Terraform wrote, so a new value redeploys the function.
+        assert reference(secrets[key]["version"]) == (
+            f"google_secret_manager_secret_version.{name}.version"
+        )
+        assert secrets[key]["project_id"] == "my-call-logger-project"
+
+
+def test_token_variables_are_sensitive_and_the_webhook_token_is_generated(model: Model) -> None:
+    assert variable(model, "webhook_token")["sensitive"] is True
+    assert variable(model, "green_api_token")["sensitive"] is True
+    password = resource(model, "random_password.webhook_token")
+    assert password["length"] >= 32
+    assert password["special"] is False  # travels in an Authorization header
+    outputs = {o["__tfmeta"]["label"]: o for o in model["output"]}
+    assert outputs["webhook_token"]["sensitive"] is True
+    assert outputs["green_api_token"]["sensitive"] is True
+
+
+# --- Access ---------------------------------------------------------------------------------
+
+
+def test_anyone_may_invoke_the_function_service(model: Model) -> None:
+    (binding,) = resources(model, "google_cloud_run_service_iam_member")
+    assert binding["role"] == "roles/run.invoker"
+    assert binding["member"] == "allUsers"
+    assert reference(binding["service"]) == (
+        "google_cloudfunctions2_function.webhook.service_config.[0].service"
+    )
+    assert binding["location"] == "europe-west1"
+
+
+def _members(model: Model, kind: str) -> list[tuple[str, str]]:
+    return [(r["role"], reference(r["member"])) for r in resources(model, kind)]
+
+
+def test_runtime_account_has_only_firestore_and_its_own_secrets(model: Model) -> None:
+    runtime = "google_service_account.runtime.member"
+    project_roles = _members(model, "google_project_iam_member")
+    assert [role for role, member in project_roles if member == runtime] == ["roles/datastore.user"]
+    secret_grants = resources(model, "google_secret_manager_secret_iam_member")
+    assert {(r["secret_id"], r["role"], reference(r["member"])) for r in secret_grants} == {
+        ("green-call-logger-webhook-token", "roles/secretmanager.secretAccessor", runtime),
+        ("green-call-logger-green-api-token", "roles/secretmanager.secretAccessor", runtime),
+    }
+    for kind in model:
+        if kind.endswith(("_iam_binding", "_iam_policy")):
+            pytest.fail(f"{kind} would take over other members' grants")
+
+
+def test_build_account_roles(model: Model) -> None:
+    build = "google_service_account.build.member"
+    project_roles = _members(model, "google_project_iam_member")
+    assert [role for role, member in project_roles if member == build] == ["roles/run.builder"]
+    assert _members(model, "google_storage_bucket_iam_member") == [
+        ("roles/storage.objectViewer", build)
+    ]
+    function = resource(model, "google_cloudfunctions2_function.webhook")
+    # tfparse resolves `.id` to its own identifier of the referenced resource.
+    account = resource(model, "google_service_account.build")
+    assert function["build_config"]["service_account"] == account["id"]
+
+
+def test_no_basic_roles_anywhere(model: Model) -> None:
+    for kind, items in model.items():
+        if kind.endswith("_iam_member"):
+            for item in items:
+                assert item["role"] not in ("roles/owner", "roles/editor", "roles/viewer")
+
+
+# --- Source ---------------------------------------------------------------------------------
+
+
+def test_source_bucket_is_private(model: Model) -> None:
+    bucket = resource(model, "google_storage_bucket.source")
+    assert bucket["uniform_bucket_level_access"] is True
+    assert bucket["public_access_prevention"] == "enforced"
+    assert bucket["location"] == "europe-west1"
+
+
+def test_source_is_the_function_folder_named_by_its_hash(model: Model) -> None:
+    archive = resource(model, "data.archive_file.function")
+    assert archive["type"] == "zip"
+    assert (STACK / archive["source_dir"]).resolve() == ROOT / "function"
+    obj = resource(model, "google_storage_bucket_object.source")
+    assert "data.archive_file.function.output_sha256" in obj["name"]
+
+
+# --- Outputs --------------------------------------------------------------------------------
+
+
+def test_outputs(model: Model) -> None:
+    outputs = {o["__tfmeta"]["label"]: o for o in model["output"]}
+    assert {
+        "webhook_url",
+        "firestore_console_url",
+        "webhook_token_secret",
+        "service_account_email",
+        "webhook_token",
+    } <= set(outputs)
+    assert reference(outputs["webhook_url"]["value"]) == (
+        "google_cloudfunctions2_function.webhook.url"
+    )
+    assert outputs["firestore_console_url"]["value"] == (
+        "https://console.cloud.google.com/firestore/databases/-default-/data/panel/chats"
+        "?project=my-call-logger-project"
+    )
+    assert outputs["webhook_token_secret"]["value"] == "green-call-logger-webhook-token"
+
+
+def test_console_link_names_a_named_database(tmp_path: Path) -> None:
+    model = load(tmp_path, firestore_database='"call-logger"')
+    (link,) = [
+        o["value"] for o in model["output"] if o["__tfmeta"]["label"] == "firestore_console_url"
+    ]
+    assert link.startswith("https://console.cloud.google.com/firestore/databases/call-logger/data/")
+
+
+# --- Validation -----------------------------------------------------------------------------
+
+
+def test_the_example_passes_every_validation(model: Model) -> None:
+    for item in model["variable"]:
+        for condition in conditions(model, item["__tfmeta"]["label"]):
+            assert condition is True, item["__tfmeta"]["label"]
+
+
+# name -> (a bad value, a good value), as HCL expressions. tfparse does not stop on a failed
+# validation: it reports the evaluated condition, so a rejected value shows as False.
+CASES: dict[str, tuple[str, str]] = {
+    "project_id": ('"My_Project"', '"my-project-123"'),
+    "region": ('"europe west1"', '"us-central1"'),
+    "function_name": ('"Call-Logger-"', '"call-logger"'),
+    "firestore_database": ('"Calls_DB"', '"calls-db"'),
+    "firestore_location": ('"Europe"', '"nam5"'),
+    "record_retention_days": ("0", "30"),
+    "call_mode": ('"everything"', '"offer"'),
+    "call_labels": ('{ rejected = "Rejected" }', '{ answered = "Answered" }'),
+    "green_api_id_instance": ("1.5", "7103000000"),
+    "green_api_url": ('"http://api.green-api.com"', '"https://7103.api.greenapi.com"'),
+    "green_api_token": ('"short"', '"0123456789abcdef0123456789abcdef"'),
+    "webhook_token": ('"too short"', '"an-adequately-long-webhook-token-0123"'),
+    "contact_cache_ttl": ('"1 week"', '"15m"'),
+    "operator_chat_id": ('"79001234567"', '"79001234567@c.us"'),
+    "runtime": ('"python311"', '"python313"'),
+    "memory": ('"256MB"', '"512Mi"'),
+    "cpu": ('"lots"', '"1"'),
+    "timeout_seconds": ("600", "120"),
+    "min_instance_count": ("-1", "1"),
+    "max_instance_count": ("0", "3"),
+    "max_instance_request_concurrency": ("0", "1"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_validation_rejects_a_bad_value_and_accepts_a_good_one(name: str, tmp_path: Path) -> None:
+    bad, good = CASES[name]
+    bad_model = load(tmp_path, **{name: bad})
+    assert False in list(conditions(bad_model, name)), f"{name} = {bad} was accepted"
+    good_model = load(tmp_path, **{name: good})
+    assert all(c is True for c in conditions(good_model, name)), f"{name} = {good} was rejected"
+
+
+def test_every_validated_variable_has_a_case(model: Model) -> None:
+    validated = {v["__tfmeta"]["label"] for v in model["variable"] if v.get("validation")}
+    assert validated == set(CASES)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "name"),
+    [
+        ({"min_instance_count": "5", "max_instance_count": "2"}, "max_instance_count"),
+        ({"max_instance_request_concurrency": "8"}, "max_instance_request_concurrency"),
+        (
+            {"max_instance_request_concurrency": "8", "cpu": '"0.5"'},
+            "max_instance_request_concurrency",
+        ),
+    ],
+)
+def test_cross_variable_validation(overrides: dict[str, str], name: str, tmp_path: Path) -> None:
+    assert False in list(conditions(load(tmp_path, **overrides), name))
+
+
+def test_concurrency_with_a_whole_cpu_is_accepted(tmp_path: Path) -> None:
+    model = load(tmp_path, max_instance_request_concurrency="8", cpu='"1"')
+    assert all(c is True for c in conditions(model, "max_instance_request_concurrency"))
