@@ -12,6 +12,7 @@ import pytest
 from flask.testing import FlaskClient
 from google.cloud import firestore
 
+from tests.support.backends import AwsBackend, Backend, Client, GcpBackend, firestore_documents
 from tests.support.emulator import FirestoreEmulator
 
 # The fake GREEN-API server and its `fake_green_api` fixture.
@@ -52,34 +53,69 @@ def make_app(db: firestore.Client, monkeypatch: pytest.MonkeyPatch) -> AppFactor
     """The deployed main.py in functions-framework, configured by keyword environment values."""
 
     def make(**env: str) -> FlaskClient:
-        defaults = {"WEBHOOK_TOKEN": TOKEN, "STORE_TIMEOUT": "2"}
-        for name in ("CALL_MODE", "GREEN_API_ID_INSTANCE", "GREEN_API_TOKEN", "CALL_LABELS"):
-            monkeypatch.delenv(name, raising=False)
-        for name, value in (defaults | env).items():
-            monkeypatch.setenv(name, value)
+        _set_function_env(monkeypatch, env)
         app = functions_framework.create_app(target="handle_webhook", source=str(MAIN))
         return app.test_client()
 
     return make
 
 
-def post(client: FlaskClient, body: Any, token: str | None = TOKEN, **kwargs: Any) -> Any:
+def post(client: Client, body: Any, token: str | None = TOKEN, **kwargs: Any) -> Any:
     headers = {} if token is None else {"Authorization": f"Bearer {token}"}
     data = body if isinstance(body, bytes | str) else json.dumps(body)
     return client.post("/", data=data, headers=headers, content_type="application/json", **kwargs)
 
 
-def documents(db: firestore.Client) -> dict[str, dict[str, Any]]:
-    """Every document in the database by path: what a person would see in the console."""
-    found: dict[str, dict[str, Any]] = {}
-    for collection in db.collections():
-        for doc in collection.stream():
-            found[doc.reference.path] = doc.to_dict() or {}
-            for sub in doc.reference.collections():
-                for child in sub.stream():
-                    found[child.reference.path] = child.to_dict() or {}
-    return found
+def documents(source: firestore.Client | Backend) -> dict[str, dict[str, Any]]:
+    """Every document by path, from a Firestore client or either backend."""
+    if isinstance(source, firestore.Client):
+        return firestore_documents(source)
+    return source.documents()
 
 
-def records(db: firestore.Client) -> dict[str, dict[str, Any]]:
-    return {path: doc for path, doc in documents(db).items() if "/records/" in path}
+def records(source: firestore.Client | Backend) -> dict[str, dict[str, Any]]:
+    return {path: doc for path, doc in documents(source).items() if "/records/" in path}
+
+
+@pytest.fixture(scope="session")
+def aws_backend() -> Iterator[AwsBackend]:
+    backend = AwsBackend()
+    yield backend
+    backend.stop()
+
+
+@pytest.fixture(scope="session")
+def gcp_backend(emulator: FirestoreEmulator) -> GcpBackend:
+    return GcpBackend(emulator)
+
+
+@pytest.fixture(params=["gcp", "aws"])
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Backend:
+    """Each deployment in turn, emptied, with the environment pointing at it."""
+    chosen: Backend = request.getfixturevalue(f"{request.param}_backend")
+    for name, value in chosen.environ().items():
+        monkeypatch.setenv(name, value)
+    chosen.reset()
+    return chosen
+
+
+ClientFactory = Callable[..., Client]
+
+
+@pytest.fixture
+def make_client(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> ClientFactory:
+    """The backend's entry point loaded afresh with keyword environment values."""
+
+    def make(**env: str) -> Client:
+        _set_function_env(monkeypatch, env)
+        return backend.load_client()
+
+    return make
+
+
+def _set_function_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
+    defaults = {"WEBHOOK_TOKEN": TOKEN, "STORE_TIMEOUT": "2"}
+    for name in ("CALL_MODE", "GREEN_API_ID_INSTANCE", "GREEN_API_TOKEN", "CALL_LABELS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in (defaults | env).items():
+        monkeypatch.setenv(name, value)

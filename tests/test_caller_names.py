@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
-from google.cloud import firestore
 
-from tests.conftest import AppFactory, documents, post, records, sample
+from tests.conftest import ClientFactory, post, records, sample
 from tests.fake_green_api import FakeGreenApi
+from tests.support.backends import Backend, Client
 
 CALLER = "79001234567@c.us"
 CHAT = f"chats/1101000001_{CALLER}"
@@ -22,17 +21,17 @@ def call(status: str, **changes: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def green_app(make_app: AppFactory, fake_green_api: FakeGreenApi) -> AppFactory:
+def green_app(make_client: ClientFactory, fake_green_api: FakeGreenApi) -> ClientFactory:
     """The function wired to the fake GREEN-API server."""
 
-    def make(**env: str) -> FlaskClient:
+    def make(**env: str) -> Client:
         settings = {
             "GREEN_API_URL": fake_green_api.url,
             "GREEN_API_ID_INSTANCE": str(fake_green_api.id_instance),
             "GREEN_API_TOKEN": fake_green_api.token,
             "CONTACT_LOOKUP_BUDGET": "1",
         }
-        return make_app(**(settings | env))
+        return make_client(**(settings | env))
 
     return make
 
@@ -46,36 +45,36 @@ def lookups(fake: FakeGreenApi) -> int:
     [("Ivan Petrov", "Ivan", "Ivan Petrov"), ("", "Ivan", "Ivan"), ("", "", None)],
 )
 def test_name_preference(
-    green_app: AppFactory,
+    green_app: ClientFactory,
     fake_green_api: FakeGreenApi,
-    db: firestore.Client,
+    backend: Backend,
     contact_name: str,
     name: str,
     expected: str | None,
 ) -> None:
     fake_green_api.set_contact(CALLER, contact_name=contact_name, name=name)
     assert post(green_app(), call("offer")).status_code == 200
-    (record,) = records(db).values()
+    (record,) = records(backend).values()
     assert record["callerName"] == expected
-    chat = documents(db)[CHAT]
+    chat = backend.documents()[CHAT]
     assert chat["callerName"] == expected
     assert isinstance(chat["callerNameCheckedAt"], datetime)
     assert fake_green_api.requests_for("getContactInfo")[0].json == {"chatId": CALLER}
 
 
 def test_two_calls_from_one_chat_cost_one_lookup(
-    green_app: AppFactory, fake_green_api: FakeGreenApi, db: firestore.Client
+    green_app: ClientFactory, fake_green_api: FakeGreenApi, backend: Backend
 ) -> None:
     fake_green_api.set_contact(CALLER, contact_name="Ivan Petrov")
     client = green_app()
     for body in (call("offer"), call("pickUp"), call("offer", idMessage="B", timestamp=1764090000)):
         assert post(client, body).status_code == 200
     assert lookups(fake_green_api) == 1
-    assert {record["callerName"] for record in records(db).values()} == {"Ivan Petrov"}
+    assert {record["callerName"] for record in records(backend).values()} == {"Ivan Petrov"}
 
 
 def test_a_name_that_was_not_found_is_cached_too(
-    green_app: AppFactory, fake_green_api: FakeGreenApi, db: firestore.Client
+    green_app: ClientFactory, fake_green_api: FakeGreenApi, backend: Backend
 ) -> None:
     client = green_app()
     post(client, call("offer"))
@@ -84,20 +83,20 @@ def test_a_name_that_was_not_found_is_cached_too(
 
 
 def test_an_expired_lookup_is_made_again(
-    green_app: AppFactory, fake_green_api: FakeGreenApi, db: firestore.Client
+    green_app: ClientFactory, fake_green_api: FakeGreenApi, backend: Backend
 ) -> None:
     fake_green_api.set_contact(CALLER, contact_name="Ivan")
     client = green_app(CONTACT_CACHE_TTL="24h")
     post(client, call("offer"))
     fake_green_api.set_contact(CALLER, contact_name="Ivan Petrov")
     old = datetime.now(UTC) - timedelta(hours=25)
-    db.document(CHAT).update({"callerNameCheckedAt": old})
+    backend.set_field(CHAT, "callerNameCheckedAt", old)
     post(client, call("pickUp"))
     assert lookups(fake_green_api) == 2
-    assert documents(db)[CHAT]["callerName"] == "Ivan Petrov"
-    assert records(db)[f"{CHAT}/records/A1B2C3D4E5F60718293A4B5C6D7E8F90_pickUp"]["callerName"] == (
-        "Ivan Petrov"
-    )
+    assert backend.documents()[CHAT]["callerName"] == "Ivan Petrov"
+    assert records(backend)[f"{CHAT}/records/A1B2C3D4E5F60718293A4B5C6D7E8F90_pickUp"][
+        "callerName"
+    ] == ("Ivan Petrov")
 
 
 FAULTS: dict[str, dict[str, Any]] = {
@@ -114,9 +113,9 @@ FAULTS: dict[str, dict[str, Any]] = {
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_a_failed_lookup_never_fails_the_notification(
-    green_app: AppFactory,
+    green_app: ClientFactory,
     fake_green_api: FakeGreenApi,
-    db: firestore.Client,
+    backend: Backend,
     caplog: pytest.LogCaptureFixture,
     fault: str,
 ) -> None:
@@ -125,29 +124,29 @@ def test_a_failed_lookup_never_fails_the_notification(
     fake_green_api.fail("getContactInfo", times=1, **FAULTS[fault])
     client = green_app()
     assert post(client, call("offer")).status_code == 200
-    (record,) = records(db).values()
+    (record,) = records(backend).values()
     assert record["callerName"] is None
     assert lookups(fake_green_api) == 1  # not retried inline (1 request/s per instance)
     fake_green_api.release()
     # The failure is not cached: the next call from that chat tries again.
     assert post(client, call("pickUp")).status_code == 200
     assert lookups(fake_green_api) == 2
-    assert documents(db)[CHAT]["callerName"] == "Ivan Petrov"
+    assert backend.documents()[CHAT]["callerName"] == "Ivan Petrov"
     assert fake_green_api.token not in caplog.text
 
 
 def test_no_green_api_token_means_no_lookups(
-    make_app: AppFactory, fake_green_api: FakeGreenApi, db: firestore.Client
+    make_client: ClientFactory, fake_green_api: FakeGreenApi, backend: Backend
 ) -> None:
-    client = make_app(GREEN_API_URL=fake_green_api.url, GREEN_API_ID_INSTANCE="1101000001")
+    client = make_client(GREEN_API_URL=fake_green_api.url, GREEN_API_ID_INSTANCE="1101000001")
     assert post(client, call("offer")).status_code == 200
     assert fake_green_api.requests == []
-    (record,) = records(db).values()
+    (record,) = records(backend).values()
     assert record["callerName"] is None
 
 
 def test_operator_notice_once_per_call(
-    green_app: AppFactory, fake_green_api: FakeGreenApi, db: firestore.Client
+    green_app: ClientFactory, fake_green_api: FakeGreenApi, backend: Backend
 ) -> None:
     fake_green_api.set_contact(CALLER, contact_name="Ivan Petrov")
     client = green_app(OPERATOR_CHAT_ID="79000000001@c.us")
@@ -160,7 +159,7 @@ def test_operator_notice_once_per_call(
 
 
 def test_operator_notice_template_and_unknown_name(
-    green_app: AppFactory, fake_green_api: FakeGreenApi, db: firestore.Client
+    green_app: ClientFactory, fake_green_api: FakeGreenApi, backend: Backend
 ) -> None:
     client = green_app(
         OPERATOR_CHAT_ID="79000000001@c.us",
@@ -173,7 +172,7 @@ def test_operator_notice_template_and_unknown_name(
 
 @pytest.mark.parametrize("mode", ["results", "offer"])
 def test_operator_notice_only_in_mode_all(
-    green_app: AppFactory, fake_green_api: FakeGreenApi, db: firestore.Client, mode: str
+    green_app: ClientFactory, fake_green_api: FakeGreenApi, backend: Backend, mode: str
 ) -> None:
     client = green_app(OPERATOR_CHAT_ID="79000000001@c.us", CALL_MODE=mode)
     post(client, call("offer"))
@@ -181,15 +180,15 @@ def test_operator_notice_only_in_mode_all(
 
 
 def test_a_failed_notice_does_not_fail_the_notification(
-    green_app: AppFactory,
+    green_app: ClientFactory,
     fake_green_api: FakeGreenApi,
-    db: firestore.Client,
+    backend: Backend,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level("DEBUG")
     fake_green_api.fail("sendMessage", status=500)
     client = green_app(OPERATOR_CHAT_ID="79000000001@c.us")
     assert post(client, call("offer")).status_code == 200
-    assert len(records(db)) == 1
+    assert len(records(backend)) == 1
     assert "operator notice" in caplog.text
     assert fake_green_api.token not in caplog.text

@@ -9,20 +9,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from google.cloud import firestore
 
 from tests.conftest import (
     MAIN,
     ROOT,
     SAMPLES,
     TOKEN,
-    AppFactory,
-    documents,
+    ClientFactory,
     post,
     records,
     sample,
 )
-from tests.support.emulator import FirestoreEmulator
+from tests.support.backends import LAMBDA, Backend
 
 CALL_SAMPLES = {
     "offer": "incoming-call-offer",
@@ -73,13 +71,13 @@ def call(status: str, **changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("mode", list(EXPECTED))
 @pytest.mark.parametrize("status", [*CALL_SAMPLES, "ringingAgain"])
 def test_every_mode_with_every_status(
-    make_app: AppFactory, db: firestore.Client, mode: str, status: str
+    make_client: ClientFactory, backend: Backend, mode: str, status: str
 ) -> None:
-    client = make_app(CALL_MODE=mode)
+    client = make_client(CALL_MODE=mode)
     answer = post(client, call(status))
     assert answer.status_code == 200
     label = EXPECTED[mode].get(status)
-    stored = documents(db)
+    stored = backend.documents()
     if label is None:
         assert stored == {}  # skipped: nothing written at all
         return
@@ -106,41 +104,65 @@ def test_every_mode_with_every_status(
     assert chat["lastCallAt"] == record["eventAt"]
 
 
-def test_both_spellings_are_one_record(make_app: AppFactory, db: firestore.Client) -> None:
-    client = make_app()
+def test_both_spellings_are_one_record(make_client: ClientFactory, backend: Backend) -> None:
+    client = make_client()
     assert post(client, call("hangUp")).status_code == 200
     assert post(client, call("hungUp")).status_code == 200
-    assert list(records(db)) == [f"{CHAT}/records/{CALL_ID}_hungUp"]
+    assert list(records(backend)) == [f"{CHAT}/records/{CALL_ID}_hungUp"]
 
 
 @pytest.mark.parametrize("name", IGNORED_SAMPLES)
 def test_ignored_types_are_acknowledged_and_write_nothing(
-    make_app: AppFactory, db: firestore.Client, name: str
+    make_client: ClientFactory, backend: Backend, name: str
 ) -> None:
-    assert post(make_app(), sample(name)).status_code == 200
-    assert documents(db) == {}
+    assert post(make_client(), sample(name)).status_code == 200
+    assert backend.documents() == {}
 
 
-def test_body_without_type_is_acknowledged(make_app: AppFactory, db: firestore.Client) -> None:
-    assert post(make_app(), {"hello": "world"}).status_code == 200
-    assert documents(db) == {}
+def test_body_without_type_is_acknowledged(make_client: ClientFactory, backend: Backend) -> None:
+    assert post(make_client(), {"hello": "world"}).status_code == 200
+    assert backend.documents() == {}
 
 
-def test_ignored_type_imports_no_storage_or_network_module() -> None:
-    """A fresh process: handling every ignored sample leaves Firestore and requests unimported."""
-    bodies = [json.loads((SAMPLES / f"{name}.json").read_text()) for name in IGNORED_SAMPLES]
-    script = f"""
-import json, sys, functions_framework
+# Loads an entry point in a fresh process and posts every ignored sample to it.
+LOADERS = {
+    "gcp": f"""
+import functions_framework
 app = functions_framework.create_app(target="handle_webhook", source={str(MAIN)!r})
 client = app.test_client()
+def post(body):
+    return client.post("/", json=body, headers={{"Authorization": "Bearer t"}}).status_code
+""",
+    "aws": f"""
+import base64, importlib.util, json
+spec = importlib.util.spec_from_file_location("lambda_function", {str(LAMBDA)!r})
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+def post(body):
+    event = {{"requestContext": {{"http": {{"method": "POST"}}}},
+             "headers": {{"authorization": "Bearer t"}}, "body": json.dumps(body)}}
+    return module.lambda_handler(event, None)["statusCode"]
+""",
+}
+
+
+@pytest.mark.parametrize("entry", list(LOADERS))
+def test_ignored_type_imports_no_storage_or_network_module(entry: str) -> None:
+    """A fresh process: handling every ignored sample leaves storage and HTTP clients unimported."""
+    bodies = [json.loads((SAMPLES / f"{name}.json").read_text()) for name in IGNORED_SAMPLES]
+    script = (
+        LOADERS[entry]
+        + f"""
+import json, sys
 for body in json.loads({json.dumps(json.dumps(bodies))}):
-    answer = client.post("/", json=body, headers={{"Authorization": "Bearer t"}})
-    assert answer.status_code == 200, answer.status_code
+    assert post(body) == 200
 heavy = [m for m in sys.modules if m.startswith(("google.cloud.firestore", "google.api_core",
-         "grpc", "requests", "urllib3", "boto3", "call_logger.service", "call_logger.store"))]
+         "grpc", "requests", "urllib3", "boto3", "botocore", "call_logger.service",
+         "call_logger.store", "call_logger.green_api"))]
 print(json.dumps(heavy))
 """
-    env = {"WEBHOOK_TOKEN": "t", "PATH": "/usr/bin:/bin"}
+    )
+    env = {"WEBHOOK_TOKEN": "t", "STORE": "dynamodb" if entry == "aws" else "firestore"}
     done = subprocess.run(
         [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True
     )
@@ -160,41 +182,43 @@ print(json.dumps(heavy))
     ],
 )
 def test_bad_credentials_answer_401_and_write_nothing(
-    make_app: AppFactory, db: firestore.Client, headers: dict[str, str], why: str
+    make_client: ClientFactory, backend: Backend, headers: dict[str, str], why: str
 ) -> None:
-    answer = make_app().post("/", json=call("offer"), headers=headers)
+    answer = make_client().post("/", json=call("offer"), headers=headers)
     assert answer.status_code == 401, why
-    assert documents(db) == {}
+    assert backend.documents() == {}
 
 
-def test_bearer_scheme_is_case_insensitive(make_app: AppFactory, db: firestore.Client) -> None:
-    answer = make_app().post("/", json=call("offer"), headers={"Authorization": f"bearer {TOKEN}"})
+def test_bearer_scheme_is_case_insensitive(make_client: ClientFactory, backend: Backend) -> None:
+    answer = make_client().post(
+        "/", json=call("offer"), headers={"Authorization": f"bearer {TOKEN}"}
+    )
     assert answer.status_code == 200
 
 
 def test_unconfigured_token_refuses_everything(
-    make_app: AppFactory, db: firestore.Client, caplog: pytest.LogCaptureFixture
+    make_client: ClientFactory, backend: Backend, caplog: pytest.LogCaptureFixture
 ) -> None:
-    client = make_app(WEBHOOK_TOKEN="")
+    client = make_client(WEBHOOK_TOKEN="")
     assert post(client, call("offer"), token="").status_code == 401
     assert post(client, call("offer"), token=None).status_code == 401
-    assert documents(db) == {}
+    assert backend.documents() == {}
     assert "WEBHOOK_TOKEN is not configured" in caplog.text
 
 
 def test_unauthenticated_only_when_asked_explicitly(
-    make_app: AppFactory, db: firestore.Client
+    make_client: ClientFactory, backend: Backend
 ) -> None:
-    client = make_app(WEBHOOK_TOKEN="", ALLOW_UNAUTHENTICATED="true")
+    client = make_client(WEBHOOK_TOKEN="", ALLOW_UNAUTHENTICATED="true")
     assert post(client, call("offer"), token=None).status_code == 200
-    assert len(records(db)) == 1
+    assert len(records(backend)) == 1
 
 
 def test_token_never_reaches_the_logs(
-    make_app: AppFactory, db: firestore.Client, caplog: pytest.LogCaptureFixture
+    make_client: ClientFactory, backend: Backend, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level("DEBUG")
-    client = make_app()
+    client = make_client()
     post(client, call("offer"))
     post(client, call("offer"), token="wrong-token-value")
     post(client, {"typeWebhook": "incomingCall"})
@@ -202,8 +226,8 @@ def test_token_never_reaches_the_logs(
     assert "wrong-token-value" not in caplog.text
 
 
-def test_method_size_and_body_checks(make_app: AppFactory, db: firestore.Client) -> None:
-    client = make_app()
+def test_method_size_and_body_checks(make_client: ClientFactory, backend: Backend) -> None:
+    client = make_client()
     auth = {"Authorization": f"Bearer {TOKEN}"}
     assert client.get("/", headers=auth).status_code == 405
     assert client.put("/", json=call("offer"), headers=auth).status_code == 405
@@ -213,31 +237,31 @@ def test_method_size_and_body_checks(make_app: AppFactory, db: firestore.Client)
     assert post(client, "x" * (1024 * 1024 + 1), token=None).status_code == 413
     for bad in (b"", b"[]", b"null", b"not json", b'"text"', b"\xff"):
         assert post(client, bad).status_code == 400, bad
-    assert documents(db) == {}
+    assert backend.documents() == {}
 
 
 def test_body_of_exactly_one_mebibyte_is_accepted(
-    make_app: AppFactory, db: firestore.Client
+    make_client: ClientFactory, backend: Backend
 ) -> None:
     text = json.dumps(call("offer"))
     body = text[:-1] + " " * (1024 * 1024 - len(text)) + "}"
     assert len(body) == 1024 * 1024
-    assert post(make_app(), body).status_code == 200
-    assert len(records(db)) == 1
+    assert post(make_client(), body).status_code == 200
+    assert len(records(backend)) == 1
 
 
 def test_other_instance_is_refused_for_every_type(
-    make_app: AppFactory, db: firestore.Client
+    make_client: ClientFactory, backend: Backend
 ) -> None:
-    client = make_app(GREEN_API_ID_INSTANCE="1101000002")
+    client = make_client(GREEN_API_ID_INSTANCE="1101000002")
     assert post(client, call("offer")).status_code == 403
     assert post(client, sample("incoming-message")).status_code == 403
     # Unreadable instance data is not a mismatch: the body is judged on its own.
     assert post(client, {"typeWebhook": "stateInstanceChanged"}).status_code == 200
-    assert documents(db) == {}
-    same = make_app(GREEN_API_ID_INSTANCE="1101000001")
+    assert backend.documents() == {}
+    same = make_client(GREEN_API_ID_INSTANCE="1101000001")
     assert post(same, call("offer")).status_code == 200
-    assert len(records(db)) == 1
+    assert len(records(backend)) == 1
 
 
 @pytest.mark.parametrize(
@@ -255,15 +279,15 @@ def test_other_instance_is_refused_for_every_type(
     ],
 )
 def test_unrecordable_call_is_kept_in_rejected(
-    make_app: AppFactory, db: firestore.Client, changes: dict[str, Any], reason: str
+    make_client: ClientFactory, backend: Backend, changes: dict[str, Any], reason: str
 ) -> None:
     import hashlib
 
-    client = make_app()
+    client = make_client()
     body = json.dumps(call("offer") | changes)
     for _ in range(3):  # redelivery adds nothing
         assert post(client, body).status_code == 200
-    stored = documents(db)
+    stored = backend.documents()
     digest = hashlib.sha256(body.encode()).hexdigest()
     assert list(stored) == [f"rejected/{digest}"]
     kept = stored[f"rejected/{digest}"]
@@ -273,18 +297,18 @@ def test_unrecordable_call_is_kept_in_rejected(
 
 
 def test_duplicates_leave_what_one_delivery_leaves(
-    make_app: AppFactory, db: firestore.Client
+    make_client: ClientFactory, backend: Backend
 ) -> None:
-    client = make_app()
+    client = make_client()
     assert post(client, call("offer")).status_code == 200
-    once = documents(db)
+    once = backend.documents()
     for _ in range(2):
         assert post(client, call("offer")).status_code == 200
-    assert documents(db) == once  # recordedAt keeps the first receipt
+    assert backend.documents() == once  # recordedAt keeps the first receipt
 
 
-def test_order_does_not_matter(make_app: AppFactory, db: firestore.Client) -> None:
-    client = make_app()
+def test_order_does_not_matter(make_client: ClientFactory, backend: Backend) -> None:
+    client = make_client()
     older = call("offer", idMessage="OLD", timestamp=1764080000)
     older_end = call("declined", idMessage="OLD", timestamp=1764080030)
     newer = call("offer", idMessage="NEW", timestamp=1764086400)
@@ -292,8 +316,8 @@ def test_order_does_not_matter(make_app: AppFactory, db: firestore.Client) -> No
     # Final status before its offer, and the older call after the newer one.
     for body in (newer_end, newer, older_end, older):
         assert post(client, body).status_code == 200
-    stored = documents(db)
-    assert {path.rsplit("/", 1)[1] for path in records(db)} == {
+    stored = backend.documents()
+    assert {path.rsplit("/", 1)[1] for path in records(backend)} == {
         "OLD_offer",
         "OLD_declined",
         "NEW_offer",
@@ -303,40 +327,35 @@ def test_order_does_not_matter(make_app: AppFactory, db: firestore.Client) -> No
     assert stored[CHAT]["lastLabel"] == "Answered call"
 
 
-def test_retention_sets_expire_at(make_app: AppFactory, db: firestore.Client) -> None:
-    post(make_app(RECORD_RETENTION_DAYS="30"), call("offer"))
-    (record,) = records(db).values()
+def test_retention_sets_expire_at(make_client: ClientFactory, backend: Backend) -> None:
+    post(make_client(RECORD_RETENTION_DAYS="30"), call("offer"))
+    (record,) = records(backend).values()
     assert record["expireAt"] == record["eventAt"] + timedelta(days=30)
 
 
-def test_custom_labels(make_app: AppFactory, db: firestore.Client) -> None:
-    client = make_app(CALL_LABELS='{"incoming": "Входящий звонок"}')
+def test_custom_labels(make_client: ClientFactory, backend: Backend) -> None:
+    client = make_client(CALL_LABELS='{"incoming": "Входящий звонок"}')
     post(client, call("offer"))
-    (record,) = records(db).values()
+    (record,) = records(backend).values()
     assert record["label"] == "Входящий звонок"
 
 
-def test_bad_mode_stops_the_function_at_start(make_app: AppFactory) -> None:
+def test_bad_mode_stops_the_function_at_start(make_client: ClientFactory) -> None:
     with pytest.raises(ValueError, match="all, results, offer, ignore"):
-        make_app(CALL_MODE="sometimes")
+        make_client(CALL_MODE="sometimes")
 
 
 def test_storage_down_answers_503_and_writes_nothing(
-    make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
+    make_client: ClientFactory, backend: Backend
 ) -> None:
-    """Its own emulator, stopped mid-stream: 503 (GREEN-API resends), then the resend lands."""
-    with FirestoreEmulator() as own:
-        for name, value in own.environ().items():
-            monkeypatch.setenv(name, value)
-        db = firestore.Client(project=own.project)
-        db.collection("warm-up").document("x").get()  # the emulator's first answer is slow
-        client = make_app()
-        assert post(client, call("offer")).status_code == 200
-        own.stop(keep_data=True)
+    """Storage stopped mid-stream: 503 (GREEN-API resends), nothing half-written, then the
+    resend lands."""
+    client = make_client()
+    assert post(client, call("offer")).status_code == 200
+    with backend.outage():
         assert post(client, call("pickUp")).status_code == 503
         assert post(client, call("offer", **{"from": "1@c.us"})).status_code == 503
-        own.start()
-        assert set(records(db)) == {f"{CHAT}/records/{CALL_ID}_offer"}  # nothing half-written
-        assert {path for path in documents(db) if "/records/" not in path} == {CHAT}
-        assert post(client, call("pickUp")).status_code == 200
-        assert len(records(db)) == 2
+    assert set(records(backend)) == {f"{CHAT}/records/{CALL_ID}_offer"}
+    assert {path for path in backend.documents() if "/records/" not in path} == {CHAT}
+    assert post(client, call("pickUp")).status_code == 200
+    assert len(records(backend)) == 2

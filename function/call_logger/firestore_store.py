@@ -20,11 +20,13 @@ from google.cloud import firestore
 from .config import Config
 from .notification import CallNotification
 from .records import ChatState, Snapshot, WritePlan
-from .store import PermanentWriteError, StorageUnavailable, WriteConflict
+from .store import PermanentWriteError, StorageUnavailable, WriteConflict, truncate_utf8
 
 CHATS = "chats"
 RECORDS = "records"
 REJECTED = "rejected"
+# A document holds at most 1 MiB: a rejected body is cut well below that.
+MAX_REJECTED_BODY_BYTES = 900_000
 
 # A lost race or a create that met an existing document: re-read and decide again.
 _CONFLICTS = (gexc.AlreadyExists, gexc.FailedPrecondition, gexc.Aborted, gexc.NotFound)
@@ -86,7 +88,11 @@ class FirestoreStore:
 
     def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
         ref = self._client.collection(REJECTED).document(digest)
-        fields: dict[str, Any] = {"body": body, "reason": reason, "receivedAt": received_at}
+        fields: dict[str, Any] = {
+            "body": truncate_utf8(body, MAX_REJECTED_BODY_BYTES),
+            "reason": reason,
+            "receivedAt": received_at,
+        }
         try:
             with _storage_errors():
                 ref.create(fields, retry=self._retry, timeout=self._timeout)

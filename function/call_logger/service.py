@@ -20,8 +20,6 @@ log = logging.getLogger(__name__)
 
 # Concurrent notifications of one chat can each lose the conditional commit; a few rounds settle.
 MAX_WRITE_ROUNDS = 8
-# A Firestore document holds at most 1 MiB: a `rejected` body is cut well below that.
-MAX_REJECTED_BODY_BYTES = 900_000
 
 
 class Outcome(StrEnum):
@@ -137,7 +135,7 @@ class CallService:
             log.warning("operator notice for %s failed: %s", call.chat_id, error)
 
     def _reject(self, raw: bytes, reason: str) -> Outcome:
-        body = raw[:MAX_REJECTED_BODY_BYTES].decode("utf-8", errors="ignore")
+        body = raw.decode("utf-8", errors="replace")
         self._store.keep_rejected(hashlib.sha256(raw).hexdigest(), body, reason, self._clock())
         log.warning("incomingCall kept in rejected: %s", reason)
         return Outcome.REJECTED

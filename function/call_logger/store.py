@@ -9,6 +9,12 @@ from .notification import CallNotification
 from .records import Snapshot, WritePlan
 
 
+def truncate_utf8(text: str, limit: int) -> str:
+    """At most `limit` bytes of UTF-8, cut at a character boundary (documents have a size limit)."""
+    data = text.encode("utf-8")
+    return text if len(data) <= limit else data[:limit].decode("utf-8", errors="ignore")
+
+
 class StorageUnavailable(Exception):
     """The database could not be reached or did not answer in time: a retry may succeed."""
 

@@ -20,6 +20,7 @@ from .notification import INCOMING_CALL, BadBody, instance_id_of, notification_t
 
 if TYPE_CHECKING:
     from .service import CallService
+    from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +132,19 @@ def _read_at_most(read: Callable[[int], bytes], limit: int) -> bytes:
 
 
 def _default_service(config: Config) -> CallService:
-    from .firestore_store import FirestoreStore
     from .green_api import GreenApiClient
     from .service import CallService
 
     # Without GREEN_API_ID_INSTANCE and GREEN_API_TOKEN there are no lookups and no notices.
     green_api = GreenApiClient.from_config(config)
-    return CallService(config, FirestoreStore.from_config(config), green_api)
+    return CallService(config, _make_store(config), green_api)
+
+
+def _make_store(config: Config) -> Store:
+    if config.store == "dynamodb":
+        from .dynamodb_store import DynamoDBStore
+
+        return DynamoDBStore.from_config(config)
+    from .firestore_store import FirestoreStore
+
+    return FirestoreStore.from_config(config)

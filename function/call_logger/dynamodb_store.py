@@ -1,0 +1,201 @@
+"""DynamoDB behind the Store protocol, with the same guarantees as Firestore.
+
+One table (terraform/aws/dynamodb.tf), keys `pk` and `sk`:
+  pk=CHAT#{idInstance}_{chatId}  sk=CHAT                      the chat summary (+ `version`)
+  pk=CHAT#{idInstance}_{chatId}  sk=RECORD#{idMessage}_{status} one record per notification
+  pk=REJECTED#{sha256}           sk=REJECTED                  notifications that can't be recorded
+Records also carry gsi1pk=RECORD so the `byTime` index (gsi1pk, eventAt) lists them newest first.
+Timestamps are Unix seconds (numbers): DynamoDB has no timestamp type and its TTL wants seconds.
+
+A load is one strongly consistent BatchGetItem; a save is one conditional write (a transaction when
+the chat summary changes too), so redeliveries and races resolve exactly as on Firestore.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .config import Config
+from .notification import CallNotification
+from .records import ChatState, Snapshot, WritePlan
+from .store import PermanentWriteError, StorageUnavailable, WriteConflict, truncate_utf8
+
+CHAT_SK = "CHAT"
+RECORD_PREFIX = "RECORD#"
+REJECTED_SK = "REJECTED"
+RECORDS_INDEX_KEY = "RECORD"
+# An item holds at most 400 KB: a rejected body is cut below that.
+MAX_REJECTED_BODY_BYTES = 350_000
+TIMESTAMP_FIELDS = frozenset(
+    {"eventAt", "recordedAt", "expireAt", "lastCallAt", "callerNameCheckedAt", "receivedAt"}
+)
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+_CONFLICT_CODES = {"ConditionalCheckFailedException", "TransactionConflictException"}
+_CONFLICT_REASONS = {"ConditionalCheckFailed", "TransactionConflict"}
+
+
+def chat_pk(chat_key: str) -> str:
+    return f"CHAT#{chat_key}"
+
+
+def to_item(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Store-neutral fields (datetimes included) as a DynamoDB item in the wire format."""
+    return {name: _serializer.serialize(_to_dynamo(value)) for name, value in fields.items()}
+
+
+def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A wire-format item as plain fields, with timestamps as aware datetimes."""
+    fields = {name: _deserializer.deserialize(value) for name, value in item.items()}
+    for name in TIMESTAMP_FIELDS & fields.keys():
+        if fields[name] is not None:
+            fields[name] = datetime.fromtimestamp(float(fields[name]), UTC)
+    for name, value in fields.items():
+        if isinstance(value, Decimal):
+            fields[name] = int(value) if value == value.to_integral_value() else float(value)
+    return fields
+
+
+def _to_dynamo(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return Decimal(str(round(value.timestamp(), 3)))
+    return value
+
+
+class DynamoDBStore:
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    @classmethod
+    def from_config(cls, config: Config) -> DynamoDBStore:
+        # Standard retry mode backs off on throttling and 5xx; the timeouts bound one attempt.
+        timeout = config.store_timeout
+        boto = BotoConfig(
+            connect_timeout=timeout,
+            read_timeout=timeout,
+            retries={"mode": "standard", "max_attempts": 3},
+        )
+        return cls(boto3.client("dynamodb", config=boto), config.dynamodb_table)
+
+    def load(self, call: CallNotification) -> Snapshot:
+        pk = chat_pk(call.chat_key)
+        record_sk = RECORD_PREFIX + call.record_key
+        keys = [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in (CHAT_SK, record_sk)]
+        request = {self._table: {"Keys": keys, "ConsistentRead": True}}
+        found: dict[str, dict[str, Any]] = {}
+        with _storage_errors():
+            # BatchGetItem may leave keys unprocessed under load: ask again for those only.
+            while request:
+                answer = self._client.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    found[item["sk"]["S"]] = item
+                request = answer.get("UnprocessedKeys") or {}
+        chat = None
+        if CHAT_SK in found:
+            data = from_item(found[CHAT_SK])
+            chat = ChatState(
+                version=data.get("version", 0),
+                caller_name=data.get("callerName"),
+                name_checked_at=data.get("callerNameCheckedAt"),
+                last_call_at=data.get("lastCallAt"),
+            )
+        return Snapshot(chat=chat, record_exists=record_sk in found)
+
+    def save(self, plan: WritePlan) -> None:
+        pk = chat_pk(plan.chat_key)
+        now = datetime.now(UTC)
+        record = plan.record.fields() | {
+            "pk": pk,
+            "sk": RECORD_PREFIX + plan.record_key,
+            "gsi1pk": RECORDS_INDEX_KEY,
+            "recordedAt": now,
+        }
+        put_record = {
+            "TableName": self._table,
+            "Item": to_item(record),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        with _storage_errors():
+            if plan.chat is None:
+                self._client.put_item(**put_record)
+                return
+            self._client.transact_write_items(
+                TransactItems=[{"Put": put_record}, self._chat_write(pk, plan)]
+            )
+
+    def _chat_write(self, pk: str, plan: WritePlan) -> dict[str, Any]:
+        assert plan.chat is not None
+        if plan.chat.create:
+            item = plan.chat.fields | {"pk": pk, "sk": CHAT_SK, "version": 1}
+            return {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        names = {f"#f{i}": name for i, name in enumerate(plan.chat.fields)}
+        values = {f":v{i}": value for i, value in enumerate(plan.chat.fields.values())}
+        assignments = [f"#f{i} = :v{i}" for i in range(len(names))]
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": {"pk": {"S": pk}, "sk": {"S": CHAT_SK}},
+                # The version is the precondition: the chat must be as it was read.
+                "UpdateExpression": "SET " + ", ".join([*assignments, "#version = :next"]),
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": names | {"#version": "version"},
+                "ExpressionAttributeValues": to_item(
+                    values | {":expected": plan.chat.version, ":next": plan.chat.version + 1}
+                ),
+            }
+        }
+
+    def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
+        item = {
+            "pk": f"REJECTED#{digest}",
+            "sk": REJECTED_SK,
+            "body": truncate_utf8(body, MAX_REJECTED_BODY_BYTES),
+            "reason": reason,
+            "receivedAt": received_at,
+        }
+        try:
+            with _storage_errors():
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=to_item(item),
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+        except WriteConflict:
+            pass  # kept by an earlier delivery: receivedAt stays the first receipt
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """Translate botocore errors into the Store protocol's three kinds."""
+    try:
+        yield
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        reasons = {
+            reason.get("Code", "") for reason in error.response.get("CancellationReasons", [])
+        }
+        if code in _CONFLICT_CODES or reasons & _CONFLICT_REASONS:
+            raise WriteConflict(code) from error
+        if code == "ValidationException" or "ValidationError" in reasons:
+            raise PermanentWriteError(str(error)) from error
+        # Throttling, 5xx, missing table or permissions: an operator or a moment can cure these.
+        raise StorageUnavailable(f"DynamoDB {code}: {error}") from error
+    except BotoCoreError as error:
+        raise StorageUnavailable(f"DynamoDB unreachable: {error}") from error
