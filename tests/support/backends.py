@@ -133,7 +133,7 @@ class AwsBackend:
             "STORE": "dynamodb",
             "DYNAMODB_TABLE": TABLE,
             "AWS_ENDPOINT_URL_DYNAMODB": self.url,
-            "AWS_ENDPOINT_URL_SECRETSMANAGER": self.url,
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER": self.url,
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_DEFAULT_REGION": "us-east-1",
