@@ -170,15 +170,12 @@ class DynamoDBStore:
             "reason": reason,
             "receivedAt": received_at,
         }
-        try:
-            with _storage_errors():
-                self._client.put_item(
-                    TableName=self._table,
-                    Item=to_item(item),
-                    ConditionExpression="attribute_not_exists(pk)",
-                )
-        except WriteConflict:
-            pass  # kept by an earlier delivery: receivedAt stays the first receipt
+        with _storage_errors():
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
 
 
 @contextmanager

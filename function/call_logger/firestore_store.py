@@ -93,11 +93,8 @@ class FirestoreStore:
             "reason": reason,
             "receivedAt": received_at,
         }
-        try:
-            with _storage_errors():
-                ref.create(fields, retry=self._retry, timeout=self._timeout)
-        except WriteConflict:
-            pass  # kept by an earlier delivery: receivedAt stays the first receipt
+        with _storage_errors():
+            ref.create(fields, retry=self._retry, timeout=self._timeout)
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -136,6 +137,8 @@ class CallService:
 
     def _reject(self, raw: bytes, reason: str) -> Outcome:
         body = raw.decode("utf-8", errors="replace")
-        self._store.keep_rejected(hashlib.sha256(raw).hexdigest(), body, reason, self._clock())
+        # WriteConflict: an earlier delivery kept it, and receivedAt stays the first receipt.
+        with contextlib.suppress(WriteConflict):
+            self._store.keep_rejected(hashlib.sha256(raw).hexdigest(), body, reason, self._clock())
         log.warning("incomingCall kept in rejected: %s", reason)
         return Outcome.REJECTED

@@ -37,5 +37,5 @@ class Store(Protocol):
         ...
 
     def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
-        """Keep an unrecordable notification once per digest (a redelivery adds nothing)."""
+        """Keep an unrecordable notification; WriteConflict if this digest is already kept."""
         ...
