@@ -512,6 +512,7 @@ def _check_secrets_and_logs(stack: Stack, outputs: Mapping[str, Any]) -> None:
     assert all(character in "0123456789abcdef" for character in generated)
     assert secrets.get_secret_value(SecretId=green_arn)["SecretString"] == GREEN_API_TOKEN
     assert outputs["green_api_token"] == GREEN_API_TOKEN
+    assert outputs["green_api_id_instance"] == str(ID_INSTANCE)
 
     logs = stack.client("logs")
     groups = logs.describe_log_groups(logGroupNamePrefix=outputs["log_group_name"])["logGroups"]

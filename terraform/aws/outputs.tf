@@ -16,8 +16,8 @@ output "green_api_token" {
 }
 
 output "green_api_id_instance" {
-  description = "GREEN_API_ID_INSTANCE the function accepts (null: any)."
-  value       = var.green_api_id_instance
+  description = "GREEN_API_ID_INSTANCE the function accepts, as text (empty: any), for `terraform output -raw`."
+  value       = var.green_api_id_instance == null ? "" : tostring(var.green_api_id_instance)
 }
 
 output "green_api_url" {
