@@ -18,7 +18,7 @@ TF_GCP := $(TERRAFORM) -chdir=$(GCP_DIR)
 # e.g. TF_APPLY_FLAGS=-auto-approve
 TF_APPLY_FLAGS ?=
 
-.PHONY: test lint typecheck pytest run install clean configure-instance tf-check tf-fmt tf-test deploy destroy
+.PHONY: test lint typecheck pytest run install clean configure-instance tf-check tf-fmt tf-test deploy destroy deploy-gcp destroy-gcp
 
 $(STAMP): pyproject.toml function/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# TF_CLI_CONFIG_FILE: terraform/aws is applied to moto with the provider from the offline mirror.
 pytest: $(STAMP)
-	$(PY) -m pytest
+	TF_CLI_CONFIG_FILE=$(CURDIR)/terraform/aws/terraformrc.hcl $(PY) -m pytest
 
 # Offline checks of the Terraform stacks: no provider download, no cloud access.
 tf-check: tf-fmt tf-test
@@ -57,9 +58,14 @@ tf-fmt:
 tf-test: $(IAC_STAMP)
 	$(IAC_PY) -m pytest -p no:cacheprovider --confcutdir=tests/iac tests/iac
 
+# `make deploy` deploys to Google Cloud; `make deploy CLOUD=aws` to AWS (same as deploy-aws).
+CLOUD ?= gcp
+deploy: deploy-$(CLOUD)
+destroy: destroy-$(CLOUD)
+
 # Deploy to Google Cloud (variables from terraform/gcp/terraform.tfvars), then point the
 # GREEN-API instance at the new webhook with its token.
-deploy: $(STAMP)
+deploy-gcp: $(STAMP)
 	@test -f $(GCP_DIR)/terraform.tfvars || { \
 	  echo "Copy $(GCP_DIR)/terraform.tfvars.example to $(GCP_DIR)/terraform.tfvars and fill it in."; \
 	  exit 1; }
@@ -73,7 +79,7 @@ deploy: $(STAMP)
 	  --webhook-url "$$($(TF_GCP) output -raw webhook_url)"
 
 # Remove the stack. With firestore_delete_protection = true the database and its records stay.
-destroy:
+destroy-gcp:
 	$(TF_GCP) init -input=false
 	$(TF_GCP) destroy -input=false $(TF_APPLY_FLAGS)
 
@@ -86,4 +92,59 @@ configure-instance: $(STAMP)
 	$(PY) -m call_logger configure-instance --webhook-url "$(WEBHOOK_URL)" $(CONFIGURE_ARGS)
 
 clean:
-	rm -rf $(VENV) $(IAC_VENV) .mypy_cache .ruff_cache .pytest_cache $(GCP_DIR)/build
+	rm -rf $(VENV) $(IAC_VENV) .mypy_cache .ruff_cache .pytest_cache $(GCP_DIR)/build build
+
+# --- AWS: Lambda + DynamoDB (terraform/aws) ---------------------------------------------------
+# `make test` runs tests/test_terraform_aws.py, which applies the stack to a local moto server
+# with the provider from the offline mirror (terraform/aws/terraformrc.hcl). deploy-aws and
+# destroy-aws use your own Terraform configuration and AWS credentials, and the normal registry.
+TF_AWS := terraform/aws
+LAMBDA_ZIP := build/lambda.zip
+TF_AWS_VARS := -var 'package_zip=$(CURDIR)/$(LAMBDA_ZIP)'
+AWS_APPLY_FLAGS ?=
+# Python of the Lambda runtime: keep equal to the stack's runtime variable (python3.12 by default).
+LAMBDA_PYTHON_VERSION ?= 3.12
+LAMBDA_PKG := build/lambda-pkg-py$(LAMBDA_PYTHON_VERSION)
+
+.PHONY: lambda-zip deploy-aws destroy-aws tf-aws-fmt tf-aws-offline-init
+
+# Runtime dependencies for Lambda: requests and its own, as Linux x86_64 wheels for the runtime
+# (version range from function/requirements.txt). boto3 comes with the Lambda runtime;
+# functions-framework and google-cloud-firestore are for Google Cloud only.
+$(LAMBDA_PKG).stamp: function/requirements.txt $(STAMP) Makefile
+	rm -rf $(LAMBDA_PKG)
+	$(PY) -m pip install -q --target $(LAMBDA_PKG) --platform manylinux2014_x86_64 \
+		--implementation cp --python-version $(LAMBDA_PYTHON_VERSION) --only-binary=:all: \
+		"$$(grep -E '^requests([^A-Za-z0-9_.-]|$$)' function/requirements.txt)"
+	touch $@
+
+# build/lambda.zip: function/ plus those dependencies, reproducible (same files, same bytes).
+lambda-zip: $(LAMBDA_PKG).stamp
+	$(PY) $(TF_AWS)/build_zip.py $(LAMBDA_ZIP) function $(LAMBDA_PKG)
+
+tf-aws-fmt:
+	terraform fmt -check -diff -recursive $(TF_AWS)
+
+# Initialise terraform/aws from the offline mirror (for validate or plan by hand, no registry).
+tf-aws-offline-init:
+	TF_CLI_CONFIG_FILE=$(CURDIR)/$(TF_AWS)/terraformrc.hcl terraform -chdir=$(TF_AWS) init -input=false
+
+# Deploy to the AWS account of your credentials with terraform/aws/terraform.tfvars, then point the
+# GREEN-API instance at the Function URL. The tokens reach configure-instance through the
+# environment, never the command line.
+deploy-aws: lambda-zip
+	terraform -chdir=$(TF_AWS) init -input=false
+	terraform -chdir=$(TF_AWS) apply -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
+	@out() { terraform -chdir=$(TF_AWS) output -raw "$$1"; }; \
+	webhook_url="$$(out webhook_url)" && \
+	WEBHOOK_TOKEN="$$(out webhook_token)" && \
+	GREEN_API_TOKEN="$$(out green_api_token)" && \
+	GREEN_API_ID_INSTANCE="$$(out green_api_id_instance)" && \
+	GREEN_API_URL="$$(out green_api_url)" && \
+	export WEBHOOK_TOKEN GREEN_API_TOKEN GREEN_API_ID_INSTANCE GREEN_API_URL && \
+	echo "configure-instance --webhook-url $$webhook_url" && \
+	$(PY) -m call_logger configure-instance --webhook-url "$$webhook_url"
+
+# Needs build/lambda.zip too (the stack hashes it): lambda-zip rebuilds it if it is missing.
+destroy-aws: lambda-zip
+	terraform -chdir=$(TF_AWS) destroy -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)

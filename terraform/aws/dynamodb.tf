@@ -1,0 +1,59 @@
+# One on-demand table holds everything the function stores (single-table design):
+#   chats     pk = CHAT#{idInstance}_{chatId}   sk = CHAT
+#   records   pk = CHAT#{idInstance}_{chatId}   sk = RECORD#{idMessage}_{status}
+#   rejected  pk = REJECTED#{sha256}            sk = ...
+# Items that should appear in the recent-calls listing also carry gsi1pk and eventAt (epoch
+# seconds), so the byTime index returns them newest first (Query with ScanIndexForward=false).
+# With record_retention_days set, items carry expireAt (epoch seconds) and DynamoDB TTL deletes
+# them after it passes.
+
+resource "aws_dynamodb_table" "calls" {
+  name                        = var.name
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "pk"
+  range_key                   = "sk"
+  deletion_protection_enabled = var.table_deletion_protection
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "sk"
+    type = "S"
+  }
+
+  attribute {
+    name = "gsi1pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "eventAt"
+    type = "N"
+  }
+
+  global_secondary_index {
+    name            = "byTime"
+    hash_key        = "gsi1pk"
+    range_key       = "eventAt"
+    projection_type = "ALL"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  # Encrypted with the AWS managed key (alias/aws/dynamodb) rather than the default AWS owned
+  # key, so key use shows in CloudTrail. The function needs no KMS permission for it.
+  server_side_encryption {
+    enabled = true
+  }
+
+  # Always declared, so that setting record_retention_days back to null turns TTL off again.
+  ttl {
+    enabled        = var.record_retention_days != null
+    attribute_name = var.record_retention_days != null ? "expireAt" : ""
+  }
+}

@@ -1,0 +1,68 @@
+# The function's execution role: assumable by Lambda only, allowed exactly what the function
+# does (read and write this table and its indexes, read its two secrets, write its own logs).
+
+data "aws_iam_policy_document" "assume_role" {
+  statement {
+    sid     = "LambdaAssumeRole"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  name               = "${var.name}-function"
+  description        = "Execution role of the ${var.name} Lambda function."
+  assume_role_policy = data.aws_iam_policy_document.assume_role.json
+}
+
+data "aws_iam_policy_document" "function" {
+  statement {
+    sid    = "CallTable"
+    effect = "Allow"
+    actions = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:TransactWriteItems",
+      "dynamodb:UpdateItem",
+    ]
+    resources = [
+      aws_dynamodb_table.calls.arn,
+      "${aws_dynamodb_table.calls.arn}/index/*",
+    ]
+  }
+
+  statement {
+    sid     = "OwnSecrets"
+    effect  = "Allow"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      aws_secretsmanager_secret.webhook_token.arn,
+      aws_secretsmanager_secret.green_api_token.arn,
+    ]
+  }
+
+  # The log group is created by Terraform (with its retention), so logs:CreateLogGroup is not
+  # granted and Lambda cannot recreate it with unlimited retention.
+  statement {
+    sid     = "OwnLogs"
+    effect  = "Allow"
+    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = [
+      "${aws_cloudwatch_log_group.function.arn}:*",
+    ]
+  }
+}
+
+resource "aws_iam_role_policy" "function" {
+  name   = "${var.name}-function"
+  role   = aws_iam_role.function.id
+  policy = data.aws_iam_policy_document.function.json
+}

@@ -1,0 +1,76 @@
+output "webhook_url" {
+  description = "Function URL to give GREEN-API as its webhook URL (`make deploy-aws` does it)."
+  value       = aws_lambda_function_url.webhook.function_url
+}
+
+output "webhook_token" {
+  description = "WEBHOOK_TOKEN that GREEN-API must send (as webhookUrlToken); `terraform output -raw webhook_token`."
+  value       = local.webhook_token
+  sensitive   = true
+}
+
+output "green_api_token" {
+  description = "GREEN-API apiTokenInstance, as stored in Secrets Manager (for configure-instance)."
+  value       = aws_secretsmanager_secret_version.green_api_token.secret_string
+  sensitive   = true
+}
+
+output "green_api_id_instance" {
+  description = "GREEN_API_ID_INSTANCE the function accepts, as text (empty: any), for `terraform output -raw`."
+  value       = var.green_api_id_instance == null ? "" : tostring(var.green_api_id_instance)
+}
+
+output "green_api_url" {
+  description = "GREEN_API_URL the function calls."
+  value       = var.green_api_url
+}
+
+output "function_name" {
+  description = "Lambda function name."
+  value       = aws_lambda_function.webhook.function_name
+}
+
+output "function_arn" {
+  description = "Lambda function ARN."
+  value       = aws_lambda_function.webhook.arn
+}
+
+output "table_name" {
+  description = "DynamoDB table holding the call records."
+  value       = aws_dynamodb_table.calls.name
+}
+
+output "table_arn" {
+  description = "DynamoDB table ARN."
+  value       = aws_dynamodb_table.calls.arn
+}
+
+output "role_arn" {
+  description = "Execution role of the function."
+  value       = aws_iam_role.function.arn
+}
+
+output "log_group_name" {
+  description = "CloudWatch Logs group of the function."
+  value       = aws_cloudwatch_log_group.function.name
+}
+
+output "webhook_token_secret_arn" {
+  description = "Secrets Manager secret holding WEBHOOK_TOKEN."
+  value       = aws_secretsmanager_secret.webhook_token.arn
+}
+
+output "webhook_token_secret_name" {
+  description = "Name of the secret holding WEBHOOK_TOKEN."
+  value       = aws_secretsmanager_secret.webhook_token.name
+}
+
+output "green_api_token_secret_arn" {
+  description = "Secrets Manager secret holding the GREEN-API token."
+  value       = aws_secretsmanager_secret.green_api_token.arn
+}
+
+output "green_api_token_secret_name" {
+  description = "Name of the secret holding the GREEN-API token."
+  value       = aws_secretsmanager_secret.green_api_token.name
+}

@@ -1,0 +1,264 @@
+# Inputs. Names of the function's settings follow function/call_logger/config.py, the
+# environment variable contract shared with the Google Cloud deployment.
+
+variable "region" {
+  description = "AWS region to deploy into, for example eu-central-1."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "The region must be an AWS region name such as eu-central-1."
+  }
+}
+
+variable "name" {
+  description = "Base name of every resource: Lambda function, DynamoDB table, IAM role, log group and secret prefixes."
+  type        = string
+  default     = "green-call-logger"
+  nullable    = false
+
+  validation {
+    # 64 is the Lambda and IAM role limit; a few characters are left for the suffixes.
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_-]{0,47}$", var.name))
+    error_message = "The name must start with a letter and hold at most 48 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every resource, on top of application = green-call-logger."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+# --- Lambda ---------------------------------------------------------------------------------
+
+variable "package_zip" {
+  description = "Path of the deployment zip built by `make lambda-zip` (build/lambda.zip in the repository)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = endswith(var.package_zip, ".zip") && fileexists(var.package_zip)
+    error_message = "The package_zip must be an existing .zip file: run `make lambda-zip` first."
+  }
+}
+
+variable "handler" {
+  description = "Lambda handler, module.function inside the zip."
+  type        = string
+  default     = "lambda_function.lambda_handler"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z_][A-Za-z0-9_.]*\\.[A-Za-z_][A-Za-z0-9_]*$", var.handler))
+    error_message = "The handler must look like module.function, for example lambda_function.lambda_handler."
+  }
+}
+
+variable "runtime" {
+  description = "Lambda Python runtime."
+  type        = string
+  default     = "python3.12"
+  nullable    = false
+
+  validation {
+    condition     = contains(["python3.12", "python3.13"], var.runtime)
+    error_message = "The runtime must be python3.12 or python3.13."
+  }
+}
+
+variable "memory_size" {
+  description = "Lambda memory in MB (CPU grows with it)."
+  type        = number
+  default     = 256
+  nullable    = false
+
+  validation {
+    condition     = var.memory_size == floor(var.memory_size) && var.memory_size >= 128 && var.memory_size <= 10240
+    error_message = "The memory_size must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "timeout" {
+  description = "Lambda timeout in seconds. GREEN-API waits a limited time for the webhook answer, so keep it short."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.timeout == floor(var.timeout) && var.timeout >= 1 && var.timeout <= 900
+    error_message = "The timeout must be a whole number of seconds from 1 to 900."
+  }
+}
+
+variable "reserved_concurrent_executions" {
+  description = "Reserved concurrency: -1 for none (the account's unreserved pool), or at least 1. Zero, which throttles every request, is refused."
+  type        = number
+  default     = -1
+  nullable    = false
+
+  validation {
+    condition = (
+      var.reserved_concurrent_executions == floor(var.reserved_concurrent_executions)
+      && (var.reserved_concurrent_executions == -1 || var.reserved_concurrent_executions >= 1)
+    )
+    error_message = "The reserved_concurrent_executions must be -1 (unreserved) or a whole number of at least 1."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Days CloudWatch Logs keeps the function's logs (0 keeps them forever)."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition = contains(
+      [0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653],
+      var.log_retention_days,
+    )
+    error_message = "The log_retention_days must be a CloudWatch Logs retention value: 0, 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653."
+  }
+}
+
+# --- DynamoDB -------------------------------------------------------------------------------
+
+variable "record_retention_days" {
+  description = "RECORD_RETENTION_DAYS: days a call record is kept before DynamoDB TTL deletes it (attribute expireAt). null keeps records forever and leaves TTL off."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.record_retention_days == null || try(var.record_retention_days == floor(var.record_retention_days) && var.record_retention_days >= 1, false)
+    error_message = "The record_retention_days must be null or a whole number of at least 1."
+  }
+}
+
+variable "table_deletion_protection" {
+  description = "Refuse to delete the DynamoDB table (turn on in production; `make destroy-aws` then fails until it is turned off)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+# --- Function settings ----------------------------------------------------------------------
+
+variable "call_mode" {
+  description = "CALL_MODE: which incomingCall statuses become records (all, results, offer or ignore)."
+  type        = string
+  default     = "all"
+  nullable    = false
+
+  validation {
+    condition     = contains(["all", "results", "offer", "ignore"], var.call_mode)
+    error_message = "The call_mode must be one of all, results, offer, ignore."
+  }
+}
+
+variable "green_api_id_instance" {
+  description = "GREEN_API_ID_INSTANCE: the GREEN-API instance whose notifications are accepted (null accepts any)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.green_api_id_instance == null || try(var.green_api_id_instance == floor(var.green_api_id_instance) && var.green_api_id_instance >= 1, false)
+    error_message = "The green_api_id_instance must be null or a whole number of at least 1."
+  }
+}
+
+variable "green_api_url" {
+  description = "GREEN_API_URL: base URL of the GREEN-API host serving the instance."
+  type        = string
+  default     = "https://api.green-api.com"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^https?://[^\\s/]+", var.green_api_url))
+    error_message = "The green_api_url must be an http(s) URL."
+  }
+}
+
+variable "green_api_token" {
+  description = "GREEN-API apiTokenInstance. Stored in Secrets Manager (and in the Terraform state: keep the state private); the function reads it through GREEN_API_TOKEN_SECRET_ARN."
+  type        = string
+  sensitive   = true
+  nullable    = false
+
+  validation {
+    condition     = length(trimspace(var.green_api_token)) > 0
+    error_message = "The green_api_token must not be empty."
+  }
+}
+
+variable "webhook_token" {
+  description = "WEBHOOK_TOKEN that GREEN-API must send with each notification. null generates a 64-hex-digit token, kept across applies."
+  type        = string
+  sensitive   = true
+  default     = null
+
+  validation {
+    condition     = var.webhook_token == null || try(length(var.webhook_token) >= 16, false)
+    error_message = "The webhook_token must be null (generated) or at least 16 characters long."
+  }
+}
+
+variable "secret_recovery_window_days" {
+  description = "Days a deleted secret can still be restored (0 deletes at once, otherwise 7 to 30)."
+  type        = number
+  default     = 7
+  nullable    = false
+
+  validation {
+    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    error_message = "The secret_recovery_window_days must be 0 or from 7 to 30."
+  }
+}
+
+variable "call_labels" {
+  description = "CALL_LABELS overrides: texts keyed by incoming, answered, dropped, missed or unknown. Empty keeps the defaults."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for key, text in var.call_labels : contains(["incoming", "answered", "dropped", "missed", "unknown"], key) && length(trimspace(text)) > 0])
+    error_message = "The call_labels keys must be among incoming, answered, dropped, missed, unknown, and each text non-empty."
+  }
+}
+
+variable "contact_cache_ttl" {
+  description = "CONTACT_CACHE_TTL: how long a looked-up contact name is reused, such as 90s, 15m, 24h or 7d."
+  type        = string
+  default     = "24h"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[smhd]?$", var.contact_cache_ttl))
+    error_message = "The contact_cache_ttl must be a duration such as 90s, 15m, 24h or 7d."
+  }
+}
+
+variable "operator_chat_id" {
+  description = "OPERATOR_CHAT_ID: WhatsApp chat told about each incoming call (empty: nobody)."
+  type        = string
+  default     = ""
+  nullable    = false
+}
+
+variable "environment_variables" {
+  description = "Further function settings (for example STORE_TIMEOUT, CONTACT_LOOKUP_BUDGET, OPERATOR_MESSAGE_TEMPLATE). The variables this stack sets itself cannot be overridden here."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition = length(setintersection(keys(var.environment_variables), [
+      "STORE", "DYNAMODB_TABLE", "CALL_MODE", "GREEN_API_ID_INSTANCE", "GREEN_API_URL", "CALL_LABELS",
+      "RECORD_RETENTION_DAYS", "CONTACT_CACHE_TTL", "OPERATOR_CHAT_ID", "WEBHOOK_TOKEN", "GREEN_API_TOKEN",
+      "WEBHOOK_TOKEN_SECRET_ARN", "GREEN_API_TOKEN_SECRET_ARN",
+    ])) == 0
+    error_message = "The environment_variables must not set a variable this stack manages (STORE, DYNAMODB_TABLE, CALL_MODE, the tokens, ...): use the dedicated variable."
+  }
+}

@@ -1,0 +1,14 @@
+# Terraform and provider versions. Only hashicorp/aws is used: the deployment zip is built by
+# the Makefile (no archive provider) and the generated webhook token comes from Secrets Manager
+# (no random provider).
+
+terraform {
+  required_version = ">= 1.9.0, < 2.0.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 5.100"
+    }
+  }
+}

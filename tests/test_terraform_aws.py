@@ -1,0 +1,544 @@
+"""terraform/aws for real: fmt, init, validate, plan, apply and destroy against a local moto.
+
+Nothing here reaches the network. Terraform takes hashicorp/aws from the filesystem mirror named
+in terraform/aws/terraformrc.hcl, and works in a temporary copy of the stack, so its data dir,
+lock file and state never land in the repository. The copy gets one extra file, an override
+(moto_override.tf) that points the provider at a moto server started by this module on a free
+loopback port: the stack itself keeps no test-only variables, and the test still applies
+exactly the stack's resources.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+REPO = Path(__file__).resolve().parents[1]
+STACK = REPO / "terraform" / "aws"
+# The offline provider mirror: the Makefile selects it through TF_CLI_CONFIG_FILE.
+CLI_CONFIG = Path(os.environ.get("TF_CLI_CONFIG_FILE") or STACK / "terraformrc.hcl")
+PLUGIN_MIRROR = Path("/opt/tf-plugins/registry.terraform.io/hashicorp/aws")
+MOTO_SERVER = Path(sys.executable).with_name("moto_server")
+REGION = "us-east-1"
+NAME = "gcl-test"
+WEBHOOK_TOKEN = "whk-test-token-0123456789abcdef"
+GREEN_API_TOKEN = "gat-test-token-fedcba9876543210"
+ID_INSTANCE = 1101000001
+STARTUP_TIMEOUT = 60.0  # seconds for moto to start listening; generous for a loaded machine
+
+OVERRIDE = """\
+# Written by tests/test_terraform_aws.py into a temporary copy of terraform/aws.
+# Terraform merges this provider block into the stack's one: every service goes to moto.
+provider "aws" {{
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  s3_use_path_style           = true
+
+  endpoints {{
+    dynamodb       = "{url}"
+    iam            = "{url}"
+    lambda         = "{url}"
+    logs           = "{url}"
+    secretsmanager = "{url}"
+    sts            = "{url}"
+  }}
+}}
+"""
+
+
+def _terraform() -> str:
+    """The terraform binary; skip (fail under CI) when the machine lacks it or the mirror."""
+    binary = shutil.which("terraform")
+    missing = []
+    if binary is None:
+        missing.append("terraform on PATH")
+    if not PLUGIN_MIRROR.is_dir():
+        missing.append(f"the provider mirror {PLUGIN_MIRROR}")
+    if not MOTO_SERVER.exists():
+        missing.append(f"{MOTO_SERVER} (pip install -e '.[dev]')")
+    if missing:
+        message = "needs " + ", ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    assert binary is not None
+    return binary
+
+
+def _load_build_zip() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("build_zip", STACK / "build_zip.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _base_env() -> dict[str, str]:
+    """This environment without AWS or Terraform settings of the person running the tests."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "TF_")) and key != "CHECKPOINT_DISABLE"
+    }
+    env.update(
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+        AWS_DEFAULT_REGION=REGION,
+        NO_PROXY="127.0.0.1,localhost",
+        no_proxy="127.0.0.1,localhost",
+    )
+    return env
+
+
+@dataclass
+class Stack:
+    """A temporary copy of terraform/aws, initialised, with a moto server behind it."""
+
+    terraform: str
+    workdir: Path
+    env: dict[str, str]
+    moto_url: str
+    zip_path: Path
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [self.terraform, *args, "-no-color"],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"terraform {' '.join(args)} exited {result.returncode}\n"
+                f"--- stdout ---\n{result.stdout[-6000:]}\n--- stderr ---\n{result.stderr[-6000:]}"
+            )
+        return result
+
+    def write_vars(self, name: str, values: Mapping[str, Any]) -> str:
+        path = self.workdir / name
+        path.write_text(json.dumps(values, indent=2))
+        return f"-var-file={path}"
+
+    def outputs(self) -> dict[str, Any]:
+        raw = json.loads(self.run("output", "-json").stdout)
+        return {key: entry["value"] for key, entry in raw.items()}
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.moto_url,
+            region_name=REGION,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+
+@pytest.fixture(scope="module")
+def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    _terraform()
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = tmp_path_factory.mktemp("moto") / "moto_server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=_base_env(),
+            start_new_session=True,  # its own process group, stopped as a whole below
+        )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"moto_server exited {server.returncode}:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=2):
+                    break
+            except (urllib.error.URLError, OSError):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"moto_server did not answer on {url}:\n{log_path.read_text()}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # the group may be gone already
+            os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):  # the group may be gone already
+                os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+@pytest.fixture(scope="module")
+def stack(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Stack:
+    terraform = _terraform()
+    root = tmp_path_factory.mktemp("tf-aws")
+    workdir = root / "stack"
+    workdir.mkdir()
+    # Only the .tf files: never a developer's terraform.tfvars, .terraform or state.
+    for source in sorted(STACK.glob("*.tf")):
+        shutil.copy2(source, workdir / source.name)
+    (workdir / "moto_override.tf").write_text(OVERRIDE.format(url=moto_url))
+
+    zip_path = root / "lambda.zip"
+    _load_build_zip().build(zip_path, [REPO / "function"])
+
+    env = _base_env()
+    env.update(
+        TF_CLI_CONFIG_FILE=str(CLI_CONFIG),
+        TF_DATA_DIR=str(root / "terraform-data"),
+        TF_IN_AUTOMATION="1",
+        TF_INPUT="0",
+        CHECKPOINT_DISABLE="1",
+    )
+    result = Stack(terraform, workdir, env, moto_url, zip_path)
+    init = result.run("init", "-input=false")
+    assert "hashicorp/aws v5.100" in init.stdout, init.stdout
+    return result
+
+
+def _base_vars(stack: Stack) -> dict[str, Any]:
+    return {
+        "region": REGION,
+        "name": NAME,
+        "package_zip": str(stack.zip_path),
+        "green_api_token": GREEN_API_TOKEN,
+        "green_api_id_instance": ID_INSTANCE,
+        "record_retention_days": 30,
+        "call_mode": "results",
+        "call_labels": {"missed": "Missed WhatsApp call"},
+        "memory_size": 512,
+        "timeout": 20,
+        "reserved_concurrent_executions": 3,
+        "log_retention_days": 14,
+        "secret_recovery_window_days": 0,  # deleted at once, so destroy leaves nothing behind
+    }
+
+
+# --- fast checks ------------------------------------------------------------------------------
+
+
+def test_stack_is_formatted() -> None:
+    terraform = _terraform()
+    env = _base_env() | {"TF_CLI_CONFIG_FILE": str(CLI_CONFIG), "CHECKPOINT_DISABLE": "1"}
+    result = subprocess.run(
+        [terraform, "fmt", "-check", "-diff", "-recursive", "-no-color", str(STACK)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"run terraform fmt {STACK}:\n{result.stdout}{result.stderr}"
+
+
+def test_zip_is_reproducible_and_skips_caches(tmp_path: Path) -> None:
+    build_zip = _load_build_zip()
+    source = tmp_path / "src"
+    (source / "pkg" / "__pycache__").mkdir(parents=True)
+    (source / "pkg" / "__init__.py").write_text("VALUE = 1\n")
+    (source / "pkg" / "__pycache__" / "__init__.cpython-312.pyc").write_bytes(b"\0")
+    (source / "pkg.egg-info").mkdir()
+    (source / "pkg.egg-info" / "PKG-INFO").write_text("Name: pkg\n")
+    (source / "handler.py").write_text("def handler(event, context):\n    return 1\n")
+    deps = tmp_path / "deps"
+    (deps / "bin").mkdir(parents=True)
+    (deps / "bin" / "normalizer").write_text("#!/usr/bin/python\n")
+    (deps / "requests").mkdir()
+    (deps / "requests" / "__init__.py").write_text("")
+
+    first, second = tmp_path / "a" / "one.zip", tmp_path / "b" / "two.zip"
+    build_zip.build(first, [source, deps])
+    os.utime(source / "handler.py", (1_000_000_000, 1_000_000_000))  # only the mtime changes
+    build_zip.build(second, [source, deps])
+
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
+        assert archive.namelist() == ["handler.py", "pkg/__init__.py", "requests/__init__.py"]
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+    (source / "handler.py").write_text("def handler(event, context):\n    return 2\n")
+    build_zip.build(second, [source, deps])
+    assert first.read_bytes() != second.read_bytes()
+
+    (deps / "handler.py").write_text("")
+    with pytest.raises(SystemExit, match=r"handler\.py"):
+        build_zip.build(second, [source, deps])
+
+
+BAD_VALUES = {
+    "memory_size": ("64", "from 128 to 10240"),
+    "timeout": ("901", "from 1 to 900"),
+    "reserved_concurrent_executions": ("0", "-1 (unreserved)"),
+    "call_mode": ("sometimes", "all, results, offer, ignore"),
+    "runtime": ("python3.11", "python3.12 or python3.13"),
+    "record_retention_days": ("0", "null or a whole number of at least 1"),
+    "log_retention_days": ("10", "CloudWatch Logs retention value"),
+    "call_labels": ('{"busy" = "Busy"}', "keys must be among incoming"),
+}
+
+
+def test_bad_values_are_refused(stack: Stack) -> None:
+    # One plan for all of them (each plan loads the provider's large schema): Terraform checks
+    # every variable and reports each failed validation before it calls any API.
+    plan = stack.run(
+        "plan",
+        "-input=false",
+        stack.write_vars("base.tfvars.json", _base_vars(stack)),
+        *(f"-var={name}={value}" for name, (value, _) in BAD_VALUES.items()),
+        check=False,
+    )
+    assert plan.returncode != 0
+    # Terraform wraps long messages; compare with the line breaks folded.
+    errors = " ".join(plan.stderr.split())
+    for name, (_, message) in BAD_VALUES.items():
+        assert f"var.{name}" in errors, name
+        assert message in errors, (name, plan.stderr)
+
+
+# --- the whole life of the stack against moto ---------------------------------------------------
+
+
+def test_stack_lifecycle_against_moto(stack: Stack) -> None:
+    stack.run("validate")
+    base = stack.write_vars("base.tfvars.json", _base_vars(stack))
+    plan_path = str(stack.workdir / "tfplan")
+    stack.run("plan", "-input=false", base, f"-out={plan_path}")
+    stack.run("apply", "-input=false", "-auto-approve", plan_path)
+    outputs = stack.outputs()
+
+    _check_table(stack, outputs, ttl_enabled=True)
+    _check_role(stack, outputs)
+    _check_function(stack, outputs)
+    _check_secrets_and_logs(stack, outputs)
+
+    # A second plan finds nothing to do: no attribute the provider reads back differs.
+    again = stack.run("plan", "-input=false", "-detailed-exitcode", base, check=False)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+    # Turning retention off turns TTL off (and drops RECORD_RETENTION_DAYS) in place, keeping
+    # the generated webhook token.
+    no_retention = stack.write_vars("no-retention.tfvars.json", {"record_retention_days": None})
+    stack.run("apply", "-input=false", "-auto-approve", base, no_retention)
+    later = stack.outputs()
+    assert later["webhook_token"] == outputs["webhook_token"]
+    _check_table(stack, later, ttl_enabled=False)
+    variables = _function_config(stack)["Environment"]["Variables"]
+    assert "RECORD_RETENTION_DAYS" not in variables
+
+    stack.run("destroy", "-input=false", "-auto-approve", base, no_retention)
+    _check_gone(stack, outputs)
+    assert stack.outputs() == {}
+
+
+def _check_table(stack: Stack, outputs: Mapping[str, Any], *, ttl_enabled: bool) -> None:
+    dynamodb = stack.client("dynamodb")
+    name = outputs["table_name"]
+    assert name == NAME
+    table = dynamodb.describe_table(TableName=name)["Table"]
+    assert table["TableArn"] == outputs["table_arn"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert {(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]} == {
+        ("pk", "HASH"),
+        ("sk", "RANGE"),
+    }
+    assert {(a["AttributeName"], a["AttributeType"]) for a in table["AttributeDefinitions"]} == {
+        ("pk", "S"),
+        ("sk", "S"),
+        ("gsi1pk", "S"),
+        ("eventAt", "N"),
+    }
+    (index,) = table["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == "byTime"
+    assert [(k["AttributeName"], k["KeyType"]) for k in index["KeySchema"]] == [
+        ("gsi1pk", "HASH"),
+        ("eventAt", "RANGE"),
+    ]
+    assert index["Projection"]["ProjectionType"] == "ALL"
+    assert table["SSEDescription"]["Status"] == "ENABLED"
+
+    backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+    recovery = backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"]
+    assert recovery == "ENABLED"
+
+    ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    if ttl_enabled:
+        assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expireAt"}
+    else:
+        assert ttl["TimeToLiveStatus"] == "DISABLED"
+
+
+def _check_role(stack: Stack, outputs: Mapping[str, Any]) -> None:
+    iam = stack.client("iam")
+    role_name = outputs["role_arn"].rsplit("/", 1)[1]
+    role = iam.get_role(RoleName=role_name)["Role"]
+    assume = role["AssumeRolePolicyDocument"]
+    if isinstance(assume, str):
+        assume = json.loads(urllib.parse.unquote(assume))
+    (trust,) = assume["Statement"]
+    assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert trust["Action"] == "sts:AssumeRole"
+
+    assert iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == []
+    (policy_name,) = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    document = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
+    if isinstance(document, str):
+        document = json.loads(urllib.parse.unquote(document))
+    statements = {statement["Sid"]: statement for statement in document["Statement"]}
+    assert set(statements) == {"CallTable", "OwnSecrets", "OwnLogs"}
+    for statement in statements.values():
+        assert statement["Effect"] == "Allow"
+        assert "*" not in _as_list(statement["Resource"])
+
+    table_arn = outputs["table_arn"]
+    assert sorted(_as_list(statements["CallTable"]["Action"])) == [
+        "dynamodb:BatchGetItem",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:TransactWriteItems",
+        "dynamodb:UpdateItem",
+    ]
+    assert sorted(_as_list(statements["CallTable"]["Resource"])) == [
+        table_arn,
+        f"{table_arn}/index/*",
+    ]
+    assert _as_list(statements["OwnSecrets"]["Action"]) == ["secretsmanager:GetSecretValue"]
+    assert sorted(_as_list(statements["OwnSecrets"]["Resource"])) == sorted(
+        [outputs["webhook_token_secret_arn"], outputs["green_api_token_secret_arn"]]
+    )
+    assert sorted(_as_list(statements["OwnLogs"]["Action"])) == [
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    ]
+    (log_resource,) = _as_list(statements["OwnLogs"]["Resource"])
+    assert log_resource.endswith(f":log-group:/aws/lambda/{NAME}:*")
+
+
+def _function_config(stack: Stack) -> dict[str, Any]:
+    config: dict[str, Any] = stack.client("lambda").get_function_configuration(FunctionName=NAME)
+    return config
+
+
+def _check_function(stack: Stack, outputs: Mapping[str, Any]) -> None:
+    lambda_ = stack.client("lambda")
+    config = _function_config(stack)
+    assert outputs["function_name"] == NAME
+    assert config["FunctionArn"] == outputs["function_arn"]
+    assert config["Runtime"] == "python3.12"
+    assert config["Handler"] == "lambda_function.lambda_handler"
+    assert config["MemorySize"] == 512
+    assert config["Timeout"] == 20
+    assert config["Role"] == outputs["role_arn"]
+    assert lambda_.get_function_concurrency(FunctionName=NAME)["ReservedConcurrentExecutions"] == 3
+
+    variables = config["Environment"]["Variables"]
+    assert variables == {
+        "STORE": "dynamodb",
+        "DYNAMODB_TABLE": outputs["table_name"],
+        "CALL_MODE": "results",
+        "GREEN_API_ID_INSTANCE": str(ID_INSTANCE),
+        "GREEN_API_URL": "https://api.green-api.com",
+        "CALL_LABELS": json.dumps({"missed": "Missed WhatsApp call"}, separators=(",", ":")),
+        "RECORD_RETENTION_DAYS": "30",
+        "CONTACT_CACHE_TTL": "24h",
+        "WEBHOOK_TOKEN_SECRET_ARN": outputs["webhook_token_secret_arn"],
+        "GREEN_API_TOKEN_SECRET_ARN": outputs["green_api_token_secret_arn"],
+    }
+    # The tokens themselves appear nowhere in the function's configuration.
+    everything = json.dumps(config)
+    assert outputs["webhook_token"] not in everything
+    assert GREEN_API_TOKEN not in everything
+
+    url = lambda_.get_function_url_config(FunctionName=NAME)
+    assert url["AuthType"] == "NONE"
+    assert url["FunctionUrl"] == outputs["webhook_url"]
+    assert outputs["webhook_url"].startswith("https://")
+
+    policy = json.loads(lambda_.get_policy(FunctionName=NAME)["Policy"])
+    statements = {statement["Sid"]: statement for statement in policy["Statement"]}
+    public_url = statements["AllowPublicFunctionUrl"]
+    assert public_url["Action"] == "lambda:InvokeFunctionUrl"
+    assert public_url["Principal"] == "*"
+    assert "NONE" in json.dumps(public_url)  # moto keeps FunctionUrlAuthType outside Condition
+    invoke = statements["AllowInvokeForFunctionUrl"]
+    assert invoke["Action"] == "lambda:InvokeFunction"
+
+
+def _check_secrets_and_logs(stack: Stack, outputs: Mapping[str, Any]) -> None:
+    secrets = stack.client("secretsmanager")
+    webhook_arn = outputs["webhook_token_secret_arn"]
+    green_arn = outputs["green_api_token_secret_arn"]
+    assert outputs["webhook_token_secret_name"].startswith(f"{NAME}/webhook-token-")
+    assert outputs["green_api_token_secret_name"].startswith(f"{NAME}/green-api-token-")
+    generated = secrets.get_secret_value(SecretId=webhook_arn)["SecretString"]
+    assert generated == outputs["webhook_token"]
+    assert len(generated) == 64
+    assert all(character in "0123456789abcdef" for character in generated)
+    assert secrets.get_secret_value(SecretId=green_arn)["SecretString"] == GREEN_API_TOKEN
+    assert outputs["green_api_token"] == GREEN_API_TOKEN
+    assert outputs["green_api_id_instance"] == str(ID_INSTANCE)
+
+    logs = stack.client("logs")
+    groups = logs.describe_log_groups(logGroupNamePrefix=outputs["log_group_name"])["logGroups"]
+    assert [(g["logGroupName"], g.get("retentionInDays")) for g in groups] == [
+        (f"/aws/lambda/{NAME}", 14)
+    ]
+
+
+def _check_gone(stack: Stack, outputs: Mapping[str, Any]) -> None:
+    def missing(call: Any, code: str, **kwargs: Any) -> None:
+        with pytest.raises(ClientError) as caught:
+            call(**kwargs)
+        assert caught.value.response["Error"]["Code"] == code
+
+    missing(stack.client("dynamodb").describe_table, "ResourceNotFoundException", TableName=NAME)
+    role_name = outputs["role_arn"].rsplit("/", 1)[1]
+    missing(stack.client("iam").get_role, "NoSuchEntity", RoleName=role_name)
+    lambda_ = stack.client("lambda")
+    missing(lambda_.get_function, "ResourceNotFoundException", FunctionName=NAME)
+    secrets = stack.client("secretsmanager")
+    for arn in (outputs["webhook_token_secret_arn"], outputs["green_api_token_secret_arn"]):
+        missing(secrets.describe_secret, "ResourceNotFoundException", SecretId=arn)
+    groups = stack.client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{NAME}")
+    assert groups["logGroups"] == []
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
