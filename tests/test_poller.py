@@ -132,9 +132,9 @@ def test_drains_calls_duplicates_ignored_types_and_garbage(
     assert kept[hashlib.sha256(null_item.encode()).hexdigest()]["body"] == null_item
     reasons = sorted(doc["reason"] for doc in kept.values())
     assert any("has no body" in reason for reason in reasons)
-    assert any("NoneType" in reason for reason in reasons)
-    assert any("list" in reason for reason in reasons)
-    assert any("str" in reason for reason in reasons)
+    assert any("body is null" in reason for reason in reasons)
+    assert any("body is an array" in reason for reason in reasons)
+    assert any("body is a string" in reason for reason in reasons)
     assert any("from is missing" in reason for reason in reasons)
 
     lines = [r.getMessage() for r in caplog.records if r.name == "call_logger.poller"]
@@ -142,6 +142,7 @@ def test_drains_calls_duplicates_ignored_types_and_garbage(
     assert f"receipt {queued['duplicate']} incomingCall: duplicate" in lines
     assert f"receipt {queued['message']} incomingMessageReceived: ignored" in lines
     assert f"receipt {queued['missing']} (no body): rejected" in lines
+    assert f"receipt {queued['null']} (null body): rejected" in lines
     assert fake_green_api.token not in caplog.text
 
 

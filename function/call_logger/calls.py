@@ -38,6 +38,7 @@ class CallQuery:
     chat_id: str | None = None
     unanswered: bool = False
     limit: int = 100
+    since_text: str = ""  # --since as given, for messages
 
     @classmethod
     def from_options(
@@ -52,7 +53,8 @@ class CallQuery:
             raise ValueError("--since must be more than zero")
         if limit < 1:
             raise ValueError("--limit must be at least 1")
-        return cls(window, chat_id_of(chat) if chat else None, unanswered, limit)
+        chat_id = chat_id_of(chat) if chat else None
+        return cls(window, chat_id, unanswered, limit, since.strip())
 
 
 def chat_id_of(text: str) -> str:
@@ -124,7 +126,9 @@ COLUMNS = ("time (UTC)", "phone", "name", "label", "status")
 
 def as_table(found: list[dict[str, Any]], query: CallQuery) -> str:
     if not found:
-        return f"No {'unanswered ' if query.unanswered else ''}calls in the last {query.since}."
+        kind = "unanswered calls" if query.unanswered else "calls"
+        chat = f" from {query.chat_id}" if query.chat_id else ""
+        return f"No {kind}{chat} in the last {query.since_text or query.since}."
     rows = [
         (
             _time(fields.get("eventAt")),

@@ -160,7 +160,7 @@ class Poller:
             if "body" not in item.item:
                 reason = "the queued item has no body"
             else:
-                reason = f"the queued item's body is {type(body).__name__}, not a JSON object"
+                reason = f"the queued item's body is {_json_type(body)}, not a JSON object"
             raw = json.dumps(item.item, ensure_ascii=False).encode()
             return self._service.reject(raw, reason).value
         if notification_type(body) != INCOMING_CALL:
@@ -205,4 +205,16 @@ def _kind(item: Notification) -> str:
     body = item.body
     if isinstance(body, dict):
         return notification_type(body) or "(no typeWebhook)"
-    return "(no body)" if "body" not in item.item else f"({type(body).__name__} body)"
+    return "(no body)" if "body" not in item.item else f"({_json_type(body)} body)"
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else type(value).__name__
