@@ -5,9 +5,10 @@ group `records`):
   default:  eventAt >= since, order by eventAt desc, limit N         (eventAt, collection group)
   --chat:   chatId == X, eventAt >= since, order by eventAt desc     (chatId + eventAt)
 --unanswered adds no filter to the query: `status not-in [...]` next to a range on eventAt is a
-second inequality, which Firestore serves only with an index led by the order-by field, and a
-not-in cannot use the status + eventAt index for a newest-first order. The range query is read
-newest first instead and statuses are filtered here, stopping at the limit.
+second inequality. The classic rule (first order-by on the inequality field) refuses it; with
+multiple-inequality support it needs an (eventAt, status) index the Terraform does not declare.
+(The emulator accepts it without any index.) The range query is read newest first instead and
+statuses are filtered here, stopping at the limit.
 """
 
 from __future__ import annotations
