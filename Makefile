@@ -18,7 +18,8 @@ TF_GCP := $(TERRAFORM) -chdir=$(GCP_DIR)
 # e.g. TF_APPLY_FLAGS=-auto-approve
 TF_APPLY_FLAGS ?=
 
-.PHONY: test lint typecheck pytest run install clean configure-instance tf-check tf-fmt tf-test deploy destroy deploy-gcp destroy-gcp
+.PHONY: test lint typecheck pytest run install clean configure-instance tf-check tf-fmt tf-test deploy destroy deploy-gcp destroy-gcp \
+	poll calls
 
 $(STAMP): pyproject.toml function/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -90,6 +91,15 @@ run: $(STAMP)
 # WEBHOOK_TOKEN in the environment). CONFIGURE_ARGS=--check compares instead of setting.
 configure-instance: $(STAMP)
 	$(PY) -m call_logger configure-instance --webhook-url "$(WEBHOOK_URL)" $(CONFIGURE_ARGS)
+
+# Without a public URL: take notifications from the instance's queue (its webhookUrl must be
+# empty). Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN; ARGS="--once" drains and exits.
+poll: $(STAMP)
+	$(PY) -m call_logger poll $(ARGS)
+
+# Recent call records, e.g. `make calls ARGS="--since 7d --unanswered"`.
+calls: $(STAMP)
+	$(PY) -m call_logger calls $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(IAC_VENV) .mypy_cache .ruff_cache .pytest_cache $(GCP_DIR)/build build

@@ -36,6 +36,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 FOREVER = math.inf
+# enqueue(NO_BODY): a queue item whose receiveNotification answer has a receiptId and no body.
+NO_BODY: Any = object()
 
 # GREEN-API method -> the HTTP verb it answers to (anything else is 404, as GREEN-API does).
 VERBS: Mapping[str, str] = {
@@ -240,6 +242,8 @@ class FakeGreenApi:
                 if not self._queue:
                     return None
                 receipt_id, notification = self._queue[0]
+            if notification is NO_BODY:
+                return {"receiptId": receipt_id}
             return {"receiptId": receipt_id, "body": notification}
         if method == "deleteNotification":
             with self._lock:

@@ -7,8 +7,11 @@ sets `run=<function(args, env) -> exit code>`, and one line in _parser().
 from __future__ import annotations
 
 import argparse
+import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -36,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _configure_instance_parser(commands)
+    _poll_parser(commands)
+    _calls_parser(commands)
     return parser
 
 
@@ -145,3 +150,175 @@ def mask(secret: str) -> str:
 def _usage(message: str) -> int:
     print(f"configure-instance: {message}", file=sys.stderr)
     return EXIT_USAGE
+
+
+# -- poll -------------------------------------------------------------------------------------
+
+# Mirrors poller.MIN/MAX_RECEIVE_TIMEOUT without importing it (it pulls in requests).
+RECEIVE_TIMEOUT_RANGE = (20, 60)
+
+
+def _poll_parser(commands: _Commands) -> None:
+    parser = commands.add_parser(
+        "poll",
+        help="without a public URL: take notifications from the instance queue (webhookUrl empty)",
+        description=(
+            "Long-poll the instance's notification queue (receiveNotification), record calls "
+            "exactly as the webhook does, and delete each notification once it is handled "
+            "(deleteNotification). GREEN-API queues notifications for polling only while the "
+            "instance's webhookUrl is EMPTY: clear it first (in the console, or setSettings). "
+            "Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN (GREEN_API_URL: the instance's "
+            "apiUrl) and the Firestore settings the function uses. SIGINT or SIGTERM stops it "
+            "after the notification in hand."
+        ),
+    )
+    parser.add_argument(
+        "--receive-timeout",
+        type=_receive_timeout,
+        default=RECEIVE_TIMEOUT_RANGE[0],
+        metavar="SECONDS",
+        help="how long one receiveNotification waits for a notification, 20 to 60 (default 20)",
+    )
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help=(
+            "handle what is queued, then exit 0 (for a scheduled job); exit 1 if storage or "
+            "GREEN-API keeps failing (the notification stays queued)"
+        ),
+    )
+    parser.set_defaults(run=poll)
+
+
+def _receive_timeout(text: str) -> int:
+    low, high = RECEIVE_TIMEOUT_RANGE
+    try:
+        seconds = int(text)
+    except ValueError:
+        seconds = low - 1
+    if not low <= seconds <= high:
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds, {low} to {high}")
+    return seconds
+
+
+def poll(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    try:
+        config = Config.from_env(env)
+    except ConfigError as error:
+        return _fail("poll", str(error), EXIT_USAGE)
+    missing = [
+        name
+        for name, present in (
+            ("GREEN_API_ID_INSTANCE", config.id_instance is not None),
+            ("GREEN_API_TOKEN", bool(config.green_api_token)),
+        )
+        if not present
+    ]
+    if missing:
+        return _fail("poll", f"missing {' and '.join(missing)}", EXIT_USAGE)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+
+    from call_logger.green_api import GreenApiClient  # requests: only here
+    from call_logger.poller import Poller
+    from call_logger.service import build_service
+
+    client = GreenApiClient.from_config(config)
+    assert client is not None  # id and token were checked above
+    try:
+        service = build_service(config, client)
+    except Exception as error:  # e.g. no credentials or project for Firestore
+        return _fail("poll", f"cannot use Firestore: {error}", EXIT_FAILED)
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        logging.getLogger(__name__).info(
+            "%s: stopping after the notification in hand", signal.Signals(signum).name
+        )
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with client:
+            logging.getLogger(__name__).info(
+                "polling instance %s at %s%s",
+                config.id_instance,
+                config.green_api_url,
+                " until the queue is empty" if args.once else "",
+            )
+            poller = Poller(client, service, receive_timeout=args.receive_timeout, stop=stop)
+            return poller.run(once=args.once)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+# -- calls ------------------------------------------------------------------------------------
+
+
+def _calls_parser(commands: _Commands) -> None:
+    parser = commands.add_parser(
+        "calls",
+        help="print recent call records, newest first",
+        description=(
+            "Print the call records the function wrote (Firestore, collection group `records`), "
+            "newest first. Reads GOOGLE_CLOUD_PROJECT, FIRESTORE_DATABASE and "
+            "FIRESTORE_EMULATOR_HOST as the function does. Times are UTC."
+        ),
+    )
+    parser.add_argument(
+        "--since",
+        default="24h",
+        metavar="DURATION",
+        help="how far back, e.g. 90m, 24h, 7d (default 24h)",
+    )
+    parser.add_argument(
+        "--chat",
+        metavar="CHAT",
+        help="only this chat: a chat id (79001234567@c.us) or a phone number (+79001234567)",
+    )
+    parser.add_argument(
+        "--unanswered",
+        action="store_true",
+        help="only records whose status is neither offer nor pickUp",
+    )
+    parser.add_argument(
+        "--limit", type=_positive, default=100, help="at most this many records (default 100)"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="a JSON array of the records' fields instead"
+    )
+    parser.set_defaults(run=calls)
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of at least 1")
+    return number
+
+
+def calls(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from call_logger import calls as calls_query  # google-cloud-firestore: only here
+
+    try:
+        config = Config.from_env(env)
+        query = calls_query.CallQuery.from_options(
+            since=args.since, chat=args.chat, unanswered=args.unanswered, limit=args.limit
+        )
+    except (ConfigError, ValueError) as error:
+        return _fail("calls", str(error), EXIT_USAGE)
+    try:
+        found = calls_query.fetch(config, query)
+    except calls_query.Unreachable as error:
+        return _fail("calls", f"cannot read Firestore: {error}", EXIT_FAILED)
+    print(calls_query.as_json(found) if args.json else calls_query.as_table(found, query))
+    return EXIT_OK
+
+
+def _fail(command: str, message: str, code: int) -> int:
+    print(f"{command}: {message}", file=sys.stderr)
+    return code

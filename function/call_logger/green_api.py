@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
@@ -81,7 +81,9 @@ class ContactInfo:
 @dataclass(frozen=True)
 class Notification:
     receipt_id: int
-    body: object  # whatever JSON GREEN-API sent; the caller validates it
+    body: object  # whatever JSON GREEN-API sent (None also when absent); the caller validates it
+    # The whole answer as received: `"body" in item` tells a missing body from a null one.
+    item: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 class _CappedRetry(Retry):
@@ -265,12 +267,12 @@ class GreenApiClient:
         if data is None:
             return None
         receipt_id = data.get("receiptId") if isinstance(data, dict) else None
-        if not isinstance(receipt_id, int) or isinstance(receipt_id, bool) or "body" not in data:
+        if not isinstance(receipt_id, int) or isinstance(receipt_id, bool):
             raise GreenApiError(
-                "receiveNotification: the answer has no receiptId and body",
-                method="receiveNotification",
+                "receiveNotification: the answer has no receiptId", method="receiveNotification"
             )
-        return Notification(receipt_id=receipt_id, body=data["body"])
+        # An item without a body is still handed over: only its receiptId can delete it.
+        return Notification(receipt_id=receipt_id, body=data.get("body"), item=data)
 
     def delete_notification(self, receipt_id: int) -> bool:
         """True if deleted; False if GREEN-API did not know the receipt (e.g. already deleted)."""

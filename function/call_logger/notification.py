@@ -50,11 +50,15 @@ class CallNotification:
 
     @property
     def phone(self) -> str | None:
-        """+<digits> for a person's `<digits>@c.us` id; lid and group ids carry no number."""
-        number, _, domain = self.chat_id.partition("@")
-        if domain == "c.us" and number.isascii() and number.isdigit():
-            return f"+{number}"
-        return None
+        return phone_of(self.chat_id)
+
+
+def phone_of(chat_id: str) -> str | None:
+    """+<digits> for a person's `<digits>@c.us` id; lid and group ids carry no number."""
+    number, _, domain = chat_id.partition("@")
+    if domain == "c.us" and number.isascii() and number.isdigit():
+        return f"+{number}"
+    return None
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:

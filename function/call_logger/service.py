@@ -71,13 +71,13 @@ class CallService:
         try:
             call = parse_call(body)
         except Unrecordable as error:
-            return self._reject(raw, str(error))
+            return self.reject(raw, str(error))
         label = policy.label_for(config.mode, call.status, config.labels)
         assert label is not None  # the status passed the mode check above
         try:
             record = self._record(call, label)
         except PermanentWriteError as error:
-            return self._reject(raw, f"the database refused the record: {error}")
+            return self.reject(raw, f"the database refused the record: {error}")
         if record is None:
             return Outcome.DUPLICATE
         if call.status == "offer":
@@ -135,10 +135,33 @@ class CallService:
         except Exception as error:  # a failed notice is logged, never fails the notification
             log.warning("operator notice for %s failed: %s", call.chat_id, error)
 
-    def _reject(self, raw: bytes, reason: str) -> Outcome:
+    def reject(self, raw: bytes, reason: str) -> Outcome:
+        """Keep a notification that can never be recorded in `rejected`, id sha256(raw).
+        StorageUnavailable means it was not kept (yet)."""
         body = raw.decode("utf-8", errors="replace")
         # WriteConflict: an earlier delivery kept it, and receivedAt stays the first receipt.
         with contextlib.suppress(WriteConflict):
             self._store.keep_rejected(hashlib.sha256(raw).hexdigest(), body, reason, self._clock())
-        log.warning("incomingCall kept in rejected: %s", reason)
+        log.warning("notification kept in rejected: %s", reason)
         return Outcome.REJECTED
+
+
+def build_service(config: Config, green_api: GreenApi | None = None) -> CallService:
+    """The CallService the webhook and the poller run: the configured store, and GREEN-API for
+    names and notices (without GREEN_API_ID_INSTANCE and GREEN_API_TOKEN: none of either)."""
+    from .green_api import GreenApiClient
+
+    if green_api is None:
+        green_api = GreenApiClient.from_config(config)
+    return CallService(config, make_store(config), green_api)
+
+
+def make_store(config: Config) -> Store:
+    """STORE picks the database; each is imported only when chosen."""
+    if config.store == "dynamodb":
+        from .dynamodb_store import DynamoDBStore
+
+        return DynamoDBStore.from_config(config)
+    from .firestore_store import FirestoreStore
+
+    return FirestoreStore.from_config(config)

@@ -20,7 +20,6 @@ from .notification import INCOMING_CALL, BadBody, instance_id_of, notification_t
 
 if TYPE_CHECKING:
     from .service import CallService
-    from .store import Store
 
 log = logging.getLogger(__name__)
 
@@ -132,19 +131,6 @@ def _read_at_most(read: Callable[[int], bytes], limit: int) -> bytes:
 
 
 def _default_service(config: Config) -> CallService:
-    from .green_api import GreenApiClient
-    from .service import CallService
+    from .service import build_service  # shared with the poller
 
-    # Without GREEN_API_ID_INSTANCE and GREEN_API_TOKEN there are no lookups and no notices.
-    green_api = GreenApiClient.from_config(config)
-    return CallService(config, _make_store(config), green_api)
-
-
-def _make_store(config: Config) -> Store:
-    if config.store == "dynamodb":
-        from .dynamodb_store import DynamoDBStore
-
-        return DynamoDBStore.from_config(config)
-    from .firestore_store import FirestoreStore
-
-    return FirestoreStore.from_config(config)
+    return build_service(config)

@@ -1,0 +1,158 @@
+"""`calls`: recent call records from Firestore, as a table or JSON.
+
+One query shape per option set, each served by an index the Terraform declares (collection
+group `records`):
+  default:  eventAt >= since, order by eventAt desc, limit N         (eventAt, collection group)
+  --chat:   chatId == X, eventAt >= since, order by eventAt desc     (chatId + eventAt)
+--unanswered adds no filter to the query: `status not-in [...]` next to a range on eventAt is a
+second inequality. The classic rule (first order-by on the inequality field) refuses it; with
+multiple-inequality support it needs an (eventAt, status) index the Terraform does not declare.
+(The emulator accepts it without any index.) The range query is read newest first instead and
+statuses are filtered here, stopping at the limit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .config import Config, parse_duration
+from .firestore_store import RECORDS
+from .notification import phone_of
+
+# Statuses of a call that rang or was answered; everything else went unanswered.
+ANSWERED_OR_RINGING = ("offer", "pickUp")
+_PHONE = re.compile(r"^\+?\d{5,20}$")
+
+
+class Unreachable(Exception):
+    """Firestore could not be reached or refused the query; the message says why."""
+
+
+@dataclass(frozen=True)
+class CallQuery:
+    since: timedelta
+    chat_id: str | None = None
+    unanswered: bool = False
+    limit: int = 100
+    since_text: str = ""  # --since as given, for messages
+
+    @classmethod
+    def from_options(
+        cls, *, since: str, chat: str | None, unanswered: bool, limit: int
+    ) -> CallQuery:
+        """Raises ValueError with a message for a person."""
+        try:
+            window = parse_duration(since)
+        except ValueError as error:
+            raise ValueError(f"--since: {error}") from None
+        if window <= timedelta(0):
+            raise ValueError("--since must be more than zero")
+        if limit < 1:
+            raise ValueError("--limit must be at least 1")
+        chat_id = chat_id_of(chat) if chat else None
+        return cls(window, chat_id, unanswered, limit, since.strip())
+
+
+def chat_id_of(text: str) -> str:
+    """A chat id as given, or `<digits>@c.us` for a phone number (+79001234567, 79001234567)."""
+    text = text.strip()
+    if "@" in text:
+        return text
+    number = re.sub(r"[\s()-]", "", text)  # +7 (900) 123-45-67 as people write it
+    if not _PHONE.match(number):
+        raise ValueError(f"--chat: {text!r} is neither a chat id (…@c.us) nor a phone number")
+    return f"{number.lstrip('+')}@c.us"
+
+
+def fetch(config: Config, query: CallQuery, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The matching records' fields, newest first. Raises Unreachable."""
+    from google.api_core import exceptions as gexc
+    from google.api_core.retry import Retry
+    from google.auth import exceptions as auth_exc
+    from google.cloud import firestore
+    from google.cloud.firestore_v1.base_query import FieldFilter
+
+    since_at = (now or datetime.now(UTC)) - query.since
+    try:
+        client = firestore.Client(project=config.project, database=config.database)
+        records = client.collection_group(RECORDS).where(
+            filter=FieldFilter("eventAt", ">=", since_at)
+        )
+        if query.chat_id is not None:
+            records = records.where(filter=FieldFilter("chatId", "==", query.chat_id))
+        records = records.order_by("eventAt", direction=firestore.Query.DESCENDING)
+        if not query.unanswered:
+            records = records.limit(query.limit)
+        # Bounded like the function's writes: a Firestore that is down fails within
+        # STORE_TIMEOUT instead of the client library's default minute of retries.
+        retry = Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=config.store_timeout)
+        stream = records.stream(retry=retry, timeout=config.store_timeout)
+        return list(_take(_matching((doc.to_dict() or {} for doc in stream), query), query.limit))
+    except (gexc.GoogleAPIError, auth_exc.GoogleAuthError) as error:
+        raise Unreachable(_first_line(f"{type(error).__name__}: {error}")) from None
+
+
+def _matching(found: Iterable[dict[str, Any]], query: CallQuery) -> Iterator[dict[str, Any]]:
+    for fields in found:
+        if query.unanswered and fields.get("status") in ANSWERED_OR_RINGING:
+            continue
+        yield fields
+
+
+def _take(found: Iterator[dict[str, Any]], limit: int) -> Iterator[dict[str, Any]]:
+    for count, fields in enumerate(found, start=1):
+        yield fields
+        if count >= limit:
+            return  # closes the stream: no more documents are read
+
+
+def as_json(found: list[dict[str, Any]]) -> str:
+    """A JSON array of the records' fields; timestamps in ISO 8601."""
+    return json.dumps(found, default=_json_value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+COLUMNS = ("time (UTC)", "phone", "name", "label", "status")
+
+
+def as_table(found: list[dict[str, Any]], query: CallQuery) -> str:
+    if not found:
+        kind = "unanswered calls" if query.unanswered else "calls"
+        chat = f" from {query.chat_id}" if query.chat_id else ""
+        return f"No {kind}{chat} in the last {query.since_text or query.since}."
+    rows = [
+        (
+            _time(fields.get("eventAt")),
+            phone_of(str(fields.get("chatId", ""))) or str(fields.get("chatId", "")),
+            fields.get("callerName") or "",
+            str(fields.get("label", "")),
+            str(fields.get("status", "")),
+        )
+        for fields in found
+    ]
+    widths = [max(len(row[i]) for row in [COLUMNS, *rows]) for i in range(len(COLUMNS))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [COLUMNS, *rows]
+    ]
+    return "\n".join(lines)
+
+
+def _time(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+    return ""
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text

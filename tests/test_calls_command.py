@@ -1,0 +1,203 @@
+"""`calls`: records written by the real function, read back from the emulator."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+import pytest
+from call_logger.calls import chat_id_of
+from call_logger.cli import main
+from google.cloud import firestore
+
+from tests.conftest import AppFactory, post, sample
+from tests.fake_green_api import FakeGreenApi
+from tests.support.emulator import free_port
+
+IVAN = "79001234567@c.us"
+OLGA = "79005550000@c.us"
+LID = "123456789012345@lid"
+HOUR, DAY = 3600, 86400
+
+
+@pytest.fixture
+def seeded(make_app: AppFactory, fake_green_api: FakeGreenApi) -> list[dict[str, Any]]:
+    """Six notifications through the deployed function; newest first, as `calls` lists them."""
+    fake_green_api.set_contact(IVAN, contact_name="Ivan Petrov")
+    app = make_app(
+        GREEN_API_URL=fake_green_api.url,
+        GREEN_API_ID_INSTANCE=str(fake_green_api.id_instance),
+        GREEN_API_TOKEN=fake_green_api.token,
+    )
+    now = int(time.time())
+    bodies = [
+        call(IVAN, "pickUp", now - HOUR + 30, "A1"),
+        call(IVAN, "offer", now - HOUR, "A1"),
+        call(OLGA, "declined", now - 3 * HOUR + 20, "B2"),
+        call(OLGA, "offer", now - 3 * HOUR, "B2"),
+        call(LID, "hungUp", now - 2 * DAY, "C3"),
+        call(IVAN, "missed", now - 10 * DAY, "D4"),
+    ]
+    for body in reversed(bodies):  # oldest first, so that arrival order is not list order
+        assert post(app, body).status_code == 200
+    return bodies
+
+
+def call(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, Any]:
+    return sample("incoming-call-offer") | {
+        "from": chat_id,
+        "status": status,
+        "timestamp": timestamp,
+        "idMessage": call_id.ljust(32, "0"),
+    }
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(["calls", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def table(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
+    code, out, err = run(capsys, *args)
+    assert (code, err) == (0, "")
+    header, *rows = out.splitlines()
+    assert header.split() == ["time", "(UTC)", "phone", "name", "label", "status"]
+    return rows
+
+
+def statuses(rows: list[str]) -> list[str]:
+    return [row.split()[-1] for row in rows]
+
+
+def test_table_is_newest_first_within_24h_by_default(
+    seeded: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = table(capsys)
+
+    assert statuses(rows) == ["pickUp", "offer", "declined", "offer"]
+    assert "+79001234567" in rows[0]
+    assert "Ivan Petrov" in rows[0]
+    assert "Answered call" in rows[0]
+    assert "+79005550000" in rows[2]
+    assert "Missed call" in rows[2]
+    assert datetime.fromisoformat(rows[0][:19]).timestamp() > 0  # "YYYY-MM-DD HH:MM:SS"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--since", "7d"], ["pickUp", "offer", "declined", "offer", "hungUp"]),
+        (["--since", "90m"], ["pickUp", "offer"]),
+        (["--since", "30d", "--chat", IVAN], ["pickUp", "offer", "missed"]),
+        (["--since", "30d", "--chat", "+79001234567"], ["pickUp", "offer", "missed"]),
+        (["--chat", "79005550000"], ["declined", "offer"]),
+        (["--since", "7d", "--chat", LID], ["hungUp"]),
+        (["--since", "30d", "--unanswered"], ["declined", "hungUp", "missed"]),
+        (["--since", "30d", "--unanswered", "--limit", "2"], ["declined", "hungUp"]),
+        (["--chat", IVAN, "--unanswered"], []),
+        (["--limit", "1"], ["pickUp"]),
+    ],
+)
+def test_filters(
+    seeded: list[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    expected: list[str],
+) -> None:
+    if not expected:
+        code, out, _ = run(capsys, *args)
+        assert (code, out.strip()) == (0, f"No unanswered calls from {IVAN} in the last 24h.")
+        return
+    assert statuses(table(capsys, *args)) == expected
+
+
+def test_lid_chats_show_the_chat_id(
+    seeded: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    [row] = table(capsys, "--since", "7d", "--unanswered", "--chat", LID)
+    assert LID in row
+    assert "Dropped call" in row
+
+
+def test_json_lists_the_record_fields(
+    seeded: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "--json", "--since", "7d")
+
+    assert code == 0
+    found = json.loads(out)
+    assert [record["status"] for record in found] == [
+        "pickUp",
+        "offer",
+        "declined",
+        "offer",
+        "hungUp",
+    ]
+    newest = found[0]
+    assert set(newest) == {
+        "instanceId",
+        "chatId",
+        "callId",
+        "status",
+        "label",
+        "callerName",
+        "eventAt",
+        "recordedAt",
+    }
+    assert (newest["chatId"], newest["callerName"]) == (IVAN, "Ivan Petrov")
+    assert datetime.fromisoformat(newest["eventAt"]).timestamp() == seeded[0]["timestamp"]
+    assert datetime.fromisoformat(newest["recordedAt"]).tzinfo is not None
+
+
+def test_nothing_found(db: firestore.Client, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "--since", "15m") == (0, "No calls in the last 15m.\n", "")
+    assert run(capsys, "--json") == (0, "[]\n", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "a week"], "--since: 'a week' is not a duration"),
+        (["--since", "0s"], "--since must be more than zero"),
+        (["--chat", "ivan"], "neither a chat id"),
+    ],
+)
+def test_bad_options_exit_2(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert message in err
+
+
+def test_unreachable_firestore_exits_1_without_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo-call-logger")
+    monkeypatch.setenv("STORE_TIMEOUT", "0.5")
+
+    code, out, err = run(capsys)
+
+    assert (code, out) == (1, "")
+    assert err.startswith("calls: cannot read Firestore: ")
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("given", "chat_id"),
+    [
+        ("+79001234567", IVAN),
+        ("79001234567", IVAN),
+        ("+7 (900) 123-45-67", IVAN),
+        (IVAN, IVAN),
+        (LID, LID),
+        ("120363000000000000@g.us", "120363000000000000@g.us"),
+    ],
+)
+def test_chat_id_of(given: str, chat_id: str) -> None:
+    assert chat_id_of(given) == chat_id
