@@ -326,8 +326,10 @@ class Instance(threading.Thread):
 
 
 def run_all(instances: Sequence[Instance], bound: float = 300) -> None:
+    """Start the instances not started yet and wait (bounded) until each has delivered all."""
     for instance in instances:
-        instance.start()
+        if instance.ident is None:
+            instance.start()
     for instance in instances:
         instance.join(timeout=bound)
         assert not instance.is_alive(), "a simulated instance did not finish within its bound"
