@@ -81,7 +81,8 @@ def test_failed_lookups_never_lose_a_record(make_app: AppFactory, db: firestore.
         for chat_id in chats
     }
     names = {chat_id: f"Caller {number}" for number, chat_id in enumerate(chats)}
-    with PlannedFakeGreenApi(plan) as fake:
+    fake = PlannedFakeGreenApi(plan)
+    with fake:
         for chat_id, name in names.items():
             fake.set_contact(chat_id, contact_name=name)
         instance = fake.id_instance
