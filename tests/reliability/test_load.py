@@ -7,6 +7,7 @@ import random
 from collections import Counter
 from datetime import UTC, datetime
 
+import pytest
 from google.cloud import firestore
 
 from tests.conftest import AppFactory
@@ -22,6 +23,8 @@ from tests.reliability.harness import (
     stored_paths,
     stored_records,
 )
+
+pytestmark = pytest.mark.slow
 
 INSTANCES = 6
 CALLS_PER_INSTANCE = 25  # offer + final each, one to three copies: ~100 call deliveries

@@ -9,6 +9,7 @@ import threading
 from collections import Counter
 from typing import Any
 
+import pytest
 from google.cloud import firestore
 
 from tests.conftest import AppFactory
@@ -24,6 +25,8 @@ from tests.reliability.harness import (
     run_all,
     stored_records,
 )
+
+pytestmark = pytest.mark.slow
 
 BUDGET = 0.5
 FAULTS: dict[str, Fault] = {

@@ -28,6 +28,8 @@ from tests.reliability.harness import (
 )
 from tests.support.emulator import FirestoreEmulator
 
+pytestmark = pytest.mark.slow
+
 INSTANCES = 3
 MIN_CALLS_INSIDE = 6  # the outage lasts until this many incomingCall answers fell inside it
 
@@ -95,8 +97,9 @@ def test_storage_outage_answers_503_and_resends_lose_nothing(
         tried = list(attempts(instances))
         before = [a for a in tried if a.ended < down_at]
         during = [a for a in tried if a.started >= down_at and a.ended <= up_at]
-        edges = [a for a in tried if a.started < up_at < a.ended]
         after = [a for a in tried if a.started >= up_at]
+        # Started before the restart and ended after it began: may go either way.
+        edges = [a for a in tried if a not in before and a not in during and a not in after]
         expected = {n.record for s in streams for n in s if n.record is not None}
         found = stored_records(db)
         paths = Counter(path for path, _ in found)
