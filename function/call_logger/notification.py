@@ -6,7 +6,10 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 INCOMING_CALL = "incomingCall"
 
@@ -17,6 +20,7 @@ CANONICAL_STATUS = {"hangUp": "hungUp"}
 MAX_ID_BYTES = 1500
 MIN_TIMESTAMP = -62135596800  # 0001-01-01T00:00:00Z
 MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z
+MIN_INTEGER, MAX_INTEGER = -(2**63), 2**63 - 1  # a Firestore integer is 64-bit
 _RESERVED_ID = re.compile(r"^__.*__$", re.DOTALL)
 
 
@@ -64,12 +68,23 @@ def phone_of(chat_id: str) -> str | None:
 def parse_body(raw: bytes) -> dict[str, Any]:
     """The body as a JSON object, or BadBody."""
     try:
-        value = json.loads(raw.decode("utf-8"))
+        value = json.loads(raw.decode("utf-8"), parse_int=_parse_int)
     except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise BadBody("the body is not UTF-8 JSON") from None
     if not isinstance(value, dict):
         raise BadBody("the body is not a JSON object")
     return value
+
+
+def _parse_int(digits: str) -> int | Decimal:
+    try:
+        return int(digits)
+    except ValueError:
+        # Past Python's int() digit limit: still valid JSON (a 400 would stall the instance's
+        # queue for 24 h); a Decimal is no int, so such a number is never taken as an id or time.
+        from decimal import Decimal
+
+        return Decimal(digits)
 
 
 def notification_type(body: dict[str, Any]) -> str | None:
@@ -91,6 +106,8 @@ def parse_call(body: dict[str, Any]) -> CallNotification:
     instance_id = instance_id_of(body)
     if instance_id is None:
         raise Unrecordable("instanceData.idInstance is missing or not an integer")
+    if not MIN_INTEGER <= instance_id <= MAX_INTEGER:
+        raise Unrecordable("instanceData.idInstance is outside the range a Firestore integer holds")
     chat_id = _text(body, "from")
     call_id = _text(body, "idMessage")
     status = _text(body, "status")

@@ -109,11 +109,18 @@ def plan_write(
         label=label,
         caller_name=caller_name,
         event_at=event_at,
-        expire_at=event_at + retention if retention else None,
+        expire_at=_expire_at(event_at, retention) if retention else None,
     )
     return WritePlan(
         call.chat_key, call.record_key, record, _chat_write(call, record, chat, lookup)
     )
+
+
+def _expire_at(event_at: datetime, retention: timedelta) -> datetime:
+    try:
+        return event_at + retention
+    except OverflowError:  # past year 9999: the latest time a Firestore timestamp holds
+        return datetime.max.replace(tzinfo=event_at.tzinfo)
 
 
 def _chat_write(
