@@ -7,7 +7,7 @@ PORT ?= 8080
 # The deployed function's URL; override with `make configure-instance WEBHOOK_URL=https://...`.
 WEBHOOK_URL ?= $$(terraform -chdir=terraform/gcp output -raw webhook_url)
 
-.PHONY: test lint typecheck pytest run install clean configure-instance
+.PHONY: test lint typecheck pytest run install clean configure-instance bench
 
 $(STAMP): pyproject.toml function/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,16 @@ configure-instance: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# Benchmarks (not part of `make test`): writes bench/results.json and bench/results.md.
+# Needs wrk (installed from Debian's packages if missing) and GREEN-API's own webhook server
+# from PyPI in a separate virtualenv, as the peer row.
+PEER_VENV := bench/.venv-peer
+$(PEER_VENV)/.installed:
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install -q whatsapp-api-webhook-server-python
+	touch $@
+
+bench: $(STAMP) $(PEER_VENV)/.installed
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	PYTHONPATH=.:function $(PY) -m bench
