@@ -40,10 +40,13 @@ PEER_PYTHON = BENCH / ".venv-peer" / "bin" / "python"
 @dataclass(frozen=True)
 class Settings:
     concurrency: int = 8  # gunicorn THREADS and wrk connections
-    warmup: float = 2.0  # seconds of load before each measured run, not counted
-    duration: float = 8.0  # seconds of each measured run
-    rounds: int = 3  # measured runs of each server, interleaved
-    cold_starts: int = 7  # process starts of each function, interleaved
+    warmup: float = 2.0  # seconds of load on each server before its first measured run
+    duration: float = 3.0  # seconds of each measured run
+    # Measured runs of each server. Servers take turns within a round, so the runs of one round
+    # saw nearly the same background load: a ratio is the median of per-round ratios, and many
+    # short rounds let it shrug off the bursts of other work on a shared machine.
+    rounds: int = 10
+    cold_starts: int = 11  # process starts of each function, taking turns
     callers: int = 1000  # distinct chats in the recorded-call load
 
 
@@ -210,7 +213,8 @@ def measure_loads(
         shift = round_index % len(names)
         for name in names[shift:] + names[:shift]:
             url = servers[name].url
-            wrk(url, script, args(), settings.warmup, settings.concurrency)
+            if round_index == 0:
+                wrk(url, script, args(), settings.warmup, settings.concurrency)
             before_run()
             run = wrk(url, script, args(), settings.duration, settings.concurrency)
             loads[name].runs.append(run)
@@ -259,7 +263,7 @@ def calls_args(settings: Settings) -> Callable[[], list[str]]:
 
 
 def run(settings: Settings, logs: Path) -> dict[str, Any]:
-    raw: dict[str, Any] = {}
+    raw: dict[str, Any] = {"loadavg": _loadavg()}
     ours_main = ROOT / "function" / "main.py"
 
     print("ignored notifications: ours, bare function, GREEN-API's Tornado server", flush=True)
@@ -315,10 +319,21 @@ def run(settings: Settings, logs: Path) -> dict[str, Any]:
                 call_servers, "calls.lua", calls_args(settings), settings, emulator.wipe
             )
         raw["recorded"] = {name: load.summary() for name, load in loads.items()}
+    raw["loadavg"] += f" → {_loadavg()}"
     return raw
 
 
+def _loadavg() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 # -- the report ---------------------------------------------------------------------------------
+
+
+def paired(raw: dict[str, Any], runs: str, baseline: str) -> float:
+    """The median over rounds of ours / baseline, each ratio from runs of the same round."""
+    pairs = zip(raw["ours"][runs], raw[baseline][runs], strict=True)
+    return statistics.median(ours / base for ours, base in pairs)
 
 
 @dataclass(frozen=True)
@@ -338,13 +353,13 @@ def figures(raw: dict[str, Any]) -> tuple[dict[str, float], list[Figure]]:
         raw["recorded"],
     )
     results = {
-        "ignored_rps_ratio": ignored["ours"]["rps"] / ignored["baseline"]["rps"],
-        "ignored_p99_ratio": ignored["ours"]["p99_ms"] / ignored["baseline"]["p99_ms"],
-        "cold_start_ratio": cold["ours"]["median_s"] / cold["baseline"]["median_s"],
+        "ignored_rps_ratio": paired(ignored, "rps_runs", "baseline"),
+        "ignored_p99_ratio": paired(ignored, "p99_ms_runs", "baseline"),
+        "cold_start_ratio": paired(cold, "runs_s", "baseline"),
         "roundtrips_per_recorded_call": float(trips["roundtrips_per_recorded_call"]),
         "contact_lookups_per_caller": float(trips["contact_lookups_per_caller"]),
-        "recorded_rps_ratio": recorded["ours"]["rps"] / recorded["baseline"]["rps"],
-        "peer_tornado_rps_ratio": ignored["ours"]["rps"] / ignored["peer"]["rps"],
+        "recorded_rps_ratio": paired(recorded, "rps_runs", "baseline"),
+        "peer_tornado_rps_ratio": paired(ignored, "rps_runs", "peer"),
     }
     results = {key: round(value, 3) for key, value in results.items()}
 
@@ -434,8 +449,9 @@ def markdown(
         "# Benchmark results",
         "",
         "Written by `make bench` (bench/run.py) from a run on the machine below. Every figure",
-        "but the two counts is a ratio against a baseline measured in the same run, alternating",
-        "with it; the raw numbers are medians over the rounds (each run listed).",
+        "but the two counts is a ratio against a baseline measured in the same run, taking turns",
+        "with it: the median over rounds of the ratio within a round. The raw numbers are medians",
+        "over the rounds, each run listed in round order.",
         "",
         "| figure | key | goal | result | pass | raw numbers |",
         "|---|---|---|---|---|---|",
@@ -456,9 +472,10 @@ def markdown(
         f"WORKERS=1, THREADS={settings.concurrency}), as Cloud Run runs a function with "
         f"concurrency {settings.concurrency}; the peer is `whatsapp-api-webhook-server-python` "
         "(from PyPI, in bench/.venv-peer) with a handler that does nothing.",
-        f"- Load: wrk, 1 thread, {settings.concurrency} connections, {settings.warmup:g} s "
-        f"warm-up then {settings.duration:g} s measured, {settings.rounds} rounds with the "
-        "server order rotated each round; no run may see an error or a non-200.",
+        f"- Load: wrk, 1 thread, {settings.concurrency} connections; {settings.warmup:g} s "
+        f"of warm-up per server, then {settings.rounds} rounds of {settings.duration:g} s runs, "
+        "the servers taking turns (order rotated each round); no run may see an error or a "
+        "non-200.",
         "- Ignored bodies: "
         + ", ".join(f"`{name}.json`" for name in IGNORED_SAMPLES)
         + ", in turn, with the `Authorization: Bearer` token.",
@@ -470,7 +487,8 @@ def markdown(
         "interceptor, retries included; the real `main.py` in functions-framework's test client "
         "against the emulator and tests/fake_green_api.py, each notification delivered twice.",
         f"- Cold start: process start to the first 200 for an ignored body, "
-        f"{settings.cold_starts} starts of each, alternating; medians.",
+        f"{settings.cold_starts} starts of each, taking turns; ratio: median of per-pair "
+        "ratios.",
         "",
         "## Machine",
         "",
@@ -479,7 +497,8 @@ def markdown(
         f"- python: {platform.python_version()} ({platform.python_implementation()}), "
         f"{platform.system()} {platform.release()}",
         f"- {_wrk_version()}",
-        "- shared with other work running at the same time: absolute numbers are noisy, "
+        f"- load average at the start and the end of the run: {raw['loadavg']}; the machine is "
+        "shared with other work running at the same time, so absolute numbers are noisy and "
         "the ratios less so.",
         "",
         "Re-run: `make bench` (writes bench/results.json and this file).",

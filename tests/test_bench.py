@@ -30,6 +30,7 @@ def test_ignored_path_imports_neither_firestore_nor_requests() -> None:
 
 def test_results_have_one_number_per_key_and_a_table_row_each() -> None:
     raw = {
+        "loadavg": "0.5 0.5 0.5 → 0.5 0.5 0.5",
         "ignored": {
             "ours": _load(1900, 5.5),
             "baseline": _load(2000, 5.0),
