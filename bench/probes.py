@@ -171,6 +171,8 @@ def probe_roundtrips() -> dict[str, Any]:
 
     stored = len(list(firestore.Client().collection_group("records").stream()))
     recorded = len(first) + len(cached)
+    if min(cached) == 0:  # the channel hook (a private method of the client) was not used
+        raise RuntimeError("no Firestore RPC was counted: the counting interceptor is not in place")
     if stored != recorded:
         raise RuntimeError(f"{recorded} notifications answered, {stored} records stored")
     return {
