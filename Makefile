@@ -19,7 +19,7 @@ TF_GCP := $(TERRAFORM) -chdir=$(GCP_DIR)
 TF_APPLY_FLAGS ?=
 
 .PHONY: test lint typecheck pytest run install clean configure-instance tf-check tf-fmt tf-test deploy destroy deploy-gcp destroy-gcp \
-	poll calls
+	poll calls bench
 
 $(STAMP): pyproject.toml function/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -102,7 +102,7 @@ calls: $(STAMP)
 	$(PY) -m call_logger calls $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(IAC_VENV) .mypy_cache .ruff_cache .pytest_cache $(GCP_DIR)/build build
+	rm -rf $(VENV) $(IAC_VENV) $(PEER_VENV) .mypy_cache .ruff_cache .pytest_cache $(GCP_DIR)/build build
 
 # --- AWS: Lambda + DynamoDB (terraform/aws) ---------------------------------------------------
 # `make test` runs tests/test_terraform_aws.py, which applies the stack to a local moto server
@@ -158,3 +158,16 @@ deploy-aws: lambda-zip
 # Needs build/lambda.zip too (the stack hashes it): lambda-zip rebuilds it if it is missing.
 destroy-aws: lambda-zip
 	terraform -chdir=$(TF_AWS) destroy -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
+
+# Benchmarks (not part of `make test`): writes bench/results.json and bench/results.md.
+# Needs wrk (installed from Debian's packages if missing) and GREEN-API's own webhook server
+# from PyPI in a separate virtualenv, as the peer row.
+PEER_VENV := bench/.venv-peer
+$(PEER_VENV)/.installed:
+	$(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install -q whatsapp-api-webhook-server-python
+	touch $@
+
+bench: $(STAMP) $(PEER_VENV)/.installed
+	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	PYTHONPATH=.:function $(PY) -m bench
