@@ -5,10 +5,9 @@ group `records`):
   default:  eventAt >= since, order by eventAt desc, limit N         (eventAt, collection group)
   --chat:   chatId == X, eventAt >= since, order by eventAt desc     (chatId + eventAt)
 --unanswered adds no filter to the query: `status not-in [...]` next to a range on eventAt is a
-second inequality. The classic rule (first order-by on the inequality field) refuses it; with
-multiple-inequality support it needs an (eventAt, status) index the Terraform does not declare.
-(The emulator accepts it without any index.) The range query is read newest first instead and
-statuses are filtered here, stopping at the limit.
+second inequality, which needs multiple-inequality support and an (eventAt, status) index. The
+range query is read newest first instead and statuses are filtered here, stopping at the limit:
+that works on every database (the emulator, which needs no index, could not tell them apart).
 """
 
 from __future__ import annotations
