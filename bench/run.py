@@ -13,7 +13,6 @@ import os
 import platform
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from typing import Any
 
 from bench.probes import IGNORED_SAMPLES, SAMPLES, TOKEN
 from tests.support.emulator import FirestoreEmulator, free_port
+from tests.support.processes import stop_group
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -101,14 +101,8 @@ class Server:
 
     def stop(self) -> None:
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process is not None:
+            stop_group(process)
 
     def wait_ready(self, body: bytes, timeout: float = 60.0, pause: float = 0.005) -> float:
         """Poll with `body` until a 200; the seconds it took from now."""

@@ -10,12 +10,10 @@ exactly the stack's resources.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +31,8 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+
+from tests.support.processes import stop_group
 
 REPO = Path(__file__).resolve().parents[1]
 STACK = REPO / "terraform" / "aws"
@@ -195,14 +195,7 @@ def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 time.sleep(0.2)
         yield url
     finally:
-        with contextlib.suppress(ProcessLookupError):  # the group may be gone already
-            os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):  # the group may be gone already
-                os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_group(server, timeout=15)
 
 
 @pytest.fixture(scope="module")

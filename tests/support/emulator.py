@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import glob
 import json
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
 import time
 import urllib.request
 from types import TracebackType
+
+from tests.support.processes import stop_group
 
 
 def free_port() -> int:
@@ -69,14 +69,8 @@ class FirestoreEmulator:
         if keep_data and self.running:
             self._export()
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process is not None:
+            stop_group(process)
 
     def restart(self) -> None:
         self.stop(keep_data=True)
