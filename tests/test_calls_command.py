@@ -1,4 +1,4 @@
-"""`calls`: records written by the real function, read back from the emulator."""
+"""`calls`: records written by the real function, read back from each deployment's store."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from call_logger.calls import chat_id_of
 from call_logger.cli import main
-from google.cloud import firestore
 
-from tests.conftest import AppFactory, post, sample
+from tests.conftest import ClientFactory, post, sample
 from tests.fake_green_api import FakeGreenApi
+from tests.support.backends import Backend
 from tests.support.emulator import free_port
 
 IVAN = "79001234567@c.us"
@@ -23,10 +23,10 @@ HOUR, DAY = 3600, 86400
 
 
 @pytest.fixture
-def seeded(make_app: AppFactory, fake_green_api: FakeGreenApi) -> list[dict[str, Any]]:
+def seeded(make_client: ClientFactory, fake_green_api: FakeGreenApi) -> list[dict[str, Any]]:
     """Six notifications through the deployed function; newest first, as `calls` lists them."""
     fake_green_api.set_contact(IVAN, contact_name="Ivan Petrov")
-    app = make_app(
+    app = make_client(
         GREEN_API_URL=fake_green_api.url,
         GREEN_API_ID_INSTANCE=str(fake_green_api.id_instance),
         GREEN_API_TOKEN=fake_green_api.token,
@@ -152,7 +152,7 @@ def test_json_lists_the_record_fields(
     assert datetime.fromisoformat(newest["recordedAt"]).tzinfo is not None
 
 
-def test_nothing_found(db: firestore.Client, capsys: pytest.CaptureFixture[str]) -> None:
+def test_nothing_found(backend: Backend, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "--since", "15m") == (0, "No calls in the last 15m.\n", "")
     assert run(capsys, "--json") == (0, "[]\n", "")
 
@@ -173,17 +173,32 @@ def test_bad_options_exit_2(
     assert message in err
 
 
-def test_unreachable_firestore_exits_1_without_traceback(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"FIRESTORE_EMULATOR_HOST": "127.0.0.1:{port}", "GOOGLE_CLOUD_PROJECT": "demo-x"},
+        {
+            "STORE": "dynamodb",
+            "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:{port}",
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        },
+    ],
+    ids=["firestore", "dynamodb"],
+)
+def test_unreachable_store_exits_1_without_traceback(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
 ) -> None:
-    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", f"127.0.0.1:{free_port()}")
-    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo-call-logger")
+    port = free_port()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value.format(port=port))
     monkeypatch.setenv("STORE_TIMEOUT", "0.5")
 
     code, out, err = run(capsys)
 
     assert (code, out) == (1, "")
-    assert err.startswith("calls: cannot read Firestore: ")
+    assert err.startswith("calls: cannot read the records: ")
     assert "Traceback" not in err
     assert len(err.splitlines()) == 1
 

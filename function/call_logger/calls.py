@@ -1,9 +1,11 @@
-"""`calls`: recent call records from Firestore, as a table or JSON.
+"""`calls`: recent call records from the store the function writes, as a table or JSON.
 
-One query shape per option set, each served by an index the Terraform declares (collection
-group `records`):
-  default:  eventAt >= since, order by eventAt desc, limit N         (eventAt, collection group)
+On Firestore one query shape per option set, each served by an index the Terraform declares
+(collection group `records`):
+  default:  eventAt >= since, order by eventAt desc                  (eventAt, collection group)
   --chat:   chatId == X, eventAt >= since, order by eventAt desc     (chatId + eventAt)
+On DynamoDB the byTime index (gsi1pk, eventAt), read backwards, with chatId as a filter.
+Reading stops at the limit, which closes the stream.
 --unanswered adds no filter to the query: `status not-in [...]` next to a range on eventAt is a
 second inequality, which needs multiple-inequality support and an (eventAt, status) index. The
 range query is read newest first instead and statuses are filtered here, stopping at the limit:
@@ -20,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .config import Config, parse_duration
-from .firestore_store import RECORDS
 from .notification import phone_of
 
 # Statuses of a call that rang or was answered; everything else went unanswered.
@@ -69,31 +70,16 @@ def chat_id_of(text: str) -> str:
 
 
 def fetch(config: Config, query: CallQuery, now: datetime | None = None) -> list[dict[str, Any]]:
-    """The matching records' fields, newest first. Raises Unreachable."""
-    from google.api_core import exceptions as gexc
-    from google.api_core.retry import Retry
-    from google.auth import exceptions as auth_exc
-    from google.cloud import firestore
-    from google.cloud.firestore_v1.base_query import FieldFilter
+    """The matching records' fields, newest first, from the configured store. Raises Unreachable."""
+    from .service import make_store
+    from .store import StorageUnavailable
 
     since_at = (now or datetime.now(UTC)) - query.since
     try:
-        client = firestore.Client(project=config.project, database=config.database)
-        records = client.collection_group(RECORDS).where(
-            filter=FieldFilter("eventAt", ">=", since_at)
-        )
-        if query.chat_id is not None:
-            records = records.where(filter=FieldFilter("chatId", "==", query.chat_id))
-        records = records.order_by("eventAt", direction=firestore.Query.DESCENDING)
-        if not query.unanswered:
-            records = records.limit(query.limit)
-        # Bounded like the function's writes: a Firestore that is down fails within
-        # STORE_TIMEOUT instead of the client library's default minute of retries.
-        retry = Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=config.store_timeout)
-        stream = records.stream(retry=retry, timeout=config.store_timeout)
-        return list(_take(_matching((doc.to_dict() or {} for doc in stream), query), query.limit))
-    except (gexc.GoogleAPIError, auth_exc.GoogleAuthError) as error:
-        raise Unreachable(_first_line(f"{type(error).__name__}: {error}")) from None
+        found = make_store(config).recent_records(since_at, query.chat_id)
+        return list(_take(_matching(found, query), query.limit))
+    except StorageUnavailable as error:
+        raise Unreachable(_first_line(str(error))) from None
 
 
 def _matching(found: Iterable[dict[str, Any]], query: CallQuery) -> Iterator[dict[str, Any]]:

@@ -302,7 +302,7 @@ def _positive(text: str) -> int:
 
 
 def calls(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from call_logger import calls as calls_query  # google-cloud-firestore: only here
+    from call_logger import calls as calls_query
 
     try:
         config = Config.from_env(env)
@@ -314,7 +314,7 @@ def calls(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     try:
         found = calls_query.fetch(config, query)
     except calls_query.Unreachable as error:
-        return _fail("calls", f"cannot read Firestore: {error}", EXIT_FAILED)
+        return _fail("calls", f"cannot read the records: {error}", EXIT_FAILED)
     print(calls_query.as_json(found) if args.json else calls_query.as_table(found, query))
     return EXIT_OK
 

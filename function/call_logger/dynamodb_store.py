@@ -32,7 +32,9 @@ from .store import PermanentWriteError, StorageUnavailable, WriteConflict, trunc
 CHAT_SK = "CHAT"
 RECORD_PREFIX = "RECORD#"
 REJECTED_SK = "REJECTED"
+RECORDS_INDEX = "byTime"
 RECORDS_INDEX_KEY = "RECORD"
+_KEYS = frozenset({"pk", "sk", "gsi1pk"})
 # An item holds at most 400 KB: a rejected body is cut below that.
 MAX_REJECTED_BODY_BYTES = 350_000
 TIMESTAMP_FIELDS = frozenset(
@@ -86,7 +88,33 @@ class DynamoDBStore:
             read_timeout=timeout,
             retries={"mode": "standard", "max_attempts": 3},
         )
-        return cls(boto3.client("dynamodb", config=boto), config.dynamodb_table)
+        with _storage_errors():
+            client = boto3.client("dynamodb", config=boto)
+        return cls(client, config.dynamodb_table)
+
+    def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
+        """Records with eventAt >= since, newest first, from the byTime index (for `calls`).
+        StorageUnavailable while reading."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": RECORDS_INDEX,
+            "KeyConditionExpression": "gsi1pk = :records AND eventAt >= :since",
+            "ScanIndexForward": False,
+        }
+        values: dict[str, Any] = {":records": RECORDS_INDEX_KEY, ":since": since}
+        if chat_id is not None:
+            request["FilterExpression"] = "chatId = :chat"
+            values[":chat"] = chat_id
+        request["ExpressionAttributeValues"] = to_item(values)
+        with _storage_errors():
+            while True:
+                page = self._client.query(**request)
+                for item in page.get("Items", []):
+                    fields = from_item(item)
+                    yield {name: fields[name] for name in fields.keys() - _KEYS}
+                if "LastEvaluatedKey" not in page:
+                    return
+                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def load(self, call: CallNotification) -> Snapshot:
         pk = chat_pk(call.chat_key)

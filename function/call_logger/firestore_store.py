@@ -15,7 +15,9 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 from google.api_core.retry import Retry
+from google.auth.exceptions import GoogleAuthError
 from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
 
 from .config import Config
 from .notification import CallNotification
@@ -43,7 +45,10 @@ class FirestoreStore:
 
     @classmethod
     def from_config(cls, config: Config) -> FirestoreStore:
-        client = firestore.Client(project=config.project, database=config.database)
+        try:
+            client = firestore.Client(project=config.project, database=config.database)
+        except GoogleAuthError as error:  # no credentials or project: an operator can fix it
+            raise StorageUnavailable(f"{type(error).__name__}: {error}") from error
         return cls(client, config.store_timeout)
 
     def _chat(self, chat_key: str) -> firestore.DocumentReference:
@@ -85,6 +90,19 @@ class FirestoreStore:
                 batch.update(chat_ref, plan.chat.fields, option=option)
         with _storage_errors():
             batch.commit(retry=self._retry, timeout=self._timeout)
+
+    def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
+        """Records with eventAt >= since, newest first (for `calls`; the query shapes have
+        indexes in terraform/gcp/firestore.tf). StorageUnavailable while reading."""
+        records = self._client.collection_group(RECORDS).where(
+            filter=FieldFilter("eventAt", ">=", since)
+        )
+        if chat_id is not None:
+            records = records.where(filter=FieldFilter("chatId", "==", chat_id))
+        records = records.order_by("eventAt", direction=firestore.Query.DESCENDING)
+        with _storage_errors():
+            for doc in records.stream(retry=self._retry, timeout=self._timeout):
+                yield doc.to_dict() or {}
 
     def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
         ref = self._client.collection(REJECTED).document(digest)

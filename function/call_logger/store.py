@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from .notification import CallNotification
 from .records import Snapshot, WritePlan
@@ -28,12 +29,18 @@ class PermanentWriteError(Exception):
 
 
 class Store(Protocol):
+    """What the service writes with; `recent_records` is what the `calls` command reads."""
+
     def load(self, call: CallNotification) -> Snapshot:
         """The chat summary and whether this record exists, in one round trip."""
         ...
 
     def save(self, plan: WritePlan) -> None:
         """Commit the plan atomically; WriteConflict if the record exists or the chat moved."""
+        ...
+
+    def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
+        """Record fields with eventAt >= since (of one chat, if given), newest first."""
         ...
 
     def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
