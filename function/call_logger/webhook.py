@@ -36,12 +36,9 @@ OK = Reply(200, "OK")
 
 
 class Webhook:
-    def __init__(
-        self, config: Config, service_factory: Callable[[Config], CallService] | None = None
-    ) -> None:
+    def __init__(self, config: Config) -> None:
         self._config = config
         self._expected = f"Bearer {config.webhook_token}".encode()
-        self._service_factory = service_factory or _default_service
         self._service: CallService | None = None
         self._lock = threading.Lock()
 
@@ -114,7 +111,9 @@ class Webhook:
         if self._service is None:
             with self._lock:
                 if self._service is None:
-                    self._service = self._service_factory(self._config)
+                    from .service import build_service  # shared with the poller
+
+                    self._service = build_service(self._config)
         return self._service
 
 
@@ -128,9 +127,3 @@ def _read_at_most(read: Callable[[int], bytes], limit: int) -> bytes:
         chunks.append(chunk)
         limit -= len(chunk)
     return b"".join(chunks)
-
-
-def _default_service(config: Config) -> CallService:
-    from .service import build_service  # shared with the poller
-
-    return build_service(config)
