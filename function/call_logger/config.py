@@ -10,8 +10,9 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, time, timedelta, tzinfo
 from enum import StrEnum
+from functools import cache
 
 
 class ConfigError(ValueError):
@@ -71,6 +72,9 @@ class Config:
     lookup_budget: float = 3.0
     operator_chat_id: str = ""
     operator_template: str = DEFAULT_OPERATOR_TEMPLATE
+    callback_by_message: bool = True
+    timezone: str = "UTC"
+    digest_time: time | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -98,11 +102,52 @@ class Config:
             lookup_budget=_seconds(get("CONTACT_LOOKUP_BUDGET"), "CONTACT_LOOKUP_BUDGET", 3.0),
             operator_chat_id=get("OPERATOR_CHAT_ID"),
             operator_template=_template(get("OPERATOR_MESSAGE_TEMPLATE")),
+            callback_by_message=_flag(get("CALLBACK_BY_MESSAGE") or "true", "CALLBACK_BY_MESSAGE"),
+            timezone=_timezone(get("TIMEZONE") or "UTC"),
+            digest_time=_clock_time(get("DIGEST_TIME"), "DIGEST_TIME"),
         )
 
     @property
     def auth_configured(self) -> bool:
         return bool(self.webhook_token)
+
+    @property
+    def zone(self) -> tzinfo:
+        """TIMEZONE as a tzinfo (days and hours of reports and the digest are counted in it)."""
+        return zone_named(self.timezone)
+
+
+@cache
+def zone_named(name: str) -> tzinfo:
+    """An IANA zone; UTC needs no time-zone database."""
+    if name == "UTC":
+        return UTC
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+
+def _timezone(value: str) -> str:
+    try:
+        zone_named(value)
+    except (ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError; see below
+        raise ConfigError(
+            f"TIMEZONE must be an IANA zone such as Europe/Moscow, not {value!r}"
+        ) from None
+    except KeyError:
+        raise ConfigError(
+            f"TIMEZONE {value!r} is unknown here (no such zone, or no time-zone database)"
+        ) from None
+    return value
+
+
+def _clock_time(value: str, name: str) -> time | None:
+    if not value:
+        return None
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a time of day such as 09:00, not {value!r}") from None
 
 
 def _flag(value: str, name: str) -> bool:

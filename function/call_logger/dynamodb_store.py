@@ -4,6 +4,7 @@ One table (terraform/aws/dynamodb.tf), keys `pk` and `sk`:
   pk=CHAT#{idInstance}_{chatId}  sk=CHAT                      the chat summary (+ `version`)
   pk=CHAT#{idInstance}_{chatId}  sk=RECORD#{idMessage}_{status} one record per notification
   pk=REJECTED#{sha256}           sk=REJECTED                  notifications that can't be recorded
+  pk=DIGEST#{YYYY-MM-DD}         sk=DIGEST                    the days whose digest was sent
 Records also carry gsi1pk=RECORD so the `byTime` index (gsi1pk, eventAt) lists them newest first.
 Timestamps are Unix seconds (numbers): DynamoDB has no timestamp type and its TTL wants seconds.
 
@@ -13,7 +14,7 @@ the chat summary changes too), so redeliveries and races resolve exactly as on F
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -32,13 +33,27 @@ from .store import PermanentWriteError, StorageUnavailable, WriteConflict, trunc
 CHAT_SK = "CHAT"
 RECORD_PREFIX = "RECORD#"
 REJECTED_SK = "REJECTED"
+DIGEST_SK = "DIGEST"
 RECORDS_INDEX = "byTime"
 RECORDS_INDEX_KEY = "RECORD"
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 _KEYS = frozenset({"pk", "sk", "gsi1pk"})
 # An item holds at most 400 KB: a rejected body is cut below that.
 MAX_REJECTED_BODY_BYTES = 350_000
 TIMESTAMP_FIELDS = frozenset(
-    {"eventAt", "recordedAt", "expireAt", "lastCallAt", "callerNameCheckedAt", "receivedAt"}
+    {
+        "eventAt",
+        "recordedAt",
+        "expireAt",
+        "lastCallAt",
+        "callerNameCheckedAt",
+        "receivedAt",
+        "lastMissedAt",
+        "lastAnsweredAt",
+        "lastOutgoingCallAt",
+        "lastOutgoingMessageAt",
+        "sentAt",
+    }
 )
 
 _serializer = TypeSerializer()
@@ -116,19 +131,36 @@ class DynamoDBStore:
                     return
                 request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def chat_summaries(self, chat_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        keys = list(dict.fromkeys(chat_keys))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            wanted = [
+                {"pk": {"S": chat_pk(key)}, "sk": {"S": CHAT_SK}}
+                for key in keys[start : start + BATCH_GET_LIMIT]
+            ]
+            for item in self._batch_get(wanted):
+                fields = from_item(item)
+                key = fields["pk"].removeprefix("CHAT#")
+                found[key] = {name: fields[name] for name in fields.keys() - _KEYS - {"version"}}
+        return found
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Strongly consistent BatchGetItem; keys left unprocessed under load are asked again."""
+        request = {self._table: {"Keys": keys, "ConsistentRead": True}}
+        items: list[dict[str, Any]] = []
+        with _storage_errors():
+            while request:
+                answer = self._client.batch_get_item(RequestItems=request)
+                items.extend(answer.get("Responses", {}).get(self._table, []))
+                request = answer.get("UnprocessedKeys") or {}
+        return items
+
     def load(self, call: CallNotification) -> Snapshot:
         pk = chat_pk(call.chat_key)
         record_sk = RECORD_PREFIX + call.record_key
         keys = [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in (CHAT_SK, record_sk)]
-        request = {self._table: {"Keys": keys, "ConsistentRead": True}}
-        found: dict[str, dict[str, Any]] = {}
-        with _storage_errors():
-            # BatchGetItem may leave keys unprocessed under load: ask again for those only.
-            while request:
-                answer = self._client.batch_get_item(RequestItems=request)
-                for item in answer.get("Responses", {}).get(self._table, []):
-                    found[item["sk"]["S"]] = item
-                request = answer.get("UnprocessedKeys") or {}
+        found = {item["sk"]["S"]: item for item in self._batch_get(keys)}
         chat = None
         if CHAT_SK in found:
             data = from_item(found[CHAT_SK])
@@ -198,6 +230,15 @@ class DynamoDBStore:
             "reason": reason,
             "receivedAt": received_at,
         }
+        with _storage_errors():
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+
+    def claim_digest(self, day: str, sent_at: datetime) -> None:
+        item = {"pk": f"DIGEST#{day}", "sk": DIGEST_SK, "sentAt": sent_at}
         with _storage_errors():
             self._client.put_item(
                 TableName=self._table,

@@ -4,11 +4,12 @@ Layout (documented in the README, read by people in the console):
   chats/{idInstance}_{chatId}                  the conversation partner and its last call
   chats/{idInstance}_{chatId}/records/{id}     one record per recorded notification
   rejected/{sha256 of the body}                notifications that can never be recorded
+  digests/{YYYY-MM-DD}                         the days whose digest was sent
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -27,6 +28,7 @@ from .store import PermanentWriteError, StorageUnavailable, WriteConflict, trunc
 CHATS = "chats"
 RECORDS = "records"
 REJECTED = "rejected"
+DIGESTS = "digests"
 # A document holds at most 1 MiB: a rejected body is cut well below that.
 MAX_REJECTED_BODY_BYTES = 900_000
 
@@ -104,6 +106,14 @@ class FirestoreStore:
             for doc in records.stream(retry=self._retry, timeout=self._timeout):
                 yield doc.to_dict() or {}
 
+    def chat_summaries(self, chat_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        refs = [self._chat(key) for key in dict.fromkeys(chat_keys)]
+        if not refs:
+            return {}
+        with _storage_errors():
+            docs = self._client.get_all(refs, retry=self._retry, timeout=self._timeout)
+            return {doc.id: doc.to_dict() or {} for doc in docs if doc.exists}
+
     def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
         ref = self._client.collection(REJECTED).document(digest)
         fields: dict[str, Any] = {
@@ -113,6 +123,11 @@ class FirestoreStore:
         }
         with _storage_errors():
             ref.create(fields, retry=self._retry, timeout=self._timeout)
+
+    def claim_digest(self, day: str, sent_at: datetime) -> None:
+        ref = self._client.collection(DIGESTS).document(day)
+        with _storage_errors():
+            ref.create({"sentAt": sent_at}, retry=self._retry, timeout=self._timeout)
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -43,6 +43,15 @@ class Store(Protocol):
         """Record fields with eventAt >= since (of one chat, if given), newest first."""
         ...
 
+    def chat_summaries(self, chat_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The chat summaries' fields by chat key, read by key; a key without a chat is left out."""
+        ...
+
     def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
         """Keep an unrecordable notification; WriteConflict if this digest is already kept."""
+        ...
+
+    def claim_digest(self, day: str, sent_at: datetime) -> None:
+        """Remember that the digest of `day` (YYYY-MM-DD) is being sent; WriteConflict if an
+        earlier run claimed it."""
         ...
