@@ -147,6 +147,7 @@ def test_json_lists_the_record_fields(
         "label",
         "callerName",
         "eventAt",
+        "direction",
         "recordedAt",
     }
     assert (newest["chatId"], newest["callerName"]) == (IVAN, "Ivan Petrov")

@@ -36,6 +36,8 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "dropped": "Dropped call",
     "missed": "Missed call",
     "unknown": "Call",
+    "outgoing": "Outgoing call",
+    "outgoing_unanswered": "Unanswered outgoing call",
 }
 
 DEFAULT_GREEN_API_URL = "https://api.green-api.com"

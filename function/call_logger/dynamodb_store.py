@@ -27,7 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import Config
 from .notification import CallNotification
-from .records import ChatState, Snapshot, WritePlan
+from .records import ChatState, ChatWrite, Snapshot, WritePlan
 from .store import PermanentWriteError, StorageUnavailable, WriteConflict, truncate_utf8
 
 CHAT_SK = "CHAT"
@@ -161,16 +161,53 @@ class DynamoDBStore:
         record_sk = RECORD_PREFIX + call.record_key
         keys = [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in (CHAT_SK, record_sk)]
         found = {item["sk"]["S"]: item for item in self._batch_get(keys)}
-        chat = None
-        if CHAT_SK in found:
-            data = from_item(found[CHAT_SK])
-            chat = ChatState(
-                version=data.get("version", 0),
-                caller_name=data.get("callerName"),
-                name_checked_at=data.get("callerNameCheckedAt"),
-                last_call_at=data.get("lastCallAt"),
-            )
+        chat = _chat_state(found.get(CHAT_SK))
         return Snapshot(chat=chat, record_exists=record_sk in found)
+
+    def probe_chat(self, chat_key: str) -> bool:
+        # An update that changes nothing (it removes an attribute no item has) on the condition
+        # that the chat exists: never a read, and never an item for a chat that never called.
+        try:
+            with _storage_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key={"pk": {"S": chat_pk(chat_key)}, "sk": {"S": CHAT_SK}},
+                    UpdateExpression="REMOVE #never",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeNames={"#never": "neverSet"},
+                )
+        except WriteConflict:
+            return False
+        return True
+
+    def load_chat(self, chat_key: str) -> ChatState | None:
+        key = {"pk": {"S": chat_pk(chat_key)}, "sk": {"S": CHAT_SK}}
+        return _chat_state(next(iter(self._batch_get([key])), None))
+
+    def save_chat(self, chat_key: str, write: ChatWrite) -> None:
+        update = self._chat_update(chat_pk(chat_key), write)["Update"]
+        with _storage_errors():
+            self._client.update_item(**update)
+
+    def is_reply(self, chat_key: str, message_id: str) -> bool:
+        # One chat's partition, records only; replyId is filtered (a chat has few records).
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :records)",
+            "FilterExpression": "replyId = :reply",
+            "ProjectionExpression": "pk",
+            "ExpressionAttributeValues": to_item(
+                {":pk": chat_pk(chat_key), ":records": RECORD_PREFIX, ":reply": message_id}
+            ),
+        }
+        with _storage_errors():
+            while True:
+                page = self._client.query(**request)
+                if page.get("Items"):
+                    return True
+                if "LastEvaluatedKey" not in page:
+                    return False
+                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def save(self, plan: WritePlan) -> None:
         pk = chat_pk(plan.chat_key)
@@ -205,8 +242,11 @@ class DynamoDBStore:
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             }
-        names = {f"#f{i}": name for i, name in enumerate(plan.chat.fields)}
-        values = {f":v{i}": value for i, value in enumerate(plan.chat.fields.values())}
+        return self._chat_update(pk, plan.chat)
+
+    def _chat_update(self, pk: str, write: ChatWrite) -> dict[str, Any]:
+        names = {f"#f{i}": name for i, name in enumerate(write.fields)}
+        values = {f":v{i}": value for i, value in enumerate(write.fields.values())}
         assignments = [f"#f{i} = :v{i}" for i in range(len(names))]
         return {
             "Update": {
@@ -217,7 +257,7 @@ class DynamoDBStore:
                 "ConditionExpression": "#version = :expected",
                 "ExpressionAttributeNames": names | {"#version": "version"},
                 "ExpressionAttributeValues": to_item(
-                    values | {":expected": plan.chat.version, ":next": plan.chat.version + 1}
+                    values | {":expected": write.version, ":next": write.version + 1}
                 ),
             }
         }
@@ -245,6 +285,13 @@ class DynamoDBStore:
                 Item=to_item(item),
                 ConditionExpression="attribute_not_exists(pk)",
             )
+
+
+def _chat_state(item: Mapping[str, Any] | None) -> ChatState | None:
+    if item is None:
+        return None
+    data = from_item(item)
+    return ChatState.from_fields(data.get("version", 0), data)
 
 
 @contextmanager

@@ -22,13 +22,15 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from .config import Config
 from .notification import CallNotification
-from .records import ChatState, Snapshot, WritePlan
+from .records import ChatState, ChatWrite, Snapshot, WritePlan
 from .store import PermanentWriteError, StorageUnavailable, WriteConflict, truncate_utf8
 
 CHATS = "chats"
 RECORDS = "records"
 REJECTED = "rejected"
 DIGESTS = "digests"
+# A field no document has: the chat probe removes it (see probe_chat).
+_NEVER_SET = "neverSet"
 # A document holds at most 1 MiB: a rejected body is cut well below that.
 MAX_REJECTED_BODY_BYTES = 900_000
 
@@ -68,16 +70,43 @@ class FirestoreStore:
             }
         chat_doc = docs.get(chat_ref.path)
         record_doc = docs.get(record_ref.path)
-        chat = None
-        if chat_doc is not None and chat_doc.exists:
-            data = chat_doc.to_dict() or {}
-            chat = ChatState(
-                version=chat_doc.update_time,
-                caller_name=data.get("callerName"),
-                name_checked_at=data.get("callerNameCheckedAt"),
-                last_call_at=data.get("lastCallAt"),
-            )
+        chat = _chat_state(chat_doc)
         return Snapshot(chat=chat, record_exists=record_doc is not None and record_doc.exists)
+
+    def probe_chat(self, chat_key: str) -> bool:
+        # Removing a field no document has: an update that changes nothing, and like every
+        # update fails (NotFound) where the document does not exist, which it never creates.
+        with _storage_errors():
+            try:
+                self._chat(chat_key).update(
+                    {_NEVER_SET: firestore.DELETE_FIELD}, retry=self._retry, timeout=self._timeout
+                )
+            except gexc.NotFound:
+                return False
+        return True
+
+    def load_chat(self, chat_key: str) -> ChatState | None:
+        with _storage_errors():
+            doc = self._chat(chat_key).get(retry=self._retry, timeout=self._timeout)
+        return _chat_state(doc)
+
+    def save_chat(self, chat_key: str, write: ChatWrite) -> None:
+        option = self._client.write_option(last_update_time=write.version)
+        with _storage_errors():
+            self._chat(chat_key).update(
+                write.fields, option=option, retry=self._retry, timeout=self._timeout
+            )
+
+    def is_reply(self, chat_key: str, message_id: str) -> bool:
+        # Equality on one field of one chat's records: Firestore's automatic single-field index.
+        query = (
+            self._chat(chat_key)
+            .collection(RECORDS)
+            .where(filter=FieldFilter("replyId", "==", message_id))
+            .limit(1)
+        )
+        with _storage_errors():
+            return any(True for _ in query.stream(retry=self._retry, timeout=self._timeout))
 
     def save(self, plan: WritePlan) -> None:
         chat_ref = self._chat(plan.chat_key)
@@ -128,6 +157,12 @@ class FirestoreStore:
         ref = self._client.collection(DIGESTS).document(day)
         with _storage_errors():
             ref.create({"sentAt": sent_at}, retry=self._retry, timeout=self._timeout)
+
+
+def _chat_state(doc: Any) -> ChatState | None:
+    if doc is None or not doc.exists:
+        return None
+    return ChatState.from_fields(doc.update_time, doc.to_dict() or {})
 
 
 @contextmanager

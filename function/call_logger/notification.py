@@ -12,6 +12,12 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
 INCOMING_CALL = "incomingCall"
+OUTGOING_CALL = "outgoingCall"  # a call made from the business's phone
+CALL_TYPES = frozenset({INCOMING_CALL, OUTGOING_CALL})
+# A message sent from the phone, and one sent through the API (the product's replies too).
+OUTGOING_MESSAGE_API = "outgoingAPIMessageReceived"
+OUTGOING_MESSAGE_TYPES = frozenset({"outgoingMessageReceived", OUTGOING_MESSAGE_API})
+INCOMING, OUTGOING = "incoming", "outgoing"
 
 # GREEN-API's SDKs spell the "not answered" status hangUp, its documentation hungUp.
 CANONICAL_STATUS = {"hangUp": "hungUp"}
@@ -32,12 +38,12 @@ class Unrecordable(ValueError):
     """An incomingCall that can never be stored as it stands (kept in `rejected` instead)."""
 
 
-@dataclass(frozen=True)
-class CallNotification:
+@dataclass(frozen=True, kw_only=True)
+class ChatEvent:
+    """Something that happened in a chat at `timestamp` (UNIX seconds)."""
+
     instance_id: int
     chat_id: str
-    call_id: str
-    status: str  # canonical: hangUp is folded into hungUp
     timestamp: int
 
     @property
@@ -48,6 +54,13 @@ class CallNotification:
     def chat_key(self) -> str:
         return f"{self.instance_id}_{self.chat_id}"
 
+
+@dataclass(frozen=True, kw_only=True)
+class CallNotification(ChatEvent):
+    call_id: str
+    status: str  # canonical: hangUp is folded into hungUp
+    direction: str = INCOMING
+
     @property
     def record_key(self) -> str:
         return f"{self.call_id}_{self.status}"
@@ -55,6 +68,19 @@ class CallNotification:
     @property
     def phone(self) -> str | None:
         return phone_of(self.chat_id)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutgoingMessage(ChatEvent):
+    """A message the business sent to a chat: a call-back by message, unless it is our reply."""
+
+    message_id: str
+    via_api: bool
+
+
+def is_tracked(kind: str | None, callback_by_message: bool) -> bool:
+    """Whether a notification type reaches the service; every other type is acknowledged."""
+    return kind in CALL_TYPES or (callback_by_message and kind in OUTGOING_MESSAGE_TYPES)
 
 
 def phone_of(chat_id: str) -> str | None:
@@ -101,8 +127,36 @@ def instance_id_of(body: dict[str, Any]) -> int | None:
     return value if _is_int(value) else None
 
 
+def parse_outgoing_message(body: dict[str, Any]) -> OutgoingMessage | None:
+    """An outgoing message's chat and time; None when they cannot be read (nothing to track)."""
+    sender = body.get("senderData")
+    chat_id = sender.get("chatId") if isinstance(sender, dict) else None
+    instance_id = instance_id_of(body)
+    timestamp = body.get("timestamp")
+    message_id = body.get("idMessage")
+    if instance_id is None or not isinstance(chat_id, str) or not chat_id:
+        return None
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
+        return None
+    if not MIN_TIMESTAMP <= timestamp <= MAX_TIMESTAMP:
+        return None
+    message = OutgoingMessage(
+        instance_id=instance_id,
+        chat_id=chat_id,
+        message_id=message_id if isinstance(message_id, str) else "",
+        timestamp=timestamp,
+        via_api=notification_type(body) == OUTGOING_MESSAGE_API,
+    )
+    try:
+        _check_document_id("chat id", message.chat_key)
+    except Unrecordable:
+        return None  # no chat can have this key, so no call waits on it
+    return message
+
+
 def parse_call(body: dict[str, Any]) -> CallNotification:
-    """An incomingCall body as a CallNotification, or Unrecordable with the reason."""
+    """An incomingCall or outgoingCall body as a CallNotification, or Unrecordable with the
+    reason (for an outgoing call `from` is the chat that was called)."""
     instance_id = instance_id_of(body)
     if instance_id is None:
         raise Unrecordable("instanceData.idInstance is missing or not an integer")
@@ -122,6 +176,7 @@ def parse_call(body: dict[str, Any]) -> CallNotification:
         call_id=call_id,
         status=CANONICAL_STATUS.get(status, status),
         timestamp=timestamp,
+        direction=OUTGOING if notification_type(body) == OUTGOING_CALL else INCOMING,
     )
     _check_document_id("chat id", call.chat_key)
     _check_document_id("record id", call.record_key)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .green_api import GreenApiError, Notification
-from .notification import INCOMING_CALL, notification_type
+from .notification import is_tracked, notification_type
 from .store import StorageUnavailable
 
 if TYPE_CHECKING:
@@ -163,7 +163,8 @@ class Poller:
                 reason = f"the queued item's body is {_json_type(body)}, not a JSON object"
             raw = json.dumps(item.item, ensure_ascii=False).encode()
             return self._service.reject(raw, reason).value
-        if notification_type(body) != INCOMING_CALL:
+        # Outgoing messages go to the service too, which skips them without CALLBACK_BY_MESSAGE.
+        if not is_tracked(notification_type(body), callback_by_message=True):
             return "ignored"
         # The webhook keys `rejected` by the request body; the body's JSON text is its equivalent.
         raw = json.dumps(body, ensure_ascii=False).encode()

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from .notification import CallNotification
-from .records import Snapshot, WritePlan
+from .records import ChatState, ChatWrite, Snapshot, WritePlan
 
 
 def truncate_utf8(text: str, limit: int) -> str:
@@ -37,6 +37,24 @@ class Store(Protocol):
 
     def save(self, plan: WritePlan) -> None:
         """Commit the plan atomically; WriteConflict if the record exists or the chat moved."""
+        ...
+
+    def probe_chat(self, chat_key: str) -> bool:
+        """Whether the chat exists, found by one blind write that is conditional on it and
+        changes nothing: never a read, never a document for a chat that never called."""
+        ...
+
+    def load_chat(self, chat_key: str) -> ChatState | None:
+        """The chat summary alone."""
+        ...
+
+    def save_chat(self, chat_key: str, write: ChatWrite) -> None:
+        """Update the chat summary if `write.version` still holds; WriteConflict if not."""
+        ...
+
+    def is_reply(self, chat_key: str, message_id: str) -> bool:
+        """Whether a record of the chat holds this idMessage as `replyId` (a message the
+        product sent itself)."""
         ...
 
     def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:

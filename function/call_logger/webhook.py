@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config import Config
-from .notification import INCOMING_CALL, BadBody, instance_id_of, notification_type, parse_body
+from .notification import BadBody, instance_id_of, is_tracked, notification_type, parse_body
 
 if TYPE_CHECKING:
     from .service import CallService
@@ -68,9 +68,10 @@ class Webhook:
             instance = instance_id_of(body)
             if instance is not None and instance != expected_instance:
                 return Reply(403, "Forbidden: notification for another instance")
-        if notification_type(body) != INCOMING_CALL:
+        kind = notification_type(body)
+        if not is_tracked(kind, self._config.callback_by_message):
             return OK
-        return self._handle_call(body, raw)
+        return self._handle_call(kind, body, raw)
 
     def _authorized(self, authorization: str | None) -> bool:
         if not self._config.auth_configured:
@@ -86,7 +87,7 @@ class Webhook:
             given = b"Bearer " + given[7:]
         return hmac.compare_digest(given, self._expected)
 
-    def _handle_call(self, body: dict[str, object], raw: bytes) -> Reply:
+    def _handle_call(self, kind: str | None, body: dict[str, object], raw: bytes) -> Reply:
         from .store import StorageUnavailable
 
         try:
@@ -97,14 +98,9 @@ class Webhook:
             return Reply(503, "Service Unavailable: storage")
         except Exception:
             # Unknown failures are treated as passing ones: a resend loses nothing.
-            log.exception("incomingCall failed, GREEN-API will resend")
+            log.exception("%s failed, GREEN-API will resend", kind)
             return Reply(503, "Service Unavailable")
-        log.info(
-            "incomingCall %r from %r: %s",
-            body.get("status"),
-            body.get("from"),
-            outcome.value,
-        )
+        log.info("%s %r from %r: %s", kind, body.get("status"), body.get("from"), outcome.value)
         return OK
 
     def _get_service(self) -> CallService:
