@@ -47,8 +47,19 @@ def _parser() -> argparse.ArgumentParser:
 
 # -- configure-instance -----------------------------------------------------------------------
 
-# What the instance needs so that incoming calls reach the webhook (besides its URL and token).
-REQUIRED_FLAGS = {"incomingCallWebhook": "yes", "incomingWebhook": "yes"}
+# What the instance needs so that calls reach the webhook (besides its URL and token): incoming
+# calls, and outgoing calls for call-back tracking.
+REQUIRED_FLAGS = {
+    "incomingCallWebhook": "yes",
+    "incomingWebhook": "yes",
+    "outgoingCallWebhook": "yes",
+}
+# With CALLBACK_BY_MESSAGE: messages sent from the phone, and through the API.
+CALLBACK_MESSAGE_FLAGS = {"outgoingWebhook": "yes", "outgoingMessageWebhook": "yes"}
+
+
+def required_flags(config: Config) -> dict[str, str]:
+    return REQUIRED_FLAGS | (CALLBACK_MESSAGE_FLAGS if config.callback_by_message else {})
 
 
 def _configure_instance_parser(commands: _Commands) -> None:
@@ -56,8 +67,10 @@ def _configure_instance_parser(commands: _Commands) -> None:
         "configure-instance",
         help="point the GREEN-API instance's webhook at the function (setSettings)",
         description=(
-            "Set webhookUrl, webhookUrlToken, incomingCallWebhook=yes and incomingWebhook=yes "
-            "on the instance named by GREEN_API_URL, GREEN_API_ID_INSTANCE and GREEN_API_TOKEN. "
+            "Set webhookUrl, webhookUrlToken, incomingCallWebhook, incomingWebhook and "
+            "outgoingCallWebhook (and with CALLBACK_BY_MESSAGE, the default, outgoingWebhook and "
+            "outgoingMessageWebhook) to yes on the instance named by GREEN_API_URL, "
+            "GREEN_API_ID_INSTANCE and GREEN_API_TOKEN. "
             "GREEN-API applies settings within about 5 minutes and restarts the instance."
         ),
     )
@@ -103,7 +116,7 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     with client:
         try:
             if args.check:
-                return _check_settings(client, webhook_url)
+                return _check_settings(client, config, webhook_url)
             return _set_settings(client, config, webhook_url, webhook_token)
         except GreenApiError as error:  # its message is already token-free
             print(f"configure-instance: GREEN-API call failed: {error}", file=sys.stderr)
@@ -113,7 +126,11 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 def _set_settings(
     client: GreenApiClient, config: Config, webhook_url: str, webhook_token: str
 ) -> int:
-    settings = {"webhookUrl": webhook_url, "webhookUrlToken": webhook_token, **REQUIRED_FLAGS}
+    settings = {
+        "webhookUrl": webhook_url,
+        "webhookUrlToken": webhook_token,
+        **required_flags(config),
+    }
     answer = client.set_settings(settings)
     if answer.get("saveSettings") is not True:
         print(f"configure-instance: GREEN-API did not save the settings: {answer}", file=sys.stderr)
@@ -127,9 +144,9 @@ def _set_settings(
     return EXIT_OK
 
 
-def _check_settings(client: GreenApiClient, webhook_url: str) -> int:
+def _check_settings(client: GreenApiClient, config: Config, webhook_url: str) -> int:
     actual = client.get_settings()
-    expected = {"webhookUrl": webhook_url, **REQUIRED_FLAGS}
+    expected = {"webhookUrl": webhook_url, **required_flags(config)}
     mismatches = 0
     for name, wanted in expected.items():
         value = actual.get(name)

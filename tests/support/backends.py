@@ -229,6 +229,8 @@ def _path(pk: str, sk: str) -> str:
     kind, _, key = pk.partition("#")
     if kind == "REJECTED":
         return f"rejected/{key}"
+    if kind == "DIGEST":
+        return f"digests/{key}"
     if sk == CHAT_SK:
         return f"chats/{key}"
     return f"chats/{key}/records/{sk.removeprefix(RECORD_PREFIX)}"
