@@ -36,10 +36,11 @@ OK = Reply(200, "OK")
 
 
 class Webhook:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, service: CallService | None = None) -> None:
+        """`service` is built from `config` on the first incomingCall unless one is given."""
         self._config = config
         self._expected = f"Bearer {config.webhook_token}".encode()
-        self._service: CallService | None = None
+        self._service = service
         self._lock = threading.Lock()
 
     def handle(
