@@ -85,3 +85,21 @@ def test_no_token_configured_refuses_unless_unauthenticated_is_allowed() -> None
     opened = Webhook(Config(allow_unauthenticated=True), CallService(Config(), MemoryStore()))
     assert post(closed, {"typeWebhook": "x"}, authorization=None) == 401
     assert post(opened, {"typeWebhook": "x"}, authorization=None) == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "authorization", "expected"),
+    [("GET", BEARER, 405), ("POST", "Bearer wrong", 401), ("POST", BEARER, 400)],
+)
+def test_the_lambda_adapter_keeps_the_order_for_a_body_that_is_not_base64(
+    method: str, authorization: str, expected: int
+) -> None:
+    from call_logger.aws_lambda import handle_event
+
+    event = {
+        "requestContext": {"http": {"method": method}},
+        "headers": {"Authorization": authorization},
+        "body": "not base64!",
+        "isBase64Encoded": True,
+    }
+    assert handle_event(webhook(), event)["statusCode"] == expected
