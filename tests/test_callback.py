@@ -7,9 +7,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from call_logger.config import Config
-from call_logger.records import ChatState, ChatWrite, Snapshot, WritePlan
-from call_logger.service import CallService, Outcome
 
 from tests.conftest import Client, ClientFactory, post, sample
 from tests.support.backends import Backend
@@ -171,63 +168,3 @@ def test_order_of_arrival_does_not_matter(make_client: ClientFactory, backend: B
         "lastOutgoingMessageAt": at(300),
         "awaitingCallback": False,
     }
-
-
-class CountingStore:
-    """Our Store protocol in memory, counting every call: what a notification costs."""
-
-    def __init__(self, chats: set[str]) -> None:
-        self.chats = chats
-        self.calls: list[str] = []
-
-    def probe_chat(self, chat_key: str) -> bool:
-        self.calls.append("probe_chat")
-        return chat_key in self.chats
-
-    def load_chat(self, chat_key: str) -> ChatState | None:
-        self.calls.append("load_chat")
-        return ChatState(1, None, None, None) if chat_key in self.chats else None
-
-    def save_chat(self, chat_key: str, write: ChatWrite) -> None:
-        self.calls.append("save_chat")
-
-    def is_reply(self, chat_key: str, message_id: str) -> bool:
-        self.calls.append("is_reply")
-        return False
-
-    def load(self, call: Any) -> Snapshot:
-        raise AssertionError("a message reads no record")
-
-    def save(self, plan: WritePlan) -> None:
-        raise AssertionError("a message writes no record")
-
-    def recent_records(self, since: datetime, chat_id: str | None) -> Any:
-        raise AssertionError("not for a message")
-
-    def chat_summaries(self, chat_keys: Any) -> dict[str, dict[str, Any]]:
-        raise AssertionError("not for a message")
-
-    def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
-        raise AssertionError("not for a message")
-
-    def claim_digest(self, day: str, sent_at: datetime) -> None:
-        raise AssertionError("not for a message")
-
-
-@pytest.mark.parametrize("api", [False, True])
-def test_a_message_to_a_chat_that_never_called_costs_one_blind_write(api: bool) -> None:
-    store = CountingStore(chats=set())
-    body = message(0, api=api)
-
-    outcome = CallService(Config(), store).handle(body, b"")
-
-    assert (outcome, store.calls) == (Outcome.SKIPPED, ["probe_chat"])
-
-
-def test_a_message_to_a_waiting_chat_reads_and_writes_it_once() -> None:
-    store = CountingStore(chats={"1101000001_79001234567@c.us"})
-
-    outcome = CallService(Config(), store).handle(message(0, api=True), b"")
-
-    assert outcome is Outcome.RECORDED
-    assert store.calls == ["probe_chat", "is_reply", "load_chat", "save_chat"]

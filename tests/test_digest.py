@@ -12,7 +12,7 @@ from call_logger.cli import main
 from tests.conftest import ClientFactory, post, sample
 from tests.fake_green_api import FakeGreenApi
 from tests.support.backends import Backend
-from tests.test_report_figures import MSK
+from tests.unit.test_report_figures import MSK
 
 DAY = date(2026, 11, 25)
 TODAY = DAY + timedelta(days=1)

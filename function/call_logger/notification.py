@@ -22,6 +22,12 @@ INCOMING, OUTGOING = "incoming", "outgoing"
 # GREEN-API's SDKs spell the "not answered" status hangUp, its documentation hungUp.
 CANONICAL_STATUS = {"hangUp": "hungUp"}
 
+
+def canonical_status(status: str) -> str:
+    """The one spelling a status is stored, labelled and compared under."""
+    return CANONICAL_STATUS.get(status, status)
+
+
 # Firestore's limits on document ids and timestamps; a value outside them can never be stored.
 MAX_ID_BYTES = 1500
 MIN_TIMESTAMP = -62135596800  # 0001-01-01T00:00:00Z
@@ -38,9 +44,9 @@ class Unrecordable(ValueError):
     """An incomingCall that can never be stored as it stands (kept in `rejected` instead)."""
 
 
-@dataclass(frozen=True, kw_only=True)
 class ChatEvent:
-    """Something that happened in a chat at `timestamp` (UNIX seconds)."""
+    """Something that happened in a chat at `timestamp` (UNIX seconds); the dataclasses below
+    declare the three fields."""
 
     instance_id: int
     chat_id: str
@@ -55,10 +61,13 @@ class ChatEvent:
         return f"{self.instance_id}_{self.chat_id}"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class CallNotification(ChatEvent):
+    instance_id: int
+    chat_id: str
     call_id: str
     status: str  # canonical: hangUp is folded into hungUp
+    timestamp: int
     direction: str = INCOMING
 
     @property
@@ -70,11 +79,14 @@ class CallNotification(ChatEvent):
         return phone_of(self.chat_id)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True)
 class OutgoingMessage(ChatEvent):
     """A message the business sent to a chat: a call-back by message, unless it is our reply."""
 
+    instance_id: int
+    chat_id: str
     message_id: str
+    timestamp: int
     via_api: bool
 
 
@@ -174,7 +186,7 @@ def parse_call(body: dict[str, Any]) -> CallNotification:
         instance_id=instance_id,
         chat_id=chat_id,
         call_id=call_id,
-        status=CANONICAL_STATUS.get(status, status),
+        status=canonical_status(status),
         timestamp=timestamp,
         direction=OUTGOING if notification_type(body) == OUTGOING_CALL else INCOMING,
     )

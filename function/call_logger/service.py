@@ -15,13 +15,13 @@ from typing import Any, Protocol
 from . import policy
 from .config import Config, Mode
 from .notification import (
-    CANONICAL_STATUS,
     INCOMING,
     OUTGOING,
     OUTGOING_CALL,
     OUTGOING_MESSAGE_TYPES,
     CallNotification,
     Unrecordable,
+    canonical_status,
     notification_type,
     parse_call,
     parse_outgoing_message,
@@ -82,8 +82,7 @@ class CallService:
         # The mode is decided first: a skipped status is acknowledged even when malformed.
         if config.mode is Mode.IGNORE or (
             isinstance(status, str)
-            and policy.label_key(config.mode, CANONICAL_STATUS.get(status, status), direction)
-            is None
+            and policy.label_key(config.mode, canonical_status(status), direction) is None
         ):
             return Outcome.SKIPPED
         try:

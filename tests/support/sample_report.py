@@ -14,7 +14,7 @@ from typing import Any
 
 from call_logger import report, report_html
 from call_logger.config import zone_named
-from call_logger.notification import CANONICAL_STATUS
+from call_logger.notification import canonical_status
 
 from tests.conftest import sample
 from tests.support.browser import screenshot
@@ -50,7 +50,7 @@ def records(seed: int = 15) -> tuple[list[dict[str, Any]], dict[str, dict[str, A
             rang = start.astimezone(UTC)
             ended = rang + timedelta(seconds=rng.choice((4, 6, 8, 11, 15, 22, 40)))
             for body, at in ((offer, rang), (final, ended)):
-                status = CANONICAL_STATUS.get(body["status"], body["status"])
+                status = canonical_status(body["status"])
                 found.append(_record(instance, chat_id, call_id, status, at))
             if status != "pickUp" and rng.random() < 0.8:  # called back within the hour
                 back = ended + timedelta(minutes=rng.randint(5, 50))

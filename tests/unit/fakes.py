@@ -1,0 +1,143 @@
+"""In-memory stand-ins for the service's two edges: one small fake each, shared by the unit tests.
+
+`MemoryStore` keeps the `Store` contract (one snapshot read, one atomic conditional commit,
+WriteConflict when the record exists or the chat moved) without any database; `FakeGreenApi`
+answers names from a dict and records what it was asked to send. Neither imports Firestore,
+moto, boto3 or requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from call_logger.notification import CallNotification
+from call_logger.records import ChatState, ChatWrite, Snapshot, WritePlan
+from call_logger.store import StorageUnavailable, WriteConflict
+
+
+@dataclass
+class MemoryStore:
+    chats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    rejected: dict[str, dict[str, Any]] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    # Test levers: the next N saves lose the race; `down` makes every call fail as an outage.
+    conflicts_to_inject: int = 0
+    down: bool = False
+    loads: int = 0
+    saves: int = 0
+    probes: int = 0
+    reply_checks: int = 0
+    digests: dict[str, datetime] = field(default_factory=dict)
+
+    def load(self, call: CallNotification) -> Snapshot:
+        self._check_up()
+        self.loads += 1
+        return Snapshot(self._chat(call.chat_key), (call.chat_key, call.record_key) in self.records)
+
+    def _chat(self, chat_key: str) -> ChatState | None:
+        chat = self.chats.get(chat_key)
+        return None if chat is None else ChatState.from_fields(self.versions[chat_key], chat)
+
+    def probe_chat(self, chat_key: str) -> bool:
+        self._check_up()
+        self.probes += 1
+        return chat_key in self.chats
+
+    def load_chat(self, chat_key: str) -> ChatState | None:
+        self._check_up()
+        self.loads += 1
+        return self._chat(chat_key)
+
+    def save_chat(self, chat_key: str, write: ChatWrite) -> None:
+        self._check_up()
+        self.saves += 1
+        if write.version != self.versions.get(chat_key):
+            raise WriteConflict("chat moved")
+        self.chats[chat_key].update(write.fields)
+        self.versions[chat_key] += 1
+
+    def is_reply(self, chat_key: str, message_id: str) -> bool:
+        self._check_up()
+        self.reply_checks += 1
+        return any(
+            key == chat_key and fields.get("replyId") == message_id
+            for (key, _), fields in self.records.items()
+        )
+
+    def chat_summaries(self, chat_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        self._check_up()
+        return {key: dict(self.chats[key]) for key in chat_keys if key in self.chats}
+
+    def claim_digest(self, day: str, sent_at: datetime) -> None:
+        self._check_up()
+        if day in self.digests:
+            raise WriteConflict("already claimed")
+        self.digests[day] = sent_at
+
+    def save(self, plan: WritePlan) -> None:
+        self._check_up()
+        self.saves += 1
+        if self.conflicts_to_inject:
+            self.conflicts_to_inject -= 1
+            raise WriteConflict("injected")
+        if (plan.chat_key, plan.record_key) in self.records:
+            raise WriteConflict("record exists")
+        if plan.chat is not None:
+            exists = plan.chat_key in self.chats
+            if plan.chat.create == exists or (
+                not plan.chat.create and plan.chat.version != self.versions[plan.chat_key]
+            ):
+                raise WriteConflict("chat moved")
+            self.chats.setdefault(plan.chat_key, {}).update(plan.chat.fields)
+            self.versions[plan.chat_key] = self.versions.get(plan.chat_key, 0) + 1
+        self.records[(plan.chat_key, plan.record_key)] = plan.record.fields()
+
+    def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
+        self._check_up()
+        found = [
+            fields
+            for fields in self.records.values()
+            if fields["eventAt"] >= since and chat_id in (None, fields["chatId"])
+        ]
+        yield from sorted(found, key=lambda fields: fields["eventAt"], reverse=True)
+
+    def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
+        self._check_up()
+        if digest in self.rejected:
+            raise WriteConflict("already kept")
+        self.rejected[digest] = {"body": body, "reason": reason, "receivedAt": received_at}
+
+    def _check_up(self) -> None:
+        if self.down:
+            raise StorageUnavailable("the memory store is down")
+
+
+@dataclass(frozen=True)
+class FakeContact:
+    name: str | None
+
+
+@dataclass
+class FakeGreenApi:
+    """Names by chat id (a chat missing from `names` fails its lookup); sends are recorded."""
+
+    names: dict[str, str | None] = field(default_factory=dict)
+    lookups: list[str] = field(default_factory=list)
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    send_fails: bool = False
+
+    def get_contact_info(self, chat_id: str, *, budget: float) -> FakeContact:
+        self.lookups.append(chat_id)
+        if chat_id not in self.names:
+            raise TimeoutError(f"no answer for {chat_id} within {budget} s")
+        return FakeContact(self.names[chat_id])
+
+    def send_message(self, chat_id: str, message: str) -> dict[str, str]:
+        if self.send_fails:
+            raise ConnectionError("sendMessage failed")
+        self.sent.append((chat_id, message))
+        return {"idMessage": f"SENT{len(self.sent)}"}
