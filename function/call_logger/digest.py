@@ -25,6 +25,16 @@ def yesterday(now: datetime, zone: tzinfo) -> date:
     return now.astimezone(zone).date() - timedelta(days=1)
 
 
+def due(now: datetime, at: time | None, zone: tzinfo) -> date | None:
+    """The day whose digest a scheduled run at `now` should send: yesterday, once DIGEST_TIME
+    (`at`, local) has passed today; None before then or when the digest is off. A run that
+    repeats later the same day names the same day again (storage remembers it was sent)."""
+    if at is None:
+        return None
+    local = now.astimezone(zone)
+    return yesterday(now, zone) if local.time() >= at else None
+
+
 def text(figures: Figures, day: date, today: date, max_named: int = MAX_NAMED) -> str:
     when = "yesterday" if day == today - timedelta(days=1) else f"on {day.isoformat()}"
     if figures.total == 0:

@@ -77,3 +77,15 @@ def run_digest(
     green_api.send_message(config.operator_chat_id, text)
     log.info("digest of %s sent", day, extra={"event": "digest_sent"})
     return Digest(day, text, sent=True)
+
+
+def scheduled_digest(
+    store: Store, config: Config, green_api: GreenApi | None, now: datetime | None = None
+) -> Digest | None:
+    """What a scheduled run does (every run, whatever its period): send yesterday's digest once
+    DIGEST_TIME has passed today; None while it is not due or DIGEST_TIME is empty."""
+    now = now or datetime.now(UTC)
+    day = digest.due(now, config.digest_time, config.zone)
+    if day is None:
+        return None
+    return run_digest(store, config, green_api, day, send=True, now=now)

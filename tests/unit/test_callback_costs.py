@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from call_logger import digest
 from call_logger.config import Config
-from call_logger.reporting import run_digest
+from call_logger.reporting import run_digest, scheduled_digest
 from call_logger.service import CallService, Outcome
 
 from tests.unit.fakes import FakeGreenApi, MemoryStore
@@ -78,3 +79,26 @@ def test_the_digest_is_claimed_before_it_is_sent_and_sent_once() -> None:
         ("79990000000@c.us", "No calls yesterday. Nobody is waiting for a call back.")
     ]
     assert list(store.digests) == ["2026-11-25"]
+
+
+def test_a_scheduled_run_sends_yesterdays_digest_once_its_time_has_come() -> None:
+    zone = Config(timezone="Europe/Moscow").zone
+    nine = time(9, 0)
+    before = datetime(2026, 11, 26, 5, 59, tzinfo=UTC)  # 08:59 in Moscow
+    after = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+
+    assert digest.due(before, nine, zone) is None
+    assert digest.due(after, nine, zone) == date(2026, 11, 25)
+    assert digest.due(after + timedelta(hours=14), nine, zone) == date(2026, 11, 25)
+    assert digest.due(after, None, zone) is None  # DIGEST_TIME empty: off
+
+
+def test_scheduled_runs_send_one_digest_a_day() -> None:
+    store, green_api = MemoryStore(), FakeGreenApi()
+    config = Config(operator_chat_id="79990000000@c.us", digest_time=time(9, 0))
+    runs = [datetime(2026, 11, 26, hour, tzinfo=UTC) for hour in (8, 9, 10, 23)]
+
+    results = [scheduled_digest(store, config, green_api, now) for now in runs]
+
+    assert [result and result.sent for result in results] == [None, True, False, False]
+    assert len(green_api.sent) == 1
