@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from call_logger import report
+from call_logger import firestore_store, report
 from call_logger.calls import chat_id_of
 from call_logger.cli import main
 
@@ -269,3 +269,16 @@ def test_report_rejects_a_bad_window(capsys: pytest.CaptureFixture[str]) -> None
     code, _, err = run(capsys, "report", "--since", "0d")
 
     assert code == 2 and "--since: must be more than zero" in err
+
+
+def test_records_are_read_page_by_page(
+    seeded: list[dict[str, Any]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Firestore pages (each within STORE_TIMEOUT) join up with nothing lost or repeated."""
+    monkeypatch.setattr(firestore_store, "READ_PAGE", 2)
+
+    rows = table(capsys, "--since", "30d")
+
+    assert statuses(rows) == ["pickUp", "offer", "declined", "offer", "hungUp", "missed"]

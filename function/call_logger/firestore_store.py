@@ -29,6 +29,8 @@ CHATS = "chats"
 RECORDS = "records"
 REJECTED = "rejected"
 DIGESTS = "digests"
+# Records read per query when listing a window (see recent_records).
+READ_PAGE = 2000
 # A field no document has: the chat probe removes it (see probe_chat).
 _NEVER_SET = "neverSet"
 # A document holds at most 1 MiB: a rejected body is cut well below that.
@@ -131,9 +133,21 @@ class FirestoreStore:
         if chat_id is not None:
             records = records.where(filter=FieldFilter("chatId", "==", chat_id))
         records = records.order_by("eventAt", direction=firestore.Query.DESCENDING)
-        with _storage_errors():
-            for doc in records.stream(retry=self._retry, timeout=self._timeout):
-                yield doc.to_dict() or {}
+        # Page by page, each within STORE_TIMEOUT: a week of a busy instance's records takes
+        # longer to stream than one operation may.
+        # Streamed lazily, so a reader that stops early (calls --limit) reads no further.
+        last = None
+        while True:
+            page = records.limit(READ_PAGE)
+            if last is not None:
+                page = page.start_after(last)
+            count = 0
+            with _storage_errors():
+                for last in page.stream(retry=self._retry, timeout=self._timeout):
+                    count += 1
+                    yield last.to_dict() or {}
+            if count < READ_PAGE:
+                return
 
     def chat_summaries(self, chat_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
         refs = [self._chat(key) for key in dict.fromkeys(chat_keys)]
