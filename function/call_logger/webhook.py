@@ -3,7 +3,8 @@
 Checks run in a fixed order and the first that fails answers: method, size, token, body,
 instance, type. Everything up to the type is pure and imports nothing heavy, so a notification
 we do not handle is acknowledged before any storage or network client exists: the service (and
-with it Firestore and requests) is imported on the first incomingCall only.
+with it Firestore and requests) is imported on the first call notification (or, with
+CALLBACK_BY_MESSAGE, outgoing message) only.
 """
 
 from __future__ import annotations
