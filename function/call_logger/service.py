@@ -20,6 +20,7 @@ from .notification import (
     OUTGOING_CALL,
     OUTGOING_MESSAGE_TYPES,
     CallNotification,
+    OutgoingMessage,
     Unrecordable,
     canonical_status,
     notification_type,
@@ -107,6 +108,13 @@ class CallService:
         message = parse_outgoing_message(body)
         if not self._config.callback_by_message or message is None:
             return Outcome.SKIPPED
+        try:
+            return self._note_message(message)
+        except PermanentWriteError as error:  # no resend can cure it; no call record is lost
+            log.warning("outgoing message not noted: %s", error, extra={"event": "message_refused"})
+            return Outcome.SKIPPED
+
+    def _note_message(self, message: OutgoingMessage) -> Outcome:
         store = self._store
         if not store.probe_chat(message.chat_key):
             return Outcome.SKIPPED  # never called: nothing waits, and no chat document is made
