@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, time, timedelta, tzinfo
 from enum import StrEnum
-from functools import cache
 
 
 class ConfigError(ValueError):
@@ -77,7 +76,7 @@ class Config:
     operator_chat_id: str = ""
     operator_template: str = DEFAULT_OPERATOR_TEMPLATE
     callback_by_message: bool = True
-    timezone: str = "UTC"
+    timezone: tzinfo = UTC
     digest_time: time | None = None
 
     @classmethod
@@ -115,34 +114,19 @@ class Config:
     def auth_configured(self) -> bool:
         return bool(self.webhook_token)
 
-    @property
-    def zone(self) -> tzinfo:
-        """TIMEZONE as a tzinfo (days and hours of reports and the digest are counted in it)."""
-        return zone_named(self.timezone)
 
+def _timezone(value: str) -> tzinfo:
+    """TIMEZONE: the report's days and hours and the digest's day are counted in it."""
+    if value == "UTC":
+        return UTC  # needs no time-zone database
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-@cache
-def zone_named(name: str) -> tzinfo:
-    """An IANA zone; UTC needs no time-zone database."""
-    if name == "UTC":
-        return UTC
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)
-
-
-def _timezone(value: str) -> str:
     try:
-        zone_named(value)
-    except (ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError; see below
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: e.g. a folder, "Europe"
         raise ConfigError(
-            f"TIMEZONE must be an IANA zone such as Europe/Moscow, not {value!r}"
+            f"TIMEZONE must be an IANA time zone name such as Europe/Berlin or UTC; got {value!r}"
         ) from None
-    except KeyError:
-        raise ConfigError(
-            f"TIMEZONE {value!r} is unknown here (no such zone, or no time-zone database)"
-        ) from None
-    return value
 
 
 def _clock_time(value: str, name: str) -> time | None:

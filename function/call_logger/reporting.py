@@ -36,7 +36,7 @@ def figures(store: Store, config: Config, since: datetime, until: datetime) -> r
         if report.is_incoming(fields) and fields.get("status") not in ("offer", "pickUp")
     }
     chats = store.chat_summaries(waiting_keys)
-    return report.compute(records, chats, since, until, config.zone)
+    return report.compute(records, chats, since, until, config.timezone)
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def run_digest(
     OPERATOR_CHAT_ID at most once per day: the day is claimed in storage before sending, so a
     repeated or concurrent run sends nothing (and a failed send is not retried: never twice)."""
     now = now or datetime.now(UTC)
-    zone = config.zone
+    zone = config.timezone
     day = day or digest.yesterday(now, zone)
     since, until = digest.day_bounds(day, zone)
     text = digest.text(figures(store, config, since, until), day, now.astimezone(zone).date())
@@ -85,7 +85,7 @@ def scheduled_digest(
     """What a scheduled run does (every run, whatever its period): send yesterday's digest once
     DIGEST_TIME has passed today; None while it is not due or DIGEST_TIME is empty."""
     now = now or datetime.now(UTC)
-    day = digest.due(now, config.digest_time, config.zone)
+    day = digest.due(now, config.digest_time, config.timezone)
     if day is None:
         return None
     return run_digest(store, config, green_api, day, send=True, now=now)

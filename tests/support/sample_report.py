@@ -11,15 +11,15 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from call_logger import report, report_html
-from call_logger.config import zone_named
 from call_logger.notification import canonical_status
 
 from tests.conftest import sample
 from tests.support.browser import screenshot
 
-ZONE = zone_named("Europe/Moscow")
+ZONE = ZoneInfo("Europe/Moscow")
 UNTIL = datetime(2026, 11, 30, 18, 0, tzinfo=ZONE)
 CALLERS = {
     "79001234567@c.us": "Ivan Petrov",

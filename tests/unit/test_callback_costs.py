@@ -6,6 +6,7 @@ import json
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from call_logger import digest
@@ -82,7 +83,7 @@ def test_the_digest_is_claimed_before_it_is_sent_and_sent_once() -> None:
 
 
 def test_a_scheduled_run_sends_yesterdays_digest_once_its_time_has_come() -> None:
-    zone = Config(timezone="Europe/Moscow").zone
+    zone = ZoneInfo("Europe/Moscow")
     nine = time(9, 0)
     before = datetime(2026, 11, 26, 5, 59, tzinfo=UTC)  # 08:59 in Moscow
     after = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
