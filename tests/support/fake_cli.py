@@ -83,4 +83,5 @@ def logged_calls(bin_dir: Path) -> list[tuple[str, list[str]]]:
     log = call_log(bin_dir)
     if not log.exists():
         return []
-    return [tuple(json.loads(line)) for line in log.read_text().splitlines()]  # type: ignore[misc]
+    calls = (json.loads(line) for line in log.read_text().splitlines())
+    return [(name, argv) for name, argv in calls]
