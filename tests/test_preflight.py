@@ -328,3 +328,16 @@ def test_a_failing_terraform_console_stops_it(
     assert code == 1
     assert "Invalid value for variable" in capsys.readouterr().err
     assert gcloud.calls() == []
+
+
+def test_unreadable_console_output_stops_it(
+    tmp_path: Path, terraform: FakeCli, gcloud: FakeCli, capsys: pytest.CaptureFixture[str]
+) -> None:
+    terraform.install()
+    terraform.answer("console", stdout="(sensitive value)\n")
+
+    code = main(["preflight", "--stack", "s", "--tfvars-out", str(tmp_path / "vars.json")])
+
+    assert code == 1
+    assert "unexpected terraform console output" in capsys.readouterr().err
+    assert gcloud.calls() == []

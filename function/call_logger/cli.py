@@ -375,7 +375,10 @@ def preflight(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         out.write_text(json.dumps(apply_vars) + "\n")
         problems = sum(f.blocking for f in findings)
         if problems:
-            message = f"{problems} problem(s) above would fail the apply: fix, then rerun"
+            message = (
+                f"{problems} problem(s) above would fail the apply: fix them and rerun "
+                "(--skip-preflight deploys without these checks)"
+            )
             return _fail("preflight", message, EXIT_FAILED)
         return EXIT_OK
 
@@ -387,7 +390,10 @@ def preflight(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     output = deploy_facts_output(args.terraform, args.stack)
     if isinstance(output, decide.Failed):
         return _fail("preflight", f"terraform console failed:\n{output.message}", EXIT_FAILED)
-    facts = decide.parse_deploy_facts(output)
+    try:
+        facts = decide.parse_deploy_facts(output)
+    except ValueError as error:
+        return _fail("preflight", str(error), EXIT_FAILED)
     gcloud = shutil.which(args.gcloud)
     if gcloud is None:
         return finish(
@@ -399,7 +405,7 @@ def preflight(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     findings = decide.billing_findings(facts.project_id, cloud.billing(facts.project_id))
     if any(f.blocking for f in findings):
         return finish(findings)  # without billing, enabling the APIs fails too
-    print(f"preflight: enabling {len(facts.apis)} APIs on {facts.project_id}")
+    print(f"preflight: enabling {len(facts.apis)} APIs on {facts.project_id}", flush=True)
     findings += decide.enable_findings(facts, cloud.enable(facts))
     if any(f.blocking for f in findings):
         return finish(findings)
