@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 from datetime import UTC, datetime
@@ -10,9 +9,8 @@ from typing import Any
 
 import pytest
 from call_logger.cli import main
-from call_logger.logs import configure
 
-from tests.conftest import ClientFactory, post, sample
+from tests.conftest import ClientFactory, as_a_fresh_process, post, sample
 from tests.support.backends import Backend
 
 INSTANCE = "instances/1101000001"
@@ -84,9 +82,12 @@ def test_a_state_needing_a_person_is_an_error_and_recovery_is_info(
 ) -> None:
     client = make_client()
     capsys.readouterr()
-    post(client, state("notAuthorized", T0))
-    post(client, state("somethingNew", T0 + 30))
-    post(client, state("authorized", T0 + 60))
+    for body in (
+        state("notAuthorized", T0),
+        state("somethingNew", T0 + 30),
+        state("authorized", T0 + 60),
+    ):
+        assert post(client, body).status_code == 200
     found = instance_lines(capsys.readouterr().out)
     assert [(line["state"], line["severity"]) for line in found] == [
         ("notAuthorized", "ERROR"),
@@ -112,7 +113,7 @@ def test_status_prints_each_instance(
     make_client: ClientFactory, backend: Backend, capsys: pytest.CaptureFixture[str]
 ) -> None:
     client = make_client()
-    configure(stream=io.StringIO())  # the function's log lines away from the command's output
+    as_a_fresh_process()
     assert main(["status"]) == 0
     assert "No instance state known yet" in capsys.readouterr().out
 
