@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
@@ -27,7 +28,7 @@ from .green_api import GreenApiError, Notification
 from .logs import annotate, request_context
 from .notification import INCOMING_CALL, STATE_INSTANCE_CHANGED, log_fields, notification_type
 from .store import StorageUnavailable
-from .webhook import event_of, level_for
+from .webhook import IGNORED, event_of, level_for
 
 if TYPE_CHECKING:
     from .service import Outcome
@@ -143,6 +144,7 @@ class Poller:
 
     def _handle(self, item: Notification, kind: str, fields: dict[str, Any]) -> None:
         """Process one received item and delete it; its line carries the webhook's fields."""
+        started = time.perf_counter()
         try:
             outcome = self._process(item)
         except StorageUnavailable as error:
@@ -169,7 +171,10 @@ class Poller:
             kind,
             outcome,
             gone,
-            extra={"event": event_of(fields)},
+            extra={
+                "event": event_of(fields),
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
         )
 
     def _process(self, item: Notification) -> str:
@@ -184,7 +189,7 @@ class Poller:
         kind = notification_type(body)
         annotate(**log_fields(body))
         if kind not in (INCOMING_CALL, STATE_INSTANCE_CHANGED):
-            annotate(event="notification.ignored")
+            annotate(event=IGNORED)
             return "ignored"
         # The webhook keys `rejected` by the request body; the body's JSON text is its equivalent.
         raw = json.dumps(body, ensure_ascii=False).encode()

@@ -43,6 +43,7 @@ class Reply:
 
 OK = Reply(200, "OK")
 FOREIGN_INSTANCE = "Forbidden: notification for another instance"
+IGNORED = "notification.ignored"  # the event of a type acknowledged without storing anything
 
 
 class Webhook:
@@ -66,12 +67,13 @@ class Webhook:
         the body, b"" at its end; `request_fields` (trace, request id) go on every line."""
         started = time.perf_counter()
         with request_context(**(request_fields or {})) as fields:
-            reply = self._answer(method, authorization, content_length, read)
+            reply = self._answer(fields, method, authorization, content_length, read)
             self._log(reply, fields, started)
         return reply
 
     def _answer(
         self,
+        fields: dict[str, Any],
         method: str,
         authorization: str | None,
         content_length: int | None,
@@ -90,8 +92,7 @@ class Webhook:
             body = parse_body(raw)
         except BadBody as error:
             return _refused("request.refused", Reply(400, f"Bad Request: {error}"))
-        fields = log_fields(body)
-        annotate(**fields)
+        fields.update(log_fields(body))  # the request's fields (no context lookup: hot path)
         instance, kind = fields["instance"], fields["type"]
         expected_instance = self._config.id_instance
         if expected_instance is not None and instance is not None and instance != expected_instance:
@@ -100,7 +101,7 @@ class Webhook:
             return self._handled(lambda service: service.handle(body, raw))
         if kind == STATE_INSTANCE_CHANGED:
             return self._handled(lambda service: service.record_state(body, raw))
-        annotate(event="notification.ignored")
+        fields["event"] = IGNORED
         return OK
 
     def _authorized(self, authorization: str | None) -> bool:
@@ -137,6 +138,8 @@ class Webhook:
         return OK
 
     def _log(self, reply: Reply, fields: dict[str, Any], started: float) -> None:
+        if fields.get("event") == IGNORED and not log.isEnabledFor(logging.DEBUG):
+            return  # the hot path: nothing more to decide
         level = level_for(fields, reply.status)
         if not log.isEnabledFor(level):  # the ignored path's DEBUG line costs nothing more
             return
@@ -179,7 +182,7 @@ def level_for(fields: Mapping[str, Any], status: int | None) -> int:
         return logging.INFO if fields.get("state") == AUTHORIZED else logging.ERROR
     if (status is not None and status >= 400) or outcome == "rejected":
         return logging.WARNING
-    if fields.get("event") == "notification.ignored":
+    if fields.get("event") == IGNORED:
         return logging.DEBUG
     return logging.INFO
 
