@@ -15,9 +15,9 @@ from . import policy
 from .config import Config, Mode
 from .logs import annotate
 from .notification import (
-    CANONICAL_STATUS,
     CallNotification,
     Unrecordable,
+    canonical_status,
     parse_call,
     parse_state,
     what_to_do,
@@ -74,7 +74,7 @@ class CallService:
         # The mode is decided first: a skipped status is acknowledged even when malformed.
         if config.mode is Mode.IGNORE or (
             isinstance(status, str)
-            and policy.label_key(config.mode, CANONICAL_STATUS.get(status, status)) is None
+            and policy.label_key(config.mode, canonical_status(status)) is None
         ):
             return Outcome.SKIPPED
         try:

@@ -3,7 +3,10 @@
 Checks run in a fixed order and the first that fails answers: method, size, token, body,
 instance, type. Everything up to the type is pure and imports nothing heavy, so a notification
 we do not handle is acknowledged before any storage or network client exists: the service (and
-with it Firestore and requests) is imported on the first incomingCall only.
+with it Firestore and requests) is imported on the first incomingCall or stateInstanceChanged.
+
+Each request gives one log line (call_logger.logs), written once the answer is known, with the
+fields gathered on the way; lines about refused requests are throttled to one a minute per event.
 """
 
 from __future__ import annotations
@@ -47,10 +50,17 @@ IGNORED = "notification.ignored"  # the event of a type acknowledged without sto
 
 
 class Webhook:
-    def __init__(self, config: Config, *, refusals: Throttle | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        service: CallService | None = None,
+        *,
+        refusals: Throttle | None = None,
+    ) -> None:
+        """`service` is built from `config` on the first incomingCall unless one is given."""
         self._config = config
         self._expected = f"Bearer {config.webhook_token}".encode()
-        self._service: CallService | None = None
+        self._service = service
         self._lock = threading.Lock()
         # Lines about refused requests (401 storms and the like): one a minute per event.
         self._refusals = refusals if refusals is not None else Throttle()
@@ -79,12 +89,9 @@ class Webhook:
         content_length: int | None,
         read: Callable[[int], bytes],
     ) -> Reply:
-        if method != "POST":
-            return _refused("request.refused", Reply(405, "Method Not Allowed"))
-        if content_length is not None and content_length > MAX_BODY_BYTES:
-            return _refused("request.refused", Reply(413, "Payload Too Large"))
-        if not self._authorized(authorization):
-            return _refused("auth.refused", Reply(401, "Unauthorized"))  # unless auth.unconfigured
+        refusal = self.refusal(method, authorization, content_length)
+        if refusal is not None:
+            return refusal
         raw = _read_at_most(read, MAX_BODY_BYTES + 1)  # bounded even without a Content-Length
         if len(raw) > MAX_BODY_BYTES:
             return _refused("request.refused", Reply(413, "Payload Too Large"))
@@ -103,6 +110,20 @@ class Webhook:
             return self._handled(lambda service: service.record_state(body, raw))
         fields["event"] = IGNORED
         return OK
+
+    def refusal(
+        self, method: str, authorization: str | None, content_length: int | None
+    ) -> Reply | None:
+        """The answer of the checks that come before the body is read (method, size, token), or
+        None when they pass. An adapter that cannot decode a body asks this first, so that the
+        stated order holds there too."""
+        if method != "POST":
+            return _refused("request.refused", Reply(405, "Method Not Allowed"))
+        if content_length is not None and content_length > MAX_BODY_BYTES:
+            return _refused("request.refused", Reply(413, "Payload Too Large"))
+        if not self._authorized(authorization):
+            return _refused("auth.refused", Reply(401, "Unauthorized"))  # or auth.unconfigured
+        return None
 
     def _authorized(self, authorization: str | None) -> bool:
         if not self._config.auth_configured:
