@@ -6,7 +6,7 @@ import io
 import json
 import logging
 import os
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from call_logger.logs import JsonFormatter, Throttle, configure, request_context
@@ -181,3 +181,28 @@ def test_webhook_without_a_token_setting_is_an_error_once_a_minute(
     (line,) = lines(capsys.readouterr().out)
     assert (line["event"], line["severity"]) == ("auth.unconfigured", "ERROR")
     assert "WEBHOOK_TOKEN is not configured" in line["message"]
+
+
+class _BrokenService:
+    def handle(self, body: dict[str, Any], raw: bytes) -> Any:
+        raise RuntimeError("boom while handling 79001234567@c.us")
+
+
+def test_an_unexpected_failure_is_one_error_line_with_its_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from call_logger.config import Config
+
+    configure()
+    webhook = Webhook(Config(webhook_token="t"), service=cast(Any, _BrokenService()))
+    body = json.dumps(call("offer")).encode()
+    assert webhook.handle("POST", "Bearer t", len(body), io.BytesIO(body).read).status == 503
+    (line,) = lines(capsys.readouterr().out)
+    assert (line["event"], line["severity"], line["status"]) == (
+        "notification.failed",
+        "ERROR",
+        503,
+    )
+    assert line["exception"].startswith("Traceback (most recent call last)")
+    assert "RuntimeError: boom while handling 7900***4567@c.us" in line["exception"]
+    assert line["callId"] == CALL_ID

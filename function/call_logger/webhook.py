@@ -152,8 +152,15 @@ class Webhook:
             return Reply(503, "Service Unavailable: storage")
         except Exception as error:
             # Unknown failures are treated as passing ones: a resend loses nothing.
-            annotate(event="notification.failed", outcome="failed", error=repr(error))
-            log.exception("notification failed, GREEN-API will resend")
+            import traceback
+
+            # The traceback rides on the request's one line (inside the JSON, never spread).
+            annotate(
+                event="notification.failed",
+                outcome="failed",
+                error=repr(error),
+                exception=traceback.format_exc(),
+            )
             return Reply(503, "Service Unavailable")
         annotate(outcome=outcome.value)
         return OK
