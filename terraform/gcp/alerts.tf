@@ -110,7 +110,7 @@ resource "google_monitoring_notification_channel" "email" {
     email_address = var.alert_email
   }
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_logging_metric" "this" {
@@ -128,7 +128,7 @@ resource "google_logging_metric" "this" {
     display_name = "${var.function_name} ${each.key}"
   }
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 # One policy per condition: (a) on Cloud Run's request_count for 5 minutes, (b) to (d) on any
