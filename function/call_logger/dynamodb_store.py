@@ -5,7 +5,10 @@ One table (terraform/aws/dynamodb.tf), keys `pk` and `sk`:
   pk=CHAT#{idInstance}_{chatId}  sk=RECORD#{idMessage}_{status} one record per notification
   pk=REJECTED#{sha256}           sk=REJECTED                  notifications that can't be recorded
   pk=DIGEST#{YYYY-MM-DD}         sk=DIGEST                    the days whose digest was sent
-Records also carry gsi1pk=RECORD so the `byTime` index (gsi1pk, eventAt) lists them newest first.
+  pk=INSTANCE#{idInstance}       sk=INSTANCE                  the instance's newest state
+Records also carry gsi1pk=RECORD so the `byTime` index (gsi1pk, eventAt) lists them newest first;
+instance states carry gsi1pk=INSTANCE and eventAt=stateChangedAt, so `status` reads them from the
+same index instead of scanning the table.
 Timestamps are Unix seconds (numbers): DynamoDB has no timestamp type and its TTL wants seconds.
 
 A load is one strongly consistent BatchGetItem; a save is one conditional write (a transaction when
@@ -27,13 +30,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import Config
 from .notification import CallNotification
-from .records import ChatState, ChatWrite, Snapshot, WritePlan
+from .records import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
 from .store import PermanentWriteError, StorageUnavailable, WriteConflict, truncate_utf8
 
 CHAT_SK = "CHAT"
 RECORD_PREFIX = "RECORD#"
 REJECTED_SK = "REJECTED"
 DIGEST_SK = "DIGEST"
+INSTANCE_SK = "INSTANCE"
+INSTANCES_INDEX_KEY = "INSTANCE"
 RECORDS_INDEX = "byTime"
 RECORDS_INDEX_KEY = "RECORD"
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
@@ -56,6 +61,7 @@ TIMESTAMP_FIELDS = frozenset(
         "lastOutgoingCallAt",
         "lastOutgoingMessageAt",
         "sentAt",
+        "stateChangedAt",
     }
 )
 
@@ -67,6 +73,10 @@ _CONFLICT_REASONS = {"ConditionalCheckFailed", "TransactionConflict"}
 
 def chat_pk(chat_key: str) -> str:
     return f"CHAT#{chat_key}"
+
+
+def instance_pk(instance_id: int) -> str:
+    return f"INSTANCE#{instance_id}"
 
 
 def to_item(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -124,12 +134,16 @@ class DynamoDBStore:
             request["FilterExpression"] = "chatId = :chat"
             values[":chat"] = chat_id
         request["ExpressionAttributeValues"] = to_item(values)
+        yield from self._query(request, _KEYS)
+
+    def _query(self, request: dict[str, Any], internal: frozenset[str]) -> Iterator[dict[str, Any]]:
+        """Every page of a query, each item's fields without the `internal` ones."""
         with _storage_errors():
             while True:
                 page = self._client.query(**request)
                 for item in page.get("Items", []):
                     fields = from_item(item)
-                    yield {name: fields[name] for name in fields.keys() - _KEYS}
+                    yield {name: fields[name] for name in fields.keys() - internal}
                 if "LastEvaluatedKey" not in page:
                     return
                 request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -165,9 +179,13 @@ class DynamoDBStore:
         _check_key_size("chat id", pk, MAX_PARTITION_KEY_BYTES, "partition")
         _check_key_size("record id", record_sk, MAX_SORT_KEY_BYTES, "sort")
         keys = [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in (CHAT_SK, record_sk)]
-        found = {item["sk"]["S"]: item for item in self._batch_get(keys)}
+        found = self._get(keys)
         chat = _chat_state(found.get(CHAT_SK))
         return Snapshot(chat=chat, record_exists=record_sk in found)
+
+    def _get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The items found among `keys` (of one pk), by sk: one strongly consistent read."""
+        return {item["sk"]["S"]: item for item in self._batch_get(keys)}
 
     def probe_chat(self, chat_key: str) -> bool:
         # An update that changes nothing (it removes an attribute no item has) on the condition
@@ -205,14 +223,7 @@ class DynamoDBStore:
                 {":pk": chat_pk(chat_key), ":records": RECORD_PREFIX, ":reply": message_id}
             ),
         }
-        with _storage_errors():
-            while True:
-                page = self._client.query(**request)
-                if page.get("Items"):
-                    return True
-                if "LastEvaluatedKey" not in page:
-                    return False
-                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return any(True for _ in self._query(request, _KEYS))
 
     def save(self, plan: WritePlan) -> None:
         pk = chat_pk(plan.chat_key)
@@ -267,14 +278,23 @@ class DynamoDBStore:
             }
         }
 
-    def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
-        item = {
+    def keep_rejected(
+        self,
+        digest: str,
+        body: str,
+        reason: str,
+        received_at: datetime,
+        expire_at: datetime | None = None,
+    ) -> None:
+        item: dict[str, Any] = {
             "pk": f"REJECTED#{digest}",
             "sk": REJECTED_SK,
             "body": truncate_utf8(body, MAX_REJECTED_BODY_BYTES),
             "reason": reason,
             "receivedAt": received_at,
         }
+        if expire_at is not None:
+            item["expireAt"] = expire_at
         with _storage_errors():
             self._client.put_item(
                 TableName=self._table,
@@ -290,6 +310,42 @@ class DynamoDBStore:
                 Item=to_item(item),
                 ConditionExpression="attribute_not_exists(pk)",
             )
+
+    def load_instance(self, instance_id: int) -> StoredState | None:
+        key = {"pk": {"S": instance_pk(instance_id)}, "sk": {"S": INSTANCE_SK}}
+        item = self._get([key]).get(INSTANCE_SK)
+        if item is None:
+            return None
+        data = from_item(item)
+        return StoredState(data.get("version", 0), str(data.get("state")), data["stateChangedAt"])
+
+    def save_instance(self, write: StateWrite) -> None:
+        version = 1 if write.create else write.version + 1
+        item = write.fields | {
+            "pk": instance_pk(write.instance_id),
+            "sk": INSTANCE_SK,
+            "gsi1pk": INSTANCES_INDEX_KEY,
+            "eventAt": write.fields["stateChangedAt"],
+            "version": version,
+        }
+        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        if not write.create:
+            condition = {
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": to_item({":expected": write.version}),
+            }
+        with _storage_errors():
+            self._client.put_item(TableName=self._table, Item=to_item(item), **condition)
+
+    def instance_states(self) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": RECORDS_INDEX,
+            "KeyConditionExpression": "gsi1pk = :instances",
+            "ExpressionAttributeValues": to_item({":instances": INSTANCES_INDEX_KEY}),
+        }
+        yield from self._query(request, _KEYS | {"eventAt", "version"})
 
 
 def _chat_state(item: Mapping[str, Any] | None) -> ChatState | None:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from call_logger.notification import CallNotification
+from call_logger.notification import CallNotification, StateNotification
 from call_logger.records import (
     ChatState,
     NameLookup,
     Snapshot,
+    StoredState,
     callback_time,
     callback_update,
     needs_lookup,
+    plan_state,
     plan_write,
 )
 
@@ -127,3 +129,56 @@ def test_a_call_moves_the_time_of_its_kind() -> None:
     for (direction, status), moved in kinds.items():
         call = CallNotification(1, "1@c.us", "C", status, 0, direction)
         assert callback_time(call) == moved, (direction, status)
+
+
+# -- retention --------------------------------------------------------------------------------
+
+RETENTION = timedelta(days=30)
+
+
+def test_with_retention_the_chat_expires_with_its_newest_call() -> None:
+    created = plan_write(CALL, "Missed call", Snapshot(None, False), None, RETENTION)
+    assert created.chat is not None
+    assert created.chat.fields["expireAt"] == AT + RETENTION
+    assert created.record.expire_at == AT + RETENTION
+
+    moved = plan_write(CALL, "Missed call", Snapshot(chat(AT - RETENTION), False), None, RETENTION)
+    assert moved.chat is not None and moved.chat.fields["expireAt"] == AT + RETENTION
+
+    # An older call arriving late leaves lastCallAt, and so expireAt, where they are.
+    newer = chat(AT + TTL, missed_at=AT + TTL)
+    late = plan_write(CALL, "Missed call", Snapshot(newer, False), None, RETENTION)
+    assert late.chat is None
+
+
+# -- instance state ---------------------------------------------------------------------------
+
+
+def state(name: str, at: datetime = AT) -> StateNotification:
+    return StateNotification(1101000001, name, int(at.timestamp()), "79009876543@c.us")
+
+
+def test_the_first_state_creates_the_instance() -> None:
+    write = plan_state(state("notAuthorized"), None)
+    assert write is not None and write.create
+    assert write.fields == {
+        "instanceId": 1101000001,
+        "state": "notAuthorized",
+        "stateChangedAt": AT,
+        "wid": "79009876543@c.us",
+    }
+
+
+def test_only_a_newer_state_replaces_the_stored_one() -> None:
+    stored = StoredState(version=3, state="notAuthorized", changed_at=AT)
+    newer = plan_state(state("authorized", AT + TTL), stored)
+    assert newer is not None and not newer.create and newer.version == 3
+    assert plan_state(state("notAuthorized"), stored) is None  # a redelivery
+    assert plan_state(state("authorized", AT - TTL), stored) is None  # older, arriving late
+
+
+def test_at_the_same_second_the_state_needing_a_person_wins_in_either_order() -> None:
+    authorized = StoredState(version=1, state="authorized", changed_at=AT)
+    blocked = StoredState(version=1, state="blocked", changed_at=AT)
+    assert plan_state(state("blocked"), authorized) is not None
+    assert plan_state(state("authorized"), blocked) is None
