@@ -9,7 +9,7 @@ import pytest
 from call_logger import digest, report
 from call_logger.cli import main
 
-from tests.conftest import ClientFactory, post, sample
+from tests.conftest import ClientFactory, as_a_fresh_process, post, sample
 from tests.fake_green_api import FakeGreenApi
 from tests.support.backends import Backend
 from tests.unit.test_report_figures import MSK
@@ -108,6 +108,7 @@ def day_of_calls(
         assert post(client, body).status_code == 200
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
+    as_a_fresh_process()
     return fake_green_api
 
 
