@@ -38,7 +38,15 @@ _KEYS = frozenset({"pk", "sk", "gsi1pk"})
 # An item holds at most 400 KB: a rejected body is cut below that.
 MAX_REJECTED_BODY_BYTES = 350_000
 TIMESTAMP_FIELDS = frozenset(
-    {"eventAt", "recordedAt", "expireAt", "lastCallAt", "callerNameCheckedAt", "receivedAt"}
+    {
+        "eventAt",
+        "recordedAt",
+        "expireAt",
+        "lastCallAt",
+        "callerNameCheckedAt",
+        "receivedAt",
+        "lastReplyAt",
+    }
 )
 
 _serializer = TypeSerializer()
@@ -137,6 +145,7 @@ class DynamoDBStore:
                 caller_name=data.get("callerName"),
                 name_checked_at=data.get("callerNameCheckedAt"),
                 last_call_at=data.get("lastCallAt"),
+                last_reply_at=data.get("lastReplyAt"),
             )
         return Snapshot(chat=chat, record_exists=record_sk in found)
 
@@ -173,9 +182,7 @@ class DynamoDBStore:
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             }
-        names = {f"#f{i}": name for i, name in enumerate(plan.chat.fields)}
-        values = {f":v{i}": value for i, value in enumerate(plan.chat.fields.values())}
-        assignments = [f"#f{i} = :v{i}" for i in range(len(names))]
+        assignments, names, values = _assignments(plan.chat.fields)
         return {
             "Update": {
                 "TableName": self._table,
@@ -189,6 +196,19 @@ class DynamoDBStore:
                 ),
             }
         }
+
+    def update_record(self, chat_key: str, record_key: str, fields: dict[str, Any]) -> None:
+        assignments, names, values = _assignments(fields)
+        with _storage_errors():
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": chat_pk(chat_key), "sk": RECORD_PREFIX + record_key}),
+                UpdateExpression="SET " + ", ".join(assignments),
+                # Only an existing record: an update must never create a bare item.
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(values),
+            )
 
     def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
         item = {
@@ -204,6 +224,13 @@ class DynamoDBStore:
                 Item=to_item(item),
                 ConditionExpression="attribute_not_exists(pk)",
             )
+
+
+def _assignments(fields: Mapping[str, Any]) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+    """SET assignments for `fields`, with placeholder names (any field name is safe) and values."""
+    names = {f"#f{i}": name for i, name in enumerate(fields)}
+    values = {f":v{i}": value for i, value in enumerate(fields.values())}
+    return [f"#f{i} = :v{i}" for i in range(len(names))], names, values
 
 
 @contextmanager

@@ -74,6 +74,7 @@ class FirestoreStore:
                 caller_name=data.get("callerName"),
                 name_checked_at=data.get("callerNameCheckedAt"),
                 last_call_at=data.get("lastCallAt"),
+                last_reply_at=data.get("lastReplyAt"),
             )
         return Snapshot(chat=chat, record_exists=record_doc is not None and record_doc.exists)
 
@@ -90,6 +91,11 @@ class FirestoreStore:
                 batch.update(chat_ref, plan.chat.fields, option=option)
         with _storage_errors():
             batch.commit(retry=self._retry, timeout=self._timeout)
+
+    def update_record(self, chat_key: str, record_key: str, fields: dict[str, Any]) -> None:
+        ref = self._chat(chat_key).collection(RECORDS).document(record_key)
+        with _storage_errors():
+            ref.update(fields, retry=self._retry, timeout=self._timeout)
 
     def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
         """Records with eventAt >= since, newest first (for `calls`; the query shapes have

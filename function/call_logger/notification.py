@@ -16,6 +16,9 @@ INCOMING_CALL = "incomingCall"
 # GREEN-API's SDKs spell the "not answered" status hangUp, its documentation hungUp.
 CANONICAL_STATUS = {"hangUp": "hungUp"}
 
+# Chat id domains of a single person (a group is @g.us; anything else is not a person either).
+PERSONAL_DOMAINS = ("c.us", "lid")
+
 # Firestore's limits on document ids and timestamps; a value outside them can never be stored.
 MAX_ID_BYTES = 1500
 MIN_TIMESTAMP = -62135596800  # 0001-01-01T00:00:00Z
@@ -63,6 +66,18 @@ def phone_of(chat_id: str) -> str | None:
     if domain == "c.us" and number.isascii() and number.isdigit():
         return f"+{number}"
     return None
+
+
+def is_personal_chat(chat_id: str) -> bool:
+    """A person's chat (`<digits>@c.us` or `<id>@lid`): the only kind a message is sent to."""
+    number, at, domain = chat_id.partition("@")
+    return (
+        bool(number)
+        and at == "@"
+        and domain in PERSONAL_DOMAINS
+        and number.isascii()
+        and number.isdigit()
+    )
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .notification import CallNotification
+from .replies import render
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class ChatState:
     caller_name: str | None
     name_checked_at: datetime | None
     last_call_at: datetime | None
+    last_reply_at: datetime | None = None  # when this chat was last sent an automatic reply
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,14 @@ class NameLookup:
 
 
 @dataclass(frozen=True)
+class ReplyClaim:
+    """This delivery will reply to the caller with `template`, claimed for the chat at `at`."""
+
+    template: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Record:
     instance_id: int
     chat_id: str
@@ -49,6 +59,7 @@ class Record:
     caller_name: str | None
     event_at: datetime
     expire_at: datetime | None
+    reply_text: str | None = None  # the automatic reply this delivery sends
 
     def fields(self) -> dict[str, Any]:
         """Document fields, recordedAt aside (the store sets it to server time on creation)."""
@@ -63,6 +74,8 @@ class Record:
         }
         if self.expire_at is not None:
             fields["expireAt"] = self.expire_at
+        if self.reply_text is not None:
+            fields["replyText"] = self.reply_text
         return fields
 
 
@@ -96,7 +109,10 @@ def plan_write(
     snapshot: Snapshot,
     lookup: NameLookup | None,
     retention: timedelta | None,
+    reply: ReplyClaim | None = None,
 ) -> WritePlan:
+    """The record and chat writes; a reply claim puts its text on the record and its time on
+    the chat (`lastReplyAt`, the cooldown), so the claim commits with the record or not at all."""
     chat = snapshot.chat
     # A failed lookup keeps the name we already knew, if any.
     caller_name = lookup.name if lookup else (chat.caller_name if chat else None)
@@ -110,10 +126,10 @@ def plan_write(
         caller_name=caller_name,
         event_at=event_at,
         expire_at=_expire_at(event_at, retention) if retention else None,
+        reply_text=render(reply.template, call, caller_name, label) if reply else None,
     )
-    return WritePlan(
-        call.chat_key, call.record_key, record, _chat_write(call, record, chat, lookup)
-    )
+    chat_write = _chat_write(call, record, chat, lookup, reply.at if reply else None)
+    return WritePlan(call.chat_key, call.record_key, record, chat_write)
 
 
 def _expire_at(event_at: datetime, retention: timedelta) -> datetime:
@@ -124,8 +140,13 @@ def _expire_at(event_at: datetime, retention: timedelta) -> datetime:
 
 
 def _chat_write(
-    call: CallNotification, record: Record, chat: ChatState | None, lookup: NameLookup | None
+    call: CallNotification,
+    record: Record,
+    chat: ChatState | None,
+    lookup: NameLookup | None,
+    replied_at: datetime | None,
 ) -> ChatWrite | None:
+    reply = {} if replied_at is None else {"lastReplyAt": replied_at}
     if chat is None:
         return ChatWrite(
             create=True,
@@ -138,7 +159,8 @@ def _chat_write(
                 "callerNameCheckedAt": lookup.checked_at if lookup else None,
                 "lastCallAt": record.event_at,
                 "lastLabel": record.label,
-            },
+            }
+            | reply,
         )
     fields: dict[str, Any] = {}
     # lastCallAt never moves backwards: an older call arriving late leaves the summary alone.
@@ -148,4 +170,5 @@ def _chat_write(
     if lookup is not None:
         fields["callerName"] = lookup.name
         fields["callerNameCheckedAt"] = lookup.checked_at
+    fields |= reply
     return ChatWrite(create=False, version=chat.version, fields=fields) if fields else None

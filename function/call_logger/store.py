@@ -39,6 +39,10 @@ class Store(Protocol):
         """Commit the plan atomically; WriteConflict if the record exists or the chat moved."""
         ...
 
+    def update_record(self, chat_key: str, record_key: str, fields: dict[str, Any]) -> None:
+        """Set `fields` on an existing record (what became of its reply)."""
+        ...
+
     def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
         """Record fields with eventAt >= since (of one chat, if given), newest first."""
         ...
