@@ -14,7 +14,8 @@ from .config import Config
 from .notification import CallNotification, is_personal_chat
 
 # A placeholder left empty drops the spaces before it when what follows is a space, punctuation
-# or the end: "Hello {name}, ..." with no name reads "Hello, ...".
+# or the end, and a comma before it when punctuation or the end follows: with no name,
+# "Hello {name}, ..." reads "Hello, ..." and "Thank you, {name}." reads "Thank you.".
 _CLOSES = re.compile(r"^(\s|[,.;:!?)]|$)")
 
 
@@ -71,5 +72,7 @@ def render(template: str, call: CallNotification, name: str | None, label: str) 
             following = parts[index + 1][0] if index + 1 < len(parts) else ""
             if _CLOSES.match(following) and pieces:
                 pieces[-1] = pieces[-1].rstrip(" ")
+                if not following[:1].isspace():  # "call, {name}." reads "call."
+                    pieces[-1] = pieces[-1].rstrip(",;: ")
         pieces.append(value)
     return re.sub(" {2,}", " ", "".join(pieces)).strip()
