@@ -173,7 +173,8 @@ def test_business_hours_in_a_non_utc_zone_across_a_dst_change(
     }
     for chat_id, (ended, _) in calls.items():
         timestamp = int(datetime.fromisoformat(ended).replace(tzinfo=UTC).timestamp())
-        assert post(client, call(**{"from": chat_id, "timestamp": timestamp})).status_code == 200
+        changes: dict[str, Any] = {"from": chat_id, "timestamp": timestamp}
+        assert post(client, call(**changes)).status_code == 200
     assert {chat_id: sent_to(fake_green_api, chat_id) for chat_id in calls} == {
         chat_id: [text] for chat_id, (_, text) in calls.items()
     }
