@@ -102,7 +102,7 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     with client:
         try:
             if args.check:
-                return _check_settings(client, webhook_url)
+                return _check_settings(client, config, webhook_url)
             return _set_settings(client, config, webhook_url, webhook_token)
         except GreenApiError as error:  # its message is already token-free
             print(f"configure-instance: GREEN-API call failed: {error}", file=sys.stderr)
@@ -126,7 +126,9 @@ def _set_settings(
     return EXIT_OK
 
 
-def _check_settings(client: GreenApiClient, webhook_url: str) -> int:
+def _check_settings(client: GreenApiClient, config: Config, webhook_url: str) -> int:
+    if config.replies_configured or config.operator_chat_id:
+        _check_can_send(client)
     actual = client.get_settings()
     expected = {"webhookUrl": webhook_url, **REQUIRED_FLAGS}
     mismatches = 0
@@ -140,6 +142,21 @@ def _check_settings(client: GreenApiClient, webhook_url: str) -> int:
         print("configure-instance --check: the instance does not match", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _check_can_send(client: GreenApiClient) -> None:
+    """A warning (not a failure: calls are still recorded) when the function is set to send
+    messages but the instance cannot send them now."""
+    state = client.get_state_instance()
+    verdict = "ok" if state == "authorized" else "WARNING"
+    print(f"{'stateInstance':<20} {verdict:<8} actual: {state!r}")
+    if state != "authorized":
+        print(
+            f"configure-instance --check: warning: automatic replies or operator notices are "
+            f"configured, but the instance is {state!r}, not 'authorized': nothing can be sent "
+            "until the phone is linked again (scan the QR code in the GREEN-API console)",
+            file=sys.stderr,
+        )
 
 
 def mask(secret: str) -> str:

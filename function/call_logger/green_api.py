@@ -39,6 +39,7 @@ T = TypeVar("T")
 IDEMPOTENT_METHODS = (
     "getSettings",
     "getWebhooksCount",
+    "getStateInstance",
     "receiveNotification",
     "deleteNotification",
 )
@@ -237,6 +238,16 @@ class GreenApiClient:
     def set_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
         """POST setSettings (not retried). GREEN-API applies it within ~5 min and restarts."""
         return self._object("setSettings", self._request("POST", "setSettings", json=settings))
+
+    def get_state_instance(self) -> str:
+        """The instance's authorisation state: authorized, notAuthorized, blocked, starting..."""
+        data = self._request("GET", "getStateInstance")
+        state = data.get("stateInstance") if isinstance(data, dict) else None
+        if not isinstance(state, str):
+            raise GreenApiError(
+                "getStateInstance: the answer has no stateInstance", method="getStateInstance"
+            )
+        return state
 
     def get_webhooks_count(self) -> int:
         data = self._request("GET", "getWebhooksCount")
