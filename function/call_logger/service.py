@@ -148,7 +148,7 @@ class CallService:
                 call.chat_id, text, budget=self._config.lookup_budget
             )
         except Exception as error:
-            _log_failed_send("reply", call, error)
+            _log_failed_send("reply.failed", "automatic reply", call, error)
             outcome = {"replyError": str(error)[:500]}
         else:
             log.info(
@@ -175,7 +175,7 @@ class CallService:
         try:
             self._green_api.send_message(config.operator_chat_id, text, budget=config.lookup_budget)
         except Exception as error:  # a failed notice is logged, never fails the notification
-            _log_failed_send("operator notice", call, error)
+            _log_failed_send("operator_notice.failed", "operator notice", call, error)
 
     def reject(self, raw: bytes, reason: str) -> Outcome:
         """Keep a notification that can never be recorded in `rejected`, id sha256(raw).
@@ -188,7 +188,7 @@ class CallService:
         return Outcome.REJECTED
 
 
-def _log_failed_send(what: str, call: CallNotification, error: Exception) -> None:
+def _log_failed_send(event: str, what: str, call: CallNotification, error: Exception) -> None:
     """A quota answer (466) or a failure that may pass (429, 5xx, timeouts) is a WARNING; one
     that needs the operator (401, 403, 400 not authorized, a bug) is an ERROR."""
     status = getattr(error, "status", None)
@@ -198,7 +198,6 @@ def _log_failed_send(what: str, call: CallNotification, error: Exception) -> Non
         level, reason = logging.WARNING, "GREEN-API did not take it now"
     else:
         level, reason = logging.ERROR, "GREEN-API refused it"
-    event = "reply.failed" if what == "reply" else "operator_notice.failed"
     log.log(
         level,
         "%s for call %s not sent (%s): %s",
