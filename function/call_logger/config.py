@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .hours import FORMAT as BUSINESS_HOURS_FORMAT
 from .hours import BusinessHours
-from .notification import CANONICAL_STATUS, is_personal_chat
+from .notification import canonical_status, is_personal_chat
 
 
 class ConfigError(ValueError):
@@ -66,7 +67,8 @@ def parse_duration(text: str) -> timedelta:
 
 @dataclass(frozen=True)
 class Config:
-    webhook_token: str = ""
+    # Secrets stay out of repr(), and so out of any log line or traceback that shows a Config.
+    webhook_token: str = field(default="", repr=False)
     allow_unauthenticated: bool = False
     mode: Mode = Mode.ALL
     id_instance: int | None = None
@@ -78,7 +80,7 @@ class Config:
     store_timeout: float = 10.0
     dynamodb_table: str = "green-call-logger"
     green_api_url: str = DEFAULT_GREEN_API_URL
-    green_api_token: str = ""
+    green_api_token: str = field(default="", repr=False)
     contact_cache_ttl: timedelta = timedelta(hours=24)
     lookup_budget: float = 3.0
     operator_chat_id: str = ""
@@ -228,6 +230,10 @@ def _template(value: str, name: str) -> str:
     """A message template ("" stays "": off); only PLACEHOLDERS may appear in braces."""
     placeholders = ", ".join(f"{{{key}}}" for key in PLACEHOLDERS)
     try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(value) if field is not None]
+        # {name.x} or {name[0]} would fail (or leak attributes) at the first call, not here.
+        if any(field not in PLACEHOLDERS for field in fields):
+            raise ValueError(fields)
         value.format(**dict.fromkeys(PLACEHOLDERS, ""))
     except (KeyError, IndexError, ValueError):
         raise ConfigError(
@@ -257,7 +263,7 @@ def _after_hours(value: str, business_hours_set: bool) -> str:
 
 def _statuses(value: str, name: str) -> frozenset[str]:
     """A comma-separated list of call statuses, hangUp read as hungUp."""
-    chosen = {CANONICAL_STATUS.get(part.strip(), part.strip()) for part in value.split(",")}
+    chosen = {canonical_status(part.strip()) for part in value.split(",")}
     unknown = sorted(chosen - set(STATUSES))
     if unknown:
         raise ConfigError(

@@ -19,6 +19,12 @@ CANONICAL_STATUS = {"hangUp": "hungUp"}
 # Chat id domains of a single person (a group is @g.us; anything else is not a person either).
 PERSONAL_DOMAINS = ("c.us", "lid")
 
+
+def canonical_status(status: str) -> str:
+    """The one spelling a status is stored, labelled and compared under."""
+    return CANONICAL_STATUS.get(status, status)
+
+
 # Firestore's limits on document ids and timestamps; a value outside them can never be stored.
 MAX_ID_BYTES = 1500
 MIN_TIMESTAMP = -62135596800  # 0001-01-01T00:00:00Z
@@ -135,7 +141,7 @@ def parse_call(body: dict[str, Any]) -> CallNotification:
         instance_id=instance_id,
         chat_id=chat_id,
         call_id=call_id,
-        status=CANONICAL_STATUS.get(status, status),
+        status=canonical_status(status),
         timestamp=timestamp,
     )
     _check_document_id("chat id", call.chat_key)

@@ -40,6 +40,9 @@ def test_labels_override_and_validation() -> None:
         ({"ALLOW_UNAUTHENTICATED": "maybe"}, "ALLOW_UNAUTHENTICATED"),
         ({"CONTACT_CACHE_TTL": "soon"}, "CONTACT_CACHE_TTL"),
         ({"OPERATOR_MESSAGE_TEMPLATE": "{who}"}, "OPERATOR_MESSAGE_TEMPLATE"),
+        ({"OPERATOR_MESSAGE_TEMPLATE": "{name.x}"}, "OPERATOR_MESSAGE_TEMPLATE"),
+        ({"OPERATOR_MESSAGE_TEMPLATE": "{phone[0]}"}, "OPERATOR_MESSAGE_TEMPLATE"),
+        ({"OPERATOR_MESSAGE_TEMPLATE": "{name!z}"}, "OPERATOR_MESSAGE_TEMPLATE"),
         ({"STORE": "sqlite"}, "STORE"),
     ],
 )
@@ -114,3 +117,9 @@ def test_business_hours_and_zone() -> None:
     assert 6 not in config.business_hours.open
     assert str(config.timezone) == "Europe/Berlin"
     assert config.replies_configured  # the after-hours text alone turns replies on
+
+
+def test_repr_shows_no_token() -> None:
+    config = Config.from_env({"WEBHOOK_TOKEN": "hook-s3cret", "GREEN_API_TOKEN": "api-s3cret"})
+    assert "s3cret" not in repr(config)
+    assert "mode=" in repr(config)  # the rest is still shown
