@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -50,3 +53,20 @@ def test_several_ranges_on_one_day() -> None:
     hours = BusinessHours.parse("mon 09:00-12:00, mon 13:00-17:00")
     assert hours.open[0] == ((540, 720), (780, 1020))
     assert not hours.is_open(utc("2026-03-30T12:30:00"), ZoneInfo("UTC"))
+
+
+def test_time_zones_need_no_system_files() -> None:
+    # The AWS Lambda runtime has no /usr/share/zoneinfo; the tzdata package must serve instead.
+    root = Path(__file__).resolve().parents[2]
+    script = (
+        "from call_logger.config import Config; "
+        "print(Config.from_env({'TIMEZONE': 'Asia/Tokyo'}).timezone)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={"PYTHONTZPATH": "", "PYTHONPATH": str(root / "function")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "Asia/Tokyo"), done.stderr
