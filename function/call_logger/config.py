@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
 from enum import StrEnum
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .hours import FORMAT as BUSINESS_HOURS_FORMAT
@@ -52,6 +53,11 @@ MAX_TEMPLATE_CHARS = 19_000
 
 # The incomingCall statuses GREEN-API documents, canonical (hangUp is read as hungUp).
 STATUSES = ("offer", "pickUp", "hungUp", "missed", "declined")
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_CHAT_IDS = ("masked", "full")
+# Plain http only to this machine (a local test server): the API token travels in the URL path.
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -94,6 +100,8 @@ class Config:
     reply_max_age: timedelta = timedelta(minutes=15)
     business_hours: BusinessHours | None = None
     timezone: tzinfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    log_level: str = "INFO"
+    log_chat_ids: str = "masked"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -115,7 +123,7 @@ class Config:
             database=get("FIRESTORE_DATABASE") or "(default)",
             store_timeout=_seconds(get("STORE_TIMEOUT"), "STORE_TIMEOUT", 10.0),
             dynamodb_table=get("DYNAMODB_TABLE") or "green-call-logger",
-            green_api_url=(get("GREEN_API_URL") or DEFAULT_GREEN_API_URL).rstrip("/"),
+            green_api_url=_green_api_url(get("GREEN_API_URL") or DEFAULT_GREEN_API_URL),
             green_api_token=get("GREEN_API_TOKEN"),
             contact_cache_ttl=_duration(get("CONTACT_CACHE_TTL"), "CONTACT_CACHE_TTL", "24h"),
             lookup_budget=_seconds(get("CONTACT_LOOKUP_BUDGET"), "CONTACT_LOOKUP_BUDGET", 3.0),
@@ -142,6 +150,8 @@ class Config:
             ),
             business_hours=_business_hours(get("BUSINESS_HOURS")),
             timezone=_timezone(get("TIMEZONE") or "UTC"),
+            log_level=_choice(get("LOG_LEVEL").upper() or "INFO", "LOG_LEVEL", LOG_LEVELS),
+            log_chat_ids=_choice(get("LOG_CHAT_IDS") or "masked", "LOG_CHAT_IDS", LOG_CHAT_IDS),
         )
 
     @property
@@ -224,6 +234,19 @@ def _labels(value: str) -> Mapping[str, str]:
             raise ConfigError(f"CALL_LABELS[{key!r}] must be a non-empty string")
         labels[key] = text
     return labels
+
+
+def _green_api_url(value: str) -> str:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host and (parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK_HOSTS)):
+        return value.rstrip("/")
+    raise ConfigError(
+        f"GREEN_API_URL must be an https:// URL (the API token travels in it), not {value!r}"
+    )
 
 
 def _template(value: str, name: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .notification import CallNotification
+from .notification import AUTHORIZED, CallNotification, StateNotification
 from .replies import render
 
 
@@ -125,18 +125,18 @@ def plan_write(
         label=label,
         caller_name=caller_name,
         event_at=event_at,
-        expire_at=_expire_at(event_at, retention) if retention else None,
+        expire_at=expire_at(event_at, retention) if retention else None,
         reply_text=render(reply.template, call, caller_name, label) if reply else None,
     )
-    chat_write = _chat_write(call, record, chat, lookup, reply.at if reply else None)
+    chat_write = _chat_write(call, record, chat, lookup, retention, reply.at if reply else None)
     return WritePlan(call.chat_key, call.record_key, record, chat_write)
 
 
-def _expire_at(event_at: datetime, retention: timedelta) -> datetime:
+def expire_at(start: datetime, retention: timedelta) -> datetime:
     try:
-        return event_at + retention
+        return start + retention
     except OverflowError:  # past year 9999: the latest time a Firestore timestamp holds
-        return datetime.max.replace(tzinfo=event_at.tzinfo)
+        return datetime.max.replace(tzinfo=start.tzinfo)
 
 
 def _chat_write(
@@ -144,8 +144,11 @@ def _chat_write(
     record: Record,
     chat: ChatState | None,
     lookup: NameLookup | None,
+    retention: timedelta | None,
     replied_at: datetime | None,
 ) -> ChatWrite | None:
+    # The chat (caller's number and name) expires with its newest record: lastCallAt + retention.
+    expiry = {"expireAt": expire_at(record.event_at, retention)} if retention else {}
     reply = {} if replied_at is None else {"lastReplyAt": replied_at}
     if chat is None:
         return ChatWrite(
@@ -160,6 +163,7 @@ def _chat_write(
                 "lastCallAt": record.event_at,
                 "lastLabel": record.label,
             }
+            | expiry
             | reply,
         )
     fields: dict[str, Any] = {}
@@ -167,8 +171,58 @@ def _chat_write(
     if chat.last_call_at is None or record.event_at > chat.last_call_at:
         fields["lastCallAt"] = record.event_at
         fields["lastLabel"] = record.label
+        fields.update(expiry)
     if lookup is not None:
         fields["callerName"] = lookup.name
         fields["callerNameCheckedAt"] = lookup.checked_at
     fields |= reply
     return ChatWrite(create=False, version=chat.version, fields=fields) if fields else None
+
+
+# -- instances/{idInstance}: the instance's newest known state ---------------------------------
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """instances/{idInstance} as read; `version` as in ChatState."""
+
+    version: Any
+    state: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class StateWrite:
+    """Create instances/{instance_id} (create=True) or replace it if `version` still holds."""
+
+    instance_id: int
+    create: bool
+    version: Any
+    fields: dict[str, Any]
+
+
+def state_rank(state: str, changed_at: datetime) -> tuple[datetime, bool, str]:
+    """Newer wins; at the same second a state needing a person wins over `authorized` (so an
+    alert is never hidden), and names break the last tie: the result is order-independent."""
+    return (changed_at, state != AUTHORIZED, state)
+
+
+def plan_state(notification: StateNotification, stored: StoredState | None) -> StateWrite | None:
+    """The write that makes this notification the instance's state; None when the stored state
+    is as new or newer (a redelivery or an older notification arriving late)."""
+    changed_at = notification.changed_at
+    if stored is not None and state_rank(notification.state, changed_at) <= state_rank(
+        stored.state, stored.changed_at
+    ):
+        return None
+    return StateWrite(
+        instance_id=notification.instance_id,
+        create=stored is None,
+        version=None if stored is None else stored.version,
+        fields={
+            "instanceId": notification.instance_id,
+            "state": notification.state,
+            "stateChangedAt": changed_at,
+            "wid": notification.wid,
+        },
+    )

@@ -12,8 +12,25 @@ from typing import Any, Protocol
 
 from . import policy, replies
 from .config import Config, Mode
-from .notification import CallNotification, Unrecordable, canonical_status, parse_call
-from .records import NameLookup, Record, ReplyClaim, Snapshot, needs_lookup, plan_write
+from .logs import annotate
+from .notification import (
+    CallNotification,
+    Unrecordable,
+    canonical_status,
+    parse_call,
+    parse_state,
+    what_to_do,
+)
+from .records import (
+    NameLookup,
+    Record,
+    ReplyClaim,
+    Snapshot,
+    expire_at,
+    needs_lookup,
+    plan_state,
+    plan_write,
+)
 from .store import PermanentWriteError, StorageUnavailable, Store, WriteConflict
 
 log = logging.getLogger(__name__)
@@ -29,6 +46,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"  # an earlier delivery recorded it
     SKIPPED = "skipped"  # the mode does not keep this status
     REJECTED = "rejected"  # can never be recorded: kept in `rejected`
+    OUTDATED = "outdated"  # a newer instance state is already stored
 
 
 class Contact(Protocol):
@@ -88,6 +106,40 @@ class CallService:
             self._notify_operator(call, record)
         return Outcome.RECORDED
 
+    def record_state(self, body: dict[str, Any], raw: bytes) -> Outcome:
+        """Make a stateInstanceChanged the instance's state unless a newer one is stored.
+        StorageUnavailable means: answer so that it is resent."""
+        annotate(event="instance.state")
+        try:
+            notification = parse_state(body)
+        except Unrecordable as error:
+            return self.reject(raw, str(error))
+        annotate(state=notification.state, stateChangedAt=notification.changed_at.isoformat())
+        for _ in range(MAX_WRITE_ROUNDS):
+            stored = self._store.load_instance(notification.instance_id)
+            write = plan_state(notification, stored)
+            if write is None:
+                assert stored is not None  # nothing stored always gives a write
+                same = (stored.state, stored.changed_at) == (
+                    notification.state,
+                    notification.changed_at,
+                )
+                annotate(storedState=stored.state)
+                return Outcome.DUPLICATE if same else Outcome.OUTDATED
+            try:
+                self._store.save_instance(write)
+            except WriteConflict:
+                continue
+            annotate(
+                previousState=None if stored is None else stored.state,
+                detail=f"instance {notification.instance_id} is {notification.state}"
+                + (f": {advice}" if (advice := what_to_do(notification.state)) else ""),
+            )
+            return Outcome.RECORDED
+        raise StorageUnavailable(
+            f"instance {notification.instance_id} kept changing under {MAX_WRITE_ROUNDS} writes"
+        )
+
     def _record(self, call: CallNotification, label: str) -> Record | None:
         """The record this delivery created, or None when an earlier delivery did."""
         lookup: NameLookup | None = None
@@ -114,9 +166,7 @@ class CallService:
             except WriteConflict:
                 continue  # e.g. a concurrent call from this chat claimed the reply: decide again
             return plan.record
-        raise StorageUnavailable(
-            f"chat {call.chat_key} kept changing under {MAX_WRITE_ROUNDS} writes"
-        )
+        raise StorageUnavailable(f"the chat kept changing under {MAX_WRITE_ROUNDS} writes")
 
     def _reply_claim(
         self, call: CallNotification, snapshot: Snapshot, now: datetime
@@ -134,7 +184,7 @@ class CallService:
         try:
             contact = self._green_api.get_contact_info(chat_id, budget=self._config.lookup_budget)
         except Exception as error:  # a lookup never fails the notification
-            log.warning("GetContactInfo for %s failed: %s", chat_id, error)
+            log.warning("GetContactInfo failed: %s", error, extra={"event": "lookup.failed"})
             return None
         return NameLookup(contact.name, self._clock())
 
@@ -148,23 +198,22 @@ class CallService:
                 call.chat_id, text, budget=self._config.lookup_budget
             )
         except Exception as error:
-            _log_failed_send("reply.failed", "automatic reply", call, error)
+            _log_failed_send("reply.failed", "automatic reply", error)
             outcome = {"replyError": str(error)[:500]}
         else:
             log.info(
-                "automatic reply sent for call %s",
-                call.call_id,
-                extra={"event": "reply.sent", "call_id": call.call_id, "reply_id": reply_id},
+                "automatic reply sent: %s",
+                reply_id,
+                extra={"event": "reply.sent", "callId": call.call_id, "replyId": reply_id},
             )
             outcome = {"replyId": reply_id}
         try:
             self._store.update_record(call.chat_key, call.record_key, outcome)
         except Exception as error:  # the record stands; only this note of the reply is missing
             log.warning(
-                "could not note the reply on the record of call %s: %s",
-                call.call_id,
+                "could not note the reply on the record: %s",
                 error,
-                extra={"event": "reply.note_failed", "call_id": call.call_id},
+                extra={"event": "reply.note_failed", "callId": call.call_id},
             )
 
     def _notify_operator(self, call: CallNotification, record: Record) -> None:
@@ -175,22 +224,25 @@ class CallService:
         try:
             self._green_api.send_message(config.operator_chat_id, text, budget=config.lookup_budget)
         except Exception as error:  # a failed notice is logged, never fails the notification
-            _log_failed_send("operator_notice.failed", "operator notice", call, error)
+            _log_failed_send("operator.failed", "operator notice", error)
 
     def reject(self, raw: bytes, reason: str) -> Outcome:
         """Keep a notification that can never be recorded in `rejected`, id sha256(raw).
         StorageUnavailable means it was not kept (yet)."""
         body = raw.decode("utf-8", errors="replace")
+        now = self._clock()
+        expires = expire_at(now, self._retention) if self._retention else None
         # WriteConflict: an earlier delivery kept it, and receivedAt stays the first receipt.
         with contextlib.suppress(WriteConflict):
-            self._store.keep_rejected(hashlib.sha256(raw).hexdigest(), body, reason, self._clock())
-        log.warning("notification kept in rejected: %s", reason)
+            self._store.keep_rejected(hashlib.sha256(raw).hexdigest(), body, reason, now, expires)
+        annotate(reason=reason)  # on the line about this notification (the webhook's, the poller's)
         return Outcome.REJECTED
 
 
-def _log_failed_send(event: str, what: str, call: CallNotification, error: Exception) -> None:
+def _log_failed_send(event: str, what: str, error: Exception) -> None:
     """A quota answer (466) or a failure that may pass (429, 5xx, timeouts) is a WARNING; one
-    that needs the operator (401, 403, 400 not authorized, a bug) is an ERROR."""
+    that needs the operator (401, 403, 400 not authorized, a bug) is an ERROR. The line carries
+    the request's callId and chatId (masked) from the log context."""
     status = getattr(error, "status", None)
     if status == QUOTA_EXCEEDED:
         level, reason = logging.WARNING, "the GREEN-API plan's quota is used up"
@@ -200,12 +252,11 @@ def _log_failed_send(event: str, what: str, call: CallNotification, error: Excep
         level, reason = logging.ERROR, "GREEN-API refused it"
     log.log(
         level,
-        "%s for call %s not sent (%s): %s",
+        "%s not sent (%s): %s",
         what,
-        call.call_id,
         reason,
         error,
-        extra={"event": event, "call_id": call.call_id, "status": status},
+        extra={"event": event, "greenApiStatus": status},
     )
 
 
