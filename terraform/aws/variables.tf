@@ -369,6 +369,9 @@ variable "timezone" {
   validation {
     condition     = can(regex("^(UTC|[A-Z][A-Za-z_]+(/[A-Za-z0-9_+-]+)+)$", var.timezone))
     error_message = "timezone must be an IANA time zone name such as Europe/Berlin or UTC."
+  }
+}
+
 # --- Logs and alerts ------------------------------------------------------------------------
 
 variable "log_level" {
