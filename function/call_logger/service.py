@@ -6,13 +6,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from . import policy
+from . import policy, replies
 from .config import Config, Mode
 from .logs import annotate
 from .notification import (
@@ -33,6 +32,8 @@ from .notification import (
 from .records import (
     NameLookup,
     Record,
+    ReplyClaim,
+    Snapshot,
     expire_at,
     needs_lookup,
     plan_outgoing_message,
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 
 # Concurrent notifications of one chat can each lose the conditional commit; a few rounds settle.
 MAX_WRITE_ROUNDS = 8
+# GREEN-API's answer to a send beyond the plan's quota (the Developer plan's 3 chats a month).
+QUOTA_EXCEEDED = 466
 
 
 class Outcome(StrEnum):
@@ -65,7 +68,7 @@ class GreenApi(Protocol):
 
     def get_contact_info(self, chat_id: str, *, budget: float) -> Contact: ...
 
-    def send_message(self, chat_id: str, message: str) -> Any: ...
+    def send_message(self, chat_id: str, message: str, *, budget: float) -> Any: ...
 
 
 class CallService:
@@ -110,8 +113,13 @@ class CallService:
             return self.reject(raw, f"the database refused the record: {error}")
         if record is None:
             return Outcome.DUPLICATE
-        if call.status == "offer" and call.direction == INCOMING:
-            self._notify_operator(call, record.caller_name)
+        # Only the delivery that created the record gets here: no message is ever sent twice.
+        # Replies and notices are about calls to the business, never about its own calls out.
+        if call.direction == INCOMING:
+            if record.reply_text is not None:
+                self._reply(call, record.reply_text)
+            if self._green_api is not None and replies.notifies_operator(config, call):
+                self._notify_operator(call, record)
         return Outcome.RECORDED
 
     def _outgoing_message(self, body: dict[str, Any]) -> Outcome:
@@ -190,18 +198,34 @@ class CallService:
             snapshot = self._store.load(call)
             if snapshot.record_exists:
                 return None
-            if not looked_up and needs_lookup(
-                snapshot.chat, self._clock(), self._config.contact_cache_ttl
-            ):
+            now = self._clock()
+            if not looked_up and needs_lookup(snapshot.chat, now, self._config.contact_cache_ttl):
                 lookup = self._look_up(call.chat_id)
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
-            plan = plan_write(call, label, snapshot, lookup, self._retention)
+                now = self._clock()
+            plan = plan_write(
+                call,
+                label,
+                snapshot,
+                lookup,
+                self._retention,
+                self._reply_claim(call, snapshot, now),
+            )
             try:
                 self._store.save(plan)
             except WriteConflict:
-                continue
+                continue  # e.g. a concurrent call from this chat claimed the reply: decide again
             return plan.record
         raise StorageUnavailable(f"the chat kept changing under {MAX_WRITE_ROUNDS} writes")
+
+    def _reply_claim(
+        self, call: CallNotification, snapshot: Snapshot, now: datetime
+    ) -> ReplyClaim | None:
+        if self._green_api is None or call.direction != INCOMING:
+            return None  # a reply answers a call to the business, never one it made
+        last_reply_at = snapshot.chat.last_reply_at if snapshot.chat else None
+        template = replies.reply_template(self._config, call, last_reply_at, now)
+        return None if template is None else ReplyClaim(template, now)
 
     def _look_up(self, chat_id: str) -> NameLookup | None:
         """The caller's name; None when it could not be learnt now (the next call tries again)."""
@@ -214,22 +238,43 @@ class CallService:
             return None
         return NameLookup(contact.name, self._clock())
 
-    def _notify_operator(self, call: CallNotification, name: str | None) -> None:
-        """Tell an operator a call is ringing. Only the delivery that created the record gets
-        here, so a redelivered notification never sends a second notice."""
-        config = self._config
-        if config.mode is not Mode.ALL or not config.operator_chat_id or self._green_api is None:
-            return
-        text = config.operator_template.format(
-            name=name or "", phone=call.phone or call.chat_id, chat_id=call.chat_id
-        )
+    def _reply(self, call: CallNotification, text: str) -> None:
+        """Send the claimed reply to the caller and note on the record what became of it.
+        Neither a failed send nor a failed note fails the notification; nothing is retried
+        inline (the chat's cooldown is spent either way: a caller never gets two)."""
+        assert self._green_api is not None  # a reply is claimed only with a client
         try:
-            # An unknown name leaves a double space behind: close it.
-            self._green_api.send_message(
-                config.operator_chat_id, re.sub(" {2,}", " ", text).strip()
+            reply_id = self._green_api.send_message(
+                call.chat_id, text, budget=self._config.lookup_budget
             )
+        except Exception as error:
+            _log_failed_send("reply.failed", "automatic reply", error)
+            outcome = {"replyError": str(error)[:500]}
+        else:
+            log.info(
+                "automatic reply sent: %s",
+                reply_id,
+                extra={"event": "reply.sent", "callId": call.call_id, "replyId": reply_id},
+            )
+            outcome = {"replyId": reply_id}
+        try:
+            self._store.update_record(call.chat_key, call.record_key, outcome)
+        except Exception as error:  # the record stands; only this note of the reply is missing
+            log.warning(
+                "could not note the reply on the record: %s",
+                error,
+                extra={"event": "reply.note_failed", "callId": call.call_id},
+            )
+
+    def _notify_operator(self, call: CallNotification, record: Record) -> None:
+        """Tell OPERATOR_CHAT_ID about the recorded call ("Missed call from Ivan +7900...")."""
+        assert self._green_api is not None
+        config = self._config
+        text = replies.render(config.operator_template, call, record.caller_name, record.label)
+        try:
+            self._green_api.send_message(config.operator_chat_id, text, budget=config.lookup_budget)
         except Exception as error:  # a failed notice is logged, never fails the notification
-            log.warning("operator notice failed: %s", error, extra={"event": "operator.failed"})
+            _log_failed_send("operator.failed", "operator notice", error)
 
     def reject(self, raw: bytes, reason: str) -> Outcome:
         """Keep a notification that can never be recorded in `rejected`, id sha256(raw).
@@ -242,6 +287,27 @@ class CallService:
             self._store.keep_rejected(hashlib.sha256(raw).hexdigest(), body, reason, now, expires)
         annotate(reason=reason)  # on the line about this notification (the webhook's, the poller's)
         return Outcome.REJECTED
+
+
+def _log_failed_send(event: str, what: str, error: Exception) -> None:
+    """A quota answer (466) or a failure that may pass (429, 5xx, timeouts) is a WARNING; one
+    that needs the operator (401, 403, 400 not authorized, a bug) is an ERROR. The line carries
+    the request's callId and chatId (masked) from the log context."""
+    status = getattr(error, "status", None)
+    if status == QUOTA_EXCEEDED:
+        level, reason = logging.WARNING, "the GREEN-API plan's quota is used up"
+    elif getattr(error, "retryable", False):
+        level, reason = logging.WARNING, "GREEN-API did not take it now"
+    else:
+        level, reason = logging.ERROR, "GREEN-API refused it"
+    log.log(
+        level,
+        "%s not sent (%s): %s",
+        what,
+        reason,
+        error,
+        extra={"event": event, "greenApiStatus": status},
+    )
 
 
 def build_service(config: Config, green_api: GreenApi | None = None) -> CallService:

@@ -125,13 +125,11 @@ def test_a_failed_lookup_keeps_the_name_already_known() -> None:
 
 def test_the_operator_hears_of_a_ringing_call_once() -> None:
     green_api = FakeGreenApi(names={CHAT: "Ivan Petrov"})
-    service = make(MemoryStore(), green_api, operator_chat_id="120363000000000000@g.us")
+    service = make(MemoryStore(), green_api, operator_chat_id="79990000000@c.us")
     handle(service, call("offer"))
     handle(service, call("offer"))  # a redelivery: no second notice
     handle(service, call("pickUp"))
-    assert green_api.sent == [
-        ("120363000000000000@g.us", "Incoming call from Ivan Petrov +79001234567")
-    ]
+    assert green_api.sent == [("79990000000@c.us", "Incoming call from Ivan Petrov +79001234567")]
 
 
 def test_an_unknown_name_leaves_no_gap_in_the_notice() -> None:
@@ -146,3 +144,36 @@ def test_a_failed_notice_does_not_fail_the_call() -> None:
     service = make(store, green_api, operator_chat_id="79990000000@c.us")
     assert handle(service, call()) is Outcome.RECORDED
     assert len(store.records) == 1
+
+
+def test_a_missed_call_gets_one_reply_noted_on_the_record() -> None:
+    green_api = FakeGreenApi(names={CHAT: "Ivan"})
+    store = MemoryStore()
+    service = make(store, green_api, reply_template="Sorry we missed you, {name}.")
+    handle(service, call("offer"))
+    handle(service, call("missed"))
+    handle(service, call("missed"))  # a redelivery
+    assert green_api.sent == [(CHAT, "Sorry we missed you, Ivan.")]
+    missed = store.records[(f"1101000001_{CHAT}", "CALL1_missed")]
+    assert (missed["replyText"], missed["replyId"]) == ("Sorry we missed you, Ivan.", "SENT1")
+    assert store.chats[f"1101000001_{CHAT}"]["lastReplyAt"] == NOW
+
+
+def test_a_lost_commit_neither_loses_nor_doubles_the_reply() -> None:
+    green_api = FakeGreenApi(names={CHAT: None})
+    store = MemoryStore(conflicts_to_inject=1)  # the first commit loses a race
+    handle(make(store, green_api, reply_template="Sorry"), call("missed"))
+    assert green_api.sent == [(CHAT, "Sorry")]
+    assert store.saves == 2
+
+
+def test_a_failed_reply_is_noted_and_never_retried() -> None:
+    green_api = FakeGreenApi(names={CHAT: None}, send_fails=True)
+    store = MemoryStore()
+    service = make(store, green_api, reply_template="Sorry")
+    assert handle(service, call("missed")) is Outcome.RECORDED
+    green_api.send_fails = False
+    assert handle(service, call("missed")) is Outcome.DUPLICATE
+    (record,) = store.records.values()
+    assert "sendMessage failed" in record["replyError"]
+    assert green_api.sent == []
