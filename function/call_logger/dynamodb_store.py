@@ -27,7 +27,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .config import Config
 from .notification import CallNotification
 from .records import ChatState, Snapshot, WritePlan
-from .store import PermanentWriteError, StorageUnavailable, WriteConflict, truncate_utf8
+from .store import (
+    PermanentWriteError,
+    StorageMisconfigured,
+    StorageUnavailable,
+    WriteConflict,
+    truncate_utf8,
+)
 
 CHAT_SK = "CHAT"
 RECORD_PREFIX = "RECORD#"
@@ -88,7 +94,7 @@ class DynamoDBStore:
             read_timeout=timeout,
             retries={"mode": "standard", "max_attempts": 3},
         )
-        with _storage_errors():
+        with _storage_errors(config.dynamodb_table):
             client = boto3.client("dynamodb", config=boto)
         return cls(client, config.dynamodb_table)
 
@@ -106,7 +112,7 @@ class DynamoDBStore:
             request["FilterExpression"] = "chatId = :chat"
             values[":chat"] = chat_id
         request["ExpressionAttributeValues"] = to_item(values)
-        with _storage_errors():
+        with _storage_errors(self._table):
             while True:
                 page = self._client.query(**request)
                 for item in page.get("Items", []):
@@ -122,7 +128,7 @@ class DynamoDBStore:
         keys = [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in (CHAT_SK, record_sk)]
         request = {self._table: {"Keys": keys, "ConsistentRead": True}}
         found: dict[str, dict[str, Any]] = {}
-        with _storage_errors():
+        with _storage_errors(self._table):
             # BatchGetItem may leave keys unprocessed under load: ask again for those only.
             while request:
                 answer = self._client.batch_get_item(RequestItems=request)
@@ -154,7 +160,7 @@ class DynamoDBStore:
             "Item": to_item(record),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
-        with _storage_errors():
+        with _storage_errors(self._table):
             if plan.chat is None:
                 self._client.put_item(**put_record)
                 return
@@ -198,7 +204,7 @@ class DynamoDBStore:
             "reason": reason,
             "receivedAt": received_at,
         }
-        with _storage_errors():
+        with _storage_errors(self._table):
             self._client.put_item(
                 TableName=self._table,
                 Item=to_item(item),
@@ -207,7 +213,7 @@ class DynamoDBStore:
 
 
 @contextmanager
-def _storage_errors() -> Iterator[None]:
+def _storage_errors(table: str) -> Iterator[None]:
     """Translate botocore errors into the Store protocol's three kinds."""
     try:
         yield
@@ -220,7 +226,12 @@ def _storage_errors() -> Iterator[None]:
             raise WriteConflict(code) from error
         if code == "ValidationException" or "ValidationError" in reasons:
             raise PermanentWriteError(str(error)) from error
-        # Throttling, 5xx, missing table or permissions: an operator or a moment can cure these.
+        if code == "ResourceNotFoundException":
+            raise StorageMisconfigured(
+                f"DynamoDB table {table!r} was not found: create it (terraform/aws) or set "
+                f"DYNAMODB_TABLE and the region to an existing one. {error}"
+            ) from error
+        # Throttling, 5xx or permissions: an operator or a moment can cure these.
         raise StorageUnavailable(f"DynamoDB {code}: {error}") from error
     except BotoCoreError as error:
         raise StorageUnavailable(f"DynamoDB unreachable: {error}") from error

@@ -22,7 +22,13 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from .config import Config
 from .notification import CallNotification
 from .records import ChatState, Snapshot, WritePlan
-from .store import PermanentWriteError, StorageUnavailable, WriteConflict, truncate_utf8
+from .store import (
+    PermanentWriteError,
+    StorageMisconfigured,
+    StorageUnavailable,
+    WriteConflict,
+    truncate_utf8,
+)
 
 CHATS = "chats"
 RECORDS = "records"
@@ -30,16 +36,27 @@ REJECTED = "rejected"
 # A document holds at most 1 MiB: a rejected body is cut well below that.
 MAX_REJECTED_BODY_BYTES = 900_000
 
-# A lost race or a create that met an existing document: re-read and decide again.
-_CONFLICTS = (gexc.AlreadyExists, gexc.FailedPrecondition, gexc.Aborted, gexc.NotFound)
+# What a conflict is depends on the write (store.WriteConflict): a create meets an existing
+# document (ALREADY_EXISTS); an update's preconditions fail: the chat changed since it was read
+# (FAILED_PRECONDITION) or was deleted (NOT_FOUND); ABORTED: the commit lost a race on the chat.
+_CREATE_CONFLICTS: tuple[type[Exception], ...] = (gexc.AlreadyExists,)
+_UPDATE_CONFLICTS: tuple[type[Exception], ...] = (
+    *_CREATE_CONFLICTS,
+    gexc.FailedPrecondition,
+    gexc.NotFound,
+    gexc.Aborted,
+)
 # The data itself is refused (too large, invalid): no resend can cure it.
 _PERMANENT = (gexc.InvalidArgument,)
 
 
 class FirestoreStore:
-    def __init__(self, client: firestore.Client, timeout: float) -> None:
+    def __init__(
+        self, client: firestore.Client, timeout: float, database: str = "(default)"
+    ) -> None:
         self._client = client
         self._timeout = timeout
+        self._database = f"Firestore database {database!r} of project {client.project!r}"
         # Retries UNAVAILABLE and friends within the deadline, then gives up (-> 503).
         self._retry = Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=timeout)
 
@@ -49,7 +66,7 @@ class FirestoreStore:
             client = firestore.Client(project=config.project, database=config.database)
         except GoogleAuthError as error:  # no credentials or project: an operator can fix it
             raise StorageUnavailable(f"{type(error).__name__}: {error}") from error
-        return cls(client, config.store_timeout)
+        return cls(client, config.store_timeout, config.database)
 
     def _chat(self, chat_key: str) -> firestore.DocumentReference:
         return self._client.collection(CHATS).document(chat_key)
@@ -57,7 +74,7 @@ class FirestoreStore:
     def load(self, call: CallNotification) -> Snapshot:
         chat_ref = self._chat(call.chat_key)
         record_ref = chat_ref.collection(RECORDS).document(call.record_key)
-        with _storage_errors():
+        with self._errors("reading a chat"):
             docs = {
                 doc.reference.path: doc
                 for doc in self._client.get_all(
@@ -82,13 +99,15 @@ class FirestoreStore:
         batch = self._client.batch()
         record = plan.record.fields() | {"recordedAt": firestore.SERVER_TIMESTAMP}
         batch.create(chat_ref.collection(RECORDS).document(plan.record_key), record)
+        conflicts = _CREATE_CONFLICTS
         if plan.chat is not None:
             if plan.chat.create:
                 batch.create(chat_ref, plan.chat.fields)
             else:
                 option = self._client.write_option(last_update_time=plan.chat.version)
                 batch.update(chat_ref, plan.chat.fields, option=option)
-        with _storage_errors():
+                conflicts = _UPDATE_CONFLICTS
+        with self._errors("writing a record", conflicts):
             batch.commit(retry=self._retry, timeout=self._timeout)
 
     def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
@@ -100,7 +119,7 @@ class FirestoreStore:
         if chat_id is not None:
             records = records.where(filter=FieldFilter("chatId", "==", chat_id))
         records = records.order_by("eventAt", direction=firestore.Query.DESCENDING)
-        with _storage_errors():
+        with self._errors("listing records"):
             for doc in records.stream(retry=self._retry, timeout=self._timeout):
                 yield doc.to_dict() or {}
 
@@ -111,18 +130,28 @@ class FirestoreStore:
             "reason": reason,
             "receivedAt": received_at,
         }
-        with _storage_errors():
+        with self._errors("keeping a rejected notification", _CREATE_CONFLICTS):
             ref.create(fields, retry=self._retry, timeout=self._timeout)
 
-
-@contextmanager
-def _storage_errors() -> Iterator[None]:
-    """Translate google.api_core errors into the Store protocol's three kinds."""
-    try:
-        yield
-    except _CONFLICTS as error:
-        raise WriteConflict(str(error)) from error
-    except _PERMANENT as error:
-        raise PermanentWriteError(str(error)) from error
-    except gexc.GoogleAPIError as error:
-        raise StorageUnavailable(f"{type(error).__name__}: {error}") from error
+    @contextmanager
+    def _errors(self, doing: str, conflicts: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+        """Translate google.api_core errors into the Store protocol's kinds. Only `conflicts`,
+        the errors the write itself provoked by its preconditions, become WriteConflict."""
+        try:
+            yield
+        except conflicts as error:
+            raise WriteConflict(str(error)) from error
+        except gexc.NotFound as error:  # no such database: nothing else a read or create misses
+            raise StorageMisconfigured(
+                f"{self._database} was not found ({doing}): create it or set FIRESTORE_DATABASE"
+                f" and GOOGLE_CLOUD_PROJECT to an existing one. {error}"
+            ) from error
+        except gexc.FailedPrecondition as error:  # a missing index (its link is in the message)
+            raise StorageMisconfigured(
+                f"{self._database} refused {doing}, an index may be missing or still building: "
+                f"{error}"
+            ) from error
+        except _PERMANENT as error:
+            raise PermanentWriteError(str(error)) from error
+        except gexc.GoogleAPIError as error:
+            raise StorageUnavailable(f"{type(error).__name__}: {error}") from error

@@ -20,8 +20,14 @@ class StorageUnavailable(Exception):
     """The database could not be reached or did not answer in time: a retry may succeed."""
 
 
+class StorageMisconfigured(StorageUnavailable):
+    """The database, table or an index it needs does not exist: loud (an ERROR naming what to
+    create) and, as any StorageUnavailable, never acknowledged: once it is fixed, a resend works."""
+
+
 class WriteConflict(Exception):
-    """The chat or record changed since it was read: read again and re-plan."""
+    """Only inside the write that set it: the document it creates already exists, or the
+    precondition it set on the chat failed. Read again and re-plan."""
 
 
 class PermanentWriteError(Exception):

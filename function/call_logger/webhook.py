@@ -87,11 +87,14 @@ class Webhook:
         return hmac.compare_digest(given, self._expected)
 
     def _handle_call(self, body: dict[str, object], raw: bytes) -> Reply:
-        from .store import StorageUnavailable
+        from .store import StorageMisconfigured, StorageUnavailable
 
         try:
             service = self._get_service()
             outcome = service.handle(body, raw)
+        except StorageMisconfigured as error:
+            log.error("storage is misconfigured, answering 503 until it is fixed: %s", error)
+            return Reply(503, "Service Unavailable: storage misconfigured")
         except StorageUnavailable as error:
             log.error("storage unavailable, GREEN-API will resend: %s", error)
             return Reply(503, "Service Unavailable: storage")
