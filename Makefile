@@ -19,7 +19,7 @@ TF_GCP := $(TERRAFORM) -chdir=$(GCP_DIR)
 TF_APPLY_FLAGS ?=
 
 .PHONY: test lint typecheck pytest run install clean configure-instance tf-check tf-fmt tf-test deploy destroy deploy-gcp destroy-gcp \
-	poll calls bench
+	poll calls reconcile bench
 
 $(STAMP): pyproject.toml function/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -100,6 +100,11 @@ poll: $(STAMP)
 # Recent call records, e.g. `make calls ARGS="--since 7d --unanswered"`.
 calls: $(STAMP)
 	$(PY) -m call_logger calls $(ARGS)
+
+# Add the calls GREEN-API's journal knows and the log lacks, e.g. `make reconcile ARGS="--since 7d
+# --dry-run"`. Needs GREEN_API_ID_INSTANCE, GREEN_API_TOKEN and the store settings.
+reconcile: $(STAMP)
+	$(PY) -m call_logger reconcile $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(IAC_VENV) $(PEER_VENV) .mypy_cache .ruff_cache .pytest_cache $(GCP_DIR)/build build

@@ -1,4 +1,6 @@
-"""Cloud Functions entry point: GREEN-API posts every notification to handle_webhook."""
+"""Cloud Functions entry points: GREEN-API posts every notification to handle_webhook; Cloud
+Scheduler posts the periodic reconcile run to reconcile_calls (a second, private function
+deployed from the same source)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from flask import Request
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
 # Read once at start: a bad setting stops the function here, with a message naming what is allowed.
-WEBHOOK = Webhook(Config.from_env(os.environ))
+CONFIG = Config.from_env(os.environ)
+WEBHOOK = Webhook(CONFIG)
 
 
 @functions_framework.http
@@ -25,3 +28,18 @@ def handle_webhook(request: Request) -> tuple[str, int]:
         request.stream.read,
     )
     return reply.text, reply.status
+
+
+@functions_framework.http
+def reconcile_calls(request: Request) -> tuple[str, int, dict[str, str]]:
+    """Cloud Scheduler's run. Only its service account's OIDC token gets through Cloud Run (the
+    function is private), so the body is trusted to say what to do: 200 with the counts, 500
+    when GREEN-API or storage failed (the scheduler retries; a rerun completes it)."""
+    from call_logger.scheduled import NotAReconcileRun, reconcile_event
+
+    try:
+        report = reconcile_event(CONFIG, request.get_json(silent=True))
+    except NotAReconcileRun as error:
+        return f"Bad Request: {error}", 400, {"Content-Type": "text/plain"}
+    status = 500 if report.error is not None else 200
+    return report.as_json(), status, {"Content-Type": "application/json"}

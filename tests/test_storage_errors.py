@@ -19,7 +19,7 @@ from call_logger.config import Config
 from call_logger.dynamodb_store import DynamoDBStore
 from call_logger.firestore_store import FirestoreStore
 from call_logger.notification import parse_call
-from call_logger.records import ChatState, Snapshot, plan_write
+from call_logger.records import ChatState, Snapshot, Source, plan_write
 from call_logger.service import CallService
 from call_logger.store import StorageMisconfigured, StorageUnavailable, WriteConflict
 from google.api_core import exceptions as gexc
@@ -53,7 +53,9 @@ def run_site(store: FirestoreStore, site: str, *, update: bool = False) -> None:
         store.load(call)
     elif site == "save":
         chat = ChatState(datetime.now(UTC), None, None, None) if update else None
-        store.save(plan_write(call, "Answered call", Snapshot(chat, False), None, None))
+        store.save(
+            plan_write(call, "Answered call", Snapshot(chat, False), None, None, Source.WEBHOOK)
+        )
     elif site == "reject":
         store.keep_rejected("digest", "{}", "reason", datetime.now(UTC))
     else:

@@ -92,6 +92,7 @@ def test_every_mode_with_every_status(
         "label": label,
         "callerName": None,
         "eventAt": datetime.fromtimestamp(body["timestamp"], UTC),
+        "source": "webhook",
         "recordedAt": record["recordedAt"],
     }
     assert abs(record["recordedAt"] - datetime.now(UTC)) < timedelta(minutes=5)

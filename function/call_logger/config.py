@@ -71,6 +71,7 @@ class Config:
     lookup_budget: float = 3.0
     operator_chat_id: str = ""
     operator_template: str = DEFAULT_OPERATOR_TEMPLATE
+    reconcile_match_window: timedelta = timedelta(seconds=120)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
@@ -98,6 +99,9 @@ class Config:
             lookup_budget=_seconds(get("CONTACT_LOOKUP_BUDGET"), "CONTACT_LOOKUP_BUDGET", 3.0),
             operator_chat_id=get("OPERATOR_CHAT_ID"),
             operator_template=_template(get("OPERATOR_MESSAGE_TEMPLATE")),
+            reconcile_match_window=_duration(
+                get("RECONCILE_MATCH_WINDOW"), "RECONCILE_MATCH_WINDOW", "120s"
+            ),
         )
 
     @property

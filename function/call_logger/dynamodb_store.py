@@ -13,7 +13,7 @@ the chat summary changes too), so redeliveries and races resolve exactly as on F
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -28,7 +28,9 @@ from .config import Config
 from .notification import CallNotification
 from .records import ChatState, Snapshot, WritePlan
 from .store import (
+    EXISTENCE_BATCH,
     PermanentWriteError,
+    RecordKey,
     StorageMisconfigured,
     StorageUnavailable,
     WriteConflict,
@@ -195,6 +197,50 @@ class DynamoDBStore:
                 ),
             }
         }
+
+    def existing_records(self, keys: Sequence[RecordKey]) -> set[RecordKey]:
+        found: set[RecordKey] = set()
+        for start in range(0, len(keys), EXISTENCE_BATCH):
+            chunk = {
+                (chat_pk(chat_key), RECORD_PREFIX + record_key): (chat_key, record_key)
+                for chat_key, record_key in keys[start : start + EXISTENCE_BATCH]
+            }
+            wanted = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in chunk]
+            request = {
+                self._table: {
+                    "Keys": wanted,
+                    "ConsistentRead": True,
+                    "ProjectionExpression": "pk, sk",
+                }
+            }
+            with _storage_errors(self._table):
+                while request:  # unprocessed keys (under load) are asked for again
+                    answer = self._client.batch_get_item(RequestItems=request)
+                    for item in answer.get("Responses", {}).get(self._table, []):
+                        found.add(chunk[(item["pk"]["S"], item["sk"]["S"])])
+                    request = answer.get("UnprocessedKeys") or {}
+        return found
+
+    def chat_records_between(
+        self, chat_key: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :records)",
+            "FilterExpression": "eventAt BETWEEN :start AND :end",
+            "ExpressionAttributeValues": to_item(
+                {":pk": chat_pk(chat_key), ":records": RECORD_PREFIX, ":start": start, ":end": end}
+            ),
+            "ConsistentRead": True,
+        }
+        found: list[dict[str, Any]] = []
+        with _storage_errors(self._table):
+            while True:
+                page = self._client.query(**request)
+                found.extend(from_item(item) for item in page.get("Items", []))
+                if "LastEvaluatedKey" not in page:
+                    return found
+                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
         item = {

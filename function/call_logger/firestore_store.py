@@ -8,7 +8,7 @@ Layout (documented in the README, read by people in the console):
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -23,7 +23,9 @@ from .config import Config
 from .notification import CallNotification
 from .records import ChatState, Snapshot, WritePlan
 from .store import (
+    EXISTENCE_BATCH,
     PermanentWriteError,
+    RecordKey,
     StorageMisconfigured,
     StorageUnavailable,
     WriteConflict,
@@ -122,6 +124,42 @@ class FirestoreStore:
         with self._errors("listing records"):
             for doc in records.stream(retry=self._retry, timeout=self._timeout):
                 yield doc.to_dict() or {}
+
+    def existing_records(self, keys: Sequence[RecordKey]) -> set[RecordKey]:
+        found: set[RecordKey] = set()
+        for start in range(0, len(keys), EXISTENCE_BATCH):
+            refs = {
+                self._chat(chat_key).collection(RECORDS).document(record_key).path: (
+                    chat_key,
+                    record_key,
+                )
+                for chat_key, record_key in keys[start : start + EXISTENCE_BATCH]
+            }
+            documents = [self._client.document(path) for path in refs]
+            with self._errors("checking which records exist"):
+                # One BatchGetDocuments RPC; the mask keeps the answer small.
+                for doc in self._client.get_all(
+                    documents, field_paths=["status"], retry=self._retry, timeout=self._timeout
+                ):
+                    if doc.exists:
+                        found.add(refs[doc.reference.path])
+        return found
+
+    def chat_records_between(
+        self, chat_key: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        # A range on one field of one chat's records: served by Firestore's automatic index.
+        records = (
+            self._chat(chat_key)
+            .collection(RECORDS)
+            .where(filter=FieldFilter("eventAt", ">=", start))
+            .where(filter=FieldFilter("eventAt", "<=", end))
+        )
+        with self._errors("reading a chat's records"):
+            return [
+                doc.to_dict() or {}
+                for doc in records.stream(retry=self._retry, timeout=self._timeout)
+            ]
 
     def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
         ref = self._client.collection(REJECTED).document(digest)

@@ -10,9 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from .notification import CallNotification
+
+
+class Source(StrEnum):
+    """How a record reached us: the record's `source` field."""
+
+    WEBHOOK = "webhook"  # GREEN-API posted the notification to the function
+    POLL = "poll"  # the `poll` command took it from the instance's queue
+    JOURNAL = "journal"  # only `reconcile` found it, in GREEN-API's lastIncomingCalls journal
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class Record:
     caller_name: str | None
     event_at: datetime
     expire_at: datetime | None
+    source: Source
 
     def fields(self) -> dict[str, Any]:
         """Document fields, recordedAt aside (the store sets it to server time on creation)."""
@@ -60,6 +70,7 @@ class Record:
             "label": self.label,
             "callerName": self.caller_name,
             "eventAt": self.event_at,
+            "source": self.source.value,
         }
         if self.expire_at is not None:
             fields["expireAt"] = self.expire_at
@@ -96,6 +107,7 @@ def plan_write(
     snapshot: Snapshot,
     lookup: NameLookup | None,
     retention: timedelta | None,
+    source: Source,
 ) -> WritePlan:
     chat = snapshot.chat
     # A failed lookup keeps the name we already knew, if any.
@@ -110,6 +122,7 @@ def plan_write(
         caller_name=caller_name,
         event_at=event_at,
         expire_at=_expire_at(event_at, retention) if retention else None,
+        source=source,
     )
     return WritePlan(
         call.chat_key, call.record_key, record, _chat_write(call, record, chat, lookup)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -11,10 +12,11 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from . import policy
-from .config import Config, Mode
+from . import journal, policy
+from .config import Config, ConfigError, Mode
+from .journal import LookupPacer, ReconcileReport
 from .notification import CANONICAL_STATUS, CallNotification, Unrecordable, parse_call
-from .records import NameLookup, Record, needs_lookup, plan_write
+from .records import ChatState, NameLookup, Record, Source, needs_lookup, plan_write
 from .store import PermanentWriteError, StorageUnavailable, Store, WriteConflict
 
 log = logging.getLogger(__name__)
@@ -36,11 +38,17 @@ class Contact(Protocol):
 
 
 class GreenApi(Protocol):
-    """The two GREEN-API methods the service uses (green_api.GreenApiClient provides them)."""
+    """The GREEN-API methods the service uses (green_api.GreenApiClient provides them)."""
 
     def get_contact_info(self, chat_id: str, *, budget: float) -> Contact: ...
 
     def send_message(self, chat_id: str, message: str) -> Any: ...
+
+    def last_incoming_calls(self, minutes: int) -> list[Any]: ...
+
+
+# Decides whether to look the caller's name up, given the chat as read; returns the lookup.
+NameSource = Callable[[CallNotification, ChatState | None], NameLookup | None]
 
 
 class CallService:
@@ -50,32 +58,27 @@ class CallService:
         store: Store,
         green_api: GreenApi | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        source: Source = Source.WEBHOOK,
     ) -> None:
         self._config = config
         self._store = store
         self._green_api = green_api
         self._clock = clock
+        self._source = source
         days = config.retention_days
         self._retention = timedelta(days=days) if days else None
 
     def handle(self, body: dict[str, Any], raw: bytes) -> Outcome:
         """Record an incomingCall body; StorageUnavailable means: answer so that it is resent."""
-        config = self._config
-        status = body.get("status")
-        # The mode is decided first: a skipped status is acknowledged even when malformed.
-        if config.mode is Mode.IGNORE or (
-            isinstance(status, str)
-            and policy.label_key(config.mode, CANONICAL_STATUS.get(status, status)) is None
-        ):
-            return Outcome.SKIPPED
         try:
-            call = parse_call(body)
+            accepted = self._accept(body)
         except Unrecordable as error:
             return self.reject(raw, str(error))
-        label = policy.label_for(config.mode, call.status, config.labels)
-        assert label is not None  # the status passed the mode check above
+        if accepted is None:
+            return Outcome.SKIPPED
+        call, label = accepted
         try:
-            record = self._record(call, label)
+            record = self._record(call, label, self._source, self._webhook_name)
         except PermanentWriteError as error:
             return self.reject(raw, f"the database refused the record: {error}")
         if record is None:
@@ -84,20 +87,44 @@ class CallService:
             self._notify_operator(call, record.caller_name)
         return Outcome.RECORDED
 
-    def _record(self, call: CallNotification, label: str) -> Record | None:
-        """The record this delivery created, or None when an earlier delivery did."""
+    def _accept(self, body: dict[str, Any]) -> tuple[CallNotification, str] | None:
+        """The call and its label, None when the mode does not keep its status, Unrecordable
+        when it can never be stored."""
+        config = self._config
+        status = body.get("status")
+        # The mode is decided first: a skipped status is acknowledged even when malformed.
+        if config.mode is Mode.IGNORE or (
+            isinstance(status, str)
+            and policy.label_key(config.mode, CANONICAL_STATUS.get(status, status)) is None
+        ):
+            return None
+        call = parse_call(body)
+        label = policy.label_for(config.mode, call.status, config.labels)
+        assert label is not None  # the status passed the mode check above
+        return call, label
+
+    def _record(
+        self,
+        call: CallNotification,
+        label: str,
+        source: Source,
+        name_of: NameSource,
+        window: float | None = None,
+    ) -> Record | None:
+        """The record this delivery created, or None when an earlier delivery did (or, with a
+        `window`, a record of the same call under another id exists)."""
         lookup: NameLookup | None = None
         looked_up = False
         for _ in range(MAX_WRITE_ROUNDS):
             snapshot = self._store.load(call)
             if snapshot.record_exists:
                 return None
-            if not looked_up and needs_lookup(
-                snapshot.chat, self._clock(), self._config.contact_cache_ttl
-            ):
-                lookup = self._look_up(call.chat_id)
+            if window is not None and self._recorded_nearby(call, window):
+                return None
+            if not looked_up:
+                lookup = name_of(call, snapshot.chat)
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
-            plan = plan_write(call, label, snapshot, lookup, self._retention)
+            plan = plan_write(call, label, snapshot, lookup, self._retention, source)
             try:
                 self._store.save(plan)
             except WriteConflict:
@@ -107,12 +134,18 @@ class CallService:
             f"chat {call.chat_key} kept changing under {MAX_WRITE_ROUNDS} writes"
         )
 
-    def _look_up(self, chat_id: str) -> NameLookup | None:
+    def _webhook_name(self, call: CallNotification, chat: ChatState | None) -> NameLookup | None:
+        """A delivery looks the name up once per CONTACT_CACHE_TTL per chat."""
+        if not needs_lookup(chat, self._clock(), self._config.contact_cache_ttl):
+            return None
+        return self._look_up(call.chat_id, self._config.lookup_budget)
+
+    def _look_up(self, chat_id: str, budget: float) -> NameLookup | None:
         """The caller's name; None when it could not be learnt now (the next call tries again)."""
         if self._green_api is None:
             return None
         try:
-            contact = self._green_api.get_contact_info(chat_id, budget=self._config.lookup_budget)
+            contact = self._green_api.get_contact_info(chat_id, budget=budget)
         except Exception as error:  # a lookup never fails the notification
             log.warning("GetContactInfo for %s failed: %s", chat_id, error)
             return None
@@ -135,6 +168,105 @@ class CallService:
         except Exception as error:  # a failed notice is logged, never fails the notification
             log.warning("operator notice for %s failed: %s", call.chat_id, error)
 
+    # -- reconcile: the journal against the log -------------------------------------------------
+
+    def reconcile(self, since: timedelta, *, dry_run: bool, pacer: LookupPacer) -> ReconcileReport:
+        """Record every final status in GREEN-API's journal of the last `since` that the log
+        lacks, exactly as its webhook would have. A failure of GREEN-API or storage stops the run
+        and is in the report (what was added stays added; a rerun completes it)."""
+        assert self._green_api is not None and self._config.id_instance is not None
+        report = ReconcileReport(self._config.id_instance, since, dry_run)
+        try:
+            entries = self._green_api.last_incoming_calls(journal.minutes_covering(since))
+            report.journal = len(entries)
+            self._reconcile(entries, report, pacer)
+        except StorageUnavailable as error:
+            report.error = f"storage: {error}"
+        except Exception as error:  # green_api.GreenApiError (not imported: requests)
+            if type(error).__name__ != "GreenApiError":
+                raise
+            report.error = f"GREEN-API: {error}"
+        log_reconcile(report)
+        return report
+
+    def _reconcile(self, entries: list[Any], report: ReconcileReport, pacer: LookupPacer) -> None:
+        assert self._config.id_instance is not None
+        wanted: dict[tuple[str, str], tuple[CallNotification, str, bytes]] = {}
+        for entry in entries:
+            raw = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode()
+            if not isinstance(entry, dict):
+                self._reject_entry(report, raw, "the journal entry is not a JSON object")
+                continue
+            try:
+                accepted = self._accept(journal.as_notification(entry, self._config.id_instance))
+            except Unrecordable as error:
+                self._reject_entry(report, raw, f"journal entry: {error}")
+                continue
+            if accepted is None:
+                report.skipped += 1
+                continue
+            call, label = accepted
+            key = (call.chat_key, call.record_key)
+            if key in wanted:  # the journal listed it twice
+                report.already_recorded += 1
+                continue
+            wanted[key] = (call, label, raw)
+        existing = self._store.existing_records(list(wanted))
+        report.already_recorded += len(existing)
+        window = self._config.reconcile_match_window.total_seconds()
+        would_add: dict[str, list[dict[str, Any]]] = {}
+        for key, (call, label, raw) in wanted.items():
+            if key in existing:
+                continue
+            if report.dry_run:
+                pending = would_add.setdefault(call.chat_key, [])
+                if self._recorded_nearby(call, window, pending):
+                    report.already_recorded += 1
+                else:
+                    report.count_added(call.event_at)
+                    pending.append({"status": call.status, "eventAt": call.event_at})
+                continue
+            try:
+                record = self._record(
+                    call, label, Source.JOURNAL, self._journal_name(pacer), window
+                )
+            except PermanentWriteError as error:
+                self._reject_entry(report, raw, f"the database refused the record: {error}")
+                continue
+            if record is None:
+                report.already_recorded += 1
+            else:
+                report.count_added(record.event_at)
+
+    def _recorded_nearby(
+        self, call: CallNotification, window: float, pending: list[dict[str, Any]] | None = None
+    ) -> bool:
+        """The chat has a record of this call under another id (the webhook's idMessage may
+        differ from the journal's): same status, eventAt within the window."""
+        delta = timedelta(seconds=window)
+        nearby = self._store.chat_records_between(
+            call.chat_key, call.event_at - delta, call.event_at + delta
+        )
+        return journal.matches(call, [*nearby, *(pending or [])], window)
+
+    def _journal_name(self, pacer: LookupPacer) -> NameSource:
+        """reconcile names a caller from the chat's cached name, else by a paced lookup."""
+
+        def name_of(call: CallNotification, chat: ChatState | None) -> NameLookup | None:
+            if chat is not None and chat.caller_name is not None:
+                return None  # plan_write keeps the cached name
+            if not needs_lookup(chat, self._clock(), self._config.contact_cache_ttl):
+                return None
+            budget = pacer.slot(self._config.lookup_budget)
+            return None if budget is None else self._look_up(call.chat_id, budget)
+
+        return name_of
+
+    def _reject_entry(self, report: ReconcileReport, raw: bytes, reason: str) -> None:
+        report.rejected += 1
+        if not report.dry_run:
+            self.reject(raw, reason)
+
     def reject(self, raw: bytes, reason: str) -> Outcome:
         """Keep a notification that can never be recorded in `rejected`, id sha256(raw).
         StorageUnavailable means it was not kept (yet)."""
@@ -146,14 +278,60 @@ class CallService:
         return Outcome.REJECTED
 
 
-def build_service(config: Config, green_api: GreenApi | None = None) -> CallService:
-    """The CallService the webhook and the poller run: the configured store, and GREEN-API for
-    names and notices (without GREEN_API_ID_INSTANCE and GREEN_API_TOKEN: none of either)."""
+def build_service(
+    config: Config, green_api: GreenApi | None = None, source: Source = Source.WEBHOOK
+) -> CallService:
+    """The CallService the webhook, the poller and reconcile run: the configured store, and
+    GREEN-API for names, notices and the journal (without GREEN_API_ID_INSTANCE and
+    GREEN_API_TOKEN: none of these)."""
     from .green_api import GreenApiClient
 
     if green_api is None:
         green_api = GreenApiClient.from_config(config)
-    return CallService(config, make_store(config), green_api)
+    return CallService(config, make_store(config), green_api, source=source)
+
+
+def run_reconcile(
+    config: Config, since: timedelta, *, dry_run: bool = False, lookup_budget: float = 60.0
+) -> ReconcileReport:
+    """One reconcile run of the configured instance (the CLI and both scheduled entry points).
+    ConfigError without GREEN_API_ID_INSTANCE or GREEN_API_TOKEN."""
+    from .green_api import GreenApiClient
+
+    client = GreenApiClient.from_config(config)
+    if client is None or config.id_instance is None:
+        raise ConfigError("reconcile needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN")
+    with client:
+        try:
+            service = build_service(config, client, Source.JOURNAL)
+        except StorageUnavailable as error:  # e.g. no credentials for Firestore
+            report = ReconcileReport(config.id_instance, since, dry_run, error=str(error))
+            log_reconcile(report)
+            return report
+        return service.reconcile(since, dry_run=dry_run, pacer=LookupPacer(lookup_budget))
+
+
+def log_reconcile(report: ReconcileReport) -> None:
+    """The run's one log line, with the counts as fields (issue 13's alert keys on the event)."""
+    if report.missing_calls:
+        event, level = "reconcile.missing_calls", logging.WARNING
+    else:
+        event, level = "reconcile.run", logging.INFO
+    if report.error is not None:
+        level = logging.ERROR
+    fields = {name: value for name, value in report.counts().items() if name != "error"}
+    log.log(
+        level,
+        "reconcile: %s",
+        report.summary(),
+        extra={
+            "event": event,
+            "instance": report.instance_id,
+            "since_seconds": int(report.since.total_seconds()),
+            "reconcile_error": report.error,
+            **fields,
+        },
+    )
 
 
 def make_store(config: Config) -> Store:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -34,6 +34,12 @@ class PermanentWriteError(Exception):
     """The database refused the data itself: no retry can succeed."""
 
 
+# Keys of one existence check: BatchGetItem's limit, and a get_all of a reasonable size.
+EXISTENCE_BATCH = 100
+
+RecordKey = tuple[str, str]  # (chat key, record key) as in chats/{chat key}/records/{record key}
+
+
 class Store(Protocol):
     """What the service writes with; `recent_records` is what the `calls` command reads."""
 
@@ -51,4 +57,14 @@ class Store(Protocol):
 
     def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
         """Keep an unrecordable notification; WriteConflict if this digest is already kept."""
+        ...
+
+    def existing_records(self, keys: Sequence[RecordKey]) -> set[RecordKey]:
+        """Which of these records exist, one read per EXISTENCE_BATCH keys (for `reconcile`)."""
+        ...
+
+    def chat_records_between(
+        self, chat_key: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        """The fields of the chat's records with start <= eventAt <= end, read consistently."""
         ...
