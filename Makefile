@@ -61,6 +61,9 @@ tf-test: $(IAC_STAMP)
 
 # `make deploy` deploys to Google Cloud; `make deploy CLOUD=aws` to AWS (same as deploy-aws).
 CLOUD ?= gcp
+# Both end with one run of the deployed reconcile function over this window (GREEN-API's call
+# journal holds up to 10,000 calls). BACKFILL= skips it.
+BACKFILL ?= 7d
 deploy: deploy-$(CLOUD)
 destroy: destroy-$(CLOUD)
 
@@ -78,6 +81,12 @@ deploy-gcp: $(STAMP)
 	GREEN_API_URL="$$($(TF_GCP) output -raw green_api_url)" \
 	$(PY) -m call_logger configure-instance \
 	  --webhook-url "$$($(TF_GCP) output -raw webhook_url)"
+	@job="$$($(TF_GCP) output -raw reconcile_function_name 2>/dev/null)"; \
+	if [ -z "$(BACKFILL)" ] || [ -z "$$job" ]; then echo "Backfill skipped."; exit 0; fi; \
+	echo "Backfill: reconcile over the last $(BACKFILL) ($$job)"; \
+	gcloud functions call "$$job" --gen2 --project "$$($(TF_GCP) output -raw project_id)" \
+	  --region "$$($(TF_GCP) output -raw region)" \
+	  --data '{"action": "reconcile", "since": "$(BACKFILL)"}'
 
 # Remove the stack. With firestore_delete_protection = true the database and its records stay.
 destroy-gcp:
@@ -159,6 +168,11 @@ deploy-aws: lambda-zip
 	export WEBHOOK_TOKEN GREEN_API_TOKEN GREEN_API_ID_INSTANCE GREEN_API_URL && \
 	echo "configure-instance --webhook-url $$webhook_url" && \
 	$(PY) -m call_logger configure-instance --webhook-url "$$webhook_url"
+	@name="$$(terraform -chdir=$(TF_AWS) output -raw reconcile_function_name 2>/dev/null)"; \
+	if [ -z "$(BACKFILL)" ] || [ -z "$$name" ]; then echo "Backfill skipped."; exit 0; fi; \
+	echo "Backfill: reconcile over the last $(BACKFILL) ($$name)"; \
+	AWS_REGION="$$(terraform -chdir=$(TF_AWS) output -raw region)" \
+	$(PY) $(TF_AWS)/invoke_reconcile.py "$$name" "$(BACKFILL)"
 
 # Needs build/lambda.zip too (the stack hashes it): lambda-zip rebuilds it if it is missing.
 destroy-aws: lambda-zip

@@ -7,6 +7,10 @@ python -m bench.probes roundtrips   the real function (main.py in functions-fram
                                     FIRESTORE_EMULATOR_HOST and a FakeGreenApi: Firestore RPCs
                                     per notification, counted on the gRPC channel, and
                                     GetContactInfo requests per caller.
+python -m bench.probes reconcile [N] reconcile of N (10,000) journal entries from a FakeGreenApi,
+                                    nine in ten already recorded, against the emulator named by
+                                    FIRESTORE_EMULATOR_HOST: its seconds, and the Firestore read
+                                    RPCs of a second run, when every entry is recorded.
 """
 
 from __future__ import annotations
@@ -188,10 +192,108 @@ def probe_roundtrips() -> dict[str, Any]:
     }
 
 
-PROBES: dict[str, Callable[[], dict[str, Any]]] = {
+RECONCILE_ENTRIES = 10_000
+RECONCILE_CHATS = 1_000
+READ_METHODS = ("BatchGetDocuments", "RunQuery")
+
+
+def probe_reconcile(entries: int = RECONCILE_ENTRIES) -> dict[str, Any]:
+    """Journal entries of RECONCILE_CHATS chats; all but every tenth already recorded (as the
+    webhook would have: same keys), the chats' names cached, so no lookup is made."""
+    import time
+    from datetime import timedelta
+
+    from call_logger.config import Config
+    from call_logger.service import run_reconcile
+    from google.cloud import firestore
+
+    from tests.fake_green_api import FakeGreenApi
+
+    counter = _count_emulator_rpcs()
+    now = int(time.time())
+    journal: list[dict[str, Any]] = [
+        {
+            "type": "incoming",
+            "idMessage": f"BENCH{n:011d}",
+            "timestamp": now - 3600 - n * 30,
+            "typeMessage": "incomingCall",
+            "chatId": f"7900{n % RECONCILE_CHATS:07d}@c.us",
+            "isVideo": False,
+            "status": ("pickUp", "declined", "hungUp", "missed")[n % 4],
+        }
+        for n in range(entries)
+    ]
+    with FakeGreenApi() as fake:
+        fake.journal = journal
+        config = Config.from_env(
+            {
+                "GOOGLE_CLOUD_PROJECT": os.environ["GOOGLE_CLOUD_PROJECT"],
+                "GREEN_API_ID_INSTANCE": str(fake.id_instance),
+                "GREEN_API_TOKEN": fake.token,
+                "GREEN_API_URL": fake.url,
+            }
+        )
+        _seed_recorded(firestore.Client(), fake.id_instance, journal)
+        since = timedelta(seconds=now - journal[-1]["timestamp"] + 3600)
+        started = time.perf_counter()
+        first = run_reconcile(config, since, lookup_budget=0)
+        seconds = time.perf_counter() - started
+        before = collections.Counter(counter.by_method)
+        second = run_reconcile(config, since, lookup_budget=0)
+        reads = sum((counter.by_method - before)[method] for method in READ_METHODS)
+    if first.error or second.error or first.added != entries - (entries * 9 // 10):
+        raise RuntimeError(f"reconcile did not do what was expected: {first}, {second}")
+    if second.already_recorded != entries or reads == 0:
+        raise RuntimeError(f"the second run saw {second} with {reads} reads counted")
+    return {
+        "entries": entries,
+        "already_recorded_before": first.already_recorded,
+        "added": first.added,
+        "reconcile_seconds": round(seconds, 2),
+        "second_run_read_rpcs": reads,
+        "reads_per_100_recorded": reads / (entries / 100),
+    }
+
+
+def _seed_recorded(db: Any, instance_id: int, journal: list[dict[str, Any]]) -> None:
+    """Nine in ten entries as the webhook recorded them, and every chat with a cached name,
+    written in batches (the benchmark measures reconcile, not the seeding)."""
+    from datetime import UTC, datetime
+
+    batch, size = db.batch(), 0
+    chats = {entry["chatId"] for entry in journal}
+    for chat_id in chats:
+        batch.set(
+            db.document(f"chats/{instance_id}_{chat_id}"),
+            {"chatId": chat_id, "callerName": "Known caller", "callerNameCheckedAt": None},
+        )
+    for n, entry in enumerate(journal):
+        if n % 10 == 0:
+            continue  # lost: reconcile adds it
+        key = (
+            f"chats/{instance_id}_{entry['chatId']}/records/{entry['idMessage']}_{entry['status']}"
+        )
+        batch.set(
+            db.document(key),
+            {
+                "chatId": entry["chatId"],
+                "status": entry["status"],
+                "eventAt": datetime.fromtimestamp(entry["timestamp"], UTC),
+                "source": "webhook",
+            },
+        )
+        size += 1
+        if size == 400:
+            batch.commit()
+            batch, size = db.batch(), 0
+    batch.commit()
+
+
+PROBES: dict[str, Callable[..., dict[str, Any]]] = {
     "imports": probe_imports,
     "roundtrips": probe_roundtrips,
+    "reconcile": probe_reconcile,
 }
 
 if __name__ == "__main__":
-    print(json.dumps(PROBES[sys.argv[1]]()))
+    print(json.dumps(PROBES[sys.argv[1]](*(int(arg) for arg in sys.argv[2:]))))

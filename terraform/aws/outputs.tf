@@ -74,3 +74,18 @@ output "green_api_token_secret_name" {
   description = "Name of the secret holding the GREEN-API token."
   value       = aws_secretsmanager_secret.green_api_token.name
 }
+
+output "reconcile_function_name" {
+  description = "Lambda function EventBridge Scheduler invokes for reconcile (null when reconcile_enabled is false)."
+  value       = one(aws_lambda_function.reconcile[*].function_name)
+}
+
+output "reconcile_schedule_name" {
+  description = "EventBridge Scheduler schedule of the reconcile runs (null when reconcile_enabled is false)."
+  value       = one(aws_scheduler_schedule.reconcile[*].name)
+}
+
+output "region" {
+  description = "AWS region of the stack (for the backfill in `make deploy-aws`)."
+  value       = var.region
+}
