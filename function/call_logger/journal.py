@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .notification import CANONICAL_STATUS, INCOMING_CALL, CallNotification
+from .records import ChatState
 
 # The counts of a run, in the order people read them (also the --json keys, with dry_run).
 COUNTS = ("journal", "already_recorded", "added", "skipped", "rejected")
@@ -50,9 +52,18 @@ def matches(call: CallNotification, records: Iterable[Mapping[str, Any]], window
     return False
 
 
+def may_have_nearby(chat: ChatState | None, call: CallNotification, window: float) -> bool:
+    """Whether the chat can hold a record within `window` seconds of the call: lastCallAt is the
+    newest record's eventAt, so a chat whose last call is older holds none (no query needed)."""
+    if chat is None or chat.last_call_at is None:
+        return False
+    return (call.event_at - chat.last_call_at).total_seconds() <= window
+
+
 class LookupPacer:
     """Caller-name lookups of one run: at most one start per `interval` seconds (GREEN-API
-    allows GetContactInfo once a second), none after `budget` seconds from the first."""
+    allows GetContactInfo once a second), none after `budget` seconds from the first. Shared by
+    the run's threads: one waits for its slot at a time."""
 
     def __init__(
         self,
@@ -67,10 +78,15 @@ class LookupPacer:
         self._sleep = sleep
         self._deadline: float | None = None
         self._next_start = -math.inf
+        self._lock = threading.Lock()
 
     def slot(self, longest: float) -> float | None:
         """Wait for the next free slot and return how long that lookup may take (at most
         `longest`), or None when the budget is spent: the name then stays unknown."""
+        with self._lock:
+            return self._take_slot(longest)
+
+    def _take_slot(self, longest: float) -> float | None:
         now = self._clock()
         if self._deadline is None:
             self._deadline = now + self._budget

@@ -7,7 +7,9 @@ import hashlib
 import json
 import logging
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -23,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # Concurrent notifications of one chat can each lose the conditional commit; a few rounds settle.
 MAX_WRITE_ROUNDS = 8
+# Chats reconcile handles at once: its work is storage round trips, which overlap well.
+RECONCILE_WORKERS = 8
 
 
 class Outcome(StrEnum):
@@ -119,7 +123,11 @@ class CallService:
             snapshot = self._store.load(call)
             if snapshot.record_exists:
                 return None
-            if window is not None and self._recorded_nearby(call, window):
+            if (
+                window is not None
+                and journal.may_have_nearby(snapshot.chat, call, window)
+                and self._recorded_nearby(call, window)
+            ):
                 return None
             if not looked_up:
                 lookup = name_of(call, snapshot.chat)
@@ -213,30 +221,59 @@ class CallService:
             wanted[key] = (call, label, raw)
         existing = self._store.existing_records(list(wanted))
         report.already_recorded += len(existing)
+        # Absent keys by chat: chats are handled in parallel (each an RPC-bound sequence of a
+        # read, a window query and a commit), the entries of one chat in order, so that an entry
+        # sees the records added for the entries before it.
+        absent: dict[str, list[tuple[CallNotification, str, bytes]]] = {}
+        for key, item in wanted.items():
+            if key not in existing:
+                absent.setdefault(item[0].chat_key, []).append(item)
+        lock = threading.Lock()
+        failed = threading.Event()
+
+        def add_chat(items: list[tuple[CallNotification, str, bytes]]) -> None:
+            pending: list[dict[str, Any]] = []  # a dry run's would-be records of this chat
+            for call, label, raw in items:
+                if failed.is_set():
+                    return
+                try:
+                    added = self._add_from_journal(call, label, report.dry_run, pacer, pending)
+                except PermanentWriteError as error:
+                    with lock:
+                        self._reject_entry(report, raw, f"the database refused the record: {error}")
+                    continue
+                except BaseException:
+                    failed.set()  # the other chats stop at their next entry
+                    raise
+                with lock:
+                    if added is None:
+                        report.already_recorded += 1
+                    else:
+                        report.count_added(added)
+
+        with ThreadPoolExecutor(RECONCILE_WORKERS, thread_name_prefix="reconcile") as pool:
+            futures = [pool.submit(add_chat, items) for items in absent.values()]
+        for future in futures:
+            future.result()  # the first failure (StorageUnavailable) ends the run
+
+    def _add_from_journal(
+        self,
+        call: CallNotification,
+        label: str,
+        dry_run: bool,
+        pacer: LookupPacer,
+        pending: list[dict[str, Any]],
+    ) -> datetime | None:
+        """Record one journal entry whose key is absent; the eventAt of the record added (or, in
+        a dry run, that would be), None when the call is already recorded under another id."""
         window = self._config.reconcile_match_window.total_seconds()
-        would_add: dict[str, list[dict[str, Any]]] = {}
-        for key, (call, label, raw) in wanted.items():
-            if key in existing:
-                continue
-            if report.dry_run:
-                pending = would_add.setdefault(call.chat_key, [])
-                if self._recorded_nearby(call, window, pending):
-                    report.already_recorded += 1
-                else:
-                    report.count_added(call.event_at)
-                    pending.append({"status": call.status, "eventAt": call.event_at})
-                continue
-            try:
-                record = self._record(
-                    call, label, Source.JOURNAL, self._journal_name(pacer), window
-                )
-            except PermanentWriteError as error:
-                self._reject_entry(report, raw, f"the database refused the record: {error}")
-                continue
-            if record is None:
-                report.already_recorded += 1
-            else:
-                report.count_added(record.event_at)
+        if dry_run:
+            if self._recorded_nearby(call, window, pending):
+                return None
+            pending.append({"status": call.status, "eventAt": call.event_at})
+            return call.event_at
+        record = self._record(call, label, Source.JOURNAL, self._journal_name(pacer), window)
+        return None if record is None else record.event_at
 
     def _recorded_nearby(
         self, call: CallNotification, window: float, pending: list[dict[str, Any]] | None = None
