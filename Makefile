@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8080
+# `make run STORE=dynamodb`: the AWS code path against DynamoDB on a local moto server, for those
+# without the Cloud SDK.
+STORE ?= firestore
 # The deployed function's URL; override with `make configure-instance WEBHOOK_URL=https://...`.
 WEBHOOK_URL ?= $$(terraform -chdir=terraform/gcp output -raw webhook_url)
 
@@ -18,7 +21,7 @@ TF_GCP := $(TERRAFORM) -chdir=$(GCP_DIR)
 # e.g. TF_APPLY_FLAGS=-auto-approve
 TF_APPLY_FLAGS ?=
 
-.PHONY: test lint typecheck pytest run install clean configure-instance tf-check tf-fmt tf-test deploy destroy deploy-gcp destroy-gcp \
+.PHONY: test test-unit check-test check-run lint typecheck pytest run install clean configure-instance tf-check tf-fmt tf-test deploy destroy deploy-gcp destroy-gcp \
 	poll calls reconcile bench
 
 $(STAMP): pyproject.toml function/requirements.txt
@@ -35,7 +38,11 @@ $(IAC_STAMP): terraform/requirements-check.txt
 	$(IAC_PY) -m pip install -q -r terraform/requirements-check.txt
 	touch $@
 
-test: lint typecheck pytest tf-check
+# Each target's prerequisites are checked first, one line per missing tool (tools/prereqs.py).
+test: check-test lint typecheck pytest tf-check
+
+check-test check-run:
+	@$(PYTHON) tools/prereqs.py $(@:check-%=%) --store $(STORE)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -47,6 +54,11 @@ typecheck: $(STAMP)
 # TF_CLI_CONFIG_FILE: terraform/aws is applied to moto with the provider from the offline mirror.
 pytest: $(STAMP)
 	TF_CLI_CONFIG_FILE=$(CURDIR)/terraform/aws/terraformrc.hcl $(PY) -m pytest
+
+# The fast layer alone: the core against in-memory fakes, no emulator, no server (tests/unit).
+# --confcutdir keeps tests/conftest.py, which starts the emulator and moto, out of it.
+test-unit: $(STAMP)
+	$(PY) -m pytest -p no:cacheprovider --confcutdir=tests/unit tests/unit
 
 # Offline checks of the Terraform stacks: no provider download, no cloud access.
 tf-check: tf-fmt tf-test
@@ -93,8 +105,8 @@ destroy-gcp:
 	$(TF_GCP) init -input=false
 	$(TF_GCP) destroy -input=false $(TF_APPLY_FLAGS)
 
-run: $(STAMP)
-	$(PY) -m tests.support.devserver --port $(PORT)
+run: check-run $(STAMP)
+	$(PY) -m tests.support.devserver --port $(PORT) --store $(STORE)
 
 # Point the GREEN-API instance at the function (needs GREEN_API_ID_INSTANCE, GREEN_API_TOKEN,
 # WEBHOOK_TOKEN in the environment). CONFIGURE_ARGS=--check compares instead of setting.

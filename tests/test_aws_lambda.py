@@ -54,3 +54,16 @@ def test_plain_and_base64_bodies(make_client: ClientFactory, backend: Backend) -
     assert handler(encoded, None)["statusCode"] == 200
     assert len(records(backend)) == 2
     assert handler(event | {"body": None}, None)["statusCode"] == 400
+
+
+def test_a_record_id_over_the_sort_key_limit_is_rejected_naming_the_limit(
+    make_client: ClientFactory, backend: Backend
+) -> None:
+    # 1,100 bytes fit Firestore's 1,500-byte id but not DynamoDB's 1,024-byte sort key.
+    body = sample("incoming-call-offer") | {"idMessage": "A" * 1100}
+    assert (
+        make_client().post("/", json=body, headers={"Authorization": f"Bearer {TOKEN}"}).status_code
+        == 200
+    )
+    (kept,) = backend.documents().values()
+    assert "over DynamoDB's 1024-byte sort key limit" in kept["reason"]

@@ -6,13 +6,17 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from functions_framework import _function_registry
+
 FUNCTION_DIR = Path(__file__).resolve().parents[1] / "function"
 
 
 def test_entry_point_is_an_http_function_in_main() -> None:
     main = importlib.import_module("main")
     assert Path(main.__file__ or "").resolve() == FUNCTION_DIR / "main.py"
-    assert callable(main.handle_webhook)  # build_config.entry_point in terraform/gcp/function.tf
+    # build_config.entry_point in terraform/gcp/function.tf, declared an HTTP function: Cloud
+    # Functions would call an undeclared one with the wrong signature.
+    assert _function_registry.REGISTRY_MAP.get("handle_webhook") == "http"
 
 
 def test_requirements_name_the_functions_framework() -> None:

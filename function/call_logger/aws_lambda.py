@@ -46,6 +46,10 @@ def handle_event(webhook: Webhook, event: Mapping[str, Any]) -> dict[str, Any]:
         try:
             raw = base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):
+            # Method and token are checked first, as for every other body.
+            refusal = webhook.refusal(method, headers.get("authorization"), None)
+            if refusal is not None:
+                return _answer(refusal.status, refusal.text)
             return _answer(400, "Bad Request: body is not base64")
     else:
         raw = body.encode("utf-8", errors="surrogatepass")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -54,7 +55,8 @@ def parse_duration(text: str) -> timedelta:
 
 @dataclass(frozen=True)
 class Config:
-    webhook_token: str = ""
+    # Secrets stay out of repr(), and so out of any log line or traceback that shows a Config.
+    webhook_token: str = field(default="", repr=False)
     allow_unauthenticated: bool = False
     mode: Mode = Mode.ALL
     id_instance: int | None = None
@@ -66,7 +68,7 @@ class Config:
     store_timeout: float = 10.0
     dynamodb_table: str = "green-call-logger"
     green_api_url: str = DEFAULT_GREEN_API_URL
-    green_api_token: str = ""
+    green_api_token: str = field(default="", repr=False)
     contact_cache_ttl: timedelta = timedelta(hours=24)
     lookup_budget: float = 3.0
     operator_chat_id: str = ""
@@ -182,7 +184,12 @@ def _labels(value: str) -> Mapping[str, str]:
 
 def _template(value: str) -> str:
     template = value or DEFAULT_OPERATOR_TEMPLATE
+    allowed = ("name", "phone", "chat_id")
     try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(template) if field]
+        # {name.x} or {name[0]} would fail (or leak attributes) at the first call, not here.
+        if any(field not in allowed for field in fields):
+            raise ValueError(fields)
         template.format(name="", phone="", chat_id="")
     except (KeyError, IndexError, ValueError):
         raise ConfigError(

@@ -43,6 +43,9 @@ REJECTED_SK = "REJECTED"
 RECORDS_INDEX = "byTime"
 RECORDS_INDEX_KEY = "RECORD"
 _KEYS = frozenset({"pk", "sk", "gsi1pk"})
+# DynamoDB's key limits, in UTF-8 bytes (notification.MAX_ID_BYTES is Firestore's, and larger).
+MAX_PARTITION_KEY_BYTES = 2048
+MAX_SORT_KEY_BYTES = 1024
 # An item holds at most 400 KB: a rejected body is cut below that.
 MAX_REJECTED_BODY_BYTES = 350_000
 TIMESTAMP_FIELDS = frozenset(
@@ -127,6 +130,8 @@ class DynamoDBStore:
     def load(self, call: CallNotification) -> Snapshot:
         pk = chat_pk(call.chat_key)
         record_sk = RECORD_PREFIX + call.record_key
+        _check_key_size("chat id", pk, MAX_PARTITION_KEY_BYTES, "partition")
+        _check_key_size("record id", record_sk, MAX_SORT_KEY_BYTES, "sort")
         keys = [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in (CHAT_SK, record_sk)]
         request = {self._table: {"Keys": keys, "ConsistentRead": True}}
         found: dict[str, dict[str, Any]] = {}
@@ -256,6 +261,15 @@ class DynamoDBStore:
                 Item=to_item(item),
                 ConditionExpression="attribute_not_exists(pk)",
             )
+
+
+def _check_key_size(what: str, key: str, limit: int, kind: str) -> None:
+    """A key over DynamoDB's limit can never be stored: say which limit, not just "refused"."""
+    size = len(key.encode("utf-8"))
+    if size > limit:
+        raise PermanentWriteError(
+            f"the {what} is {size} bytes as a key, over DynamoDB's {limit}-byte {kind} key limit"
+        )
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .notification import CANONICAL_STATUS, INCOMING_CALL, CallNotification
+from .notification import INCOMING_CALL, CallNotification, canonical_status
 from .records import ChatState
 
 # The counts of a run, in the order people read them (also the --json keys, with dry_run).
@@ -46,7 +46,7 @@ def matches(call: CallNotification, records: Iterable[Mapping[str, Any]], window
         status, event_at = fields.get("status"), fields.get("eventAt")
         if not isinstance(status, str) or not isinstance(event_at, datetime):
             continue
-        same_status = CANONICAL_STATUS.get(status, status) == call.status
+        same_status = canonical_status(status) == call.status
         if same_status and abs((event_at - call.event_at).total_seconds()) <= window:
             return True
     return False

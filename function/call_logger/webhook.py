@@ -36,10 +36,11 @@ OK = Reply(200, "OK")
 
 
 class Webhook:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, service: CallService | None = None) -> None:
+        """`service` is built from `config` on the first incomingCall unless one is given."""
         self._config = config
         self._expected = f"Bearer {config.webhook_token}".encode()
-        self._service: CallService | None = None
+        self._service = service
         self._lock = threading.Lock()
 
     def handle(
@@ -50,12 +51,9 @@ class Webhook:
         read: Callable[[int], bytes],
     ) -> Reply:
         """Answer one request. `read(n)` returns at most n bytes of the body, b"" at its end."""
-        if method != "POST":
-            return Reply(405, "Method Not Allowed")
-        if content_length is not None and content_length > MAX_BODY_BYTES:
-            return Reply(413, "Payload Too Large")
-        if not self._authorized(authorization):
-            return Reply(401, "Unauthorized")
+        refusal = self.refusal(method, authorization, content_length)
+        if refusal is not None:
+            return refusal
         raw = _read_at_most(read, MAX_BODY_BYTES + 1)  # bounded even without a Content-Length
         if len(raw) > MAX_BODY_BYTES:
             return Reply(413, "Payload Too Large")
@@ -71,6 +69,20 @@ class Webhook:
         if notification_type(body) != INCOMING_CALL:
             return OK
         return self._handle_call(body, raw)
+
+    def refusal(
+        self, method: str, authorization: str | None, content_length: int | None
+    ) -> Reply | None:
+        """The answer of the checks that come before the body is read (method, size, token), or
+        None when they pass. An adapter that cannot decode a body asks this first, so that the
+        stated order holds there too."""
+        if method != "POST":
+            return Reply(405, "Method Not Allowed")
+        if content_length is not None and content_length > MAX_BODY_BYTES:
+            return Reply(413, "Payload Too Large")
+        if not self._authorized(authorization):
+            return Reply(401, "Unauthorized")
+        return None
 
     def _authorized(self, authorization: str | None) -> bool:
         if not self._config.auth_configured:

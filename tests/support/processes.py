@@ -7,9 +7,10 @@ import os
 import signal
 import subprocess
 import time
+from typing import Any
 
 
-def stop_group(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+def stop_group(process: subprocess.Popen[Any], timeout: float = 10) -> None:
     """SIGTERM the whole group and wait until every member is gone, SIGKILL what lingers.
 
     Waiting for the leader alone is not enough: `gcloud` may exit while its java child still
@@ -24,7 +25,7 @@ def stop_group(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
         _wait_group(process, timeout)
 
 
-def _wait_group(process: subprocess.Popen[bytes], timeout: float) -> bool:
+def _wait_group(process: subprocess.Popen[Any], timeout: float) -> bool:
     """True once the leader is reaped and no member of its group is left."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -40,6 +40,9 @@ def test_labels_override_and_validation() -> None:
         ({"ALLOW_UNAUTHENTICATED": "maybe"}, "ALLOW_UNAUTHENTICATED"),
         ({"CONTACT_CACHE_TTL": "soon"}, "CONTACT_CACHE_TTL"),
         ({"OPERATOR_MESSAGE_TEMPLATE": "{who}"}, "OPERATOR_MESSAGE_TEMPLATE"),
+        ({"OPERATOR_MESSAGE_TEMPLATE": "{name.x}"}, "OPERATOR_MESSAGE_TEMPLATE"),
+        ({"OPERATOR_MESSAGE_TEMPLATE": "{phone[0]}"}, "OPERATOR_MESSAGE_TEMPLATE"),
+        ({"OPERATOR_MESSAGE_TEMPLATE": "{name!z}"}, "OPERATOR_MESSAGE_TEMPLATE"),
         ({"STORE": "sqlite"}, "STORE"),
     ],
 )
@@ -53,3 +56,9 @@ def test_bad_values_fail_at_start(env: dict[str, str], message: str) -> None:
 )
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+def test_repr_shows_no_token() -> None:
+    config = Config.from_env({"WEBHOOK_TOKEN": "hook-s3cret", "GREEN_API_TOKEN": "api-s3cret"})
+    assert "s3cret" not in repr(config)
+    assert "mode=" in repr(config)  # the rest is still shown

@@ -1,0 +1,144 @@
+"""In-memory stand-ins for the service's two edges: one small fake each, shared by the unit tests.
+
+`MemoryStore` keeps the `Store` contract (one snapshot read, one atomic conditional commit,
+WriteConflict when the record exists or the chat moved) without any database; `FakeGreenApi`
+answers names from a dict and records what it was asked to send. Neither imports Firestore,
+moto, boto3 or requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from call_logger.notification import CallNotification
+from call_logger.records import ChatState, Snapshot, WritePlan
+from call_logger.store import EXISTENCE_BATCH, RecordKey, StorageUnavailable, WriteConflict
+
+
+@dataclass
+class MemoryStore:
+    chats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    rejected: dict[str, dict[str, Any]] = field(default_factory=dict)
+    versions: dict[str, int] = field(default_factory=dict)
+    # Test levers: the next N saves lose the race; `down` makes every call fail as an outage.
+    conflicts_to_inject: int = 0
+    down: bool = False
+    loads: int = 0
+    saves: int = 0
+    existence_reads: int = 0
+    window_queries: int = 0
+
+    def load(self, call: CallNotification) -> Snapshot:
+        self._check_up()
+        self.loads += 1
+        chat = self.chats.get(call.chat_key)
+        state = None
+        if chat is not None:
+            state = ChatState(
+                version=self.versions[call.chat_key],
+                caller_name=chat.get("callerName"),
+                name_checked_at=chat.get("callerNameCheckedAt"),
+                last_call_at=chat.get("lastCallAt"),
+            )
+        return Snapshot(state, (call.chat_key, call.record_key) in self.records)
+
+    def save(self, plan: WritePlan) -> None:
+        self._check_up()
+        self.saves += 1
+        if self.conflicts_to_inject:
+            self.conflicts_to_inject -= 1
+            raise WriteConflict("injected")
+        if (plan.chat_key, plan.record_key) in self.records:
+            raise WriteConflict("record exists")
+        if plan.chat is not None:
+            exists = plan.chat_key in self.chats
+            if plan.chat.create == exists or (
+                not plan.chat.create and plan.chat.version != self.versions[plan.chat_key]
+            ):
+                raise WriteConflict("chat moved")
+            self.chats.setdefault(plan.chat_key, {}).update(plan.chat.fields)
+            self.versions[plan.chat_key] = self.versions.get(plan.chat_key, 0) + 1
+        self.records[(plan.chat_key, plan.record_key)] = plan.record.fields()
+
+    def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
+        self._check_up()
+        found = [
+            fields
+            for fields in self.records.values()
+            if fields["eventAt"] >= since and chat_id in (None, fields["chatId"])
+        ]
+        yield from sorted(found, key=lambda fields: fields["eventAt"], reverse=True)
+
+    def existing_records(self, keys: Sequence[RecordKey]) -> set[RecordKey]:
+        self._check_up()
+        self.existence_reads += -(-len(keys) // EXISTENCE_BATCH)
+        return {key for key in keys if key in self.records}
+
+    def chat_records_between(
+        self, chat_key: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        self._check_up()
+        self.window_queries += 1
+        return [
+            fields
+            for (chat, _), fields in list(self.records.items())  # other threads may add
+            if chat == chat_key and start <= fields["eventAt"] <= end
+        ]
+
+    def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
+        self._check_up()
+        if digest in self.rejected:
+            raise WriteConflict("already kept")
+        self.rejected[digest] = {"body": body, "reason": reason, "receivedAt": received_at}
+
+    def _check_up(self) -> None:
+        if self.down:
+            raise StorageUnavailable("the memory store is down")
+
+
+@dataclass(frozen=True)
+class FakeContact:
+    name: str | None
+
+
+@dataclass
+class FakeGreenApi:
+    """Names by chat id (a chat missing from `names` fails its lookup); sends are recorded;
+    `journal` is what lastIncomingCalls answers (`journal_fails`: it raises instead)."""
+
+    names: dict[str, str | None] = field(default_factory=dict)
+    journal: list[Any] = field(default_factory=list)
+    journal_fails: bool = False
+    lookups: list[str] = field(default_factory=list)
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    send_fails: bool = False
+
+    def get_contact_info(self, chat_id: str, *, budget: float) -> FakeContact:
+        self.lookups.append(chat_id)
+        if chat_id not in self.names:
+            raise TimeoutError(f"no answer for {chat_id} within {budget} s")
+        return FakeContact(self.names[chat_id])
+
+    def send_message(self, chat_id: str, message: str) -> dict[str, str]:
+        if self.send_fails:
+            raise ConnectionError("sendMessage failed")
+        self.sent.append((chat_id, message))
+        return {"idMessage": f"SENT{len(self.sent)}"}
+
+    def last_incoming_calls(self, minutes: int) -> list[Any]:
+        if self.journal_fails:
+            raise GreenApiError("lastIncomingCalls: HTTP 429", status=429, retryable=True)
+        return list(self.journal)
+
+
+class GreenApiError(Exception):
+    """Named as green_api.GreenApiError, which the service recognises by name (the unit layer
+    imports no requests)."""
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.details = details

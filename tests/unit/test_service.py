@@ -1,0 +1,148 @@
+"""CallService with in-memory edges: the mode x status table, duplicates, conflicts, rejection,
+names and notices, without any server."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from call_logger.config import Config, Mode
+from call_logger.service import MAX_WRITE_ROUNDS, CallService, Outcome
+from call_logger.store import StorageUnavailable
+
+from tests.support.label_table import STATUSES, canonical, expected_label
+from tests.unit.fakes import FakeGreenApi, MemoryStore
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+CHAT = "79001234567@c.us"
+
+
+def call(status: str = "offer", **changes: Any) -> dict[str, Any]:
+    body = {
+        "typeWebhook": "incomingCall",
+        "instanceData": {"idInstance": 1101000001, "wid": "79990000000@c.us"},
+        "timestamp": int(NOW.timestamp()) - 60,
+        "idMessage": "CALL1",
+        "from": CHAT,
+        "status": status,
+    }
+    return body | changes
+
+
+def handle(service: CallService, body: dict[str, Any]) -> Outcome:
+    return service.handle(body, json.dumps(body).encode())
+
+
+def make(store: MemoryStore, green_api: FakeGreenApi | None = None, **settings: Any) -> CallService:
+    return CallService(Config(**settings), store, green_api, clock=lambda: NOW)
+
+
+@pytest.mark.parametrize("mode", list(Mode))
+@pytest.mark.parametrize("status", STATUSES)
+def test_each_mode_records_what_the_table_labels(mode: Mode, status: str) -> None:
+    store = MemoryStore()
+    outcome = handle(make(store, mode=mode), call(status))
+    label = expected_label(mode.value, status)
+    if label is None:
+        assert (outcome, store.records) == (Outcome.SKIPPED, {})
+    else:
+        assert outcome is Outcome.RECORDED
+        (fields,) = store.records.values()
+        assert (fields["status"], fields["label"]) == (canonical(status), label)
+
+
+def test_a_redelivery_is_a_duplicate_that_writes_nothing() -> None:
+    store = MemoryStore()
+    service = make(store)
+    assert handle(service, call()) is Outcome.RECORDED
+    saves = store.saves
+    assert handle(service, call()) is Outcome.DUPLICATE
+    assert store.saves == saves
+
+
+def test_a_lost_race_is_retried_from_a_fresh_read() -> None:
+    store = MemoryStore(conflicts_to_inject=2)
+    assert handle(make(store), call()) is Outcome.RECORDED
+    assert (store.loads, store.saves, len(store.records)) == (3, 3, 1)
+
+
+def test_a_chat_that_never_settles_is_storage_unavailable() -> None:
+    store = MemoryStore(conflicts_to_inject=MAX_WRITE_ROUNDS)
+    with pytest.raises(StorageUnavailable):
+        handle(make(store), call())
+    assert store.records == {}
+
+
+def test_an_outage_is_storage_unavailable() -> None:
+    with pytest.raises(StorageUnavailable):
+        handle(make(MemoryStore(down=True)), call())
+
+
+def test_an_unrecordable_call_is_kept_once_in_rejected() -> None:
+    store = MemoryStore()
+    service = make(store)
+    body = call(timestamp="yesterday")
+    assert handle(service, body) is Outcome.REJECTED
+    assert handle(service, body) is Outcome.REJECTED
+    (kept,) = store.rejected.values()
+    assert kept["reason"] == "timestamp is missing or not an integer"
+    assert store.records == {}
+
+
+def test_a_skipped_status_is_acknowledged_even_when_malformed() -> None:
+    store = MemoryStore()
+    assert handle(make(store, mode=Mode.OFFER), call("missed", timestamp=None)) is Outcome.SKIPPED
+    assert store.rejected == {}
+
+
+def test_the_name_is_looked_up_once_per_chat_and_cached() -> None:
+    store, green_api = MemoryStore(), FakeGreenApi(names={CHAT: "Ivan Petrov"})
+    service = make(store, green_api)
+    handle(service, call("offer"))
+    handle(service, call("pickUp"))
+    assert green_api.lookups == [CHAT]
+    assert {fields["callerName"] for fields in store.records.values()} == {"Ivan Petrov"}
+
+
+def test_the_name_is_looked_up_again_after_the_cache_ttl() -> None:
+    store, green_api = MemoryStore(), FakeGreenApi(names={CHAT: "Ivan Petrov"})
+    handle(make(store, green_api), call("offer"))
+    later = CallService(Config(), store, green_api, clock=lambda: NOW + Config().contact_cache_ttl)
+    handle(later, call("pickUp"))
+    assert green_api.lookups == [CHAT, CHAT]
+
+
+def test_a_failed_lookup_keeps_the_name_already_known() -> None:
+    store, green_api = MemoryStore(), FakeGreenApi(names={CHAT: "Ivan Petrov"})
+    handle(make(store, green_api), call("offer"))
+    green_api.names.clear()  # the next lookup fails
+    later = CallService(Config(), store, green_api, clock=lambda: NOW + timedelta(days=2))
+    assert handle(later, call("pickUp")) is Outcome.RECORDED
+    assert [fields["callerName"] for fields in store.records.values()] == ["Ivan Petrov"] * 2
+
+
+def test_the_operator_hears_of_a_ringing_call_once() -> None:
+    green_api = FakeGreenApi(names={CHAT: "Ivan Petrov"})
+    service = make(MemoryStore(), green_api, operator_chat_id="120363000000000000@g.us")
+    handle(service, call("offer"))
+    handle(service, call("offer"))  # a redelivery: no second notice
+    handle(service, call("pickUp"))
+    assert green_api.sent == [
+        ("120363000000000000@g.us", "Incoming call from Ivan Petrov +79001234567")
+    ]
+
+
+def test_an_unknown_name_leaves_no_gap_in_the_notice() -> None:
+    green_api = FakeGreenApi(names={CHAT: None})
+    handle(make(MemoryStore(), green_api, operator_chat_id="79990000000@c.us"), call())
+    assert green_api.sent == [("79990000000@c.us", "Incoming call from +79001234567")]
+
+
+def test_a_failed_notice_does_not_fail_the_call() -> None:
+    green_api = FakeGreenApi(send_fails=True)
+    store = MemoryStore()
+    service = make(store, green_api, operator_chat_id="79990000000@c.us")
+    assert handle(service, call()) is Outcome.RECORDED
+    assert len(store.records) == 1
