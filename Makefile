@@ -22,7 +22,7 @@ TF_GCP := $(TERRAFORM) -chdir=$(GCP_DIR)
 TF_APPLY_FLAGS ?=
 
 .PHONY: test test-unit check-test check-run lint typecheck pytest run install clean configure-instance tf-check tf-fmt tf-test deploy destroy deploy-gcp destroy-gcp \
-	poll calls reconcile bench
+	poll calls reconcile bench backfill backfill-gcp backfill-aws
 
 $(STAMP): pyproject.toml function/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -73,9 +73,10 @@ tf-test: $(IAC_STAMP)
 
 # `make deploy` deploys to Google Cloud; `make deploy CLOUD=aws` to AWS (same as deploy-aws).
 CLOUD ?= gcp
-# Both end with one run of the deployed reconcile function over this window (GREEN-API's call
-# journal holds up to 10,000 calls). BACKFILL= skips it.
+# Both end with `make backfill`: one run of the deployed reconcile function over BACKFILL (GREEN-API's
+# call journal holds up to 10,000 calls). BACKFILL= skips it; `make backfill` alone repeats it.
 BACKFILL ?= 7d
+backfill: backfill-$(CLOUD)
 deploy: deploy-$(CLOUD)
 destroy: destroy-$(CLOUD)
 
@@ -93,6 +94,11 @@ deploy-gcp: $(STAMP)
 	GREEN_API_URL="$$($(TF_GCP) output -raw green_api_url)" \
 	$(PY) -m call_logger configure-instance \
 	  --webhook-url "$$($(TF_GCP) output -raw webhook_url)"
+	$(MAKE) --no-print-directory backfill-gcp
+
+# The deployed reconcile function over BACKFILL, with the stack's own settings, through gcloud
+# (your login; it may invoke the private function as the project's owner).
+backfill-gcp:
 	@job="$$($(TF_GCP) output -raw reconcile_function_name 2>/dev/null)"; \
 	if [ -z "$(BACKFILL)" ] || [ -z "$$job" ]; then echo "Backfill skipped."; exit 0; fi; \
 	echo "Backfill: reconcile over the last $(BACKFILL) ($$job)"; \
@@ -180,11 +186,15 @@ deploy-aws: lambda-zip
 	export WEBHOOK_TOKEN GREEN_API_TOKEN GREEN_API_ID_INSTANCE GREEN_API_URL && \
 	echo "configure-instance --webhook-url $$webhook_url" && \
 	$(PY) -m call_logger configure-instance --webhook-url "$$webhook_url"
+	$(MAKE) --no-print-directory backfill-aws
+
+# The deployed reconcile function over BACKFILL, with your AWS credentials.
+backfill-aws: $(STAMP)
 	@name="$$(terraform -chdir=$(TF_AWS) output -raw reconcile_function_name 2>/dev/null)"; \
 	if [ -z "$(BACKFILL)" ] || [ -z "$$name" ]; then echo "Backfill skipped."; exit 0; fi; \
 	echo "Backfill: reconcile over the last $(BACKFILL) ($$name)"; \
-	AWS_REGION="$$(terraform -chdir=$(TF_AWS) output -raw region)" \
-	$(PY) $(TF_AWS)/invoke_reconcile.py "$$name" "$(BACKFILL)"
+	$(PY) $(TF_AWS)/invoke_reconcile.py "$$name" "$(BACKFILL)" \
+	  "$$(terraform -chdir=$(TF_AWS) output -raw region)"
 
 # Needs build/lambda.zip too (the stack hashes it): lambda-zip rebuilds it if it is missing.
 destroy-aws: lambda-zip

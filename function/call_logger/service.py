@@ -9,7 +9,6 @@ import logging
 import re
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -250,6 +249,8 @@ class CallService:
                         report.already_recorded += 1
                     else:
                         report.count_added(added)
+
+        from concurrent.futures import ThreadPoolExecutor  # reconcile only, not the webhook
 
         with ThreadPoolExecutor(RECONCILE_WORKERS, thread_name_prefix="reconcile") as pool:
             futures = [pool.submit(add_chat, items) for items in absent.values()]
