@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 MAX_WRITE_ROUNDS = 8
 # Chats reconcile handles at once: its work is storage round trips, which overlap well.
 RECONCILE_WORKERS = 8
+# From this many journal entries missing by key, reconcile reads the records of their whole time
+# span in one query for the time-window match, instead of one query per entry.
+WINDOW_PRELOAD_AT = 50
 
 
 class Outcome(StrEnum):
@@ -113,21 +116,24 @@ class CallService:
         source: Source,
         name_of: NameSource,
         window: float | None = None,
+        known: list[dict[str, Any]] | None = None,
     ) -> Record | None:
         """The record this delivery created, or None when an earlier delivery did (or, with a
-        `window`, a record of the same call under another id exists)."""
+        `window`, a record of the same call under another id exists: in `known`, the chat's
+        records as the run read them, else as the store has them now)."""
         lookup: NameLookup | None = None
         looked_up = False
-        for _ in range(MAX_WRITE_ROUNDS):
+        for attempt in range(MAX_WRITE_ROUNDS):
             snapshot = self._store.load(call)
             if snapshot.record_exists:
                 return None
-            if (
-                window is not None
-                and journal.may_have_nearby(snapshot.chat, call, window)
-                and self._recorded_nearby(call, window)
-            ):
-                return None
+            if window is not None and journal.may_have_nearby(snapshot.chat, call, window):
+                # After a lost race the chat moved: ask the store, not the run's earlier read.
+                records = known if known is not None and attempt == 0 else None
+                if records is None:
+                    records = self._chat_records_near(call, window)
+                if journal.matches(call, records, window):
+                    return None
             if not looked_up:
                 lookup = name_of(call, snapshot.chat)
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
@@ -227,16 +233,24 @@ class CallService:
         for key, item in wanted.items():
             if key not in existing:
                 absent.setdefault(item[0].chat_key, []).append(item)
+        window = self._config.reconcile_match_window.total_seconds()
+        preloaded = self._records_near_all(absent, window)
         lock = threading.Lock()
         failed = threading.Event()
 
         def add_chat(items: list[tuple[CallNotification, str, bytes]]) -> None:
-            pending: list[dict[str, Any]] = []  # a dry run's would-be records of this chat
+            chat_key = items[0][0].chat_key
+            # The chat's records as read by the run (None: ask the store per entry), with the
+            # records this run adds (or, in a dry run, would add) appended as it goes.
+            known = None if preloaded is None else preloaded.get(chat_key, [])
+            pending: list[dict[str, Any]] = [] if known is None else known
             for call, label, raw in items:
                 if failed.is_set():
                     return
                 try:
-                    added = self._add_from_journal(call, label, report.dry_run, pacer, pending)
+                    added = self._add_from_journal(
+                        call, label, report.dry_run, pacer, known, pending
+                    )
                 except PermanentWriteError as error:
                     with lock:
                         self._reject_entry(report, raw, f"the database refused the record: {error}")
@@ -263,29 +277,53 @@ class CallService:
         label: str,
         dry_run: bool,
         pacer: LookupPacer,
+        known: list[dict[str, Any]] | None,
         pending: list[dict[str, Any]],
     ) -> datetime | None:
         """Record one journal entry whose key is absent; the eventAt of the record added (or, in
-        a dry run, that would be), None when the call is already recorded under another id."""
+        a dry run, that would be), None when the call is already recorded under another id
+        (the webhook's idMessage may differ from the journal's)."""
         window = self._config.reconcile_match_window.total_seconds()
         if dry_run:
-            if self._recorded_nearby(call, window, pending):
+            stored = [] if known is not None else self._chat_records_near(call, window)
+            if journal.matches(call, [*stored, *pending], window):
                 return None
-            pending.append({"status": call.status, "eventAt": call.event_at})
-            return call.event_at
-        record = self._record(call, label, Source.JOURNAL, self._journal_name(pacer), window)
-        return None if record is None else record.event_at
+        else:
+            record = self._record(
+                call, label, Source.JOURNAL, self._journal_name(pacer), window, known
+            )
+            if record is None:
+                return None
+        pending.append({"status": call.status, "eventAt": call.event_at})
+        return call.event_at
 
-    def _recorded_nearby(
-        self, call: CallNotification, window: float, pending: list[dict[str, Any]] | None = None
-    ) -> bool:
-        """The chat has a record of this call under another id (the webhook's idMessage may
-        differ from the journal's): same status, eventAt within the window."""
+    def _chat_records_near(self, call: CallNotification, window: float) -> list[dict[str, Any]]:
         delta = timedelta(seconds=window)
-        nearby = self._store.chat_records_between(
+        return self._store.chat_records_between(
             call.chat_key, call.event_at - delta, call.event_at + delta
         )
-        return journal.matches(call, [*nearby, *(pending or [])], window)
+
+    def _records_near_all(
+        self, absent: dict[str, list[tuple[CallNotification, str, bytes]]], window: float
+    ) -> dict[str, list[dict[str, Any]]] | None:
+        """With many absent entries, every record in their time span (and the window around
+        it), read in one query and grouped by chat: one read instead of one per entry. None
+        with a few: a query per entry reads less."""
+        calls = [call for items in absent.values() for call, _, _ in items]
+        if len(calls) < WINDOW_PRELOAD_AT:
+            return None
+        delta = timedelta(seconds=window)
+        start = min(call.event_at for call in calls) - delta
+        end = max(call.event_at for call in calls) + delta
+        found: dict[str, list[dict[str, Any]]] = {}
+        for fields in self._store.recent_records(start, None):
+            event_at = fields.get("eventAt")
+            if isinstance(event_at, datetime) and event_at <= end:
+                chat_key = f"{fields.get('instanceId')}_{fields.get('chatId')}"
+                found.setdefault(chat_key, []).append(
+                    {"status": fields.get("status"), "eventAt": event_at}
+                )
+        return found
 
     def _journal_name(self, pacer: LookupPacer) -> NameSource:
         """reconcile names a caller from the chat's cached name, else by a paced lookup."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from call_logger.config import Config
 from call_logger.journal import LookupPacer, ReconcileReport, minutes_covering
-from call_logger.service import CallService
+from call_logger.service import WINDOW_PRELOAD_AT, CallService
 
 from tests.unit.fakes import FakeGreenApi, MemoryStore
 
@@ -83,3 +83,17 @@ def test_minutes_cover_the_window_rounded_up() -> None:
     assert minutes_covering(timedelta(seconds=30)) == 1
     assert minutes_covering(timedelta(minutes=90, seconds=1)) == 91
     assert minutes_covering(timedelta(days=7)) == 10080
+
+
+def test_many_missing_entries_are_matched_from_one_read_of_their_time_span() -> None:
+    store = MemoryStore()
+    run(store, [entry(1, 1, 3600)])
+    store.window_queries = 0
+    journal = [entry(100 + n, 100 + n, 60 + n) for n in range(WINDOW_PRELOAD_AT)]
+    journal += [entry(2, 1, 3630), entry(3, 1, 3000)]  # J2: J1 under another id; J3: 10 min off
+    journal += [entry(4, 7, 500), entry(5, 7, 530)]  # the same call twice in the journal
+    report = run(store, journal)
+    assert (report.added, report.already_recorded) == (WINDOW_PRELOAD_AT + 2, 2)
+    assert store.window_queries == 0
+    ids = {fields["callId"] for fields in store.records.values()}
+    assert {"J3", "J4"} <= ids and not {"J2", "J5"} & ids
