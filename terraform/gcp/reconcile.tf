@@ -55,13 +55,8 @@ resource "google_cloudfunctions2_function" "reconcile" {
     }
   }
 
-  depends_on = [
-    google_project_service.this,
-    google_project_iam_member.runtime_datastore_user,
-    google_project_iam_member.build_run_builder,
-    google_storage_bucket_iam_member.build_source_reader,
-    google_secret_manager_secret_iam_member.runtime_green_api_token,
-  ]
+  # The same grants as the webhook function, given time to reach every service.
+  depends_on = [time_sleep.grants_propagated]
 }
 
 # The scheduler's identity: it may invoke the reconcile function and nothing else.
@@ -73,7 +68,7 @@ resource "google_service_account" "scheduler" {
   display_name = "${var.function_name} reconcile scheduler"
   description  = "Cloud Scheduler's identity for invoking the call logger's reconcile function (OIDC)."
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_cloud_run_service_iam_member" "scheduler_invoker" {

@@ -1,5 +1,7 @@
 # Secrets reach the function only as secret environment variables (see function.tf), pinned to a
-# version number: changing a value adds a version and so redeploys the function with it.
+# version number. A version's secret_data cannot change, so a new value replaces the version:
+# create_before_destroy makes the new version first, moves the function to it, and only then
+# destroys the old one, so the running function never points at a destroyed version.
 #
 # Their values are in the Terraform state: keep the state private (local file or a locked bucket).
 
@@ -22,12 +24,16 @@ resource "google_secret_manager_secret" "webhook_token" {
     auto {}
   }
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_secret_manager_secret_version" "webhook_token" {
   secret      = google_secret_manager_secret.webhook_token.id
   secret_data = local.webhook_token
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 # The GREEN-API token is required rather than optional: a secret environment variable must point
@@ -43,10 +49,14 @@ resource "google_secret_manager_secret" "green_api_token" {
     auto {}
   }
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_secret_manager_secret_version" "green_api_token" {
   secret      = google_secret_manager_secret.green_api_token.id
   secret_data = var.green_api_token
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
