@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from call_logger.cli import main
 from call_logger.journal import LookupPacer
+from call_logger.service import WINDOW_PRELOAD_AT
 
 from tests.conftest import ClientFactory, journal_entry, post, records, sample
 from tests.fake_green_api import FakeGreenApi
@@ -363,3 +364,21 @@ def test_lookup_pacer_starts_at_most_one_lookup_a_second_within_the_budget() -> 
     assert pacer.slot(3.0) == pytest.approx(0.5)  # at 102.0, half a second of budget left
     assert pacer.slot(3.0) is None  # 103.0 is past the budget
     assert LookupPacer(0).slot(1.0) is None
+
+
+def test_many_missing_calls_are_matched_from_one_read_of_their_span(
+    green_env: FakeGreenApi, app: Client, backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    now = int(time.time()) - 3600
+    assert post(app, webhook(IVAN, "pickUp", now, "WEBHOOKID")).status_code == 200
+    lost = [
+        journal_entry(f"7900777{n:04d}@c.us", "declined", now - n * 60, f"L{n}")
+        for n in range(WINDOW_PRELOAD_AT)
+    ]
+    green_env.journal = [*lost, journal_entry(IVAN, "pickUp", now + 90, "JOURNALID")]
+    found = reconcile(capsys)
+    assert found == (
+        0,
+        counts(journal=WINDOW_PRELOAD_AT + 1, added=WINDOW_PRELOAD_AT, already_recorded=1),
+    )
+    assert reconcile(capsys)[1]["added"] == 0

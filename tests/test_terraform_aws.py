@@ -558,7 +558,10 @@ def _check_reconcile(stack: Stack, outputs: Mapping[str, Any]) -> None:
         "dynamodb:TransactWriteItems",
         "dynamodb:UpdateItem",
     ]
-    assert _as_list(statements["CallTable"]["Resource"]) == [outputs["table_arn"]]
+    assert sorted(_as_list(statements["CallTable"]["Resource"])) == [
+        outputs["table_arn"],
+        f"{outputs['table_arn']}/index/*",
+    ]
     assert _as_list(statements["GreenApiToken"]["Resource"]) == [
         outputs["green_api_token_secret_arn"]
     ]

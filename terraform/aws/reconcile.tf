@@ -21,8 +21,9 @@ resource "aws_cloudwatch_log_group" "reconcile" {
   retention_in_days = var.log_retention_days
 }
 
-# The reconcile function's own role: what a run does to the table (batched existence checks and
-# the chat's records by Query, then the webhook's conditional writes), the GREEN-API token, its logs.
+# The reconcile function's own role: what a run does to the table (batched existence checks, the
+# records near a missing call by Query, then the webhook's conditional writes), the GREEN-API
+# token, its logs.
 data "aws_iam_policy_document" "reconcile" {
   count = local.reconcile_count
 
@@ -36,7 +37,8 @@ data "aws_iam_policy_document" "reconcile" {
       "dynamodb:TransactWriteItems",
       "dynamodb:UpdateItem",
     ]
-    resources = [aws_dynamodb_table.calls.arn]
+    # The index: with many calls missing, their time span is read from byTime in one query.
+    resources = [aws_dynamodb_table.calls.arn, "${aws_dynamodb_table.calls.arn}/index/*"]
   }
 
   statement {
