@@ -4,6 +4,7 @@ Layout (documented in the README, read by people in the console):
   chats/{idInstance}_{chatId}                  the conversation partner and its last call
   chats/{idInstance}_{chatId}/records/{id}     one record per recorded notification
   rejected/{sha256 of the body}                notifications that can never be recorded
+  instances/{idInstance}                       the instance's newest stateInstanceChanged
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from .config import Config
 from .notification import CallNotification
-from .records import ChatState, Snapshot, WritePlan
+from .records import ChatState, Snapshot, StateWrite, StoredState, WritePlan
 from .store import (
     EXISTENCE_BATCH,
     PermanentWriteError,
@@ -35,6 +36,7 @@ from .store import (
 CHATS = "chats"
 RECORDS = "records"
 REJECTED = "rejected"
+INSTANCES = "instances"
 # A document holds at most 1 MiB: a rejected body is cut well below that.
 MAX_REJECTED_BODY_BYTES = 900_000
 
@@ -161,15 +163,50 @@ class FirestoreStore:
                 for doc in records.stream(retry=self._retry, timeout=self._timeout)
             ]
 
-    def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
+    def keep_rejected(
+        self,
+        digest: str,
+        body: str,
+        reason: str,
+        received_at: datetime,
+        expire_at: datetime | None = None,
+    ) -> None:
         ref = self._client.collection(REJECTED).document(digest)
         fields: dict[str, Any] = {
             "body": truncate_utf8(body, MAX_REJECTED_BODY_BYTES),
             "reason": reason,
             "receivedAt": received_at,
         }
+        if expire_at is not None:
+            fields["expireAt"] = expire_at
         with self._errors("keeping a rejected notification", _CREATE_CONFLICTS):
             ref.create(fields, retry=self._retry, timeout=self._timeout)
+
+    def load_instance(self, instance_id: int) -> StoredState | None:
+        ref = self._client.collection(INSTANCES).document(str(instance_id))
+        with self._errors("reading the instance state"):
+            doc = ref.get(retry=self._retry, timeout=self._timeout)
+        if not doc.exists:
+            return None
+        data = doc.to_dict() or {}
+        return StoredState(doc.update_time, str(data.get("state")), data["stateChangedAt"])
+
+    def save_instance(self, write: StateWrite) -> None:
+        ref = self._client.collection(INSTANCES).document(str(write.instance_id))
+        if write.create:
+            with self._errors("writing the instance state", _CREATE_CONFLICTS):
+                ref.create(write.fields, retry=self._retry, timeout=self._timeout)
+            return
+        option = self._client.write_option(last_update_time=write.version)
+        with self._errors("writing the instance state", _UPDATE_CONFLICTS):
+            ref.update(write.fields, option=option, retry=self._retry, timeout=self._timeout)
+
+    def instance_states(self) -> Iterator[dict[str, Any]]:
+        with self._errors("listing the instance states"):
+            for doc in self._client.collection(INSTANCES).stream(
+                retry=self._retry, timeout=self._timeout
+            ):
+                yield doc.to_dict() or {}
 
     @contextmanager
     def _errors(self, doing: str, conflicts: tuple[type[Exception], ...] = ()) -> Iterator[None]:

@@ -10,6 +10,8 @@ locals {
       CALL_MODE                  = var.call_mode
       GREEN_API_URL              = var.green_api_url
       CONTACT_CACHE_TTL          = var.contact_cache_ttl
+      LOG_LEVEL                  = var.log_level
+      LOG_CHAT_IDS               = var.log_chat_ids
       WEBHOOK_TOKEN_SECRET_ARN   = aws_secretsmanager_secret.webhook_token.arn
       GREEN_API_TOKEN_SECRET_ARN = aws_secretsmanager_secret.green_api_token.arn
     },
@@ -41,6 +43,13 @@ resource "aws_lambda_function" "webhook" {
 
   environment {
     variables = local.environment
+  }
+
+  # The function writes one JSON object per line itself (call_logger/logs.py); with the JSON log
+  # format Lambda's own START/END/REPORT lines are JSON too, so metric filters read every line.
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.function.name
   }
 
   # The role must be able to write logs and read the secrets before the first invocation.

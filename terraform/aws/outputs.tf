@@ -89,3 +89,8 @@ output "region" {
   description = "AWS region of the stack (for the backfill in `make deploy-aws`)."
   value       = var.region
 }
+
+output "alerts_topic_arn" {
+  description = "SNS topic the alarms publish to (empty without alert_email); subscribe more endpoints to it."
+  value       = local.alerts ? aws_sns_topic.alerts[0].arn : ""
+}

@@ -159,3 +159,19 @@ resource "aws_scheduler_schedule" "reconcile" {
 
   depends_on = [aws_iam_role_policy.scheduler]
 }
+
+# The missing-calls alarm (alerts.tf) counts reconcile's warning line; this function writes to its
+# own log group, so that group feeds the same metric.
+resource "aws_cloudwatch_log_metric_filter" "reconcile_missing_calls" {
+  count = local.alerts ? local.reconcile_count : 0
+
+  name           = "${local.reconcile_name}-missing-calls"
+  log_group_name = aws_cloudwatch_log_group.reconcile[0].name
+  pattern        = local.log_alarms["missing-calls"].pattern
+
+  metric_transformation {
+    name      = "missing-calls"
+    namespace = local.metric_namespace
+    value     = "1"
+  }
+}

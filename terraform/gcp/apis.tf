@@ -8,6 +8,9 @@ locals {
     "firestore.googleapis.com",
     "secretmanager.googleapis.com",
     "cloudscheduler.googleapis.com",
+    # Log-based metrics and alert policies (alerts.tf).
+    "logging.googleapis.com",
+    "monitoring.googleapis.com",
     # Not in every new project by default, yet needed to create the service accounts, grant
     # project roles and hold the source bucket.
     "iam.googleapis.com",

@@ -11,6 +11,8 @@ locals {
       GOOGLE_CLOUD_PROJECT  = var.project_id
       FIRESTORE_DATABASE    = google_firestore_database.this.name
       CONTACT_CACHE_TTL     = var.contact_cache_ttl
+      LOG_LEVEL             = var.log_level
+      LOG_CHAT_IDS          = var.log_chat_ids
     },
     length(var.call_labels) > 0 ? { CALL_LABELS = jsonencode(var.call_labels) } : {},
     var.record_retention_days != null ? { RECORD_RETENTION_DAYS = tostring(var.record_retention_days) } : {},
