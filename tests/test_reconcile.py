@@ -45,6 +45,7 @@ def app(green_env: FakeGreenApi, make_client: ClientFactory) -> Client:
 
 
 def reconcile(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
+    capsys.readouterr()  # the webhook's log lines, if it ran
     code = main(["reconcile", "--json", "--lookup-budget", "0", *args])
     out = capsys.readouterr().out
     (line,) = out.splitlines()  # exactly one JSON object

@@ -383,10 +383,12 @@ def reconcile(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return _fail("reconcile", "--since must be more than zero", EXIT_USAGE)
     if config.id_instance is None or not config.green_api_token:
         return _fail("reconcile", "missing GREEN_API_ID_INSTANCE or GREEN_API_TOKEN", EXIT_USAGE)
-    # Warnings (failed lookups, the missing-calls line) go to stderr; stdout is the result.
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-
+    from call_logger.logs import configure
     from call_logger.service import run_reconcile
+
+    # The function's JSON lines (the run's reconcile.run line, failed lookups), on stderr: stdout
+    # is the result alone.
+    configure(config.log_level, config.log_chat_ids, (config.green_api_token,), sys.stderr)
 
     report = run_reconcile(config, since, dry_run=args.dry_run, lookup_budget=lookup_budget)
     print(report.as_json() if args.json else f"reconcile: {report.summary()}.")

@@ -294,6 +294,9 @@ variable "reconcile_window" {
   validation {
     condition     = can(regex("^[0-9]+[smhd]$", var.reconcile_window)) && !can(regex("^0+[smhd]$", var.reconcile_window))
     error_message = "reconcile_window must be a duration such as 90m, 3h or 1d."
+  }
+}
+
 # --- Logs and alerts ------------------------------------------------------------------------
 
 variable "log_level" {
