@@ -102,6 +102,9 @@ class FakeGreenApi:
             "webhookUrlToken": "",
             "incomingWebhook": "no",
             "incomingCallWebhook": "no",
+            "outgoingCallWebhook": "no",
+            "outgoingWebhook": "no",
+            "outgoingMessageWebhook": "no",
         }
         self.journal: list[Any] = []
         self.requests: list[RecordedRequest] = []

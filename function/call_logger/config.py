@@ -11,7 +11,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, time, timedelta, tzinfo
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -37,6 +37,8 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "dropped": "Dropped call",
     "missed": "Missed call",
     "unknown": "Call",
+    "outgoing": "Outgoing call",
+    "outgoing_unanswered": "Unanswered outgoing call",
 }
 
 DEFAULT_GREEN_API_URL = "https://api.green-api.com"
@@ -80,6 +82,9 @@ class Config:
     operator_chat_id: str = ""
     operator_template: str = DEFAULT_OPERATOR_TEMPLATE
     reconcile_match_window: timedelta = timedelta(seconds=120)
+    callback_by_message: bool = True
+    timezone: tzinfo = UTC
+    digest_time: time | None = None
     log_level: str = "INFO"
     log_chat_ids: str = "masked"
 
@@ -112,6 +117,9 @@ class Config:
             reconcile_match_window=_duration(
                 get("RECONCILE_MATCH_WINDOW"), "RECONCILE_MATCH_WINDOW", "120s"
             ),
+            callback_by_message=_flag(get("CALLBACK_BY_MESSAGE") or "true", "CALLBACK_BY_MESSAGE"),
+            timezone=_timezone(get("TIMEZONE") or "UTC"),
+            digest_time=_clock_time(get("DIGEST_TIME"), "DIGEST_TIME"),
             log_level=_choice(get("LOG_LEVEL").upper() or "INFO", "LOG_LEVEL", LOG_LEVELS),
             log_chat_ids=_choice(get("LOG_CHAT_IDS") or "masked", "LOG_CHAT_IDS", LOG_CHAT_IDS),
         )
@@ -119,6 +127,29 @@ class Config:
     @property
     def auth_configured(self) -> bool:
         return bool(self.webhook_token)
+
+
+def _timezone(value: str) -> tzinfo:
+    """TIMEZONE: the report's days and hours and the digest's day are counted in it."""
+    if value == "UTC":
+        return UTC  # needs no time-zone database
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: e.g. a folder, "Europe"
+        raise ConfigError(
+            f"TIMEZONE must be an IANA time zone name such as Europe/Berlin or UTC; got {value!r}"
+        ) from None
+
+
+def _clock_time(value: str, name: str) -> time | None:
+    if not value:
+        return None
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a time of day such as 09:00, not {value!r}") from None
 
 
 def _flag(value: str, name: str) -> bool:
