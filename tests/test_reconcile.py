@@ -85,6 +85,7 @@ def test_adds_what_the_webhook_would_have_recorded_with_source_journal(
         "callerName": None,
         "eventAt": datetime.fromtimestamp(now - 600, UTC),
         "source": "journal",
+        "direction": "incoming",
     }
     chat = stored[f"chats/{INSTANCE}_{IVAN}"]
     assert (chat["lastCallAt"], chat["lastLabel"]) == (record["eventAt"], "Dropped call")
