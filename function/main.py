@@ -1,4 +1,6 @@
-"""Cloud Functions entry point: GREEN-API posts every notification to handle_webhook."""
+"""Cloud Functions entry points: GREEN-API posts every notification to handle_webhook; Cloud
+Scheduler posts the periodic reconcile run to reconcile_calls (a second, private function
+deployed from the same source)."""
 
 from __future__ import annotations
 
@@ -26,3 +28,18 @@ def handle_webhook(request: Request) -> tuple[str, int]:
         cloud_trace_fields(request.headers.get("X-Cloud-Trace-Context"), CONFIG.project),
     )
     return reply.text, reply.status
+
+
+@functions_framework.http
+def reconcile_calls(request: Request) -> tuple[str, int, dict[str, str]]:
+    """Cloud Scheduler's run. Only its service account's OIDC token gets through Cloud Run (the
+    function is private), so the body is trusted to say what to do: 200 with the counts, 500
+    when GREEN-API or storage failed (the scheduler retries; a rerun completes it)."""
+    from call_logger.scheduled import NotAReconcileRun, reconcile_event
+
+    try:
+        report = reconcile_event(CONFIG, request.get_json(silent=True))
+    except NotAReconcileRun as error:
+        return f"Bad Request: {error}", 400, {"Content-Type": "text/plain"}
+    status = 500 if report.error is not None else 200
+    return report.as_json(), status, {"Content-Type": "application/json"}
