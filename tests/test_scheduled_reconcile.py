@@ -90,3 +90,16 @@ def test_a_failed_run_is_reported_as_a_failure(green_env: FakeGreenApi, backend:
     ok, _ = invoke(backend, EVENT)
     assert not ok
     assert records(backend) == {}
+
+
+def test_the_daily_digest_rides_on_the_scheduled_runs_once_a_day(
+    green_env: FakeGreenApi, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIGEST_TIME", "00:00")  # always past: the first run of a day sends it
+    monkeypatch.setenv("OPERATOR_CHAT_ID", "79990000000@c.us")
+    for _ in range(2):
+        ok, _ = invoke(backend, EVENT)
+        assert ok
+    (sent,) = green_env.requests_for("sendMessage")
+    assert sent.json["chatId"] == "79990000000@c.us"
+    assert sent.json["message"].startswith("Calls yesterday")

@@ -319,6 +319,7 @@ BAD_VALUES = {
     "missed_call_reply_max_age": ("0", "a duration above zero"),
     "business_hours": ("9-18", "mon-fri 09:00-18:00, sat 10:00-14:00"),
     "timezone": ("Berlin", "an IANA time zone name"),
+    "digest_time": ("9am", "a time of day such as 09:00"),
     "green_api_url": ("http://api.green-api.com", "must be an https:// URL"),
     "log_level": ("LOUD", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
     "alert_email": ("nobody", "null or an email address"),

@@ -158,7 +158,7 @@ class Config:
             ),
             timezone=_timezone(get("TIMEZONE") or "UTC"),
             callback_by_message=_flag(get("CALLBACK_BY_MESSAGE") or "true", "CALLBACK_BY_MESSAGE"),
-            digest_time=_clock_time(get("DIGEST_TIME"), "DIGEST_TIME"),
+            digest_time=_digest_time(get("DIGEST_TIME"), get("OPERATOR_CHAT_ID")),
             log_level=_choice(get("LOG_LEVEL").upper() or "INFO", "LOG_LEVEL", LOG_LEVELS),
             log_chat_ids=_choice(get("LOG_CHAT_IDS") or "masked", "LOG_CHAT_IDS", LOG_CHAT_IDS),
         )
@@ -186,6 +186,13 @@ def _timezone(value: str) -> tzinfo:
         raise ConfigError(
             f"TIMEZONE must be an IANA time zone name such as Europe/Berlin or UTC; got {value!r}"
         ) from None
+
+
+def _digest_time(value: str, operator_chat_id: str) -> time | None:
+    digest_time = _clock_time(value, "DIGEST_TIME")
+    if digest_time is not None and not operator_chat_id:
+        raise ConfigError("DIGEST_TIME needs OPERATOR_CHAT_ID: the chat the digest is sent to")
+    return digest_time
 
 
 def _clock_time(value: str, name: str) -> time | None:

@@ -1,15 +1,21 @@
 """The scheduled reconcile run: Cloud Scheduler posts to main.reconcile_calls, EventBridge
 Scheduler invokes lambda_function.reconcile_handler, both with the event
-{"action": "reconcile", "since": "<duration>"} that Terraform writes (the window lives there)."""
+{"action": "reconcile", "since": "<duration>"} that Terraform writes (the window lives there).
+
+The daily digest rides on the same runs: with DIGEST_TIME set, the first run after that time of
+day sends yesterday's digest to OPERATOR_CHAT_ID (at most once a day, remembered in storage)."""
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from .config import Config, parse_duration
 
 if TYPE_CHECKING:
     from .journal import ReconcileReport
+
+log = logging.getLogger(__name__)
 
 RECONCILE_ACTION = "reconcile"
 
@@ -32,4 +38,21 @@ def reconcile_event(config: Config, event: object) -> ReconcileReport:
         raise NotAReconcileRun("since must be more than zero")
     from .service import run_reconcile
 
-    return run_reconcile(config, since)
+    report = run_reconcile(config, since)
+    send_digest_if_due(config)
+    return report
+
+
+def send_digest_if_due(config: Config) -> None:
+    """Yesterday's digest, once DIGEST_TIME has passed today. Its failure is logged and never
+    fails the reconcile run, whose counts are what the scheduler reports."""
+    if config.digest_time is None:
+        return
+    from .green_api import GreenApiClient
+    from .reporting import scheduled_digest
+    from .service import make_store
+
+    try:
+        scheduled_digest(make_store(config), config, GreenApiClient.from_config(config))
+    except Exception as error:
+        log.error("the daily digest failed: %s", error, extra={"event": "digest.failed"})

@@ -28,7 +28,11 @@ locals {
       MISSED_CALL_REPLY_COOLDOWN    = var.missed_call_reply_cooldown
       MISSED_CALL_REPLY_MAX_AGE     = var.missed_call_reply_max_age
     },
-    var.business_hours == "" ? {} : { BUSINESS_HOURS = var.business_hours, TIMEZONE = var.timezone },
+    # TIMEZONE also sets the days of the report and the digest.
+    { TIMEZONE = var.timezone },
+    var.business_hours == "" ? {} : { BUSINESS_HOURS = var.business_hours },
+    # The digest rides on the scheduled reconcile runs (reconcile.tf).
+    var.digest_time == "" ? {} : { DIGEST_TIME = var.digest_time },
   )
 }
 

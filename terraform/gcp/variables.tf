@@ -428,8 +428,20 @@ variable "business_hours" {
   }
 }
 
+variable "digest_time" {
+  description = "DIGEST_TIME: the time of day (HH:MM in var.timezone) after which the scheduled reconcile run sends yesterday's call digest to operator_chat_id, once a day. Empty: no digest. Needs operator_chat_id (the function refuses to start without it) and reconcile_enabled (the schedule it rides on)."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.digest_time == "" || can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.digest_time))
+    error_message = "digest_time must be a time of day such as 09:00 (24-hour), or empty."
+  }
+}
+
 variable "timezone" {
-  description = "TIMEZONE: IANA time zone of business_hours, e.g. Europe/Berlin."
+  description = "TIMEZONE: IANA time zone of business_hours and of the days of the report and the digest, e.g. Europe/Berlin."
   type        = string
   default     = "UTC"
   nullable    = false

@@ -659,6 +659,7 @@ CASES: dict[str, tuple[str, str]] = {
     "missed_call_reply_max_age": ('"0m"', '"15m"'),
     "business_hours": ('"9-18"', '"mon-fri 09:00-18:00, Sat 10:00-14:00"'),
     "timezone": ('"Berlin"', '"America/Argentina/Buenos_Aires"'),
+    "digest_time": ('"9am"', '"09:00"'),
     "runtime": ('"python311"', '"python313"'),
     "memory": ('"256MB"', '"512Mi"'),
     "cpu": ('"lots"', '"1"'),

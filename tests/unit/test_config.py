@@ -57,6 +57,7 @@ def test_labels_override_and_validation() -> None:
         ({"TIMEZONE": "Europe"}, "TIMEZONE"),
         ({"CALLBACK_BY_MESSAGE": "sometimes"}, "CALLBACK_BY_MESSAGE"),
         ({"DIGEST_TIME": "9am"}, "DIGEST_TIME"),
+        ({"DIGEST_TIME": "09:00"}, "DIGEST_TIME needs OPERATOR_CHAT_ID"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"LOG_CHAT_IDS": "some"}, "LOG_CHAT_IDS"),
         ({"GREEN_API_URL": "http://api.green-api.com"}, "https://"),
@@ -84,7 +85,12 @@ def test_report_and_digest_settings() -> None:
         None,
     )
     config = Config.from_env(
-        {"TIMEZONE": "Europe/Moscow", "CALLBACK_BY_MESSAGE": "false", "DIGEST_TIME": "09:30"}
+        {
+            "TIMEZONE": "Europe/Moscow",
+            "CALLBACK_BY_MESSAGE": "false",
+            "DIGEST_TIME": "09:30",
+            "OPERATOR_CHAT_ID": "79001234567@c.us",
+        }
     )
     assert str(config.timezone) == "Europe/Moscow"
     assert (config.callback_by_message, config.digest_time) == (False, time(9, 30))
