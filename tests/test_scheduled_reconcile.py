@@ -102,4 +102,4 @@ def test_the_daily_digest_rides_on_the_scheduled_runs_once_a_day(
         assert ok
     (sent,) = green_env.requests_for("sendMessage")
     assert sent.json["chatId"] == "79990000000@c.us"
-    assert sent.json["message"].startswith("Calls yesterday")
+    assert "yesterday" in sent.json["message"]  # the digest, whatever the day held
