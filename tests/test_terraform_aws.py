@@ -355,6 +355,7 @@ REPLY_VARS = {
     "timezone": "Europe/Berlin",
     "operator_chat_id": "79001234567@c.us",
     "operator_notify_on": ["offer", "missed"],
+    "digest_time": "09:00",
 }
 REPLY_ENV = {
     "MISSED_CALL_REPLY": "Sorry we missed your call, {name}.",
@@ -366,6 +367,7 @@ REPLY_ENV = {
     "TIMEZONE": "Europe/Berlin",
     "OPERATOR_CHAT_ID": "79001234567@c.us",
     "OPERATOR_NOTIFY_ON": "offer,missed",
+    "DIGEST_TIME": "09:00",
 }
 
 
@@ -564,6 +566,7 @@ def _check_function(stack: Stack, outputs: Mapping[str, Any]) -> None:
         "CONTACT_CACHE_TTL": "24h",
         "LOG_LEVEL": "INFO",
         "LOG_CHAT_IDS": "full",
+        "TIMEZONE": "UTC",
         "WEBHOOK_TOKEN_SECRET_ARN": outputs["webhook_token_secret_arn"],
         "GREEN_API_TOKEN_SECRET_ARN": outputs["green_api_token_secret_arn"],
     }

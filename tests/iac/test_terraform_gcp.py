@@ -306,6 +306,7 @@ def test_plain_environment_matches_the_config_contract(function: dict[str, Any])
         "CONTACT_CACHE_TTL": "24h",
         "LOG_LEVEL": "INFO",
         "LOG_CHAT_IDS": "masked",
+        "TIMEZONE": "UTC",
     }
 
 
