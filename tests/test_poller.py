@@ -69,7 +69,7 @@ def make_poller(
     client: GreenApiClient, stop: threading.Event | None = None, **options: Any
 ) -> tuple[Poller, Sleeps]:
     sleeps = Sleeps()
-    service = build_service(Config.from_env(os.environ), client)
+    service = build_service(Config.from_env(os.environ), lambda instance_id: client)
     return Poller(client, service, stop=stop, sleep=sleeps, **options), sleeps
 
 

@@ -7,6 +7,7 @@ sets `run=<function(args, env) -> exit code>`, and one line in _parser().
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -20,6 +21,7 @@ from call_logger.config import Config, ConfigError
 
 if TYPE_CHECKING:
     from call_logger.green_api import GreenApiClient
+    from call_logger.instances import Instance
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -56,9 +58,22 @@ def _configure_instance_parser(commands: _Commands) -> None:
         help="point the GREEN-API instance's webhook at the function (setSettings)",
         description=(
             "Set webhookUrl, webhookUrlToken, incomingCallWebhook=yes and incomingWebhook=yes "
-            "on the instance named by GREEN_API_URL, GREEN_API_ID_INSTANCE and GREEN_API_TOKEN. "
+            "on the instance named by GREEN_API_URL, GREEN_API_ID_INSTANCE and GREEN_API_TOKEN, "
+            "or on instances of GREEN_API_INSTANCES (--all, or --instance ID). "
             "GREEN-API applies settings within about 5 minutes and restarts the instance."
         ),
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="every instance of GREEN_API_INSTANCES, one after another (each reported)",
+    )
+    which.add_argument(
+        "--instance",
+        type=int,
+        metavar="ID",
+        help="only this idInstance of GREEN_API_INSTANCES (e.g. one just added)",
     )
     parser.add_argument("--webhook-url", required=True, help="the deployed function's URL")
     parser.add_argument(
@@ -80,8 +95,8 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     missing = [
         name
         for name, present in (
-            ("GREEN_API_ID_INSTANCE", config.id_instance is not None),
-            ("GREEN_API_TOKEN", bool(config.green_api_token)),
+            ("GREEN_API_ID_INSTANCE", len(config.instances) > 0),
+            ("GREEN_API_TOKEN", not config.instances or bool(config.instances.callable())),
             ("--webhook-url", bool(webhook_url)),
         )
         if not present
@@ -94,30 +109,63 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     webhook_token = args.webhook_token or config.webhook_token
     if not args.check and not webhook_token:
         return _usage("missing WEBHOOK_TOKEN (or --webhook-token): the function requires it")
+    try:
+        targets = _targets(config, args.all, args.instance)
+    except ValueError as error:
+        return _usage(str(error))
 
     from call_logger.green_api import GreenApiClient, GreenApiError  # requests: only here
 
-    client = GreenApiClient.from_config(config)
-    assert client is not None  # id and token were checked above
-    with client:
-        try:
-            if args.check:
-                return _check_settings(client, webhook_url)
-            return _set_settings(client, config, webhook_url, webhook_token)
-        except GreenApiError as error:  # its message is already token-free
-            print(f"configure-instance: GREEN-API call failed: {error}", file=sys.stderr)
-            return EXIT_FAILED
+    failed = 0
+    for instance in targets:
+        if len(targets) > 1 or args.all:
+            print(f"== instance {instance.name}")
+        client = GreenApiClient.for_instance(instance)
+        assert client is not None  # only instances with a token are targets
+        with client:
+            try:
+                if args.check:
+                    code = _check_settings(client, webhook_url)
+                else:
+                    code = _set_settings(client, instance, webhook_url, webhook_token)
+            except GreenApiError as error:  # its message is already token-free
+                print(
+                    f"configure-instance: instance {instance.name}: GREEN-API call failed: {error}",
+                    file=sys.stderr,
+                )
+                code = EXIT_FAILED
+        failed += code != EXIT_OK
+    if failed and len(targets) > 1:
+        print(f"configure-instance: {failed} of {len(targets)} instances failed", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _targets(config: Config, every: bool, instance_id: int | None) -> list[Instance]:
+    """The instances a command acts on: all of them, the one named, or the only one."""
+    instances = config.instances.callable()
+    if every:
+        return instances
+    if instance_id is not None:
+        chosen = [instance for instance in instances if instance.id == instance_id]
+        if not chosen:
+            raise ValueError(f"--instance {instance_id} is not an instance of GREEN_API_INSTANCES")
+        return chosen
+    if len(instances) > 1:
+        raise ValueError(
+            f"GREEN_API_INSTANCES names {len(instances)} instances: choose --all or --instance ID"
+        )
+    return instances
 
 
 def _set_settings(
-    client: GreenApiClient, config: Config, webhook_url: str, webhook_token: str
+    client: GreenApiClient, instance: Instance, webhook_url: str, webhook_token: str
 ) -> int:
     settings = {"webhookUrl": webhook_url, "webhookUrlToken": webhook_token, **REQUIRED_FLAGS}
     answer = client.set_settings(settings)
     if answer.get("saveSettings") is not True:
         print(f"configure-instance: GREEN-API did not save the settings: {answer}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"Set on instance {config.id_instance} ({config.green_api_url}):")
+    print(f"Set on instance {instance.name} ({instance.api_url}):")
     shown = {**settings, "webhookUrlToken": mask(webhook_token)}
     for name, value in shown.items():
         print(f"  {name:<20} {value}")
@@ -209,8 +257,8 @@ def poll(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     missing = [
         name
         for name, present in (
-            ("GREEN_API_ID_INSTANCE", config.id_instance is not None),
-            ("GREEN_API_TOKEN", bool(config.green_api_token)),
+            ("GREEN_API_ID_INSTANCE", len(config.instances) > 0),
+            ("GREEN_API_TOKEN", not config.instances or bool(config.instances.callable())),
         )
         if not present
     ]
@@ -218,14 +266,13 @@ def poll(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return _fail("poll", f"missing {' and '.join(missing)}", EXIT_USAGE)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 
-    from call_logger.green_api import GreenApiClient  # requests: only here
-    from call_logger.poller import Poller
+    from call_logger.green_api import ClientPool  # requests: only here
+    from call_logger.poller import poll_instances
     from call_logger.service import build_service
 
-    client = GreenApiClient.from_config(config)
-    assert client is not None  # id and token were checked above
+    clients = ClientPool(config.instances)
     try:
-        service = build_service(config, client)
+        service = build_service(config, clients)
     except Exception as error:  # e.g. no credentials or project for Firestore
         return _fail("poll", f"cannot use Firestore: {error}", EXIT_FAILED)
 
@@ -239,15 +286,15 @@ def poll(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with client:
-            logging.getLogger(__name__).info(
-                "polling instance %s at %s%s",
-                config.id_instance,
-                config.green_api_url,
-                " until the queue is empty" if args.once else "",
+        with contextlib.closing(clients):
+            return poll_instances(
+                config.instances.callable(),
+                clients,
+                service,
+                receive_timeout=args.receive_timeout,
+                stop=stop,
+                once=args.once,
             )
-            poller = Poller(client, service, receive_timeout=args.receive_timeout, stop=stop)
-            return poller.run(once=args.once)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -10,9 +10,13 @@ import json
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
+from types import MappingProxyType
+
+from . import instances as instance_map
+from .instances import InstanceError, Instances
 
 
 class ConfigError(ValueError):
@@ -73,11 +77,50 @@ class Config:
     lookup_budget: float = 3.0
     operator_chat_id: str = ""
     operator_template: str = DEFAULT_OPERATOR_TEMPLATE
+    # The instances served (GREEN_API_INSTANCES, or the single-instance settings as a map of one).
+    instances: Instances = field(default_factory=Instances, repr=False)
+    # idInstance -> the configuration with that instance's own settings (only instances that have
+    # some); see settings_for().
+    per_instance: Mapping[int, Config] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if not self.instances and self.id_instance is not None:
+            # The single-instance settings are a map of one, however the Config was made.
+            single = instance_map.single(self.id_instance, self.green_api_url, self.green_api_token)
+            object.__setattr__(self, "instances", single)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
         """Build the configuration; a bad value raises ConfigError naming what is allowed."""
+        config = cls._from_settings(env)
+        instances = _instances(env)
+        if instances is None:
+            return config
+        per_instance = {}
+        for instance in instances:
+            if instance.settings:
+                try:
+                    per_instance[instance.id] = cls._from_settings({**env, **instance.settings})
+                except ConfigError as error:
+                    names = ", ".join(
+                        key
+                        for key, name in instance_map.SETTINGS.items()
+                        if name in instance.settings
+                    )
+                    raise ConfigError(
+                        f"{instance_map.VARIABLE}[{instance.id}] ({names}): {error}"
+                    ) from None
+        return replace(config, instances=instances, per_instance=MappingProxyType(per_instance))
 
+    def settings_for(self, instance_id: int) -> Config:
+        """The configuration that applies to a call of this instance: the deployment's, with
+        the instance's own settings (GREEN_API_INSTANCES) in place of the deployment-wide ones."""
+        return self.per_instance.get(instance_id, self)
+
+    @classmethod
+    def _from_settings(cls, env: Mapping[str, str]) -> Config:
         def get(name: str) -> str:
             return env.get(name, "").strip()
 
@@ -105,6 +148,28 @@ class Config:
     @property
     def auth_configured(self) -> bool:
         return bool(self.webhook_token)
+
+
+def _instances(env: Mapping[str, str]) -> Instances | None:
+    """The map of GREEN_API_INSTANCES; None when it is not set."""
+    text = env.get("GREEN_API_INSTANCES", "").strip()
+    if not text:
+        return None
+    single = [
+        name
+        for name in ("GREEN_API_ID_INSTANCE", "GREEN_API_URL", "GREEN_API_TOKEN")
+        if env.get(name, "").strip()
+    ]
+    if single:
+        raise ConfigError(
+            f"{instance_map.VARIABLE} is set, and so is {', '.join(single)}: name the instances "
+            f"in {instance_map.VARIABLE} alone (each with its apiUrl and apiTokenInstance), or "
+            "one instance with GREEN_API_ID_INSTANCE, GREEN_API_URL and GREEN_API_TOKEN"
+        )
+    try:
+        return instance_map.parse(text)
+    except InstanceError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _flag(value: str, name: str) -> bool:

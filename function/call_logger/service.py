@@ -43,17 +43,26 @@ class GreenApi(Protocol):
     def send_message(self, chat_id: str, message: str) -> Any: ...
 
 
+# idInstance -> the GREEN-API client of that instance, or None when it cannot be called (not in
+# the map, or no token): green_api.ClientPool is the real one.
+Clients = Callable[[int], GreenApi | None]
+
+
+def _no_clients(instance_id: int) -> GreenApi | None:
+    return None
+
+
 class CallService:
     def __init__(
         self,
         config: Config,
         store: Store,
-        green_api: GreenApi | None = None,
+        clients: Clients = _no_clients,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._config = config
         self._store = store
-        self._green_api = green_api
+        self._clients = clients
         self._clock = clock
         days = config.retention_days
         self._retention = timedelta(days=days) if days else None
@@ -74,17 +83,22 @@ class CallService:
             return self.reject(raw, str(error))
         label = policy.label_for(config.mode, call.status, config.labels)
         assert label is not None  # the status passed the mode check above
+        # Everything below speaks for the call's own instance: its settings, its client.
+        settings = config.settings_for(call.instance_id)
+        green_api = self._clients(call.instance_id)
         try:
-            record = self._record(call, label)
+            record = self._record(call, label, settings, green_api)
         except PermanentWriteError as error:
             return self.reject(raw, f"the database refused the record: {error}")
         if record is None:
             return Outcome.DUPLICATE
-        if call.status == "offer":
-            self._notify_operator(call, record.caller_name)
+        if call.status == "offer" and green_api is not None:
+            self._notify_operator(call, record.caller_name, settings, green_api)
         return Outcome.RECORDED
 
-    def _record(self, call: CallNotification, label: str) -> Record | None:
+    def _record(
+        self, call: CallNotification, label: str, settings: Config, green_api: GreenApi | None
+    ) -> Record | None:
         """The record this delivery created, or None when an earlier delivery did."""
         lookup: NameLookup | None = None
         looked_up = False
@@ -93,9 +107,9 @@ class CallService:
             if snapshot.record_exists:
                 return None
             if not looked_up and needs_lookup(
-                snapshot.chat, self._clock(), self._config.contact_cache_ttl
+                snapshot.chat, self._clock(), settings.contact_cache_ttl
             ):
-                lookup = self._look_up(call.chat_id)
+                lookup = self._look_up(call.chat_id, settings, green_api)
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
             plan = plan_write(call, label, snapshot, lookup, self._retention)
             try:
@@ -107,31 +121,33 @@ class CallService:
             f"chat {call.chat_key} kept changing under {MAX_WRITE_ROUNDS} writes"
         )
 
-    def _look_up(self, chat_id: str) -> NameLookup | None:
+    def _look_up(
+        self, chat_id: str, settings: Config, green_api: GreenApi | None
+    ) -> NameLookup | None:
         """The caller's name; None when it could not be learnt now (the next call tries again)."""
-        if self._green_api is None:
+        if green_api is None:
             return None
         try:
-            contact = self._green_api.get_contact_info(chat_id, budget=self._config.lookup_budget)
+            contact = green_api.get_contact_info(chat_id, budget=settings.lookup_budget)
         except Exception as error:  # a lookup never fails the notification
             log.warning("GetContactInfo for %s failed: %s", chat_id, error)
             return None
         return NameLookup(contact.name, self._clock())
 
-    def _notify_operator(self, call: CallNotification, name: str | None) -> None:
-        """Tell an operator a call is ringing. Only the delivery that created the record gets
-        here, so a redelivered notification never sends a second notice."""
-        config = self._config
-        if config.mode is not Mode.ALL or not config.operator_chat_id or self._green_api is None:
+    def _notify_operator(
+        self, call: CallNotification, name: str | None, settings: Config, green_api: GreenApi
+    ) -> None:
+        """Tell the instance's operator a call is ringing, through that instance. Only the
+        delivery that created the record gets here, so a redelivered notification never sends
+        a second notice."""
+        if settings.mode is not Mode.ALL or not settings.operator_chat_id:
             return
-        text = config.operator_template.format(
+        text = settings.operator_template.format(
             name=name or "", phone=call.phone or call.chat_id, chat_id=call.chat_id
         )
         try:
             # An unknown name leaves a double space behind: close it.
-            self._green_api.send_message(
-                config.operator_chat_id, re.sub(" {2,}", " ", text).strip()
-            )
+            green_api.send_message(settings.operator_chat_id, re.sub(" {2,}", " ", text).strip())
         except Exception as error:  # a failed notice is logged, never fails the notification
             log.warning("operator notice for %s failed: %s", call.chat_id, error)
 
@@ -146,14 +162,14 @@ class CallService:
         return Outcome.REJECTED
 
 
-def build_service(config: Config, green_api: GreenApi | None = None) -> CallService:
-    """The CallService the webhook and the poller run: the configured store, and GREEN-API for
-    names and notices (without GREEN_API_ID_INSTANCE and GREEN_API_TOKEN: none of either)."""
-    from .green_api import GreenApiClient
+def build_service(config: Config, clients: Clients | None = None) -> CallService:
+    """The CallService the webhook and the poller run: the configured store, and each
+    instance's GREEN-API client for names and notices (none for an instance without a token)."""
+    if clients is None:
+        from .green_api import ClientPool
 
-    if green_api is None:
-        green_api = GreenApiClient.from_config(config)
-    return CallService(config, make_store(config), green_api)
+        clients = ClientPool(config.instances)
+    return CallService(config, make_store(config), clients)
 
 
 def make_store(config: Config) -> Store:

@@ -61,11 +61,10 @@ class Webhook:
             body = parse_body(raw)
         except BadBody as error:
             return Reply(400, f"Bad Request: {error}")
-        expected_instance = self._config.id_instance
-        if expected_instance is not None:
-            instance = instance_id_of(body)
-            if instance is not None and instance != expected_instance:
-                return Reply(403, "Forbidden: notification for another instance")
+        # The allow-list is the instance map's keys: one dict lookup, whatever the map's size.
+        instance = instance_id_of(body)
+        if instance is not None and not self._config.instances.allows(instance):
+            return Reply(403, "Forbidden: notification for another instance")
         if notification_type(body) != INCOMING_CALL:
             return OK
         return self._handle_call(body, raw)

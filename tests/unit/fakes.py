@@ -8,7 +8,7 @@ moto, boto3 or requests.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -107,3 +107,8 @@ class FakeGreenApi:
             raise ConnectionError("sendMessage failed")
         self.sent.append((chat_id, message))
         return {"idMessage": f"SENT{len(self.sent)}"}
+
+
+def every_instance(green_api: FakeGreenApi | None) -> Callable[[int], FakeGreenApi | None]:
+    """The service's `clients`: this one fake for a call of any instance."""
+    return lambda instance_id: green_api
