@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -298,3 +299,25 @@ def test_a_hanging_instance_does_not_hold_up_the_others(
 
 def deleted(fake: FakeGreenApi) -> list[int]:
     return [int(r.path.rsplit("/", 1)[1]) for r in fake.requests_for("deleteNotification")]
+
+
+def test_calls_shows_whose_call_it_was(
+    app: Any, servers: list[FakeGreenApi], backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop, clinic, _ = servers
+    instances = instance_map(shop, clinic, **{str(shop.id_instance): {"label": "Shop"}})
+    client = app(instances)
+    now = int(time.time())
+    for fake, minutes in ((shop, 1), (clinic, 2)):
+        body = call(fake.id_instance, timestamp=now - 60 * minutes)
+        assert post(client, body).status_code == 200
+
+    assert main(["calls"]) == 0
+    header, shop_row, clinic_row = capsys.readouterr().out.splitlines()
+    assert header.split()[:2] == ["instance", "time"]
+    assert shop_row.startswith("Shop ")
+    assert clinic_row.startswith(f"{clinic.id_instance} ")
+
+    assert main(["calls", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [row.get("instanceLabel") for row in shown] == ["Shop", None]

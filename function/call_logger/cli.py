@@ -362,7 +362,12 @@ def calls(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         found = calls_query.fetch(config, query)
     except calls_query.Unreachable as error:
         return _fail("calls", f"cannot read the records: {error}", EXIT_FAILED)
-    print(calls_query.as_json(found) if args.json else calls_query.as_table(found, query))
+    instances = config.instances
+    print(
+        calls_query.as_json(found, instances)
+        if args.json
+        else calls_query.as_table(found, query, instances)
+    )
     return EXIT_OK
 
 
