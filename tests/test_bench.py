@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bench.run import Settings, figures, markdown, probe
+from call_logger.config import Config
+
+from bench.run import MANY_INSTANCES, Settings, figures, instance_map, markdown, probe
 
 KEYS = {
     "ignored_rps_ratio",
     "ignored_p99_ratio",
     "cold_start_ratio",
+    "cold_start_ratio_500_instances",
     "roundtrips_per_recorded_call",
     "contact_lookups_per_caller",
     "recorded_rps_ratio",
@@ -38,6 +41,7 @@ def test_results_have_one_number_per_key_and_a_table_row_each() -> None:
         },
         "cold_start": {
             "ours": {"median_s": 0.5, "runs_s": [0.5]},
+            "ours_500_instances": {"median_s": 0.55, "runs_s": [0.55]},
             "baseline": {"median_s": 0.5, "runs_s": [0.5]},
         },
         "imports": probe("imports"),
@@ -59,8 +63,15 @@ def test_results_have_one_number_per_key_and_a_table_row_each() -> None:
     assert all(isinstance(value, float) for value in json.loads(json.dumps(results)).values())
     assert results["ignored_rps_ratio"] == 0.95
     assert results["peer_tornado_rps_ratio"] == 0.5
+    assert results["cold_start_ratio_500_instances"] == 1.1
     text = markdown(results, table, raw, Settings())
     for key in KEYS:
         assert f"`{key}`" in text
     assert "make bench" in text
     assert "**FAIL**" not in text  # every figure above meets its goal exactly
+
+
+def test_the_500_instance_map_is_one_the_function_accepts() -> None:
+    config = Config.from_env({"GREEN_API_INSTANCES": instance_map(MANY_INSTANCES)})
+    assert len(config.instances) == MANY_INSTANCES
+    assert all(instance.label and instance.settings for instance in config.instances)

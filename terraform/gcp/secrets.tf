@@ -1,5 +1,6 @@
-# Secrets reach the function only as secret environment variables (see function.tf), pinned to a
-# version number: changing a value adds a version and so redeploys the function with it.
+# Secrets reach the function only as secret environment variables (see function.tf). The webhook
+# token is pinned to a version number: changing it adds a version and so redeploys the function
+# with it. The GREEN-API secret is read as its latest version at each cold start.
 #
 # Their values are in the Terraform state: keep the state private (local file or a locked bucket).
 
@@ -30,13 +31,26 @@ resource "google_secret_manager_secret_version" "webhook_token" {
   secret_data = local.webhook_token
 }
 
-# The GREEN-API token is required rather than optional: a secret environment variable must point
-# at an existing secret version, and making the variable optional would need a `dynamic` block
-# that offline checks (tfparse) cannot see into. Every deployment has the token anyway: it is on
-# the same console page as idInstance, and `make deploy` needs it to configure the instance.
+# The GREEN-API credentials: the one instance's token (GREEN_API_TOKEN), or the whole instance map
+# (GREEN_API_INSTANCES, every instance's apiTokenInstance in it). One secret either way, so that
+# the function's secret environment variable is a plain block (offline checks such as tfparse do
+# not look into `dynamic` blocks): its key and the secret's name follow the mode.
+locals {
+  many_instances = length(var.green_api_instances) > 0
+  green_api_secret = local.many_instances ? {
+    key       = "GREEN_API_INSTANCES"
+    secret_id = "${var.function_name}-green-api-instances"
+    data      = jsonencode(var.green_api_instances)
+    } : {
+    key       = "GREEN_API_TOKEN"
+    secret_id = "${var.function_name}-green-api-token"
+    data      = var.green_api_token
+  }
+}
+
 resource "google_secret_manager_secret" "green_api_token" {
   project   = var.project_id
-  secret_id = "${var.function_name}-green-api-token"
+  secret_id = local.green_api_secret.secret_id
   labels    = var.labels
 
   replication {
@@ -48,5 +62,5 @@ resource "google_secret_manager_secret" "green_api_token" {
 
 resource "google_secret_manager_secret_version" "green_api_token" {
   secret      = google_secret_manager_secret.green_api_token.id
-  secret_data = var.green_api_token
+  secret_data = local.green_api_secret.data
 }
