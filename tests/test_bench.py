@@ -7,6 +7,7 @@ from typing import Any
 
 from call_logger.config import Config
 
+from bench.probes import IGNORED_SAMPLES, SAMPLES
 from bench.run import MANY_INSTANCES, Settings, figures, instance_map, markdown, probe
 
 KEYS = {
@@ -75,3 +76,7 @@ def test_the_500_instance_map_is_one_the_function_accepts() -> None:
     config = Config.from_env({"GREEN_API_INSTANCES": instance_map(MANY_INSTANCES)})
     assert len(config.instances) == MANY_INSTANCES
     assert all(instance.label and instance.settings for instance in config.instances)
+    # The cold start waits for a 200 to a sample body: its instance must be in the map.
+    for name in IGNORED_SAMPLES:
+        body = json.loads((SAMPLES / f"{name}.json").read_text())
+        assert config.instances.allows(body["instanceData"]["idInstance"]), name
