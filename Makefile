@@ -97,13 +97,20 @@ deploy: deploy-$(CLOUD)
 destroy: destroy-$(CLOUD)
 
 # Deploy to Google Cloud (variables from terraform/gcp/terraform.tfvars), then point the
-# GREEN-API instance at the new webhook with its token.
+# GREEN-API instance at the new webhook with its token. Before the apply, the preflight enables the
+# APIs with gcloud (when it is installed and logged in), checks the project, and writes the
+# variables the apply needs (firestore_database_exists) to PREFLIGHT_VARS.
+# PREFLIGHT_ARGS=--skip-preflight skips it.
+PREFLIGHT_VARS := build/preflight.tfvars.json
+PREFLIGHT_ARGS ?=
 deploy-gcp: $(STAMP)
 	@test -f $(GCP_DIR)/terraform.tfvars || { \
 	  echo "Copy $(GCP_DIR)/terraform.tfvars.example to $(GCP_DIR)/terraform.tfvars and fill it in."; \
 	  exit 1; }
 	$(TF_GCP) init -input=false
-	$(TF_GCP) apply -input=false $(TF_APPLY_FLAGS)
+	$(PY) -m call_logger preflight --stack $(GCP_DIR) --terraform $(TERRAFORM) \
+	  --tfvars-out $(GCP_DIR)/$(PREFLIGHT_VARS) $(PREFLIGHT_ARGS)
+	$(TF_GCP) apply -input=false -var-file=$(PREFLIGHT_VARS) $(TF_APPLY_FLAGS)
 	$(call configure_from_outputs,$(TF_GCP))
 
 # Remove the stack. With firestore_delete_protection = true the database and its records stay.

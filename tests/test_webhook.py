@@ -21,6 +21,7 @@ from tests.conftest import (
     sample,
 )
 from tests.support.backends import LAMBDA, Backend
+from tests.support.label_table import LABELS, STATUSES, canonical, expected_label
 
 CALL_SAMPLES = {
     "offer": "incoming-call-offer",
@@ -39,56 +40,32 @@ IGNORED_SAMPLES = sorted(
 CHAT = "chats/1101000001_79001234567@c.us"
 CALL_ID = "A1B2C3D4E5F60718293A4B5C6D7E8F90"
 
-# Mode -> the label each status gets; a missing status is acknowledged and not stored.
-EXPECTED = {
-    "all": {
-        "offer": "Incoming call",
-        "pickUp": "Answered call",
-        "hungUp": "Dropped call",
-        "hangUp": "Dropped call",
-        "missed": "Missed call",
-        "declined": "Missed call",
-        "ringingAgain": "Call",
-    },
-    "results": {
-        "pickUp": "Answered call",
-        "hungUp": "Missed call",
-        "hangUp": "Missed call",
-        "missed": "Missed call",
-        "declined": "Missed call",
-        "ringingAgain": "Call",
-    },
-    "offer": {"offer": "Incoming call"},
-    "ignore": {},
-}
-
 
 def call(status: str, **changes: Any) -> dict[str, Any]:
     base = sample(CALL_SAMPLES.get(status, "incoming-call-offer"))
     return base | {"status": status} | changes
 
 
-@pytest.mark.parametrize("mode", list(EXPECTED))
-@pytest.mark.parametrize("status", [*CALL_SAMPLES, "ringingAgain"])
+@pytest.mark.parametrize("mode", list(LABELS))
+@pytest.mark.parametrize("status", STATUSES)
 def test_every_mode_with_every_status(
     make_client: ClientFactory, backend: Backend, mode: str, status: str
 ) -> None:
     client = make_client(CALL_MODE=mode)
     answer = post(client, call(status))
     assert answer.status_code == 200
-    label = EXPECTED[mode].get(status)
+    label = expected_label(mode, status)
     stored = backend.documents()
     if label is None:
         assert stored == {}  # skipped: nothing written at all
         return
-    canonical = "hungUp" if status == "hangUp" else status
-    record = stored[f"{CHAT}/records/{CALL_ID}_{canonical}"]
+    record = stored[f"{CHAT}/records/{CALL_ID}_{canonical(status)}"]
     body = call(status)
     assert record == {
         "instanceId": 1101000001,
         "chatId": "79001234567@c.us",
         "callId": CALL_ID,
-        "status": canonical,
+        "status": canonical(status),
         "label": label,
         "callerName": None,
         "eventAt": datetime.fromtimestamp(body["timestamp"], UTC),

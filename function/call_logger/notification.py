@@ -16,6 +16,12 @@ INCOMING_CALL = "incomingCall"
 # GREEN-API's SDKs spell the "not answered" status hangUp, its documentation hungUp.
 CANONICAL_STATUS = {"hangUp": "hungUp"}
 
+
+def canonical_status(status: str) -> str:
+    """The one spelling a status is stored, labelled and compared under."""
+    return CANONICAL_STATUS.get(status, status)
+
+
 # Firestore's limits on document ids and timestamps; a value outside them can never be stored.
 MAX_ID_BYTES = 1500
 MIN_TIMESTAMP = -62135596800  # 0001-01-01T00:00:00Z
@@ -120,7 +126,7 @@ def parse_call(body: dict[str, Any]) -> CallNotification:
         instance_id=instance_id,
         chat_id=chat_id,
         call_id=call_id,
-        status=CANONICAL_STATUS.get(status, status),
+        status=canonical_status(status),
         timestamp=timestamp,
     )
     _check_document_id("chat id", call.chat_key)

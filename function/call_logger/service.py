@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from . import policy
 from .config import Config, Mode
-from .notification import CANONICAL_STATUS, CallNotification, Unrecordable, parse_call
+from .notification import CallNotification, Unrecordable, canonical_status, parse_call
 from .records import NameLookup, Record, needs_lookup, plan_write
 from .store import PermanentWriteError, StorageUnavailable, Store, WriteConflict
 
@@ -74,7 +74,7 @@ class CallService:
         # The mode is decided first: a skipped status is acknowledged even when malformed.
         if config.mode is Mode.IGNORE or (
             isinstance(status, str)
-            and policy.label_key(config.mode, CANONICAL_STATUS.get(status, status)) is None
+            and policy.label_key(config.mode, canonical_status(status)) is None
         ):
             return Outcome.SKIPPED
         try:

@@ -22,3 +22,27 @@ resource "google_project_service" "this" {
   service            = each.value
   disable_on_destroy = false
 }
+
+# An enabled API is not yet usable everywhere: the provider's guide warns that "service activation
+# is not guaranteed" when the call returns. Everything that uses an API waits on this instead of
+# on google_project_service directly. It waits again only when the set of APIs changes.
+resource "time_sleep" "apis_enabled" {
+  create_duration = "60s"
+  triggers = {
+    services = join(",", sort(local.services))
+  }
+
+  depends_on = [google_project_service.this]
+}
+
+# What `make deploy` needs before apply, read with `terraform console` by
+# `python -m call_logger preflight`: the project, the database it would adopt, and the APIs to
+# enable with gcloud first (plus Service Usage, which enabling through Terraform itself needs).
+locals {
+  deploy_facts = {
+    project_id         = var.project_id
+    firestore_database = var.firestore_database
+    firestore_location = local.firestore_location
+    apis               = sort(setunion(local.services, ["serviceusage.googleapis.com"]))
+  }
+}

@@ -25,7 +25,18 @@ resource "google_firestore_database" "this" {
   # it (turn protection off and apply once before destroying).
   deletion_policy = var.firestore_delete_protection ? "ABANDON" : "DELETE"
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.apis_enabled]
+}
+
+# With delete protection on, `terraform destroy` only forgets the database, so the next apply
+# would fail with "already exists". When the database is there already (make deploy's preflight
+# finds it and sets firestore_database_exists), Terraform adopts it, records and all. Once it is in
+# the state this import is a no-op.
+import {
+  for_each = var.firestore_database_exists ? toset([var.firestore_database]) : toset([])
+
+  to = google_firestore_database.this
+  id = "projects/${var.project_id}/databases/${each.value}"
 }
 
 # Query 1: records where eventAt >= since order by eventAt desc, across all chats.

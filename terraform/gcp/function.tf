@@ -39,6 +39,8 @@ resource "google_cloudfunctions2_function" "webhook" {
       storage_source {
         bucket = google_storage_bucket.source.name
         object = google_storage_bucket_object.source.name
+        # The object's generation: without it the provider may keep building the previous upload.
+        generation = google_storage_bucket_object.source.generation
       }
     }
   }
@@ -76,15 +78,11 @@ resource "google_cloudfunctions2_function" "webhook" {
   }
 
   # The runtime account must be able to read its secrets and Firestore before the first revision
-  # starts, and the build account must be able to build.
+  # starts, and the build account must be able to build: wait until those grants have propagated
+  # (iam.tf), which comes after the APIs are usable. The GREEN-API secret is read as "latest",
+  # which must exist before the first revision starts.
   depends_on = [
-    google_project_service.this,
-    google_project_iam_member.runtime_datastore_user,
-    google_project_iam_member.build_run_builder,
-    google_storage_bucket_iam_member.build_source_reader,
-    google_secret_manager_secret_iam_member.runtime_webhook_token,
-    google_secret_manager_secret_iam_member.runtime_green_api_token,
-    # "latest" must exist before the first revision starts.
+    time_sleep.grants_propagated,
     google_secret_manager_secret_version.green_api_token,
   ]
 }

@@ -10,7 +10,7 @@ resource "google_service_account" "runtime" {
   display_name = "${var.function_name} function runtime"
   description  = "Runs the GREEN-API call logger function: Firestore data access and its own secrets only."
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_service_account" "build" {
@@ -19,7 +19,7 @@ resource "google_service_account" "build" {
   display_name = "${var.function_name} function build"
   description  = "Builds the GREEN-API call logger function's container in Cloud Build."
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 # Firestore data access (read and write documents; no index or database administration).
@@ -71,4 +71,24 @@ resource "google_cloud_run_service_iam_member" "public_invoker" {
   service  = google_cloudfunctions2_function.webhook.service_config[0].service
   role     = "roles/run.invoker"
   member   = "allUsers"
+}
+
+# A new grant takes a while to reach every Google service: a function built or started right after
+# it can fail with "permission denied" (the provider's own Cloud Functions sample with a build
+# account waits 60 s for this reason). The function waits on this, after every grant it needs;
+# a new account (another function_name) means new grants, so the wait happens again.
+resource "time_sleep" "grants_propagated" {
+  create_duration = "60s"
+  triggers = {
+    build   = google_service_account.build.member
+    runtime = google_service_account.runtime.member
+  }
+
+  depends_on = [
+    google_project_iam_member.runtime_datastore_user,
+    google_project_iam_member.build_run_builder,
+    google_storage_bucket_iam_member.build_source_reader,
+    google_secret_manager_secret_iam_member.runtime_webhook_token,
+    google_secret_manager_secret_iam_member.runtime_green_api_token,
+  ]
 }

@@ -1,6 +1,8 @@
 # Secrets reach the function only as secret environment variables (see function.tf). The webhook
-# token is pinned to a version number: changing it adds a version and so redeploys the function
-# with it. The GREEN-API secret is read as its latest version at each cold start.
+# token is pinned to a version number; the GREEN-API secret is read as its latest version at each
+# cold start. A version's secret_data cannot change, so a new value replaces the version:
+# create_before_destroy makes the new version first, moves the function to it, and only then
+# destroys the old one, so the running function never points at a destroyed version.
 #
 # Their values are in the Terraform state: keep the state private (local file or a locked bucket).
 
@@ -23,12 +25,16 @@ resource "google_secret_manager_secret" "webhook_token" {
     auto {}
   }
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_secret_manager_secret_version" "webhook_token" {
   secret      = google_secret_manager_secret.webhook_token.id
   secret_data = local.webhook_token
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 # The GREEN-API credentials: the one instance's token (GREEN_API_TOKEN), or the whole instance map
@@ -57,10 +63,14 @@ resource "google_secret_manager_secret" "green_api_token" {
     auto {}
   }
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_secret_manager_secret_version" "green_api_token" {
   secret      = google_secret_manager_secret.green_api_token.id
   secret_data = local.green_api_secret.data
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }

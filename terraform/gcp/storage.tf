@@ -30,7 +30,7 @@ resource "google_storage_bucket" "source" {
   # Only build inputs live here; destroy removes them with the bucket.
   force_destroy = true
 
-  depends_on = [google_project_service.this]
+  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_storage_bucket_object" "source" {

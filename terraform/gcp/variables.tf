@@ -25,7 +25,9 @@ variable "region" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[a-z]+-[a-z]+[0-9]$", var.region))
+    # Google's region names: area-direction-number, the number now up to two digits
+    # (europe-west10, europe-west12); tests/iac checks this against Google's list.
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]{1,2}$", var.region))
     error_message = "region must be a Google Cloud region such as europe-west1 or us-central1."
   }
 }
@@ -62,9 +64,16 @@ variable "firestore_location" {
   default     = null
 
   validation {
-    condition     = var.firestore_location == null ? true : can(regex("^([a-z]+-[a-z]+[0-9]|nam[0-9]+|eur[0-9]+)$", var.firestore_location))
+    condition     = var.firestore_location == null ? true : can(regex("^([a-z]+-[a-z]+[0-9]{1,2}|nam[0-9]+|eur[0-9]+)$", var.firestore_location))
     error_message = "firestore_location must be a region such as europe-west1 or a multi-region such as eur3 or nam5."
   }
+}
+
+variable "firestore_database_exists" {
+  description = "The database is there already (after a destroy with delete protection, or made by hand): Terraform adopts it, records and all, instead of creating it. `make deploy` sets this from its preflight."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 variable "firestore_delete_protection" {
@@ -215,14 +224,14 @@ variable "operator_chat_id" {
 # --- How the function runs -----------------------------------------------------------------
 
 variable "runtime" {
-  description = "Python runtime of the function."
+  description = "Python runtime of the function (Google's Python runtimes from 3.12 on)."
   type        = string
   default     = "python312"
   nullable    = false
 
   validation {
-    condition     = contains(["python312", "python313"], var.runtime)
-    error_message = "runtime must be python312 or python313."
+    condition     = contains(["python312", "python313", "python314"], var.runtime)
+    error_message = "runtime must be python312, python313 or python314."
   }
 }
 

@@ -1,5 +1,6 @@
 terraform {
-  # Cross-variable validation blocks (max >= min instances, concurrency needs a whole CPU) need 1.9.
+  # Cross-variable validation blocks (max >= min instances, concurrency needs a whole CPU) need 1.9;
+  # an import block with for_each (firestore.tf) needs 1.7.
   required_version = ">= 1.9, < 2.0"
 
   required_providers {
@@ -14,6 +15,10 @@ terraform {
     archive = {
       source  = "hashicorp/archive"
       version = "~> 2.7"
+    }
+    time = {
+      source  = "hashicorp/time"
+      version = "~> 0.12"
     }
   }
 }

@@ -87,6 +87,96 @@ def test_enables_the_apis_and_keeps_them_on_destroy(model: Model) -> None:
     assert all(r["disable_on_destroy"] is False for r in services.values())
 
 
+def _depends_on(item: dict[str, Any]) -> list[dict[str, Any]]:
+    """tfparse inlines each depends_on entry as the referenced resource (or, for a for_each
+    resource, a map of its instances)."""
+    return blocks(item.get("depends_on"))
+
+
+def _waits_on(item: dict[str, Any], sleep: dict[str, Any]) -> bool:
+    return any(d.get("id") == sleep["id"] for d in _depends_on(item))
+
+
+def _duration_seconds(text: str) -> int:
+    match = re.fullmatch(r"(\d+)s", text)
+    assert match, f"not a duration in seconds: {text!r}"
+    return int(match.group(1))
+
+
+def test_everything_that_uses_an_api_waits_until_the_apis_are_usable(model: Model) -> None:
+    sleep = resource(model, "time_sleep.apis_enabled")
+    # Google: enabling returns before the API is usable everywhere.
+    assert _duration_seconds(sleep["create_duration"]) >= 60
+    (enabled,) = _depends_on(sleep)  # the for_each resource, as a map of its instances
+    assert set(enabled) == {r["service"] for r in resources(model, "google_project_service")}
+    # Adding an API replaces the sleep, so the new API gets its wait too.
+    assert sleep["triggers"]["services"] == ",".join(sorted(enabled))
+    for address in (
+        "google_firestore_database.this",
+        "google_service_account.runtime",
+        "google_service_account.build",
+        "google_secret_manager_secret.webhook_token",
+        "google_secret_manager_secret.green_api_token",
+        "google_storage_bucket.source",
+    ):
+        assert _waits_on(resource(model, address), sleep), address
+
+
+def test_the_function_waits_until_every_grant_it_needs_has_propagated(model: Model) -> None:
+    sleep = resource(model, "time_sleep.grants_propagated")
+    assert _duration_seconds(sleep["create_duration"]) >= 60
+    grants = [
+        r
+        for kind in (
+            "google_project_iam_member",
+            "google_storage_bucket_iam_member",
+            "google_secret_manager_secret_iam_member",
+        )
+        for r in resources(model, kind)
+    ]
+    assert {d["id"] for d in _depends_on(sleep)} == {g["id"] for g in grants}
+    function = resource(model, "google_cloudfunctions2_function.webhook")
+    assert _waits_on(function, sleep)
+    # New accounts mean new grants: the sleep is replaced and waits again.
+    assert set(sleep["triggers"]) == {"build", "runtime"}
+
+
+def test_deploy_facts_name_what_the_preflight_needs(model: Model) -> None:
+    (facts,) = [item["deploy_facts"] for item in model["locals"] if "deploy_facts" in item]
+    services = {r["service"] for r in resources(model, "google_project_service")}
+    assert facts["project_id"] == "my-call-logger-project"
+    assert facts["firestore_database"] == "(default)"
+    assert facts["firestore_location"] == "europe-west1"  # null firestore_location: the region
+    # gcloud enables them before apply, with Service Usage, which Terraform's own enabling needs.
+    assert set(facts["apis"]) == services | {"serviceusage.googleapis.com"}
+    assert "cloudresourcemanager.googleapis.com" in facts["apis"]
+
+
+def _hcl_blocks(kind: str) -> list[dict[str, Any]]:
+    """Blocks tfparse does not model (it skips `import`), read with checkov's HCL parser."""
+    import hcl2  # bc-python-hcl2, installed with checkov
+
+    found: list[dict[str, Any]] = []
+    for path in sorted(STACK.glob("*.tf")):
+        with path.open() as handle:
+            found += hcl2.load(handle).get(kind, [])
+    return found
+
+
+def test_an_existing_database_is_adopted_only_when_it_exists(model: Model) -> None:
+    (block,) = _hcl_blocks("import")
+    assert block["to"] == ["${google_firestore_database.this}"]
+    assert block["id"] == ["projects/${var.project_id}/databases/${each.value}"]
+    # One instance (the configured database) when it exists, none otherwise: an import of a
+    # missing object would fail the plan.
+    assert block["for_each"] == [
+        "${var.firestore_database_exists ? toset(['${var.firestore_database}']) : toset([])}"
+    ]
+    switch = variable(model, "firestore_database_exists")
+    assert switch["default"] is False
+    assert switch["type"] == "bool"
+
+
 def test_firestore_database_is_native_with_protection_and_pitr_from_variables(
     model: Model, tmp_path: Path
 ) -> None:
@@ -176,6 +266,8 @@ def test_function_build(function: dict[str, Any]) -> None:
     assert build["runtime"] == "python312"
     source = build["source"]["storage_source"]
     assert reference(source["object"]) == "google_storage_bucket_object.source.name"
+    # The uploaded object's generation, so each upload is the one that gets built.
+    assert reference(source["generation"]) == "google_storage_bucket_object.source.generation"
     assert function["location"] == "europe-west1"
 
 
@@ -249,6 +341,15 @@ def test_tokens_are_secret_environment_variables_never_plain_ones(
     )
     assert secrets["GREEN_API_TOKEN"]["version"] == "latest"
     assert {secret["project_id"] for secret in secrets.values()} == {"my-call-logger-project"}
+
+
+def test_a_new_secret_value_is_created_before_the_old_version_is_destroyed(model: Model) -> None:
+    versions = resources(model, "google_secret_manager_secret_version")
+    assert len(versions) == 2
+    for version in versions:
+        # secret_data cannot change in place: without this the old version would be destroyed
+        # while the function still points at it.
+        assert version["lifecycle"]["create_before_destroy"] is True, version["__tfmeta"]["path"]
 
 
 def test_token_variables_are_sensitive_and_the_webhook_token_is_generated(model: Model) -> None:
@@ -403,6 +504,73 @@ CASES: dict[str, tuple[str, str]] = {
     "max_instance_count": ("0", "3"),
     "max_instance_request_concurrency": ("0", "1"),
 }
+
+
+# Regions of Cloud Run (and so of 2nd-gen functions), from Google's list of Cloud Run locations.
+CLOUD_RUN_REGIONS = [
+    "africa-south1",
+    "asia-east1",
+    "asia-east2",
+    "asia-northeast1",
+    "asia-northeast2",
+    "asia-northeast3",
+    "asia-south1",
+    "asia-south2",
+    "asia-southeast1",
+    "asia-southeast2",
+    "australia-southeast1",
+    "australia-southeast2",
+    "europe-central2",
+    "europe-north1",
+    "europe-southwest1",
+    "europe-west1",
+    "europe-west2",
+    "europe-west3",
+    "europe-west4",
+    "europe-west6",
+    "europe-west8",
+    "europe-west9",
+    "europe-west10",
+    "europe-west12",
+    "me-central1",
+    "me-central2",
+    "me-west1",
+    "northamerica-northeast1",
+    "northamerica-northeast2",
+    "southamerica-east1",
+    "southamerica-west1",
+    "us-central1",
+    "us-east1",
+    "us-east4",
+    "us-east5",
+    "us-south1",
+    "us-west1",
+    "us-west2",
+    "us-west3",
+    "us-west4",
+]
+# Firestore's multi-region locations (its regional ones are the regions above).
+FIRESTORE_MULTI_REGIONS = ["eur3", "nam5", "nam7"]
+# Google's Python runtimes for Cloud Run functions that the function supports (3.12 and later).
+PYTHON_RUNTIMES = ["python312", "python313", "python314"]
+
+
+@pytest.mark.parametrize(
+    ("name", "values"),
+    [
+        ("region", CLOUD_RUN_REGIONS),
+        ("firestore_location", CLOUD_RUN_REGIONS + FIRESTORE_MULTI_REGIONS),
+        ("runtime", PYTHON_RUNTIMES),
+    ],
+)
+def test_validation_accepts_every_value_google_lists(
+    name: str, values: list[str], tmp_path: Path
+) -> None:
+    refused = []
+    for value in values:
+        if not all(c is True for c in conditions(load(tmp_path, **{name: f'"{value}"'}), name)):
+            refused.append(value)
+    assert refused == []
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -21,26 +21,8 @@ from google.cloud import firestore
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from tests.conftest import TOKEN, sample
+from tests.support.label_table import canonical, expected_label
 
-# The README's mode table, written out again on purpose (not read from call_logger.policy).
-LABELS = {
-    "all": {
-        "offer": "Incoming call",
-        "pickUp": "Answered call",
-        "hungUp": "Dropped call",
-        "missed": "Missed call",
-        "declined": "Missed call",
-    },
-    "results": {
-        "pickUp": "Answered call",
-        "hungUp": "Missed call",
-        "missed": "Missed call",
-        "declined": "Missed call",
-    },
-    "offer": {"offer": "Incoming call"},
-    "ignore": {},
-}
-UNKNOWN_LABEL = "Call"  # a status the table does not know, in `all` and `results`
 FINAL_STATUSES = ("pickUp", "hungUp", "hangUp", "missed", "declined", "ringingAgain")
 IGNORED_SAMPLES = (
     "incoming-message",
@@ -50,20 +32,6 @@ IGNORED_SAMPLES = (
 )
 # GREEN-API's documented pace: about 50 notifications per second per instance.
 PACE = 1 / 50
-
-
-def canonical(status: str) -> str:
-    return "hungUp" if status == "hangUp" else status
-
-
-def expected_label(mode: str, status: str) -> str | None:
-    """The label a status gets under mode, or None when the mode keeps nothing for it."""
-    status = canonical(status)
-    if mode == "ignore" or (mode == "offer" and status != "offer"):
-        return None
-    if mode == "results" and status == "offer":
-        return None
-    return LABELS[mode].get(status, UNKNOWN_LABEL)
 
 
 # -- notifications -----------------------------------------------------------------------------

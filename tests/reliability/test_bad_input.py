@@ -23,7 +23,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import TOKEN, AppFactory, documents, post, sample
-from tests.reliability.harness import LiveServer, canonical, expected_label, report
+from tests.reliability.harness import LiveServer, report
+from tests.support.label_table import canonical, expected_label
 
 MODE = "all"
 MAX_BODY = 1024 * 1024

@@ -65,7 +65,9 @@ def test_storage_outage_answers_503_and_resends_lose_nothing(
             monkeypatch.setenv(name, value)
         db = firestore.Client(project=own.project)
         db.collection("warm-up").document("x").get()  # the emulator's first answer is slow
-        app = make_app(STORE_TIMEOUT="1").application
+        # Short enough to keep the outage brief, long enough that a busy machine (the emulator
+        # shares its cores with the suite) does not time out writes before the outage.
+        app = make_app(STORE_TIMEOUT="3").application
         gate = Gate()
         with LiveServer(app) as server:
             instances = [Instance(server.url, stream, gate=gate) for stream in streams]

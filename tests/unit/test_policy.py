@@ -4,36 +4,17 @@ from __future__ import annotations
 
 import pytest
 from call_logger.config import DEFAULT_LABELS, Mode
+from call_logger.notification import canonical_status
 from call_logger.policy import label_for
 
-STATUSES = ("offer", "pickUp", "hungUp", "missed", "declined", "someNewStatus")
-
-EXPECTED: dict[Mode, dict[str, str | None]] = {
-    Mode.ALL: {
-        "offer": "Incoming call",
-        "pickUp": "Answered call",
-        "hungUp": "Dropped call",
-        "missed": "Missed call",
-        "declined": "Missed call",
-        "someNewStatus": "Call",
-    },
-    Mode.RESULTS: {
-        "offer": None,
-        "pickUp": "Answered call",
-        "hungUp": "Missed call",
-        "missed": "Missed call",
-        "declined": "Missed call",
-        "someNewStatus": "Call",
-    },
-    Mode.OFFER: {"offer": "Incoming call"},
-    Mode.IGNORE: {},
-}
+from tests.support.label_table import STATUSES, expected_label
 
 
 @pytest.mark.parametrize("mode", list(Mode))
 @pytest.mark.parametrize("status", STATUSES)
 def test_every_mode_and_status(mode: Mode, status: str) -> None:
-    assert label_for(mode, status, DEFAULT_LABELS) == EXPECTED[mode].get(status)
+    label = label_for(mode, canonical_status(status), DEFAULT_LABELS)
+    assert label == expected_label(mode.value, status)
 
 
 def test_labels_are_overridable() -> None:

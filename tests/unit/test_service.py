@@ -8,16 +8,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from call_logger import policy
-from call_logger.config import DEFAULT_LABELS, Config, Mode
+from call_logger.config import Config, Mode
 from call_logger.service import MAX_WRITE_ROUNDS, CallService, Outcome
 from call_logger.store import StorageUnavailable
 
+from tests.support.label_table import STATUSES, canonical, expected_label
 from tests.unit.fakes import FakeGreenApi, MemoryStore, every_instance
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 CHAT = "79001234567@c.us"
-STATUSES = ("offer", "pickUp", "hungUp", "hangUp", "missed", "declined", "someNewStatus")
 
 
 def call(status: str = "offer", **changes: Any) -> dict[str, Any]:
@@ -42,17 +41,16 @@ def make(store: MemoryStore, green_api: FakeGreenApi | None = None, **settings: 
 
 @pytest.mark.parametrize("mode", list(Mode))
 @pytest.mark.parametrize("status", STATUSES)
-def test_each_mode_records_what_the_policy_labels(mode: Mode, status: str) -> None:
+def test_each_mode_records_what_the_table_labels(mode: Mode, status: str) -> None:
     store = MemoryStore()
     outcome = handle(make(store, mode=mode), call(status))
-    canonical = "hungUp" if status == "hangUp" else status
-    label = policy.label_for(mode, canonical, DEFAULT_LABELS)
+    label = expected_label(mode.value, status)
     if label is None:
         assert (outcome, store.records) == (Outcome.SKIPPED, {})
     else:
         assert outcome is Outcome.RECORDED
         (fields,) = store.records.values()
-        assert (fields["status"], fields["label"]) == (canonical, label)
+        assert (fields["status"], fields["label"]) == (canonical(status), label)
 
 
 def test_a_redelivery_is_a_duplicate_that_writes_nothing() -> None:
