@@ -100,7 +100,7 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         name
         for name, present in (
             ("GREEN_API_ID_INSTANCE", len(config.instances) > 0),
-            ("GREEN_API_TOKEN", not config.instances or bool(config.instances.callable())),
+            ("GREEN_API_TOKEN", not config.instances or bool(config.instances.with_token())),
             ("--webhook-url", bool(webhook_url)),
         )
         if not present
@@ -146,7 +146,7 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 def _targets(config: Config, every: bool, instance_id: int | None) -> list[Instance]:
     """The instances a command acts on: all of them, the one named, or the only one."""
-    instances = config.instances.callable()
+    instances = config.instances.with_token()
     if every:
         return instances
     if instance_id is not None:
@@ -262,7 +262,7 @@ def poll(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         name
         for name, present in (
             ("GREEN_API_ID_INSTANCE", len(config.instances) > 0),
-            ("GREEN_API_TOKEN", not config.instances or bool(config.instances.callable())),
+            ("GREEN_API_TOKEN", not config.instances or bool(config.instances.with_token())),
         )
         if not present
     ]
@@ -292,7 +292,7 @@ def poll(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     try:
         with contextlib.closing(clients):
             return poll_instances(
-                config.instances.callable(),
+                config.instances.with_token(),
                 clients,
                 service,
                 receive_timeout=args.receive_timeout,

@@ -89,7 +89,7 @@ class Instances:
     def __len__(self) -> int:
         return len(self.by_id)
 
-    def callable(self) -> list[Instance]:
+    def with_token(self) -> list[Instance]:
         """The instances GREEN-API can be called for (those with a token)."""
         return [instance for instance in self if instance.token]
 
