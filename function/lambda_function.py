@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
 from call_logger.aws_lambda import environ_with_secrets, handle_event
 from call_logger.config import Config
+from call_logger.logs import configure_for
 from call_logger.webhook import Webhook
 
-logging.getLogger().setLevel(logging.INFO)
-
 # Read once at cold start: a bad setting fails the start with a message naming what is allowed.
-WEBHOOK = Webhook(Config.from_env(environ_with_secrets(os.environ)))
+CONFIG = Config.from_env(environ_with_secrets(os.environ))
+configure_for(CONFIG)  # the same JSON lines as on Google Cloud, in CloudWatch Logs
+WEBHOOK = Webhook(CONFIG)
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

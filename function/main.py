@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import os
 
 import functions_framework
 from call_logger.config import Config
+from call_logger.logs import cloud_trace_fields, configure_for
 from call_logger.webhook import Webhook
 from flask import Request
 
-logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-
 # Read once at start: a bad setting stops the function here, with a message naming what is allowed.
-WEBHOOK = Webhook(Config.from_env(os.environ))
+CONFIG = Config.from_env(os.environ)
+configure_for(CONFIG)  # JSON lines on stdout, which Cloud Logging reads as structured entries
+WEBHOOK = Webhook(CONFIG)
 
 
 @functions_framework.http
@@ -23,5 +23,6 @@ def handle_webhook(request: Request) -> tuple[str, int]:
         request.headers.get("Authorization"),
         request.content_length,
         request.stream.read,
+        cloud_trace_fields(request.headers.get("X-Cloud-Trace-Context"), CONFIG.project),
     )
     return reply.text, reply.status

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,25 @@ TOKEN = "test-webhook-token-5f1c"
 def sample(name: str) -> dict[str, Any]:
     value: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
     return value
+
+
+@pytest.fixture(autouse=True)
+def _root_logging() -> Iterator[None]:
+    """Each test leaves the root logger as it found it: a function loaded by one test installs
+    its JSON handler there (call_logger.logs.configure), which must not write into the next."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def as_a_fresh_process() -> None:
+    """Remove the JSON log handler a function loaded by this test installed, so that a command
+    run next writes only what it writes when a person runs it."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if type(h).__module__ == "call_logger.logs"]:
+        root.removeHandler(handler)
 
 
 @pytest.fixture(scope="session")

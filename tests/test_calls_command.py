@@ -11,7 +11,7 @@ import pytest
 from call_logger.calls import chat_id_of
 from call_logger.cli import main
 
-from tests.conftest import ClientFactory, post, sample
+from tests.conftest import ClientFactory, as_a_fresh_process, post, sample
 from tests.fake_green_api import FakeGreenApi
 from tests.support.backends import Backend
 from tests.support.emulator import free_port
@@ -55,6 +55,7 @@ def call(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, A
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    as_a_fresh_process()
     code = main(["calls", *args])
     out, err = capsys.readouterr()
     return code, out, err

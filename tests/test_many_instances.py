@@ -18,7 +18,7 @@ from call_logger.green_api import ClientPool
 from call_logger.poller import poll_instances
 from call_logger.service import build_service
 
-from tests.conftest import ClientFactory, post, records, sample
+from tests.conftest import ClientFactory, as_a_fresh_process, post, records, sample
 from tests.fake_green_api import FOREVER, FakeGreenApi
 from tests.support.backends import Backend, Client
 from tests.test_poller import wait_for
@@ -312,6 +312,8 @@ def test_calls_shows_whose_call_it_was(
         body = call(fake.id_instance, timestamp=now - 60 * minutes)
         assert post(client, body).status_code == 200
 
+    as_a_fresh_process()
+    capsys.readouterr()  # the function's own log lines
     assert main(["calls"]) == 0
     header, shop_row, clinic_row = capsys.readouterr().out.splitlines()
     assert header.split()[:2] == ["instance", "time"]
@@ -321,3 +323,28 @@ def test_calls_shows_whose_call_it_was(
     assert main(["calls", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert [row.get("instanceLabel") for row in shown] == ["Shop", None]
+
+
+def test_status_lists_every_instance_of_the_map_by_its_label(
+    app: Any, servers: list[FakeGreenApi], backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shop, clinic, _ = servers
+    client = app(instance_map(shop, clinic, **{str(shop.id_instance): {"label": "Shop"}}))
+    authorized = sample("state-instance-changed") | {"stateInstance": "authorized"}
+    authorized["instanceData"] = {**authorized["instanceData"], "idInstance": shop.id_instance}
+    assert post(client, authorized).status_code == 200
+
+    as_a_fresh_process()
+    capsys.readouterr()  # the function's own log lines
+    assert main(["status"]) == 0
+    _, shop_row, clinic_row = capsys.readouterr().out.splitlines()
+    assert shop_row.startswith(f"Shop ({shop.id_instance})  authorized")
+    assert clinic_row.startswith(f"{clinic.id_instance}")
+    assert "(none yet)" in clinic_row and "stateWebhook" in clinic_row
+
+    assert main(["status", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [(row["instanceId"], row.get("instanceLabel"), row["state"]) for row in shown] == [
+        (shop.id_instance, "Shop", "authorized"),
+        (clinic.id_instance, None, None),
+    ]

@@ -91,7 +91,7 @@ def test_drains_calls_duplicates_ignored_types_and_garbage(
     client: GreenApiClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.INFO, logger="call_logger")
+    caplog.set_level(logging.DEBUG, logger="call_logger")  # ignored items are DEBUG lines
     fake_green_api.set_contact("79001234567@c.us", contact_name="Ivan Petrov")
     other_instance = OFFER | {
         "instanceData": {**OFFER["instanceData"], "idInstance": 1101000002},
@@ -141,6 +141,7 @@ def test_drains_calls_duplicates_ignored_types_and_garbage(
     assert f"receipt {queued['offer']} incomingCall: recorded" in lines
     assert f"receipt {queued['duplicate']} incomingCall: duplicate" in lines
     assert f"receipt {queued['message']} incomingMessageReceived: ignored" in lines
+    assert f"receipt {queued['state']} stateInstanceChanged: recorded" in lines
     assert f"receipt {queued['missing']} (no body): rejected" in lines
     assert f"receipt {queued['null']} (null body): rejected" in lines
     assert fake_green_api.token not in caplog.text
@@ -245,7 +246,11 @@ def test_sigterm_finishes_the_notification_in_hand(
             process.communicate()
 
     assert process.returncode == 0, err
-    assert "SIGTERM: stopping after the notification in hand" in err
+    # The poller logs the function's JSON lines, on stdout.
+    stopping = [json.loads(line) for line in out.splitlines() if "SIGTERM" in line]
+    assert [line["message"] for line in stopping] == [
+        "SIGTERM: stopping after the notification in hand"
+    ]
     assert fake_green_api.token not in out + err
     gone = set(deleted(fake_green_api))
     queued = {receipt for receipt, _ in fake_green_api.queue}

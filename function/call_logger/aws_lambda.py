@@ -56,7 +56,14 @@ def handle_event(webhook: Webhook, event: Mapping[str, Any]) -> dict[str, Any]:
             return _answer(400, "Bad Request: body is not base64")
     else:
         raw = body.encode("utf-8", errors="surrogatepass")
-    reply = webhook.handle(method, headers.get("authorization"), len(raw), io.BytesIO(raw).read)
+    request_id = (event.get("requestContext") or {}).get("requestId")
+    reply = webhook.handle(
+        method,
+        headers.get("authorization"),
+        len(raw),
+        io.BytesIO(raw).read,
+        {"requestId": request_id} if request_id else None,
+    )
     return _answer(reply.status, reply.text)
 
 

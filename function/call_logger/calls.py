@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -80,7 +80,7 @@ def fetch(config: Config, query: CallQuery, now: datetime | None = None) -> list
         found = make_store(config).recent_records(since_at, query.chat_id)
         return list(_take(_matching(found, query), query.limit))
     except StorageUnavailable as error:
-        raise Unreachable(_first_line(str(error))) from None
+        raise Unreachable(first_line(str(error))) from None
 
 
 def _matching(found: Iterable[dict[str, Any]], query: CallQuery) -> Iterator[dict[str, Any]]:
@@ -139,7 +139,7 @@ def as_table(found: list[dict[str, Any]], query: CallQuery, instances: Instances
                 if several
                 else ()
             ),
-            _time(fields.get("eventAt")),
+            utc_time(fields.get("eventAt")),
             phone_of(str(fields.get("chatId", ""))) or str(fields.get("chatId", "")),
             fields.get("callerName") or "",
             str(fields.get("label", "")),
@@ -147,19 +147,23 @@ def as_table(found: list[dict[str, Any]], query: CallQuery, instances: Instances
         )
         for fields in found
     ]
+    return table(columns, rows)
+
+
+def table(columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:
+    """Left-aligned columns two spaces apart, the header first."""
     widths = [max(len(row[i]) for row in [columns, *rows]) for i in range(len(columns))]
-    lines = [
+    return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in [columns, *rows]
-    ]
-    return "\n".join(lines)
+    )
 
 
-def _time(value: object) -> str:
+def utc_time(value: object) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     return ""
 
 
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else text

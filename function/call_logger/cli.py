@@ -46,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     _configure_instance_parser(commands)
     _poll_parser(commands)
     _calls_parser(commands)
+    _status_parser(commands)
     _preflight_parser(commands)
     return parser
 
@@ -268,7 +269,9 @@ def poll(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     ]
     if missing:
         return _fail("poll", f"missing {' and '.join(missing)}", EXIT_USAGE)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    from call_logger.logs import configure_for
+
+    configure_for(config)  # the function's JSON lines: chat ids masked, tokens redacted
 
     from call_logger.green_api import ClientPool  # requests: only here
     from call_logger.poller import poll_instances
@@ -371,6 +374,46 @@ def calls(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         calls_query.as_json(found, instances)
         if args.json
         else calls_query.as_table(found, query, instances)
+    )
+    return EXIT_OK
+
+
+# -- status -----------------------------------------------------------------------------------
+
+
+def _status_parser(commands: _Commands) -> None:
+    parser = commands.add_parser(
+        "status",
+        help="print each known instance's state (from stateInstanceChanged) and since when",
+        description=(
+            "Print the state of each GREEN-API instance that has sent stateInstanceChanged "
+            "(Firestore collection `instances`, or the DynamoDB table), when it changed, and "
+            "what to do about it. Reads the store settings as the function does. The instance "
+            "sends these notifications only with its setting stateWebhook = yes."
+        ),
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="a JSON array of the instances' fields instead"
+    )
+    parser.set_defaults(run=status)
+
+
+def status(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from call_logger import status as instance_status
+
+    try:
+        config = Config.from_env(env)
+    except ConfigError as error:
+        return _fail("status", str(error), EXIT_USAGE)
+    try:
+        found = instance_status.fetch(config)
+    except instance_status.Unreachable as error:
+        return _fail("status", f"cannot read the instance states: {error}", EXIT_FAILED)
+    instances = config.instances
+    print(
+        instance_status.as_json(found, instances)
+        if args.json
+        else instance_status.as_table(found, instances)
     )
     return EXIT_OK
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
 from types import MappingProxyType
+from urllib.parse import urlsplit
 
 from . import instances as instance_map
 from .instances import InstanceError, Instances
@@ -44,6 +45,11 @@ DEFAULT_LABELS: Mapping[str, str] = {
 
 DEFAULT_GREEN_API_URL = "https://api.green-api.com"
 DEFAULT_OPERATOR_TEMPLATE = "Incoming call from {name} {phone}"
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_CHAT_IDS = ("masked", "full")
+# Plain http only to this machine (a local test server): the API token travels in the URL path.
+_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -77,6 +83,8 @@ class Config:
     lookup_budget: float = 3.0
     operator_chat_id: str = ""
     operator_template: str = DEFAULT_OPERATOR_TEMPLATE
+    log_level: str = "INFO"
+    log_chat_ids: str = "masked"
     # The instances served (GREEN_API_INSTANCES, or the single-instance settings as a map of one).
     instances: Instances = field(default_factory=Instances, repr=False)
     # idInstance -> the configuration with that instance's own settings (only instances that have
@@ -137,12 +145,14 @@ class Config:
             database=get("FIRESTORE_DATABASE") or "(default)",
             store_timeout=_seconds(get("STORE_TIMEOUT"), "STORE_TIMEOUT", 10.0),
             dynamodb_table=get("DYNAMODB_TABLE") or "green-call-logger",
-            green_api_url=(get("GREEN_API_URL") or DEFAULT_GREEN_API_URL).rstrip("/"),
+            green_api_url=_green_api_url(get("GREEN_API_URL") or DEFAULT_GREEN_API_URL),
             green_api_token=get("GREEN_API_TOKEN"),
             contact_cache_ttl=_duration(get("CONTACT_CACHE_TTL"), "CONTACT_CACHE_TTL", "24h"),
             lookup_budget=_seconds(get("CONTACT_LOOKUP_BUDGET"), "CONTACT_LOOKUP_BUDGET", 3.0),
             operator_chat_id=get("OPERATOR_CHAT_ID"),
             operator_template=_template(get("OPERATOR_MESSAGE_TEMPLATE")),
+            log_level=_choice(get("LOG_LEVEL").upper() or "INFO", "LOG_LEVEL", LOG_LEVELS),
+            log_chat_ids=_choice(get("LOG_CHAT_IDS") or "masked", "LOG_CHAT_IDS", LOG_CHAT_IDS),
         )
 
     @property
@@ -241,6 +251,19 @@ def _labels(value: str) -> Mapping[str, str]:
             raise ConfigError(f"CALL_LABELS[{key!r}] must be a non-empty string")
         labels[key] = text
     return labels
+
+
+def _green_api_url(value: str) -> str:
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host and (parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK_HOSTS)):
+        return value.rstrip("/")
+    raise ConfigError(
+        f"GREEN_API_URL must be an https:// URL (the API token travels in it), not {value!r}"
+    )
 
 
 def _template(value: str) -> str:

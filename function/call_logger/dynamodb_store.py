@@ -4,7 +4,10 @@ One table (terraform/aws/dynamodb.tf), keys `pk` and `sk`:
   pk=CHAT#{idInstance}_{chatId}  sk=CHAT                      the chat summary (+ `version`)
   pk=CHAT#{idInstance}_{chatId}  sk=RECORD#{idMessage}_{status} one record per notification
   pk=REJECTED#{sha256}           sk=REJECTED                  notifications that can't be recorded
-Records also carry gsi1pk=RECORD so the `byTime` index (gsi1pk, eventAt) lists them newest first.
+  pk=INSTANCE#{idInstance}       sk=INSTANCE                  the instance's newest state
+Records also carry gsi1pk=RECORD so the `byTime` index (gsi1pk, eventAt) lists them newest first;
+instance states carry gsi1pk=INSTANCE and eventAt=stateChangedAt, so `status` reads them from the
+same index instead of scanning the table.
 Timestamps are Unix seconds (numbers): DynamoDB has no timestamp type and its TTL wants seconds.
 
 A load is one strongly consistent BatchGetItem; a save is one conditional write (a transaction when
@@ -26,12 +29,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import Config
 from .notification import CallNotification
-from .records import ChatState, Snapshot, WritePlan
+from .records import ChatState, Snapshot, StateWrite, StoredState, WritePlan
 from .store import PermanentWriteError, StorageUnavailable, WriteConflict, truncate_utf8
 
 CHAT_SK = "CHAT"
 RECORD_PREFIX = "RECORD#"
 REJECTED_SK = "REJECTED"
+INSTANCE_SK = "INSTANCE"
+INSTANCES_INDEX_KEY = "INSTANCE"
 RECORDS_INDEX = "byTime"
 RECORDS_INDEX_KEY = "RECORD"
 _KEYS = frozenset({"pk", "sk", "gsi1pk"})
@@ -41,7 +46,15 @@ MAX_SORT_KEY_BYTES = 1024
 # An item holds at most 400 KB: a rejected body is cut below that.
 MAX_REJECTED_BODY_BYTES = 350_000
 TIMESTAMP_FIELDS = frozenset(
-    {"eventAt", "recordedAt", "expireAt", "lastCallAt", "callerNameCheckedAt", "receivedAt"}
+    {
+        "eventAt",
+        "recordedAt",
+        "expireAt",
+        "lastCallAt",
+        "callerNameCheckedAt",
+        "receivedAt",
+        "stateChangedAt",
+    }
 )
 
 _serializer = TypeSerializer()
@@ -52,6 +65,10 @@ _CONFLICT_REASONS = {"ConditionalCheckFailed", "TransactionConflict"}
 
 def chat_pk(chat_key: str) -> str:
     return f"CHAT#{chat_key}"
+
+
+def instance_pk(instance_id: int) -> str:
+    return f"INSTANCE#{instance_id}"
 
 
 def to_item(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,12 +126,16 @@ class DynamoDBStore:
             request["FilterExpression"] = "chatId = :chat"
             values[":chat"] = chat_id
         request["ExpressionAttributeValues"] = to_item(values)
+        yield from self._query(request, _KEYS)
+
+    def _query(self, request: dict[str, Any], internal: frozenset[str]) -> Iterator[dict[str, Any]]:
+        """Every page of a query, each item's fields without the `internal` ones."""
         with _storage_errors():
             while True:
                 page = self._client.query(**request)
                 for item in page.get("Items", []):
                     fields = from_item(item)
-                    yield {name: fields[name] for name in fields.keys() - _KEYS}
+                    yield {name: fields[name] for name in fields.keys() - internal}
                 if "LastEvaluatedKey" not in page:
                     return
                 request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -125,15 +146,7 @@ class DynamoDBStore:
         _check_key_size("chat id", pk, MAX_PARTITION_KEY_BYTES, "partition")
         _check_key_size("record id", record_sk, MAX_SORT_KEY_BYTES, "sort")
         keys = [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in (CHAT_SK, record_sk)]
-        request = {self._table: {"Keys": keys, "ConsistentRead": True}}
-        found: dict[str, dict[str, Any]] = {}
-        with _storage_errors():
-            # BatchGetItem may leave keys unprocessed under load: ask again for those only.
-            while request:
-                answer = self._client.batch_get_item(RequestItems=request)
-                for item in answer.get("Responses", {}).get(self._table, []):
-                    found[item["sk"]["S"]] = item
-                request = answer.get("UnprocessedKeys") or {}
+        found = self._get(keys)
         chat = None
         if CHAT_SK in found:
             data = from_item(found[CHAT_SK])
@@ -144,6 +157,19 @@ class DynamoDBStore:
                 last_call_at=data.get("lastCallAt"),
             )
         return Snapshot(chat=chat, record_exists=record_sk in found)
+
+    def _get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """The items found among `keys` (of one pk), by sk: one strongly consistent read."""
+        request = {self._table: {"Keys": keys, "ConsistentRead": True}}
+        found: dict[str, dict[str, Any]] = {}
+        with _storage_errors():
+            # BatchGetItem may leave keys unprocessed under load: ask again for those only.
+            while request:
+                answer = self._client.batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    found[item["sk"]["S"]] = item
+                request = answer.get("UnprocessedKeys") or {}
+        return found
 
     def save(self, plan: WritePlan) -> None:
         pk = chat_pk(plan.chat_key)
@@ -195,20 +221,65 @@ class DynamoDBStore:
             }
         }
 
-    def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
-        item = {
+    def keep_rejected(
+        self,
+        digest: str,
+        body: str,
+        reason: str,
+        received_at: datetime,
+        expire_at: datetime | None = None,
+    ) -> None:
+        item: dict[str, Any] = {
             "pk": f"REJECTED#{digest}",
             "sk": REJECTED_SK,
             "body": truncate_utf8(body, MAX_REJECTED_BODY_BYTES),
             "reason": reason,
             "receivedAt": received_at,
         }
+        if expire_at is not None:
+            item["expireAt"] = expire_at
         with _storage_errors():
             self._client.put_item(
                 TableName=self._table,
                 Item=to_item(item),
                 ConditionExpression="attribute_not_exists(pk)",
             )
+
+    def load_instance(self, instance_id: int) -> StoredState | None:
+        key = {"pk": {"S": instance_pk(instance_id)}, "sk": {"S": INSTANCE_SK}}
+        item = self._get([key]).get(INSTANCE_SK)
+        if item is None:
+            return None
+        data = from_item(item)
+        return StoredState(data.get("version", 0), str(data.get("state")), data["stateChangedAt"])
+
+    def save_instance(self, write: StateWrite) -> None:
+        version = 1 if write.create else write.version + 1
+        item = write.fields | {
+            "pk": instance_pk(write.instance_id),
+            "sk": INSTANCE_SK,
+            "gsi1pk": INSTANCES_INDEX_KEY,
+            "eventAt": write.fields["stateChangedAt"],
+            "version": version,
+        }
+        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+        if not write.create:
+            condition = {
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": to_item({":expected": write.version}),
+            }
+        with _storage_errors():
+            self._client.put_item(TableName=self._table, Item=to_item(item), **condition)
+
+    def instance_states(self) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": RECORDS_INDEX,
+            "KeyConditionExpression": "gsi1pk = :instances",
+            "ExpressionAttributeValues": to_item({":instances": INSTANCES_INDEX_KEY}),
+        }
+        yield from self._query(request, _KEYS | {"eventAt", "version"})
 
 
 def _check_key_size(what: str, key: str, limit: int, kind: str) -> None:

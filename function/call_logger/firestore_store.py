@@ -4,6 +4,7 @@ Layout (documented in the README, read by people in the console):
   chats/{idInstance}_{chatId}                  the conversation partner and its last call
   chats/{idInstance}_{chatId}/records/{id}     one record per recorded notification
   rejected/{sha256 of the body}                notifications that can never be recorded
+  instances/{idInstance}                       the instance's newest stateInstanceChanged
 """
 
 from __future__ import annotations
@@ -21,12 +22,13 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from .config import Config
 from .notification import CallNotification
-from .records import ChatState, Snapshot, WritePlan
+from .records import ChatState, Snapshot, StateWrite, StoredState, WritePlan
 from .store import PermanentWriteError, StorageUnavailable, WriteConflict, truncate_utf8
 
 CHATS = "chats"
 RECORDS = "records"
 REJECTED = "rejected"
+INSTANCES = "instances"
 # A document holds at most 1 MiB: a rejected body is cut well below that.
 MAX_REJECTED_BODY_BYTES = 900_000
 
@@ -104,15 +106,49 @@ class FirestoreStore:
             for doc in records.stream(retry=self._retry, timeout=self._timeout):
                 yield doc.to_dict() or {}
 
-    def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
+    def keep_rejected(
+        self,
+        digest: str,
+        body: str,
+        reason: str,
+        received_at: datetime,
+        expire_at: datetime | None = None,
+    ) -> None:
         ref = self._client.collection(REJECTED).document(digest)
         fields: dict[str, Any] = {
             "body": truncate_utf8(body, MAX_REJECTED_BODY_BYTES),
             "reason": reason,
             "receivedAt": received_at,
         }
+        if expire_at is not None:
+            fields["expireAt"] = expire_at
         with _storage_errors():
             ref.create(fields, retry=self._retry, timeout=self._timeout)
+
+    def load_instance(self, instance_id: int) -> StoredState | None:
+        ref = self._client.collection(INSTANCES).document(str(instance_id))
+        with _storage_errors():
+            doc = ref.get(retry=self._retry, timeout=self._timeout)
+        if not doc.exists:
+            return None
+        data = doc.to_dict() or {}
+        return StoredState(doc.update_time, str(data.get("state")), data["stateChangedAt"])
+
+    def save_instance(self, write: StateWrite) -> None:
+        ref = self._client.collection(INSTANCES).document(str(write.instance_id))
+        with _storage_errors():
+            if write.create:
+                ref.create(write.fields, retry=self._retry, timeout=self._timeout)
+            else:
+                option = self._client.write_option(last_update_time=write.version)
+                ref.update(write.fields, option=option, retry=self._retry, timeout=self._timeout)
+
+    def instance_states(self) -> Iterator[dict[str, Any]]:
+        with _storage_errors():
+            for doc in self._client.collection(INSTANCES).stream(
+                retry=self._retry, timeout=self._timeout
+            ):
+                yield doc.to_dict() or {}
 
 
 @contextmanager

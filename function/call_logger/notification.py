@@ -12,6 +12,18 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
 INCOMING_CALL = "incomingCall"
+STATE_INSTANCE_CHANGED = "stateInstanceChanged"
+# The one stateInstance in which the instance receives calls; any other one needs a person.
+AUTHORIZED = "authorized"
+# What a person does about each state GREEN-API documents (for logs, alerts and `status`).
+_WHAT_TO_DO = {
+    AUTHORIZED: "",
+    "notAuthorized": "logged out: scan the QR code in the GREEN-API console to log in again",
+    "blocked": "the number is banned by WhatsApp: contact GREEN-API support",
+    "yellowCard": "messages are temporarily not sent (a warning before a ban)",
+    "sleepMode": "the phone is offline: wake it and check its connection",
+    "starting": "the instance is starting: check again in a few minutes",
+}
 
 # GREEN-API's SDKs spell the "not answered" status hangUp, its documentation hungUp.
 CANONICAL_STATUS = {"hangUp": "hungUp"}
@@ -63,6 +75,25 @@ class CallNotification:
         return phone_of(self.chat_id)
 
 
+@dataclass(frozen=True)
+class StateNotification:
+    """A stateInstanceChanged: the instance's authorisation state as of `timestamp`."""
+
+    instance_id: int
+    state: str
+    timestamp: int
+    wid: str | None
+
+    @property
+    def changed_at(self) -> datetime:
+        return datetime.fromtimestamp(self.timestamp, UTC)
+
+
+def what_to_do(state: str) -> str:
+    """A person's next step for an instance state ("" for authorized)."""
+    return _WHAT_TO_DO.get(state, "a state this version does not know: see GREEN-API's docs")
+
+
 def phone_of(chat_id: str) -> str | None:
     """+<digits> for a person's `<digits>@c.us` id; lid and group ids carry no number."""
     number, _, domain = chat_id.partition("@")
@@ -107,21 +138,25 @@ def instance_id_of(body: dict[str, Any]) -> int | None:
     return value if _is_int(value) else None
 
 
+def log_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """What a log line says about a notification: its instance and type, and for a call its id,
+    chat and status (the chat id is masked by the log formatter unless LOG_CHAT_IDS=full)."""
+    kind = notification_type(body)
+    fields: dict[str, Any] = {"instance": instance_id_of(body), "type": kind}
+    if kind == INCOMING_CALL:
+        fields.update(
+            callId=body.get("idMessage"), chatId=body.get("from"), callStatus=body.get("status")
+        )
+    return fields
+
+
 def parse_call(body: dict[str, Any]) -> CallNotification:
     """An incomingCall body as a CallNotification, or Unrecordable with the reason."""
-    instance_id = instance_id_of(body)
-    if instance_id is None:
-        raise Unrecordable("instanceData.idInstance is missing or not an integer")
-    if not MIN_INTEGER <= instance_id <= MAX_INTEGER:
-        raise Unrecordable("instanceData.idInstance is outside the range a Firestore integer holds")
+    instance_id = _instance_id(body)
     chat_id = _text(body, "from")
     call_id = _text(body, "idMessage")
     status = _text(body, "status")
-    timestamp = body.get("timestamp")
-    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
-        raise Unrecordable("timestamp is missing or not an integer")
-    if not MIN_TIMESTAMP <= timestamp <= MAX_TIMESTAMP:
-        raise Unrecordable("timestamp is outside the range a Firestore timestamp can hold")
+    timestamp = _timestamp(body)
     call = CallNotification(
         instance_id=instance_id,
         chat_id=chat_id,
@@ -132,6 +167,35 @@ def parse_call(body: dict[str, Any]) -> CallNotification:
     _check_document_id("chat id", call.chat_key)
     _check_document_id("record id", call.record_key)
     return call
+
+
+def parse_state(body: dict[str, Any]) -> StateNotification:
+    """A stateInstanceChanged body as a StateNotification, or Unrecordable with the reason."""
+    instance_id = _instance_id(body)
+    state = _text(body, "stateInstance")
+    timestamp = _timestamp(body)  # without its time a state cannot be ordered against others
+    wid = body["instanceData"].get("wid")
+    return StateNotification(
+        instance_id, state[:100], timestamp, wid if isinstance(wid, str) and wid else None
+    )
+
+
+def _instance_id(body: dict[str, Any]) -> int:
+    instance_id = instance_id_of(body)
+    if instance_id is None:
+        raise Unrecordable("instanceData.idInstance is missing or not an integer")
+    if not MIN_INTEGER <= instance_id <= MAX_INTEGER:
+        raise Unrecordable("instanceData.idInstance is outside the range a Firestore integer holds")
+    return instance_id
+
+
+def _timestamp(body: dict[str, Any]) -> int:
+    timestamp = body.get("timestamp")
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
+        raise Unrecordable("timestamp is missing or not an integer")
+    if not MIN_TIMESTAMP <= timestamp <= MAX_TIMESTAMP:
+        raise Unrecordable("timestamp is outside the range a Firestore timestamp can hold")
+    return timestamp
 
 
 def _is_int(value: object) -> bool:

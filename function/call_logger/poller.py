@@ -23,13 +23,16 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .green_api import GreenApiError, Notification
-from .notification import INCOMING_CALL, notification_type
+from .logs import annotate, request_context
+from .notification import INCOMING_CALL, STATE_INSTANCE_CHANGED, log_fields, notification_type
 from .store import StorageUnavailable
+from .webhook import IGNORED, event_of, level_for
 
 if TYPE_CHECKING:
     from .instances import Instance
@@ -59,6 +62,8 @@ class CallHandler(Protocol):
     """What the poller needs of service.CallService."""
 
     def handle(self, body: dict[str, Any], raw: bytes) -> Outcome: ...
+
+    def record_state(self, body: dict[str, Any], raw: bytes) -> Outcome: ...
 
     def reject(self, raw: bytes, reason: str) -> Outcome: ...
 
@@ -144,6 +149,12 @@ class Poller:
                 raise _QueueEmpty
             return  # an empty queue just means: poll again
         kind = _kind(item)
+        with request_context(receipt=item.receipt_id) as fields:
+            self._handle(item, kind, fields)
+
+    def _handle(self, item: Notification, kind: str, fields: dict[str, Any]) -> None:
+        """Process one received item and delete it; its line carries the webhook's fields."""
+        started = time.perf_counter()
         try:
             outcome = self._process(item)
         except StorageUnavailable as error:
@@ -162,7 +173,19 @@ class Poller:
             # It comes back at the head of the queue and is processed again: a duplicate.
             raise _Failed(f"receipt {item.receipt_id} {kind}: {outcome}, {error}") from None
         gone = "" if deleted else " (was already deleted)"
-        self._log.info("receipt %s %s: %s%s", item.receipt_id, kind, outcome, gone)
+        annotate(outcome=outcome)
+        self._log.log(
+            level_for(fields, None),
+            "receipt %s %s: %s%s",
+            item.receipt_id,
+            kind,
+            outcome,
+            gone,
+            extra={
+                "event": event_of(fields),
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
 
     def _process(self, item: Notification) -> str:
         body = item.body
@@ -173,10 +196,15 @@ class Poller:
                 reason = f"the queued item's body is {_json_type(body)}, not a JSON object"
             raw = json.dumps(item.item, ensure_ascii=False).encode()
             return self._service.reject(raw, reason).value
-        if notification_type(body) != INCOMING_CALL:
+        kind = notification_type(body)
+        annotate(**log_fields(body))
+        if kind not in (INCOMING_CALL, STATE_INSTANCE_CHANGED):
+            annotate(event=IGNORED)
             return "ignored"
         # The webhook keys `rejected` by the request body; the body's JSON text is its equivalent.
         raw = json.dumps(body, ensure_ascii=False).encode()
+        if kind == STATE_INSTANCE_CHANGED:
+            return self._service.record_state(body, raw).value
         return self._service.handle(body, raw).value
 
     def _receive(self) -> Notification | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .notification import CallNotification
+from .notification import AUTHORIZED, CallNotification, StateNotification
 
 
 @dataclass(frozen=True)
@@ -109,23 +109,32 @@ def plan_write(
         label=label,
         caller_name=caller_name,
         event_at=event_at,
-        expire_at=_expire_at(event_at, retention) if retention else None,
+        expire_at=expire_at(event_at, retention) if retention else None,
     )
     return WritePlan(
-        call.chat_key, call.record_key, record, _chat_write(call, record, chat, lookup)
+        call.chat_key,
+        call.record_key,
+        record,
+        _chat_write(call, record, chat, lookup, retention),
     )
 
 
-def _expire_at(event_at: datetime, retention: timedelta) -> datetime:
+def expire_at(start: datetime, retention: timedelta) -> datetime:
     try:
-        return event_at + retention
+        return start + retention
     except OverflowError:  # past year 9999: the latest time a Firestore timestamp holds
-        return datetime.max.replace(tzinfo=event_at.tzinfo)
+        return datetime.max.replace(tzinfo=start.tzinfo)
 
 
 def _chat_write(
-    call: CallNotification, record: Record, chat: ChatState | None, lookup: NameLookup | None
+    call: CallNotification,
+    record: Record,
+    chat: ChatState | None,
+    lookup: NameLookup | None,
+    retention: timedelta | None,
 ) -> ChatWrite | None:
+    # The chat (caller's number and name) expires with its newest record: lastCallAt + retention.
+    expiry = {"expireAt": expire_at(record.event_at, retention)} if retention else {}
     if chat is None:
         return ChatWrite(
             create=True,
@@ -138,14 +147,65 @@ def _chat_write(
                 "callerNameCheckedAt": lookup.checked_at if lookup else None,
                 "lastCallAt": record.event_at,
                 "lastLabel": record.label,
-            },
+            }
+            | expiry,
         )
     fields: dict[str, Any] = {}
     # lastCallAt never moves backwards: an older call arriving late leaves the summary alone.
     if chat.last_call_at is None or record.event_at > chat.last_call_at:
         fields["lastCallAt"] = record.event_at
         fields["lastLabel"] = record.label
+        fields.update(expiry)
     if lookup is not None:
         fields["callerName"] = lookup.name
         fields["callerNameCheckedAt"] = lookup.checked_at
     return ChatWrite(create=False, version=chat.version, fields=fields) if fields else None
+
+
+# -- instances/{idInstance}: the instance's newest known state ---------------------------------
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """instances/{idInstance} as read; `version` as in ChatState."""
+
+    version: Any
+    state: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class StateWrite:
+    """Create instances/{instance_id} (create=True) or replace it if `version` still holds."""
+
+    instance_id: int
+    create: bool
+    version: Any
+    fields: dict[str, Any]
+
+
+def state_rank(state: str, changed_at: datetime) -> tuple[datetime, bool, str]:
+    """Newer wins; at the same second a state needing a person wins over `authorized` (so an
+    alert is never hidden), and names break the last tie: the result is order-independent."""
+    return (changed_at, state != AUTHORIZED, state)
+
+
+def plan_state(notification: StateNotification, stored: StoredState | None) -> StateWrite | None:
+    """The write that makes this notification the instance's state; None when the stored state
+    is as new or newer (a redelivery or an older notification arriving late)."""
+    changed_at = notification.changed_at
+    if stored is not None and state_rank(notification.state, changed_at) <= state_rank(
+        stored.state, stored.changed_at
+    ):
+        return None
+    return StateWrite(
+        instance_id=notification.instance_id,
+        create=stored is None,
+        version=None if stored is None else stored.version,
+        fields={
+            "instanceId": notification.instance_id,
+            "state": notification.state,
+            "stateChangedAt": changed_at,
+            "wid": notification.wid,
+        },
+    )

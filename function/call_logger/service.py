@@ -13,8 +13,16 @@ from typing import Any, Protocol
 
 from . import policy
 from .config import Config, Mode
-from .notification import CallNotification, Unrecordable, canonical_status, parse_call
-from .records import NameLookup, Record, needs_lookup, plan_write
+from .logs import annotate
+from .notification import (
+    CallNotification,
+    Unrecordable,
+    canonical_status,
+    parse_call,
+    parse_state,
+    what_to_do,
+)
+from .records import NameLookup, Record, expire_at, needs_lookup, plan_state, plan_write
 from .store import PermanentWriteError, StorageUnavailable, Store, WriteConflict
 
 log = logging.getLogger(__name__)
@@ -28,6 +36,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"  # an earlier delivery recorded it
     SKIPPED = "skipped"  # the mode does not keep this status
     REJECTED = "rejected"  # can never be recorded: kept in `rejected`
+    OUTDATED = "outdated"  # a newer instance state is already stored
 
 
 class Contact(Protocol):
@@ -96,6 +105,40 @@ class CallService:
             self._notify_operator(call, record.caller_name, settings, green_api)
         return Outcome.RECORDED
 
+    def record_state(self, body: dict[str, Any], raw: bytes) -> Outcome:
+        """Make a stateInstanceChanged the instance's state unless a newer one is stored.
+        StorageUnavailable means: answer so that it is resent."""
+        annotate(event="instance.state")
+        try:
+            notification = parse_state(body)
+        except Unrecordable as error:
+            return self.reject(raw, str(error))
+        annotate(state=notification.state, stateChangedAt=notification.changed_at.isoformat())
+        for _ in range(MAX_WRITE_ROUNDS):
+            stored = self._store.load_instance(notification.instance_id)
+            write = plan_state(notification, stored)
+            if write is None:
+                assert stored is not None  # nothing stored always gives a write
+                same = (stored.state, stored.changed_at) == (
+                    notification.state,
+                    notification.changed_at,
+                )
+                annotate(storedState=stored.state)
+                return Outcome.DUPLICATE if same else Outcome.OUTDATED
+            try:
+                self._store.save_instance(write)
+            except WriteConflict:
+                continue
+            annotate(
+                previousState=None if stored is None else stored.state,
+                detail=f"instance {notification.instance_id} is {notification.state}"
+                + (f": {advice}" if (advice := what_to_do(notification.state)) else ""),
+            )
+            return Outcome.RECORDED
+        raise StorageUnavailable(
+            f"instance {notification.instance_id} kept changing under {MAX_WRITE_ROUNDS} writes"
+        )
+
     def _record(
         self, call: CallNotification, label: str, settings: Config, green_api: GreenApi | None
     ) -> Record | None:
@@ -117,9 +160,7 @@ class CallService:
             except WriteConflict:
                 continue
             return plan.record
-        raise StorageUnavailable(
-            f"chat {call.chat_key} kept changing under {MAX_WRITE_ROUNDS} writes"
-        )
+        raise StorageUnavailable(f"the chat kept changing under {MAX_WRITE_ROUNDS} writes")
 
     def _look_up(
         self, chat_id: str, settings: Config, green_api: GreenApi | None
@@ -130,7 +171,7 @@ class CallService:
         try:
             contact = green_api.get_contact_info(chat_id, budget=settings.lookup_budget)
         except Exception as error:  # a lookup never fails the notification
-            log.warning("GetContactInfo for %s failed: %s", chat_id, error)
+            log.warning("GetContactInfo failed: %s", error, extra={"event": "lookup.failed"})
             return None
         return NameLookup(contact.name, self._clock())
 
@@ -149,16 +190,18 @@ class CallService:
             # An unknown name leaves a double space behind: close it.
             green_api.send_message(settings.operator_chat_id, re.sub(" {2,}", " ", text).strip())
         except Exception as error:  # a failed notice is logged, never fails the notification
-            log.warning("operator notice for %s failed: %s", call.chat_id, error)
+            log.warning("operator notice failed: %s", error, extra={"event": "operator.failed"})
 
     def reject(self, raw: bytes, reason: str) -> Outcome:
         """Keep a notification that can never be recorded in `rejected`, id sha256(raw).
         StorageUnavailable means it was not kept (yet)."""
         body = raw.decode("utf-8", errors="replace")
+        now = self._clock()
+        expires = expire_at(now, self._retention) if self._retention else None
         # WriteConflict: an earlier delivery kept it, and receivedAt stays the first receipt.
         with contextlib.suppress(WriteConflict):
-            self._store.keep_rejected(hashlib.sha256(raw).hexdigest(), body, reason, self._clock())
-        log.warning("notification kept in rejected: %s", reason)
+            self._store.keep_rejected(hashlib.sha256(raw).hexdigest(), body, reason, now, expires)
+        annotate(reason=reason)  # on the line about this notification (the webhook's, the poller's)
         return Outcome.REJECTED
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from .notification import CallNotification
-from .records import Snapshot, WritePlan
+from .records import Snapshot, StateWrite, StoredState, WritePlan
 
 
 def truncate_utf8(text: str, limit: int) -> str:
@@ -43,6 +43,25 @@ class Store(Protocol):
         """Record fields with eventAt >= since (of one chat, if given), newest first."""
         ...
 
-    def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
+    def keep_rejected(
+        self,
+        digest: str,
+        body: str,
+        reason: str,
+        received_at: datetime,
+        expire_at: datetime | None = None,
+    ) -> None:
         """Keep an unrecordable notification; WriteConflict if this digest is already kept."""
+        ...
+
+    def load_instance(self, instance_id: int) -> StoredState | None:
+        """instances/{instance_id}, strongly consistent; None if no state is known yet."""
+        ...
+
+    def save_instance(self, write: StateWrite) -> None:
+        """Create or replace the instance's state; WriteConflict if it changed since read."""
+        ...
+
+    def instance_states(self) -> Iterator[dict[str, Any]]:
+        """The fields of every instances/{idInstance} document (for `status`)."""
         ...

@@ -3,7 +3,10 @@
 Checks run in a fixed order and the first that fails answers: method, size, token, body,
 instance, type. Everything up to the type is pure and imports nothing heavy, so a notification
 we do not handle is acknowledged before any storage or network client exists: the service (and
-with it Firestore and requests) is imported on the first incomingCall only.
+with it Firestore and requests) is imported on the first incomingCall or stateInstanceChanged.
+
+Each request gives one log line (call_logger.logs), written once the answer is known, with the
+fields gathered on the way; lines about refused requests are throttled to one a minute per event.
 """
 
 from __future__ import annotations
@@ -11,15 +14,24 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Config
-from .notification import INCOMING_CALL, BadBody, instance_id_of, notification_type, parse_body
+from .logs import Throttle, annotate, current_fields, request_context
+from .notification import (
+    AUTHORIZED,
+    INCOMING_CALL,
+    STATE_INSTANCE_CHANGED,
+    BadBody,
+    log_fields,
+    parse_body,
+)
 
 if TYPE_CHECKING:
-    from .service import CallService
+    from .service import CallService, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +45,25 @@ class Reply:
 
 
 OK = Reply(200, "OK")
+FOREIGN_INSTANCE = "Forbidden: notification for another instance"
+IGNORED = "notification.ignored"  # the event of a type acknowledged without storing anything
 
 
 class Webhook:
-    def __init__(self, config: Config, service: CallService | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        service: CallService | None = None,
+        *,
+        refusals: Throttle | None = None,
+    ) -> None:
         """`service` is built from `config` on the first incomingCall unless one is given."""
         self._config = config
         self._expected = f"Bearer {config.webhook_token}".encode()
         self._service = service
         self._lock = threading.Lock()
+        # Lines about refused requests (401 storms and the like): one a minute per event.
+        self._refusals = refusals if refusals is not None else Throttle()
 
     def handle(
         self,
@@ -49,25 +71,45 @@ class Webhook:
         authorization: str | None,
         content_length: int | None,
         read: Callable[[int], bytes],
+        request_fields: Mapping[str, str] | None = None,
     ) -> Reply:
-        """Answer one request. `read(n)` returns at most n bytes of the body, b"" at its end."""
+        """Answer one request and log one line about it. `read(n)` returns at most n bytes of
+        the body, b"" at its end; `request_fields` (trace, request id) go on every line."""
+        started = time.perf_counter()
+        with request_context(**(request_fields or {})) as fields:
+            reply = self._answer(fields, method, authorization, content_length, read)
+            self._log(reply, fields, started)
+        return reply
+
+    def _answer(
+        self,
+        fields: dict[str, Any],
+        method: str,
+        authorization: str | None,
+        content_length: int | None,
+        read: Callable[[int], bytes],
+    ) -> Reply:
         refusal = self.refusal(method, authorization, content_length)
         if refusal is not None:
             return refusal
         raw = _read_at_most(read, MAX_BODY_BYTES + 1)  # bounded even without a Content-Length
         if len(raw) > MAX_BODY_BYTES:
-            return Reply(413, "Payload Too Large")
+            return _refused("request.refused", Reply(413, "Payload Too Large"))
         try:
             body = parse_body(raw)
         except BadBody as error:
-            return Reply(400, f"Bad Request: {error}")
+            return _refused("request.refused", Reply(400, f"Bad Request: {error}"))
+        fields.update(log_fields(body))  # the request's fields (no context lookup: hot path)
+        instance, kind = fields["instance"], fields["type"]
         # The allow-list is the instance map's keys: one dict lookup, whatever the map's size.
-        instance = instance_id_of(body)
         if instance is not None and not self._config.instances.allows(instance):
-            return Reply(403, "Forbidden: notification for another instance")
-        if notification_type(body) != INCOMING_CALL:
-            return OK
-        return self._handle_call(body, raw)
+            return _refused("instance.refused", Reply(403, FOREIGN_INSTANCE))
+        if kind == INCOMING_CALL:
+            return self._handled(lambda service: service.handle(body, raw))
+        if kind == STATE_INSTANCE_CHANGED:
+            return self._handled(lambda service: service.record_state(body, raw))
+        fields["event"] = IGNORED
+        return OK
 
     def refusal(
         self, method: str, authorization: str | None, content_length: int | None
@@ -76,18 +118,21 @@ class Webhook:
         None when they pass. An adapter that cannot decode a body asks this first, so that the
         stated order holds there too."""
         if method != "POST":
-            return Reply(405, "Method Not Allowed")
+            return _refused("request.refused", Reply(405, "Method Not Allowed"))
         if content_length is not None and content_length > MAX_BODY_BYTES:
-            return Reply(413, "Payload Too Large")
+            return _refused("request.refused", Reply(413, "Payload Too Large"))
         if not self._authorized(authorization):
-            return Reply(401, "Unauthorized")
+            return _refused("auth.refused", Reply(401, "Unauthorized"))  # or auth.unconfigured
         return None
 
     def _authorized(self, authorization: str | None) -> bool:
         if not self._config.auth_configured:
             if self._config.allow_unauthenticated:
                 return True
-            log.error("WEBHOOK_TOKEN is not configured: refusing every request")
+            annotate(
+                event="auth.unconfigured",
+                reason="WEBHOOK_TOKEN is not configured: refusing every request",
+            )
             return False
         if authorization is None:
             return False
@@ -97,26 +142,45 @@ class Webhook:
             given = b"Bearer " + given[7:]
         return hmac.compare_digest(given, self._expected)
 
-    def _handle_call(self, body: dict[str, object], raw: bytes) -> Reply:
+    def _handled(self, handle: Callable[[CallService], Outcome]) -> Reply:
         from .store import StorageUnavailable
 
         try:
-            service = self._get_service()
-            outcome = service.handle(body, raw)
+            outcome = handle(self._get_service())
         except StorageUnavailable as error:
-            log.error("storage unavailable, GREEN-API will resend: %s", error)
+            annotate(event="storage.unavailable", outcome="unavailable", error=str(error))
             return Reply(503, "Service Unavailable: storage")
-        except Exception:
+        except Exception as error:
             # Unknown failures are treated as passing ones: a resend loses nothing.
-            log.exception("incomingCall failed, GREEN-API will resend")
+            import traceback
+
+            # The traceback rides on the request's one line (inside the JSON, never spread).
+            annotate(
+                event="notification.failed",
+                outcome="failed",
+                error=repr(error),
+                exception=traceback.format_exc(),
+            )
             return Reply(503, "Service Unavailable")
-        log.info(
-            "incomingCall %r from %r: %s",
-            body.get("status"),
-            body.get("from"),
-            outcome.value,
-        )
+        annotate(outcome=outcome.value)
         return OK
+
+    def _log(self, reply: Reply, fields: dict[str, Any], started: float) -> None:
+        if fields.get("event") == IGNORED and not log.isEnabledFor(logging.DEBUG):
+            return  # the hot path: nothing more to decide
+        level = level_for(fields, reply.status)
+        if not log.isEnabledFor(level):  # the ignored path's DEBUG line costs nothing more
+            return
+        event = event_of(fields)
+        extra: dict[str, Any] = {"event": event, "status": reply.status}
+        if 400 <= reply.status < 500:
+            held = self._refusals.allow(event)
+            if held is None:
+                return
+            extra["suppressed"] = held
+        extra["ms"] = round((time.perf_counter() - started) * 1000, 1)
+        detail = fields.get("reason") or fields.get("detail") or reply.text
+        log.log(level, "%s: HTTP %d %s", event, reply.status, detail, extra=extra)
 
     def _get_service(self) -> CallService:
         if self._service is None:
@@ -126,6 +190,35 @@ class Webhook:
 
                     self._service = build_service(self._config)
         return self._service
+
+
+def event_of(fields: Mapping[str, Any]) -> str:
+    """The line's event: set while answering, else call.<outcome> (call.recorded, ...)."""
+    return str(fields.get("event") or f"call.{fields.get('outcome')}")
+
+
+def level_for(fields: Mapping[str, Any], status: int | None) -> int:
+    """How loud the line about one notification is (the alerts key on ERROR and on outcomes)."""
+    outcome = fields.get("outcome")
+    if (
+        (status is not None and status >= 500)
+        or outcome in ("unavailable", "failed")
+        or fields.get("event") == "auth.unconfigured"  # a configuration error is loud
+    ):
+        return logging.ERROR
+    if fields.get("event") == "instance.state" and outcome == "recorded":
+        return logging.INFO if fields.get("state") == AUTHORIZED else logging.ERROR
+    if (status is not None and status >= 400) or outcome == "rejected":
+        return logging.WARNING
+    if fields.get("event") == IGNORED:
+        return logging.DEBUG
+    return logging.INFO
+
+
+def _refused(event: str, reply: Reply) -> Reply:
+    fields = current_fields()
+    annotate(event=fields.get("event") or event, outcome="refused")
+    return reply
 
 
 def _read_at_most(read: Callable[[int], bytes], limit: int) -> bytes:

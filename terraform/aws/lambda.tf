@@ -9,6 +9,8 @@ locals {
       DYNAMODB_TABLE           = aws_dynamodb_table.calls.name
       CALL_MODE                = var.call_mode
       CONTACT_CACHE_TTL        = var.contact_cache_ttl
+      LOG_LEVEL                = var.log_level
+      LOG_CHAT_IDS             = var.log_chat_ids
       WEBHOOK_TOKEN_SECRET_ARN = aws_secretsmanager_secret.webhook_token.arn
     },
     # Several instances: each entry of the map has its own id and URL (the function refuses
@@ -47,6 +49,13 @@ resource "aws_lambda_function" "webhook" {
 
   environment {
     variables = local.environment
+  }
+
+  # The function writes one JSON object per line itself (call_logger/logs.py); with the JSON log
+  # format Lambda's own START/END/REPORT lines are JSON too, so metric filters read every line.
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.function.name
   }
 
   # The role must be able to write logs and read the secrets before the first invocation.

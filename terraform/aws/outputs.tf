@@ -80,3 +80,8 @@ output "green_api_token_secret_name" {
   description = "Name of the secret holding the GREEN-API token or GREEN_API_INSTANCES."
   value       = aws_secretsmanager_secret.green_api_token.name
 }
+
+output "alerts_topic_arn" {
+  description = "SNS topic the alarms publish to (empty without alert_email); subscribe more endpoints to it."
+  value       = local.alerts ? aws_sns_topic.alerts[0].arn : ""
+}

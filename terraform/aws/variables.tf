@@ -94,9 +94,9 @@ variable "timeout" {
 }
 
 variable "reserved_concurrent_executions" {
-  description = "Reserved concurrency: -1 for none (the account's unreserved pool), or at least 1. Zero, which throttles every request, is refused."
+  description = "Reserved concurrency: at most this many requests run at once, so a flood can neither run up the bill nor starve the account's other functions (GREEN-API resends what is throttled). -1 for none (the account's unreserved pool). Zero, which throttles every request, is refused."
   type        = number
-  default     = -1
+  default     = 10
   nullable    = false
 
   validation {
@@ -126,9 +126,9 @@ variable "log_retention_days" {
 # --- DynamoDB -------------------------------------------------------------------------------
 
 variable "record_retention_days" {
-  description = "RECORD_RETENTION_DAYS: days a call record is kept before DynamoDB TTL deletes it (attribute expireAt). null keeps records forever and leaves TTL off."
+  description = "RECORD_RETENTION_DAYS: days personal data is kept before DynamoDB TTL deletes it (attribute expireAt): a record after its call, a chat after its last call, a rejected notification after it arrived. null keeps everything forever and leaves TTL off."
   type        = number
-  default     = null
+  default     = 365
 
   validation {
     condition     = var.record_retention_days == null || try(var.record_retention_days == floor(var.record_retention_days) && var.record_retention_days >= 1, false)
@@ -137,9 +137,9 @@ variable "record_retention_days" {
 }
 
 variable "table_deletion_protection" {
-  description = "Refuse to delete the DynamoDB table (turn on in production; `make destroy-aws` then fails until it is turned off)."
+  description = "Refuse to delete the DynamoDB table and its records (`make destroy-aws` fails until this is set to false and applied)."
   type        = bool
-  default     = false
+  default     = true
   nullable    = false
 }
 
@@ -175,8 +175,8 @@ variable "green_api_url" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^https?://[^\\s/]+", var.green_api_url))
-    error_message = "The green_api_url must be an http(s) URL."
+    condition     = can(regex("^https://[^/\\s]+(/[^\\s]*)?$", var.green_api_url))
+    error_message = "The green_api_url must be an https:// URL (the API token travels in it), such as https://api.green-api.com."
   }
 }
 
@@ -205,8 +205,8 @@ variable "green_api_instances" {
   sensitive = true
 
   validation {
-    condition     = alltrue([for id, instance in var.green_api_instances : can(regex("^[1-9][0-9]{0,18}$", id)) && can(regex("^https?://[^\\s/]+", instance.apiUrl)) && length(trimspace(instance.apiTokenInstance)) >= 8 && !can(regex("[\\s/?#]", instance.apiTokenInstance))])
-    error_message = "The green_api_instances must be keyed by idInstance (digits), each with an http(s) apiUrl and an apiTokenInstance of at least 8 characters without spaces."
+    condition     = alltrue([for id, instance in var.green_api_instances : can(regex("^[1-9][0-9]{0,18}$", id)) && can(regex("^https://[^\\s/]+", instance.apiUrl)) && length(trimspace(instance.apiTokenInstance)) >= 8 && !can(regex("[\\s/?#]", instance.apiTokenInstance))])
+    error_message = "The green_api_instances must be keyed by idInstance (digits), each with an https:// apiUrl and an apiTokenInstance of at least 8 characters without spaces."
   }
 
   validation {
@@ -280,9 +280,47 @@ variable "environment_variables" {
     condition = length(setintersection(keys(var.environment_variables), [
       "STORE", "DYNAMODB_TABLE", "CALL_MODE", "GREEN_API_ID_INSTANCE", "GREEN_API_URL", "CALL_LABELS",
       "RECORD_RETENTION_DAYS", "CONTACT_CACHE_TTL", "OPERATOR_CHAT_ID", "WEBHOOK_TOKEN", "GREEN_API_TOKEN",
+      "LOG_LEVEL", "LOG_CHAT_IDS",
       "WEBHOOK_TOKEN_SECRET_ARN", "GREEN_API_TOKEN_SECRET_ARN", "GREEN_API_INSTANCES",
       "GREEN_API_INSTANCES_SECRET_ARN",
     ])) == 0
     error_message = "The environment_variables must not set a variable this stack manages (STORE, DYNAMODB_TABLE, CALL_MODE, the tokens, ...): use the dedicated variable."
+  }
+}
+
+# --- Logs and alerts ------------------------------------------------------------------------
+
+variable "log_level" {
+  description = "LOG_LEVEL: the least severe log lines written: DEBUG, INFO, WARNING, ERROR or CRITICAL."
+  type        = string
+  default     = "INFO"
+  nullable    = false
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.log_level)
+    error_message = "The log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
+  }
+}
+
+variable "log_chat_ids" {
+  description = "LOG_CHAT_IDS: masked writes callers' chat ids in logs as 7900***4567@c.us; full writes them whole."
+  type        = string
+  default     = "masked"
+  nullable    = false
+
+  validation {
+    condition     = contains(["masked", "full"], var.log_chat_ids)
+    error_message = "The log_chat_ids must be masked or full."
+  }
+}
+
+variable "alert_email" {
+  description = "Email address subscribed to the alarms' SNS topic (AWS asks it to confirm once). null: no alarms (and no alerting resources)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alert_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
+    error_message = "The alert_email must be null or an email address."
   }
 }

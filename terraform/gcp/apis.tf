@@ -7,6 +7,9 @@ locals {
     "artifactregistry.googleapis.com",
     "firestore.googleapis.com",
     "secretmanager.googleapis.com",
+    # Log-based metrics and alert policies (alerts.tf).
+    "logging.googleapis.com",
+    "monitoring.googleapis.com",
     # Not in every new project by default, yet needed to create the service accounts, grant
     # project roles and hold the source bucket.
     "iam.googleapis.com",

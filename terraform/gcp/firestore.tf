@@ -1,8 +1,10 @@
 # Firestore layout (written by the function, read by the CLI):
-#   chats/{idInstance}_{chatId}                 instanceId, chatId, phone, callerName, lastCallAt, lastLabel
+#   chats/{idInstance}_{chatId}                 instanceId, chatId, phone, callerName, lastCallAt, lastLabel,
+#                                               expireAt (only with retention: lastCallAt + retention)
 #   chats/{...}/records/{idMessage}_{status}    instanceId, chatId, callId, status, label, callerName,
 #                                               eventAt, recordedAt, expireAt (only with retention)
-#   rejected/{...}                              notifications that were refused
+#   rejected/{...}                              notifications that were refused (expireAt with retention)
+#   instances/{idInstance}                      instanceId, state, stateChangedAt, wid
 #
 # The CLI queries the `records` collection group, so every index here has collection-group scope:
 # single-field indexes are automatic only at collection scope.
@@ -64,10 +66,12 @@ resource "google_firestore_field" "records_event_at" {
   }
 }
 
-# TTL policy: Firestore deletes a record some time (typically within a day) after its expireAt.
-# The function sets expireAt only when RECORD_RETENTION_DAYS is set. expireAt is never queried, so
-# its single-field indexes are switched off (an empty index_config), as Google advises for TTL
-# fields written with ever-increasing timestamps.
+# TTL policies, one per collection group holding personal data: Firestore deletes a document some
+# time (typically within a day) after its expireAt. The function sets expireAt only when
+# RECORD_RETENTION_DAYS is set: a record at its call + retention, a chat (the caller's number and
+# name) at its last call + retention, a rejected notification at its arrival + retention.
+# expireAt is never queried, so its single-field indexes are switched off (an empty index_config),
+# as Google advises for TTL fields written with ever-increasing timestamps.
 resource "google_firestore_field" "records_expire_at" {
   count = var.record_retention_days == null ? 0 : 1
 
@@ -81,6 +85,36 @@ resource "google_firestore_field" "records_expire_at" {
 
   # Field overrides on one collection group are applied one at a time to avoid 409 contention.
   depends_on = [google_firestore_field.records_event_at]
+}
+
+# One resource per collection group rather than for_each: depends_on chains them, so the TTL
+# operations run one after another.
+resource "google_firestore_field" "chats_expire_at" {
+  count = var.record_retention_days == null ? 0 : 1
+
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "chats"
+  field      = "expireAt"
+
+  ttl_config {}
+  index_config {}
+
+  depends_on = [google_firestore_field.records_expire_at]
+}
+
+resource "google_firestore_field" "rejected_expire_at" {
+  count = var.record_retention_days == null ? 0 : 1
+
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "rejected"
+  field      = "expireAt"
+
+  ttl_config {}
+  index_config {}
+
+  depends_on = [google_firestore_field.chats_expire_at]
 }
 
 # Composite indexes (collection-group scope), one per CLI filter. Firestore completes a query's

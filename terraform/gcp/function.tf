@@ -9,6 +9,8 @@ locals {
       GOOGLE_CLOUD_PROJECT = var.project_id
       FIRESTORE_DATABASE   = google_firestore_database.this.name
       CONTACT_CACHE_TTL    = var.contact_cache_ttl
+      LOG_LEVEL            = var.log_level
+      LOG_CHAT_IDS         = var.log_chat_ids
     },
     # One instance: its id and URL; several: each entry of the GREEN_API_INSTANCES secret has its
     # own (the function refuses both at once).

@@ -84,16 +84,16 @@ variable "firestore_delete_protection" {
 }
 
 variable "firestore_point_in_time_recovery" {
-  description = "Keep 7 days of point-in-time recovery versions of the database (billed as storage)."
+  description = "Keep 7 days of point-in-time recovery versions of the database (billed as storage), so a bad write or delete can be undone."
   type        = bool
-  default     = false
+  default     = true
   nullable    = false
 }
 
 variable "record_retention_days" {
-  description = "Delete call records this many days after the event (Firestore TTL on records.expireAt). null keeps them forever."
+  description = "RECORD_RETENTION_DAYS: delete personal data this many days after it was last needed (Firestore TTL on expireAt: a record after its call, a chat after its last call, a rejected notification after it arrived). null keeps everything forever."
   type        = number
-  default     = null
+  default     = 365
 
   validation {
     condition     = var.record_retention_days == null ? true : (floor(var.record_retention_days) == var.record_retention_days && var.record_retention_days >= 1 && var.record_retention_days <= 36500)
@@ -218,6 +218,43 @@ variable "operator_chat_id" {
   validation {
     condition     = var.operator_chat_id == "" || can(regex("^[^@\\s]+@[a-z.]+$", var.operator_chat_id))
     error_message = "operator_chat_id must be empty or a chat id such as 79001234567@c.us or 120363000000000000@g.us."
+  }
+}
+
+variable "log_level" {
+  description = "LOG_LEVEL: the least severe log lines written: DEBUG, INFO, WARNING, ERROR or CRITICAL."
+  type        = string
+  default     = "INFO"
+  nullable    = false
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], var.log_level)
+    error_message = "log_level must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL."
+  }
+}
+
+variable "log_chat_ids" {
+  description = "LOG_CHAT_IDS: masked writes callers' chat ids in logs as 7900***4567@c.us; full writes them whole."
+  type        = string
+  default     = "masked"
+  nullable    = false
+
+  validation {
+    condition     = contains(["masked", "full"], var.log_chat_ids)
+    error_message = "log_chat_ids must be masked or full."
+  }
+}
+
+# --- Alerts --------------------------------------------------------------------------------
+
+variable "alert_email" {
+  description = "Email address told when the webhook keeps failing, the instance needs a person (logged out, banned, ...), a notification is kept in `rejected`, or reconcile found calls the webhook missed. null: no alerts (and no alerting resources)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alert_email == null ? true : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
+    error_message = "alert_email must be null or an email address."
   }
 }
 

@@ -186,20 +186,21 @@ def test_firestore_database_is_native_with_protection_and_pitr_from_variables(
     assert db["location_id"] == "europe-west1"  # null firestore_location: the region
     assert db["delete_protection_state"] == "DELETE_PROTECTION_ENABLED"
     assert db["deletion_policy"] == "ABANDON"
-    assert db["point_in_time_recovery_enablement"] == "POINT_IN_TIME_RECOVERY_DISABLED"
+    assert db["point_in_time_recovery_enablement"] == "POINT_IN_TIME_RECOVERY_ENABLED"
+    assert variable(model, "firestore_point_in_time_recovery")["default"] is True
 
     other = resource(
         load(
             tmp_path,
             firestore_delete_protection="false",
-            firestore_point_in_time_recovery="true",
+            firestore_point_in_time_recovery="false",
             firestore_location='"eur3"',
         ),
         "google_firestore_database.this",
     )
     assert other["delete_protection_state"] == "DELETE_PROTECTION_DISABLED"
     assert other["deletion_policy"] == "DELETE"
-    assert other["point_in_time_recovery_enablement"] == "POINT_IN_TIME_RECOVERY_ENABLED"
+    assert other["point_in_time_recovery_enablement"] == "POINT_IN_TIME_RECOVERY_DISABLED"
     assert other["location_id"] == "eur3"
 
 
@@ -232,13 +233,16 @@ def test_event_at_gets_a_collection_group_index_and_keeps_the_collection_ones(
     assert {("COLLECTION", "ASCENDING"), ("COLLECTION", "DESCENDING")} <= scopes
 
 
-def test_ttl_policy_on_expire_at_only_with_a_retention(model: Model, tmp_path: Path) -> None:
+def test_ttl_policies_on_every_personal_collection_only_with_a_retention(
+    model: Model, tmp_path: Path
+) -> None:
+    assert variable(model, "record_retention_days")["default"] == 365
     ttl = [f for f in resources(model, "google_firestore_field") if f["field"] == "expireAt"]
-    assert len(ttl) == 1
-    assert ttl[0]["collection"] == "records"
-    assert "ttl_config" in ttl[0]
-    # No index on the TTL field: an empty index_config block.
-    assert set(ttl[0]["index_config"]) <= {"__tfmeta", "id"}
+    assert sorted(f["collection"] for f in ttl) == ["chats", "records", "rejected"]
+    for field in ttl:
+        assert "ttl_config" in field
+        # No index on the TTL field: an empty index_config block.
+        assert set(field["index_config"]) <= {"__tfmeta", "id"}
     env = resource(model, "google_cloudfunctions2_function.webhook")["service_config"][
         "environment_variables"
     ]
@@ -299,6 +303,8 @@ def test_plain_environment_matches_the_config_contract(function: dict[str, Any])
         "GOOGLE_CLOUD_PROJECT": "my-call-logger-project",
         "FIRESTORE_DATABASE": "(default)",
         "CONTACT_CACHE_TTL": "24h",
+        "LOG_LEVEL": "INFO",
+        "LOG_CHAT_IDS": "masked",
     }
 
 
@@ -363,6 +369,61 @@ def test_token_variables_are_sensitive_and_the_webhook_token_is_generated(model:
     assert outputs["green_api_token"]["sensitive"] is True
     assert variable(model, "green_api_instances")["sensitive"] is True
     assert outputs["green_api_instances"]["sensitive"] is True
+
+
+# --- Alerts ---------------------------------------------------------------------------------
+
+
+def test_no_alerting_resources_without_an_email(model: Model) -> None:
+    for kind in ("google_monitoring_notification_channel", "google_monitoring_alert_policy"):
+        assert resources(model, kind) == []
+    assert resources(model, "google_logging_metric") == []
+
+
+def test_alerts_mail_the_address_for_each_condition(tmp_path: Path) -> None:
+    model = load(tmp_path, alert_email='"oncall@example.com"')
+    (channel,) = resources(model, "google_monitoring_notification_channel")
+    assert channel["type"] == "email"
+    assert channel["labels"] == {"email_address": "oncall@example.com"}
+    sleep = resource(model, "time_sleep.apis_enabled")
+    assert _waits_on(channel, sleep)
+    assert all(_waits_on(m, sleep) for m in resources(model, "google_logging_metric"))
+
+    metrics = {m["name"]: m["filter"] for m in resources(model, "google_logging_metric")}
+    function_lines = (
+        'resource.type="cloud_run_revision" AND resource.labels.service_name="green-call-logger"'
+    )
+    assert metrics["green-call-logger-instance-state-error"].startswith(function_lines)
+    assert metrics["green-call-logger-instance-state-error"].endswith(
+        'jsonPayload.event="instance.state" AND severity=ERROR'
+    )
+    assert metrics["green-call-logger-rejected"].endswith('jsonPayload.outcome="rejected"')
+    assert metrics["green-call-logger-missing-calls"].endswith(
+        'jsonPayload.event="reconcile.missing_calls"'
+    )
+
+    policies = {p["display_name"]: p for p in resources(model, "google_monitoring_alert_policy")}
+    assert len(policies) == 4
+    by_filter = {}
+    for policy in policies.values():
+        (condition,) = blocks(policy["conditions"])
+        threshold = condition["condition_threshold"]
+        by_filter[threshold["filter"]] = (threshold["duration"], policy)
+        # tfparse resolves `.id` to its own identifier of the referenced resource.
+        assert policy["notification_channels"] == [channel["id"]]
+        # The mail says what broke and what to do.
+        assert len(policy["documentation"]["content"]) > 200
+    five_xx = [f for f in by_filter if "run.googleapis.com/request_count" in f]
+    (five_xx_filter,) = five_xx
+    assert 'metric.labels.response_code_class="5xx"' in five_xx_filter
+    assert by_filter[five_xx_filter][0] == "300s"  # 5xx for 5 minutes, not one resend
+    for name in metrics:
+        assert f'metric.type="logging.googleapis.com/user/{name}"' in by_filter
+
+
+def test_monitoring_apis_are_enabled(model: Model) -> None:
+    services = {r["service"] for r in resources(model, "google_project_service")}
+    assert {"logging.googleapis.com", "monitoring.googleapis.com"} <= services
 
 
 # --- Access ---------------------------------------------------------------------------------
@@ -503,6 +564,9 @@ CASES: dict[str, tuple[str, str]] = {
     "min_instance_count": ("-1", "1"),
     "max_instance_count": ("0", "3"),
     "max_instance_request_concurrency": ("0", "1"),
+    "log_level": ('"LOUD"', '"DEBUG"'),
+    "log_chat_ids": ('"some"', '"full"'),
+    "alert_email": ('"nobody"', '"oncall@example.com"'),
 }
 
 

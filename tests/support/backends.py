@@ -162,6 +162,8 @@ class AwsBackend:
                 path = _path(fields.pop("pk"), fields.pop("sk"))
                 for internal in ("gsi1pk", "version"):
                     fields.pop(internal, None)
+                if path.startswith("instances/"):
+                    fields.pop("eventAt")  # the byTime index key, a copy of stateChangedAt
                 found[path] = fields
         return found
 
@@ -229,6 +231,8 @@ def _path(pk: str, sk: str) -> str:
     kind, _, key = pk.partition("#")
     if kind == "REJECTED":
         return f"rejected/{key}"
+    if kind == "INSTANCE":
+        return f"instances/{key}"
     if sk == CHAT_SK:
         return f"chats/{key}"
     return f"chats/{key}/records/{sk.removeprefix(RECORD_PREFIX)}"
@@ -238,6 +242,8 @@ def _key(path: str) -> dict[str, str]:
     parts = path.split("/")
     if parts[0] == "rejected":
         return {"pk": f"REJECTED#{parts[1]}", "sk": "REJECTED"}
+    if parts[0] == "instances":
+        return {"pk": f"INSTANCE#{parts[1]}", "sk": "INSTANCE"}
     if len(parts) == 2:
         return {"pk": f"CHAT#{parts[1]}", "sk": CHAT_SK}
     return {"pk": f"CHAT#{parts[1]}", "sk": RECORD_PREFIX + parts[3]}

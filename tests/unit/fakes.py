@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from call_logger.notification import CallNotification
-from call_logger.records import ChatState, Snapshot, WritePlan
+from call_logger.records import ChatState, Snapshot, StateWrite, StoredState, WritePlan
 from call_logger.store import StorageUnavailable, WriteConflict
 
 
@@ -24,6 +24,7 @@ class MemoryStore:
     records: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     rejected: dict[str, dict[str, Any]] = field(default_factory=dict)
     versions: dict[str, int] = field(default_factory=dict)
+    instances: dict[int, dict[str, Any]] = field(default_factory=dict)
     # Test levers: the next N saves lose the race; `down` makes every call fail as an outage.
     conflicts_to_inject: int = 0
     down: bool = False
@@ -71,11 +72,41 @@ class MemoryStore:
         ]
         yield from sorted(found, key=lambda fields: fields["eventAt"], reverse=True)
 
-    def keep_rejected(self, digest: str, body: str, reason: str, received_at: datetime) -> None:
+    def keep_rejected(
+        self,
+        digest: str,
+        body: str,
+        reason: str,
+        received_at: datetime,
+        expire_at: datetime | None = None,
+    ) -> None:
         self._check_up()
         if digest in self.rejected:
             raise WriteConflict("already kept")
-        self.rejected[digest] = {"body": body, "reason": reason, "receivedAt": received_at}
+        kept = {"body": body, "reason": reason, "receivedAt": received_at}
+        self.rejected[digest] = kept | ({"expireAt": expire_at} if expire_at else {})
+
+    def load_instance(self, instance_id: int) -> StoredState | None:
+        self._check_up()
+        fields = self.instances.get(instance_id)
+        if fields is None:
+            return None
+        return StoredState(fields["version"], fields["state"], fields["stateChangedAt"])
+
+    def save_instance(self, write: StateWrite) -> None:
+        self._check_up()
+        stored = self.instances.get(write.instance_id)
+        if (stored is None) != write.create or (
+            stored is not None and stored["version"] != write.version
+        ):
+            raise WriteConflict("instance moved")
+        version = 1 if stored is None else stored["version"] + 1
+        self.instances[write.instance_id] = write.fields | {"version": version}
+
+    def instance_states(self) -> Iterator[dict[str, Any]]:
+        self._check_up()
+        for fields in self.instances.values():
+            yield {name: value for name, value in fields.items() if name != "version"}
 
     def _check_up(self) -> None:
         if self.down:

@@ -16,6 +16,15 @@ def test_defaults() -> None:
     assert config.database == "(default)"
     assert config.retention_days is None
     assert config.contact_cache_ttl == timedelta(hours=24)
+    assert (config.log_level, config.log_chat_ids) == ("INFO", "masked")
+
+
+def test_green_api_url_is_https_except_to_this_machine() -> None:
+    https = Config.from_env({"GREEN_API_URL": "https://7105.api.greenapi.com/"})
+    assert https.green_api_url == "https://7105.api.greenapi.com"
+    for local in ("http://127.0.0.1:8080", "http://localhost:9000", "http://[::1]:8080"):
+        assert Config.from_env({"GREEN_API_URL": local}).green_api_url == local
+    assert Config.from_env({"LOG_LEVEL": "debug"}).log_level == "DEBUG"
 
 
 def test_bad_mode_names_the_allowed_values() -> None:
@@ -44,6 +53,11 @@ def test_labels_override_and_validation() -> None:
         ({"OPERATOR_MESSAGE_TEMPLATE": "{phone[0]}"}, "OPERATOR_MESSAGE_TEMPLATE"),
         ({"OPERATOR_MESSAGE_TEMPLATE": "{name!z}"}, "OPERATOR_MESSAGE_TEMPLATE"),
         ({"STORE": "sqlite"}, "STORE"),
+        ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
+        ({"LOG_CHAT_IDS": "some"}, "LOG_CHAT_IDS"),
+        ({"GREEN_API_URL": "http://api.green-api.com"}, "https://"),
+        ({"GREEN_API_URL": "api.green-api.com"}, "https://"),
+        ({"GREEN_API_URL": "http://127.0.0.1.example.com"}, "https://"),
     ],
 )
 def test_bad_values_fail_at_start(env: dict[str, str], message: str) -> None:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from call_logger.notification import CallNotification
-from call_logger.records import ChatState, NameLookup, Snapshot, needs_lookup, plan_write
+from call_logger.notification import CallNotification, StateNotification
+from call_logger.records import (
+    ChatState,
+    NameLookup,
+    Snapshot,
+    StoredState,
+    needs_lookup,
+    plan_state,
+    plan_write,
+)
 
 AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 CALL = CallNotification(1101000001, "79001234567@c.us", "CALL1", "missed", int(AT.timestamp()))
@@ -67,3 +75,55 @@ def test_a_name_is_looked_up_once_per_ttl() -> None:
     assert needs_lookup(None, AT, TTL)
     assert not needs_lookup(chat(None), AT + TTL - timedelta(seconds=1), TTL)
     assert needs_lookup(chat(None), AT + TTL, TTL)
+
+
+# -- retention --------------------------------------------------------------------------------
+
+RETENTION = timedelta(days=30)
+
+
+def test_with_retention_the_chat_expires_with_its_newest_call() -> None:
+    created = plan_write(CALL, "Missed call", Snapshot(None, False), None, RETENTION)
+    assert created.chat is not None
+    assert created.chat.fields["expireAt"] == AT + RETENTION
+    assert created.record.expire_at == AT + RETENTION
+
+    moved = plan_write(CALL, "Missed call", Snapshot(chat(AT - RETENTION), False), None, RETENTION)
+    assert moved.chat is not None and moved.chat.fields["expireAt"] == AT + RETENTION
+
+    # An older call arriving late leaves lastCallAt, and so expireAt, where they are.
+    late = plan_write(CALL, "Missed call", Snapshot(chat(AT + TTL), False), None, RETENTION)
+    assert late.chat is None
+
+
+# -- instance state ---------------------------------------------------------------------------
+
+
+def state(name: str, at: datetime = AT) -> StateNotification:
+    return StateNotification(1101000001, name, int(at.timestamp()), "79009876543@c.us")
+
+
+def test_the_first_state_creates_the_instance() -> None:
+    write = plan_state(state("notAuthorized"), None)
+    assert write is not None and write.create
+    assert write.fields == {
+        "instanceId": 1101000001,
+        "state": "notAuthorized",
+        "stateChangedAt": AT,
+        "wid": "79009876543@c.us",
+    }
+
+
+def test_only_a_newer_state_replaces_the_stored_one() -> None:
+    stored = StoredState(version=3, state="notAuthorized", changed_at=AT)
+    newer = plan_state(state("authorized", AT + TTL), stored)
+    assert newer is not None and not newer.create and newer.version == 3
+    assert plan_state(state("notAuthorized"), stored) is None  # a redelivery
+    assert plan_state(state("authorized", AT - TTL), stored) is None  # older, arriving late
+
+
+def test_at_the_same_second_the_state_needing_a_person_wins_in_either_order() -> None:
+    authorized = StoredState(version=1, state="authorized", changed_at=AT)
+    blocked = StoredState(version=1, state="blocked", changed_at=AT)
+    assert plan_state(state("blocked"), authorized) is not None
+    assert plan_state(state("authorized"), blocked) is None
