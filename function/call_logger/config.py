@@ -127,6 +127,20 @@ class Config:
         the instance's own settings (GREEN_API_INSTANCES) in place of the deployment-wide ones."""
         return self.per_instance.get(instance_id, self)
 
+    def for_instance(self, instance_id: int) -> Config:
+        """One instance of the map as a deployment of one: its settings, and it the only
+        instance (its id, URL and token), so that a flow made for one instance (a command that
+        acts on each instance in turn) runs unchanged. KeyError for an instance not in the map."""
+        instance = self.instances.by_id[instance_id]
+        return replace(
+            self.settings_for(instance_id),
+            id_instance=instance.id,
+            green_api_url=instance.api_url,
+            green_api_token=instance.token,
+            instances=Instances(),  # __post_init__ makes the map of one
+            per_instance=MappingProxyType({}),
+        )
+
     @classmethod
     def _from_settings(cls, env: Mapping[str, str]) -> Config:
         def get(name: str) -> str:

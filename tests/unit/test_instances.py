@@ -154,3 +154,18 @@ def test_no_token_in_the_repr_of_a_config() -> None:
     shown = repr(config) + repr(config.instances) + repr(list(config.instances))
     assert TOKEN_A not in shown and TOKEN_B not in shown
     assert "1101000001" in repr(list(config.instances))
+
+
+def test_an_instance_as_a_deployment_of_one() -> None:
+    config = Config.from_env({"GREEN_API_INSTANCES": json.dumps(two())})
+    shop = config.for_instance(1101000001)
+    assert (shop.id_instance, shop.green_api_url, shop.green_api_token) == (
+        1101000001,
+        "https://7105.api.greenapi.com",
+        TOKEN_A,
+    )
+    assert shop.operator_chat_id == "79000000001@c.us"
+    assert [instance.id for instance in shop.instances] == [1101000001]
+    assert not shop.instances.allows(1101000002)
+    with pytest.raises(KeyError):
+        config.for_instance(1101000003)
