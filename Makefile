@@ -22,7 +22,7 @@ TF_GCP := $(TERRAFORM) -chdir=$(GCP_DIR)
 TF_APPLY_FLAGS ?=
 
 .PHONY: test test-unit check-test check-run lint typecheck pytest run install clean configure-instance tf-check tf-fmt tf-test deploy destroy deploy-gcp destroy-gcp \
-	poll calls bench
+	poll calls bench chromium report-screenshot
 
 $(STAMP): pyproject.toml function/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,24 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 # TF_CLI_CONFIG_FILE: terraform/aws is applied to moto with the provider from the offline mirror.
-pytest: $(STAMP)
+pytest: $(STAMP) chromium
 	TF_CLI_CONFIG_FILE=$(CURDIR)/terraform/aws/terraformrc.hcl $(PY) -m pytest
+
+# The report's browser test renders the page with Debian's headless chromium. Installed here when
+# missing and run as root; otherwise that test is skipped and says why.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+	      echo "apt-get could not install chromium: the report's browser test will be skipped"; \
+	  else \
+	    echo "chromium is missing and cannot be installed here (needs root and apt-get):" \
+	         "the report's browser test will be skipped"; \
+	  fi; }
+
+# docs/report.png (the README's screenshot) and docs/report.html from the sample week.
+report-screenshot: $(STAMP) chromium
+	PYTHONPATH=function:. $(PY) -m tests.support.sample_report docs/report.png
 
 # The fast layer alone: the core against in-memory fakes, no emulator, no server (tests/unit).
 # --confcutdir keeps tests/conftest.py, which starts the emulator and moto, out of it.

@@ -94,6 +94,9 @@ class FakeGreenApi:
             "webhookUrlToken": "",
             "incomingWebhook": "no",
             "incomingCallWebhook": "no",
+            "outgoingCallWebhook": "no",
+            "outgoingWebhook": "no",
+            "outgoingMessageWebhook": "no",
         }
         self.requests: list[RecordedRequest] = []
         self._queue: list[tuple[int, Any]] = []

@@ -29,6 +29,18 @@ def env(fake_green_api: FakeGreenApi, monkeypatch: pytest.MonkeyPatch) -> FakeGr
     return fake_green_api
 
 
+ALL_FLAGS = {
+    name: "yes"
+    for name in (
+        "incomingCallWebhook",
+        "incomingWebhook",
+        "outgoingCallWebhook",
+        "outgoingWebhook",
+        "outgoingMessageWebhook",
+    )
+}
+
+
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(["configure-instance", *args])
     out, err = capsys.readouterr()
@@ -51,12 +63,28 @@ def test_sets_the_webhook(env: FakeGreenApi, capsys: pytest.CaptureFixture[str])
         "webhookUrlToken": WEBHOOK_TOKEN,
         "incomingCallWebhook": "yes",
         "incomingWebhook": "yes",
+        "outgoingCallWebhook": "yes",
+        "outgoingWebhook": "yes",
+        "outgoingMessageWebhook": "yes",
     }
     assert "wh***" in out
     assert WEBHOOK_URL in out
     assert "5 minutes" in out
     assert "restarts" in out
     assert_no_secrets(env, out, err)
+
+
+def test_without_callback_by_message_outgoing_messages_stay_off(
+    env: FakeGreenApi, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CALLBACK_BY_MESSAGE", "false")
+
+    code, _, _ = run(capsys, "--webhook-url", WEBHOOK_URL)
+
+    assert code == 0
+    sent = env.requests_for("setSettings")[0].json
+    assert sent["outgoingCallWebhook"] == "yes"
+    assert "outgoingWebhook" not in sent and "outgoingMessageWebhook" not in sent
 
 
 def test_token_option_overrides_env(env: FakeGreenApi, capsys: pytest.CaptureFixture[str]) -> None:
@@ -123,14 +151,14 @@ def test_bad_config_value_exits_2(
 
 
 def test_check_passes(env: FakeGreenApi, capsys: pytest.CaptureFixture[str]) -> None:
-    env.settings.update(webhookUrl=WEBHOOK_URL, incomingCallWebhook="yes", incomingWebhook="yes")
+    env.settings.update(webhookUrl=WEBHOOK_URL, **ALL_FLAGS)
     env.settings["webhookUrlToken"] = WEBHOOK_TOKEN
 
     code, out, err = run(capsys, "--check", "--webhook-url", WEBHOOK_URL)
 
     assert code == 0
     lines = out.splitlines()
-    assert len(lines) == 3
+    assert len(lines) == 6
     assert all(" ok " in line for line in lines)
     assert env.requests_for("setSettings") == []
     assert_no_secrets(env, out, err)
@@ -194,7 +222,7 @@ def test_mask() -> None:
 
 
 def test_python_dash_m(env: FakeGreenApi) -> None:
-    env.settings.update(webhookUrl=WEBHOOK_URL, incomingCallWebhook="yes", incomingWebhook="yes")
+    env.settings.update(webhookUrl=WEBHOOK_URL, **ALL_FLAGS)
     pythonpath = os.pathsep.join([str(ROOT / "function"), os.environ.get("PYTHONPATH", "")])
 
     command = ["configure-instance", "--check", "--webhook-url", WEBHOOK_URL]
@@ -209,4 +237,4 @@ def test_python_dash_m(env: FakeGreenApi) -> None:
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count(" ok ") == 3
+    assert result.stdout.count(" ok ") == 6

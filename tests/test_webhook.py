@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from call_logger.notification import is_tracked
 
 from tests.conftest import (
     MAIN,
@@ -35,8 +36,15 @@ IGNORED_SAMPLES = sorted(
     path.stem
     for path in SAMPLES.glob("*.json")
     if isinstance(body := json.loads(path.read_text()), dict)
-    and body.get("typeWebhook") not in (None, "incomingCall", "stateInstanceChanged")
+    and "typeWebhook" in body
+    and body["typeWebhook"] != "stateInstanceChanged"
+    and not is_tracked(body["typeWebhook"], callback_by_message=True)
 )
+# Ignored too when CALLBACK_BY_MESSAGE=false.
+OUTGOING_MESSAGES = [
+    sample("outgoing-message-received"),
+    sample("outgoing-message-received") | {"typeWebhook": "outgoingAPIMessageReceived"},
+]
 CHAT = "chats/1101000001_79001234567@c.us"
 CALL_ID = "A1B2C3D4E5F60718293A4B5C6D7E8F90"
 
@@ -69,6 +77,7 @@ def test_every_mode_with_every_status(
         "label": label,
         "callerName": None,
         "eventAt": datetime.fromtimestamp(body["timestamp"], UTC),
+        "direction": "incoming",
         "recordedAt": record["recordedAt"],
     }
     assert abs(record["recordedAt"] - datetime.now(UTC)) < timedelta(minutes=5)
@@ -123,10 +132,16 @@ def post(body):
 }
 
 
+@pytest.mark.parametrize("callback_by_message", ["true", "false"])
 @pytest.mark.parametrize("entry", list(LOADERS))
-def test_ignored_type_imports_no_storage_or_network_module(entry: str) -> None:
-    """A fresh process: handling every ignored sample leaves storage and HTTP clients unimported."""
+def test_ignored_type_imports_no_storage_or_network_module(
+    entry: str, callback_by_message: str
+) -> None:
+    """A fresh process: handling every ignored sample leaves storage and HTTP clients unimported
+    (outgoing messages too, when call-back by message is off)."""
     bodies = [json.loads((SAMPLES / f"{name}.json").read_text()) for name in IGNORED_SAMPLES]
+    if callback_by_message == "false":
+        bodies += OUTGOING_MESSAGES
     script = (
         LOADERS[entry]
         + f"""
@@ -139,7 +154,11 @@ heavy = [m for m in sys.modules if m.startswith(("google.cloud.firestore", "goog
 print(json.dumps(heavy))
 """
     )
-    env = {"WEBHOOK_TOKEN": "t", "STORE": "dynamodb" if entry == "aws" else "firestore"}
+    env = {
+        "WEBHOOK_TOKEN": "t",
+        "STORE": "dynamodb" if entry == "aws" else "firestore",
+        "CALLBACK_BY_MESSAGE": callback_by_message,
+    }
     done = subprocess.run(
         [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True
     )

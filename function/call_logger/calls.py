@@ -16,14 +16,19 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .config import Config, parse_duration
 from .instances import Instances
 from .notification import phone_of
+
+if TYPE_CHECKING:
+    from .store import Store
+
+T = TypeVar("T")
 
 # Statuses of a call that rang or was answered; everything else went unanswered.
 ANSWERED_OR_RINGING = ("offer", "pickUp")
@@ -31,7 +36,7 @@ _PHONE = re.compile(r"^\+?\d{5,20}$")
 
 
 class Unreachable(Exception):
-    """Firestore could not be reached or refused the query; the message says why."""
+    """The store could not be reached or refused the query; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -72,13 +77,22 @@ def chat_id_of(text: str) -> str:
 
 def fetch(config: Config, query: CallQuery, now: datetime | None = None) -> list[dict[str, Any]]:
     """The matching records' fields, newest first, from the configured store. Raises Unreachable."""
+    since_at = (now or datetime.now(UTC)) - query.since
+
+    def read(store: Store) -> list[dict[str, Any]]:
+        found = store.recent_records(since_at, query.chat_id)
+        return list(_take(_matching(found, query), query.limit))
+
+    return with_store(config, read)
+
+
+def with_store(config: Config, use: Callable[[Store], T]) -> T:
+    """`use(store)` with the configured store; Unreachable (one line) when it cannot be read."""
     from .service import make_store
     from .store import StorageUnavailable
 
-    since_at = (now or datetime.now(UTC)) - query.since
     try:
-        found = make_store(config).recent_records(since_at, query.chat_id)
-        return list(_take(_matching(found, query), query.limit))
+        return use(make_store(config))
     except StorageUnavailable as error:
         raise Unreachable(first_line(str(error))) from None
 

@@ -25,6 +25,7 @@ from call_logger.config import Config, ConfigError
 if TYPE_CHECKING:
     from call_logger.green_api import GreenApiClient
     from call_logger.instances import Instance
+    from call_logger.report import Figures
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -53,8 +54,19 @@ def _parser() -> argparse.ArgumentParser:
 
 # -- configure-instance -----------------------------------------------------------------------
 
-# What the instance needs so that incoming calls reach the webhook (besides its URL and token).
-REQUIRED_FLAGS = {"incomingCallWebhook": "yes", "incomingWebhook": "yes"}
+# What the instance needs so that calls reach the webhook (besides its URL and token): incoming
+# calls, and outgoing calls for call-back tracking.
+REQUIRED_FLAGS = {
+    "incomingCallWebhook": "yes",
+    "incomingWebhook": "yes",
+    "outgoingCallWebhook": "yes",
+}
+# With CALLBACK_BY_MESSAGE: messages sent from the phone, and through the API.
+CALLBACK_MESSAGE_FLAGS = {"outgoingWebhook": "yes", "outgoingMessageWebhook": "yes"}
+
+
+def required_flags(config: Config) -> dict[str, str]:
+    return REQUIRED_FLAGS | (CALLBACK_MESSAGE_FLAGS if config.callback_by_message else {})
 
 
 def _configure_instance_parser(commands: _Commands) -> None:
@@ -62,9 +74,11 @@ def _configure_instance_parser(commands: _Commands) -> None:
         "configure-instance",
         help="point the GREEN-API instance's webhook at the function (setSettings)",
         description=(
-            "Set webhookUrl, webhookUrlToken, incomingCallWebhook=yes and incomingWebhook=yes "
-            "on the instance named by GREEN_API_URL, GREEN_API_ID_INSTANCE and GREEN_API_TOKEN, "
-            "or on instances of GREEN_API_INSTANCES (--all, or --instance ID). "
+            "Set webhookUrl, webhookUrlToken, incomingCallWebhook, incomingWebhook and "
+            "outgoingCallWebhook (and with CALLBACK_BY_MESSAGE, the default, outgoingWebhook and "
+            "outgoingMessageWebhook) to yes on the instance named by GREEN_API_URL, "
+            "GREEN_API_ID_INSTANCE and GREEN_API_TOKEN, or on instances of GREEN_API_INSTANCES "
+            "(--all, or --instance ID). "
             "GREEN-API applies settings within about 5 minutes and restarts the instance."
         ),
     )
@@ -129,10 +143,12 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         assert client is not None  # only instances with a token are targets
         with client:
             try:
+                # The instance's own settings decide what it needs (replies, notices).
+                settings = config.for_instance(instance.id)
                 if args.check:
-                    code = _check_settings(client, webhook_url)
+                    code = _check_settings(client, settings, webhook_url)
                 else:
-                    code = _set_settings(client, instance, webhook_url, webhook_token)
+                    code = _set_settings(client, instance, settings, webhook_url, webhook_token)
             except GreenApiError as error:  # its message is already token-free
                 print(
                     f"configure-instance: instance {instance.name}: GREEN-API call failed: {error}",
@@ -163,9 +179,17 @@ def _targets(config: Config, every: bool, instance_id: int | None) -> list[Insta
 
 
 def _set_settings(
-    client: GreenApiClient, instance: Instance, webhook_url: str, webhook_token: str
+    client: GreenApiClient,
+    instance: Instance,
+    config: Config,
+    webhook_url: str,
+    webhook_token: str,
 ) -> int:
-    settings = {"webhookUrl": webhook_url, "webhookUrlToken": webhook_token, **REQUIRED_FLAGS}
+    settings = {
+        "webhookUrl": webhook_url,
+        "webhookUrlToken": webhook_token,
+        **required_flags(config),
+    }
     answer = client.set_settings(settings)
     if answer.get("saveSettings") is not True:
         print(f"configure-instance: GREEN-API did not save the settings: {answer}", file=sys.stderr)
@@ -179,9 +203,9 @@ def _set_settings(
     return EXIT_OK
 
 
-def _check_settings(client: GreenApiClient, webhook_url: str) -> int:
+def _check_settings(client: GreenApiClient, config: Config, webhook_url: str) -> int:
     actual = client.get_settings()
-    expected = {"webhookUrl": webhook_url, **REQUIRED_FLAGS}
+    expected = {"webhookUrl": webhook_url, **required_flags(config)}
     mismatches = 0
     for name, wanted in expected.items():
         value = actual.get(name)
@@ -343,6 +367,9 @@ def _calls_parser(commands: _Commands) -> None:
         "--json", action="store_true", help="a JSON array of the records' fields instead"
     )
     parser.set_defaults(run=calls)
+    views = parser.add_subparsers(dest="view", metavar="VIEW")
+    _report_parser(views)
+    _digest_parser(views)
 
 
 def _positive(text: str) -> int:
@@ -375,6 +402,157 @@ def calls(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         if args.json
         else calls_query.as_table(found, query, instances)
     )
+    return EXIT_OK
+
+
+def _report_parser(views: _Commands) -> None:
+    parser = views.add_parser(
+        "report",
+        help="how calls went: answered, missed, time to answer, who waits for a call back",
+        description=(
+            "Figures for the period: calls answered and missed, the time from ringing to "
+            "answer, the people still waiting for a call back, calls per day and by hour "
+            "(days and hours in TIMEZONE). Printed as text, as one JSON object (--json), or "
+            "written as a self-contained HTML page with charts (--html FILE)."
+        ),
+    )
+    parser.add_argument(
+        "--since",
+        dest="window",
+        default="7d",
+        metavar="DURATION",
+        help="how far back, e.g. 24h, 7d, 30d (default 7d)",
+    )
+    parser.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
+    parser.add_argument("--html", metavar="FILE", help="write the report page to FILE")
+    parser.set_defaults(run=calls_report)
+
+
+def calls_report(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    import json
+    from datetime import UTC, datetime, timedelta
+
+    from call_logger import calls as calls_query
+    from call_logger import report_html, reporting
+    from call_logger.config import parse_duration
+
+    try:
+        config = Config.from_env(env)
+        window = parse_duration(args.window)
+        if window <= timedelta(0):
+            raise ValueError("must be more than zero")
+    except ConfigError as error:
+        return _fail("calls report", str(error), EXIT_USAGE)
+    except ValueError as error:
+        return _fail("calls report", f"--since: {error}", EXIT_USAGE)
+    until = datetime.now(UTC)
+    try:
+        figures = calls_query.with_store(
+            config, lambda store: reporting.figures(store, config, until - window, until)
+        )
+    except calls_query.Unreachable as error:
+        return _fail("calls report", f"cannot read the records: {error}", EXIT_FAILED)
+    if args.html:
+        try:
+            with open(args.html, "w", encoding="utf-8") as page:
+                page.write(report_html.render(figures))
+        except OSError as error:
+            return _fail("calls report", f"cannot write {args.html}: {error}", EXIT_FAILED)
+    if args.as_json:
+        print(json.dumps(figures.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(report_summary(figures))
+        if args.html:
+            print(f"Report page written to {args.html}")
+    return EXIT_OK
+
+
+def report_summary(figures: Figures) -> str:
+    """The report's figures as a few lines of text."""
+    from call_logger import report_html
+
+    zone = figures.timezone
+    lines = [f"Calls from {report_html.period(figures)}"]
+    if figures.total:
+        lines.append(
+            f"Calls: {figures.total}, answered {figures.answered}, missed {figures.missed} "
+            f"({figures.missed_rate:.0%})"
+        )
+    else:
+        lines.append("Calls: none")
+    if figures.answer_seconds_median is not None:
+        lines.append(
+            f"Time to answer: typically {figures.answer_seconds_median:g} s, "
+            f"9 in 10 within {figures.answer_seconds_p90:g} s"
+        )
+    waiting = figures.awaiting_callback
+    lines.append(f"Waiting for a call back: {len(waiting) or 'nobody'}")
+    for person in waiting:
+        since = person.oldest_missed_at.astimezone(zone)
+        lines.append(
+            f"  {person.caller_name or '':<20} {person.phone or person.chat_id:<16} "
+            f"{person.missed} missed, since {since:%a %d %b %H:%M}"
+        )
+    return "\n".join(lines)
+
+
+def _digest_parser(views: _Commands) -> None:
+    parser = views.add_parser(
+        "digest",
+        help="the daily digest: yesterday's calls and who waits for a call back",
+        description=(
+            "Print the digest of a day (default: yesterday in TIMEZONE). With --send, also "
+            "send it to OPERATOR_CHAT_ID through GREEN-API, at most once per day: the day is "
+            "remembered in the store, so a second --send for it sends nothing."
+        ),
+    )
+    parser.add_argument(
+        "--date", type=_date, metavar="YYYY-MM-DD", help="the day (default: yesterday)"
+    )
+    parser.add_argument("--send", action="store_true", help="send it to OPERATOR_CHAT_ID")
+    parser.set_defaults(run=calls_digest)
+
+
+def _date(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a date such as 2026-11-30") from None
+
+
+def calls_digest(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from call_logger import calls as calls_query
+    from call_logger import reporting
+
+    try:
+        config = Config.from_env(env)
+    except ConfigError as error:
+        return _fail("calls digest", str(error), EXIT_USAGE)
+    green_api = None
+    if args.send:
+        from call_logger.green_api import GreenApiClient
+
+        green_api = GreenApiClient.from_config(config)
+        if green_api is None or not config.operator_chat_id:
+            return _fail(
+                "calls digest",
+                "--send needs OPERATOR_CHAT_ID, GREEN_API_ID_INSTANCE and GREEN_API_TOKEN",
+                EXIT_USAGE,
+            )
+    try:
+        result = calls_query.with_store(
+            config,
+            lambda store: reporting.run_digest(store, config, green_api, args.date, args.send),
+        )
+    except calls_query.Unreachable as error:
+        return _fail("calls digest", f"cannot read the records: {error}", EXIT_FAILED)
+    except Exception as error:  # GREEN-API refused or failed: its message is token-free
+        return _fail("calls digest", f"not sent: {error}", EXIT_FAILED)
+    print(result.text)
+    if result.already_sent:
+        print(f"(the digest of {result.day} was sent before; not sent again)", file=sys.stderr)
     return EXIT_OK
 
 

@@ -11,7 +11,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, time, timedelta, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
 from urllib.parse import urlsplit
@@ -41,6 +41,8 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "dropped": "Dropped call",
     "missed": "Missed call",
     "unknown": "Call",
+    "outgoing": "Outgoing call",
+    "outgoing_unanswered": "Unanswered outgoing call",
 }
 
 DEFAULT_GREEN_API_URL = "https://api.green-api.com"
@@ -83,6 +85,9 @@ class Config:
     lookup_budget: float = 3.0
     operator_chat_id: str = ""
     operator_template: str = DEFAULT_OPERATOR_TEMPLATE
+    callback_by_message: bool = True
+    timezone: tzinfo = UTC
+    digest_time: time | None = None
     log_level: str = "INFO"
     log_chat_ids: str = "masked"
     # The instances served (GREEN_API_INSTANCES, or the single-instance settings as a map of one).
@@ -165,6 +170,9 @@ class Config:
             lookup_budget=_seconds(get("CONTACT_LOOKUP_BUDGET"), "CONTACT_LOOKUP_BUDGET", 3.0),
             operator_chat_id=get("OPERATOR_CHAT_ID"),
             operator_template=_template(get("OPERATOR_MESSAGE_TEMPLATE")),
+            callback_by_message=_flag(get("CALLBACK_BY_MESSAGE") or "true", "CALLBACK_BY_MESSAGE"),
+            timezone=_timezone(get("TIMEZONE") or "UTC"),
+            digest_time=_clock_time(get("DIGEST_TIME"), "DIGEST_TIME"),
             log_level=_choice(get("LOG_LEVEL").upper() or "INFO", "LOG_LEVEL", LOG_LEVELS),
             log_chat_ids=_choice(get("LOG_CHAT_IDS") or "masked", "LOG_CHAT_IDS", LOG_CHAT_IDS),
         )
@@ -194,6 +202,29 @@ def _instances(env: Mapping[str, str]) -> Instances | None:
         return instance_map.parse(text)
     except InstanceError as error:
         raise ConfigError(str(error)) from None
+
+
+def _timezone(value: str) -> tzinfo:
+    """TIMEZONE: the report's days and hours and the digest's day are counted in it."""
+    if value == "UTC":
+        return UTC  # needs no time-zone database
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: e.g. a folder, "Europe"
+        raise ConfigError(
+            f"TIMEZONE must be an IANA time zone name such as Europe/Berlin or UTC; got {value!r}"
+        ) from None
+
+
+def _clock_time(value: str, name: str) -> time | None:
+    if not value:
+        return None
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a time of day such as 09:00, not {value!r}") from None
 
 
 def _flag(value: str, name: str) -> bool:

@@ -4,6 +4,7 @@ One table (terraform/aws/dynamodb.tf), keys `pk` and `sk`:
   pk=CHAT#{idInstance}_{chatId}  sk=CHAT                      the chat summary (+ `version`)
   pk=CHAT#{idInstance}_{chatId}  sk=RECORD#{idMessage}_{status} one record per notification
   pk=REJECTED#{sha256}           sk=REJECTED                  notifications that can't be recorded
+  pk=DIGEST#{YYYY-MM-DD}         sk=DIGEST                    the days whose digest was sent
   pk=INSTANCE#{idInstance}       sk=INSTANCE                  the instance's newest state
 Records also carry gsi1pk=RECORD so the `byTime` index (gsi1pk, eventAt) lists them newest first;
 instance states carry gsi1pk=INSTANCE and eventAt=stateChangedAt, so `status` reads them from the
@@ -16,7 +17,7 @@ the chat summary changes too), so redeliveries and races resolve exactly as on F
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,16 +30,18 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import Config
 from .notification import CallNotification
-from .records import ChatState, Snapshot, StateWrite, StoredState, WritePlan
+from .records import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
 from .store import PermanentWriteError, StorageUnavailable, WriteConflict, truncate_utf8
 
 CHAT_SK = "CHAT"
 RECORD_PREFIX = "RECORD#"
 REJECTED_SK = "REJECTED"
+DIGEST_SK = "DIGEST"
 INSTANCE_SK = "INSTANCE"
 INSTANCES_INDEX_KEY = "INSTANCE"
 RECORDS_INDEX = "byTime"
 RECORDS_INDEX_KEY = "RECORD"
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem
 _KEYS = frozenset({"pk", "sk", "gsi1pk"})
 # DynamoDB's key limits, in UTF-8 bytes (notification.MAX_ID_BYTES is Firestore's, and larger).
 MAX_PARTITION_KEY_BYTES = 2048
@@ -53,6 +56,11 @@ TIMESTAMP_FIELDS = frozenset(
         "lastCallAt",
         "callerNameCheckedAt",
         "receivedAt",
+        "lastMissedAt",
+        "lastAnsweredAt",
+        "lastOutgoingCallAt",
+        "lastOutgoingMessageAt",
+        "sentAt",
         "stateChangedAt",
     }
 )
@@ -140,6 +148,31 @@ class DynamoDBStore:
                     return
                 request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
+    def chat_summaries(self, chat_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        keys = list(dict.fromkeys(chat_keys))
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            wanted = [
+                {"pk": {"S": chat_pk(key)}, "sk": {"S": CHAT_SK}}
+                for key in keys[start : start + BATCH_GET_LIMIT]
+            ]
+            for item in self._batch_get(wanted):
+                fields = from_item(item)
+                key = fields["pk"].removeprefix("CHAT#")
+                found[key] = {name: fields[name] for name in fields.keys() - _KEYS - {"version"}}
+        return found
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Strongly consistent BatchGetItem; keys left unprocessed under load are asked again."""
+        request = {self._table: {"Keys": keys, "ConsistentRead": True}}
+        items: list[dict[str, Any]] = []
+        with _storage_errors():
+            while request:
+                answer = self._client.batch_get_item(RequestItems=request)
+                items.extend(answer.get("Responses", {}).get(self._table, []))
+                request = answer.get("UnprocessedKeys") or {}
+        return items
+
     def load(self, call: CallNotification) -> Snapshot:
         pk = chat_pk(call.chat_key)
         record_sk = RECORD_PREFIX + call.record_key
@@ -147,29 +180,50 @@ class DynamoDBStore:
         _check_key_size("record id", record_sk, MAX_SORT_KEY_BYTES, "sort")
         keys = [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in (CHAT_SK, record_sk)]
         found = self._get(keys)
-        chat = None
-        if CHAT_SK in found:
-            data = from_item(found[CHAT_SK])
-            chat = ChatState(
-                version=data.get("version", 0),
-                caller_name=data.get("callerName"),
-                name_checked_at=data.get("callerNameCheckedAt"),
-                last_call_at=data.get("lastCallAt"),
-            )
+        chat = _chat_state(found.get(CHAT_SK))
         return Snapshot(chat=chat, record_exists=record_sk in found)
 
     def _get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """The items found among `keys` (of one pk), by sk: one strongly consistent read."""
-        request = {self._table: {"Keys": keys, "ConsistentRead": True}}
-        found: dict[str, dict[str, Any]] = {}
+        return {item["sk"]["S"]: item for item in self._batch_get(keys)}
+
+    def probe_chat(self, chat_key: str) -> bool:
+        # An update that changes nothing (it removes an attribute no item has) on the condition
+        # that the chat exists: never a read, and never an item for a chat that never called.
+        try:
+            with _storage_errors():
+                self._client.update_item(
+                    TableName=self._table,
+                    Key={"pk": {"S": chat_pk(chat_key)}, "sk": {"S": CHAT_SK}},
+                    UpdateExpression="REMOVE #never",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeNames={"#never": "neverSet"},
+                )
+        except WriteConflict:
+            return False
+        return True
+
+    def load_chat(self, chat_key: str) -> ChatState | None:
+        key = {"pk": {"S": chat_pk(chat_key)}, "sk": {"S": CHAT_SK}}
+        return _chat_state(next(iter(self._batch_get([key])), None))
+
+    def save_chat(self, chat_key: str, write: ChatWrite) -> None:
+        update = self._chat_update(chat_pk(chat_key), write)["Update"]
         with _storage_errors():
-            # BatchGetItem may leave keys unprocessed under load: ask again for those only.
-            while request:
-                answer = self._client.batch_get_item(RequestItems=request)
-                for item in answer.get("Responses", {}).get(self._table, []):
-                    found[item["sk"]["S"]] = item
-                request = answer.get("UnprocessedKeys") or {}
-        return found
+            self._client.update_item(**update)
+
+    def is_reply(self, chat_key: str, message_id: str) -> bool:
+        # One chat's partition, records only; replyId is filtered (a chat has few records).
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :records)",
+            "FilterExpression": "replyId = :reply",
+            "ProjectionExpression": "pk",
+            "ExpressionAttributeValues": to_item(
+                {":pk": chat_pk(chat_key), ":records": RECORD_PREFIX, ":reply": message_id}
+            ),
+        }
+        return any(True for _ in self._query(request, _KEYS))
 
     def save(self, plan: WritePlan) -> None:
         pk = chat_pk(plan.chat_key)
@@ -204,8 +258,11 @@ class DynamoDBStore:
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             }
-        names = {f"#f{i}": name for i, name in enumerate(plan.chat.fields)}
-        values = {f":v{i}": value for i, value in enumerate(plan.chat.fields.values())}
+        return self._chat_update(pk, plan.chat)
+
+    def _chat_update(self, pk: str, write: ChatWrite) -> dict[str, Any]:
+        names = {f"#f{i}": name for i, name in enumerate(write.fields)}
+        values = {f":v{i}": value for i, value in enumerate(write.fields.values())}
         assignments = [f"#f{i} = :v{i}" for i in range(len(names))]
         return {
             "Update": {
@@ -216,7 +273,7 @@ class DynamoDBStore:
                 "ConditionExpression": "#version = :expected",
                 "ExpressionAttributeNames": names | {"#version": "version"},
                 "ExpressionAttributeValues": to_item(
-                    values | {":expected": plan.chat.version, ":next": plan.chat.version + 1}
+                    values | {":expected": write.version, ":next": write.version + 1}
                 ),
             }
         }
@@ -238,6 +295,15 @@ class DynamoDBStore:
         }
         if expire_at is not None:
             item["expireAt"] = expire_at
+        with _storage_errors():
+            self._client.put_item(
+                TableName=self._table,
+                Item=to_item(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+
+    def claim_digest(self, day: str, sent_at: datetime) -> None:
+        item = {"pk": f"DIGEST#{day}", "sk": DIGEST_SK, "sentAt": sent_at}
         with _storage_errors():
             self._client.put_item(
                 TableName=self._table,
@@ -280,6 +346,13 @@ class DynamoDBStore:
             "ExpressionAttributeValues": to_item({":instances": INSTANCES_INDEX_KEY}),
         }
         yield from self._query(request, _KEYS | {"eventAt", "version"})
+
+
+def _chat_state(item: Mapping[str, Any] | None) -> ChatState | None:
+    if item is None:
+        return None
+    data = from_item(item)
+    return ChatState.from_fields(data.get("version", 0), data)
 
 
 def _check_key_size(what: str, key: str, limit: int, kind: str) -> None:

@@ -4,12 +4,13 @@ Layout (documented in the README, read by people in the console):
   chats/{idInstance}_{chatId}                  the conversation partner and its last call
   chats/{idInstance}_{chatId}/records/{id}     one record per recorded notification
   rejected/{sha256 of the body}                notifications that can never be recorded
+  digests/{YYYY-MM-DD}                         the days whose digest was sent
   instances/{idInstance}                       the instance's newest stateInstanceChanged
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -22,13 +23,18 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from .config import Config
 from .notification import CallNotification
-from .records import ChatState, Snapshot, StateWrite, StoredState, WritePlan
+from .records import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
 from .store import PermanentWriteError, StorageUnavailable, WriteConflict, truncate_utf8
 
 CHATS = "chats"
 RECORDS = "records"
 REJECTED = "rejected"
 INSTANCES = "instances"
+DIGESTS = "digests"
+# Records read per query when listing a window (see recent_records).
+READ_PAGE = 2000
+# A field no document has: the chat probe removes it (see probe_chat).
+_NEVER_SET = "neverSet"
 # A document holds at most 1 MiB: a rejected body is cut well below that.
 MAX_REJECTED_BODY_BYTES = 900_000
 
@@ -68,16 +74,43 @@ class FirestoreStore:
             }
         chat_doc = docs.get(chat_ref.path)
         record_doc = docs.get(record_ref.path)
-        chat = None
-        if chat_doc is not None and chat_doc.exists:
-            data = chat_doc.to_dict() or {}
-            chat = ChatState(
-                version=chat_doc.update_time,
-                caller_name=data.get("callerName"),
-                name_checked_at=data.get("callerNameCheckedAt"),
-                last_call_at=data.get("lastCallAt"),
-            )
+        chat = _chat_state(chat_doc)
         return Snapshot(chat=chat, record_exists=record_doc is not None and record_doc.exists)
+
+    def probe_chat(self, chat_key: str) -> bool:
+        # Removing a field no document has: an update that changes nothing, and like every
+        # update fails (NotFound) where the document does not exist, which it never creates.
+        with _storage_errors():
+            try:
+                self._chat(chat_key).update(
+                    {_NEVER_SET: firestore.DELETE_FIELD}, retry=self._retry, timeout=self._timeout
+                )
+            except gexc.NotFound:
+                return False
+        return True
+
+    def load_chat(self, chat_key: str) -> ChatState | None:
+        with _storage_errors():
+            doc = self._chat(chat_key).get(retry=self._retry, timeout=self._timeout)
+        return _chat_state(doc)
+
+    def save_chat(self, chat_key: str, write: ChatWrite) -> None:
+        option = self._client.write_option(last_update_time=write.version)
+        with _storage_errors():
+            self._chat(chat_key).update(
+                write.fields, option=option, retry=self._retry, timeout=self._timeout
+            )
+
+    def is_reply(self, chat_key: str, message_id: str) -> bool:
+        # Equality on one field of one chat's records: Firestore's automatic single-field index.
+        query = (
+            self._chat(chat_key)
+            .collection(RECORDS)
+            .where(filter=FieldFilter("replyId", "==", message_id))
+            .limit(1)
+        )
+        with _storage_errors():
+            return any(True for _ in query.stream(retry=self._retry, timeout=self._timeout))
 
     def save(self, plan: WritePlan) -> None:
         chat_ref = self._chat(plan.chat_key)
@@ -102,9 +135,29 @@ class FirestoreStore:
         if chat_id is not None:
             records = records.where(filter=FieldFilter("chatId", "==", chat_id))
         records = records.order_by("eventAt", direction=firestore.Query.DESCENDING)
+        # Page by page, each within STORE_TIMEOUT: a week of a busy instance's records takes
+        # longer to stream than one operation may.
+        # Streamed lazily, so a reader that stops early (calls --limit) reads no further.
+        last = None
+        while True:
+            page = records.limit(READ_PAGE)
+            if last is not None:
+                page = page.start_after(last)
+            count = 0
+            with _storage_errors():
+                for last in page.stream(retry=self._retry, timeout=self._timeout):
+                    count += 1
+                    yield last.to_dict() or {}
+            if count < READ_PAGE:
+                return
+
+    def chat_summaries(self, chat_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        refs = [self._chat(key) for key in dict.fromkeys(chat_keys)]
+        if not refs:
+            return {}
         with _storage_errors():
-            for doc in records.stream(retry=self._retry, timeout=self._timeout):
-                yield doc.to_dict() or {}
+            docs = self._client.get_all(refs, retry=self._retry, timeout=self._timeout)
+            return {doc.id: doc.to_dict() or {} for doc in docs if doc.exists}
 
     def keep_rejected(
         self,
@@ -124,6 +177,11 @@ class FirestoreStore:
             fields["expireAt"] = expire_at
         with _storage_errors():
             ref.create(fields, retry=self._retry, timeout=self._timeout)
+
+    def claim_digest(self, day: str, sent_at: datetime) -> None:
+        ref = self._client.collection(DIGESTS).document(day)
+        with _storage_errors():
+            ref.create({"sentAt": sent_at}, retry=self._retry, timeout=self._timeout)
 
     def load_instance(self, instance_id: int) -> StoredState | None:
         ref = self._client.collection(INSTANCES).document(str(instance_id))
@@ -149,6 +207,12 @@ class FirestoreStore:
                 retry=self._retry, timeout=self._timeout
             ):
                 yield doc.to_dict() or {}
+
+
+def _chat_state(doc: Any) -> ChatState | None:
+    if doc is None or not doc.exists:
+        return None
+    return ChatState.from_fields(doc.update_time, doc.to_dict() or {})
 
 
 @contextmanager

@@ -12,6 +12,12 @@ if TYPE_CHECKING:
     from decimal import Decimal
 
 INCOMING_CALL = "incomingCall"
+OUTGOING_CALL = "outgoingCall"  # a call made from the business's phone
+CALL_TYPES = frozenset({INCOMING_CALL, OUTGOING_CALL})
+# A message sent from the phone, and one sent through the API (the product's replies too).
+OUTGOING_MESSAGE_API = "outgoingAPIMessageReceived"
+OUTGOING_MESSAGE_TYPES = frozenset({"outgoingMessageReceived", OUTGOING_MESSAGE_API})
+INCOMING, OUTGOING = "incoming", "outgoing"
 STATE_INSTANCE_CHANGED = "stateInstanceChanged"
 # The one stateInstance in which the instance receives calls; any other one needs a person.
 AUTHORIZED = "authorized"
@@ -50,12 +56,12 @@ class Unrecordable(ValueError):
     """An incomingCall that can never be stored as it stands (kept in `rejected` instead)."""
 
 
-@dataclass(frozen=True)
-class CallNotification:
+class ChatEvent:
+    """Something that happened in a chat at `timestamp` (UNIX seconds); the dataclasses below
+    declare the three fields."""
+
     instance_id: int
     chat_id: str
-    call_id: str
-    status: str  # canonical: hangUp is folded into hungUp
     timestamp: int
 
     @property
@@ -66,6 +72,16 @@ class CallNotification:
     def chat_key(self) -> str:
         return f"{self.instance_id}_{self.chat_id}"
 
+
+@dataclass(frozen=True)
+class CallNotification(ChatEvent):
+    instance_id: int
+    chat_id: str
+    call_id: str
+    status: str  # canonical: hangUp is folded into hungUp
+    timestamp: int
+    direction: str = INCOMING
+
     @property
     def record_key(self) -> str:
         return f"{self.call_id}_{self.status}"
@@ -73,6 +89,22 @@ class CallNotification:
     @property
     def phone(self) -> str | None:
         return phone_of(self.chat_id)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage(ChatEvent):
+    """A message the business sent to a chat: a call-back by message, unless it is our reply."""
+
+    instance_id: int
+    chat_id: str
+    message_id: str
+    timestamp: int
+    via_api: bool
+
+
+def is_tracked(kind: str | None, callback_by_message: bool) -> bool:
+    """Whether a notification type reaches the service; every other type is acknowledged."""
+    return kind in CALL_TYPES or (callback_by_message and kind in OUTGOING_MESSAGE_TYPES)
 
 
 @dataclass(frozen=True)
@@ -138,12 +170,39 @@ def instance_id_of(body: dict[str, Any]) -> int | None:
     return value if _is_int(value) else None
 
 
+def parse_outgoing_message(body: dict[str, Any]) -> OutgoingMessage | None:
+    """An outgoing message's chat and time; None when they cannot be read (nothing to track)."""
+    sender = body.get("senderData")
+    chat_id = sender.get("chatId") if isinstance(sender, dict) else None
+    instance_id = instance_id_of(body)
+    timestamp = body.get("timestamp")
+    message_id = body.get("idMessage")
+    if instance_id is None or not isinstance(chat_id, str) or not chat_id:
+        return None
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool):
+        return None
+    if not MIN_TIMESTAMP <= timestamp <= MAX_TIMESTAMP:
+        return None
+    message = OutgoingMessage(
+        instance_id=instance_id,
+        chat_id=chat_id,
+        message_id=message_id if isinstance(message_id, str) else "",
+        timestamp=timestamp,
+        via_api=notification_type(body) == OUTGOING_MESSAGE_API,
+    )
+    try:
+        _check_document_id("chat id", message.chat_key)
+    except Unrecordable:
+        return None  # no chat can have this key, so no call waits on it
+    return message
+
+
 def log_fields(body: dict[str, Any]) -> dict[str, Any]:
     """What a log line says about a notification: its instance and type, and for a call its id,
     chat and status (the chat id is masked by the log formatter unless LOG_CHAT_IDS=full)."""
     kind = notification_type(body)
     fields: dict[str, Any] = {"instance": instance_id_of(body), "type": kind}
-    if kind == INCOMING_CALL:
+    if kind in CALL_TYPES:
         fields.update(
             callId=body.get("idMessage"), chatId=body.get("from"), callStatus=body.get("status")
         )
@@ -151,7 +210,8 @@ def log_fields(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_call(body: dict[str, Any]) -> CallNotification:
-    """An incomingCall body as a CallNotification, or Unrecordable with the reason."""
+    """An incomingCall or outgoingCall body as a CallNotification, or Unrecordable with the
+    reason (for an outgoing call `from` is the chat that was called)."""
     instance_id = _instance_id(body)
     chat_id = _text(body, "from")
     call_id = _text(body, "idMessage")
@@ -163,6 +223,7 @@ def parse_call(body: dict[str, Any]) -> CallNotification:
         call_id=call_id,
         status=canonical_status(status),
         timestamp=timestamp,
+        direction=OUTGOING if notification_type(body) == OUTGOING_CALL else INCOMING,
     )
     _check_document_id("chat id", call.chat_key)
     _check_document_id("record id", call.record_key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from .config import Mode
+from .notification import INCOMING, OUTGOING
 
 # GREEN-API's recommended texts, as CALL_LABELS keys (config.DEFAULT_LABELS holds the texts).
 _ALL = {
@@ -19,10 +20,13 @@ _RESULTS = {**_ALL, "hungUp": "missed"}
 del _RESULTS["offer"]
 
 
-def label_key(mode: Mode, status: str) -> str | None:
-    """The CALL_LABELS key for a canonical status under `mode`; None means: do not record."""
+def label_key(mode: Mode, status: str, direction: str = INCOMING) -> str | None:
+    """The CALL_LABELS key for a canonical status under `mode`; None means: do not record.
+    An outgoing call is recorded in every mode but `ignore`: it is how a call back is seen."""
     if mode is Mode.IGNORE:
         return None
+    if direction == OUTGOING:
+        return "outgoing" if status == "pickUp" else "outgoing_unanswered"
     if mode is Mode.OFFER:
         return "incoming" if status == "offer" else None
     if mode is Mode.RESULTS:
@@ -32,6 +36,8 @@ def label_key(mode: Mode, status: str) -> str | None:
     return _ALL.get(status, "unknown")  # a status we do not know is kept, never dropped
 
 
-def label_for(mode: Mode, status: str, labels: Mapping[str, str]) -> str | None:
-    key = label_key(mode, status)
+def label_for(
+    mode: Mode, status: str, labels: Mapping[str, str], direction: str = INCOMING
+) -> str | None:
+    key = label_key(mode, status, direction)
     return None if key is None else labels[key]

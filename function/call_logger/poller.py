@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .green_api import GreenApiError, Notification
 from .logs import annotate, request_context
-from .notification import INCOMING_CALL, STATE_INSTANCE_CHANGED, log_fields, notification_type
+from .notification import STATE_INSTANCE_CHANGED, is_tracked, log_fields, notification_type
 from .store import StorageUnavailable
 from .webhook import IGNORED, event_of, level_for
 
@@ -198,7 +198,8 @@ class Poller:
             return self._service.reject(raw, reason).value
         kind = notification_type(body)
         annotate(**log_fields(body))
-        if kind not in (INCOMING_CALL, STATE_INSTANCE_CHANGED):
+        # Outgoing messages go to the service too, which skips them without CALLBACK_BY_MESSAGE.
+        if not is_tracked(kind, callback_by_message=True) and kind != STATE_INSTANCE_CHANGED:
             annotate(event=IGNORED)
             return "ignored"
         # The webhook keys `rejected` by the request body; the body's JSON text is its equivalent.

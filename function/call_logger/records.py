@@ -8,11 +8,21 @@ on the order in which notifications arrive.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .notification import AUTHORIZED, CallNotification, StateNotification
+from .notification import AUTHORIZED, INCOMING, OUTGOING, CallNotification, StateNotification
+
+# Call-back tracking: the chat summary's times, each only moving forward, and the flag that
+# is true while the last missed call is newer than every answer, call-back and message after it.
+LAST_MISSED = "lastMissedAt"
+LAST_ANSWERED = "lastAnsweredAt"
+LAST_OUTGOING_CALL = "lastOutgoingCallAt"  # the last outgoing call that was answered
+LAST_OUTGOING_MESSAGE = "lastOutgoingMessageAt"
+CALLBACK_TIMES = (LAST_MISSED, LAST_ANSWERED, LAST_OUTGOING_CALL, LAST_OUTGOING_MESSAGE)
+AWAITING_CALLBACK = "awaitingCallback"
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,20 @@ class ChatState:
     caller_name: str | None
     name_checked_at: datetime | None
     last_call_at: datetime | None
+    times: Mapping[str, datetime] = field(default_factory=dict)  # CALLBACK_TIMES present
+    awaiting_callback: bool | None = None  # None: not written yet
+
+    @classmethod
+    def from_fields(cls, version: Any, data: Mapping[str, Any]) -> ChatState:
+        """The summary from a store's document fields."""
+        return cls(
+            version=version,
+            caller_name=data.get("callerName"),
+            name_checked_at=data.get("callerNameCheckedAt"),
+            last_call_at=data.get("lastCallAt"),
+            times={name: data[name] for name in CALLBACK_TIMES if data.get(name) is not None},
+            awaiting_callback=data.get(AWAITING_CALLBACK),
+        )
 
 
 @dataclass(frozen=True)
@@ -49,6 +73,7 @@ class Record:
     caller_name: str | None
     event_at: datetime
     expire_at: datetime | None
+    direction: str = INCOMING
 
     def fields(self) -> dict[str, Any]:
         """Document fields, recordedAt aside (the store sets it to server time on creation)."""
@@ -60,6 +85,7 @@ class Record:
             "label": self.label,
             "callerName": self.caller_name,
             "eventAt": self.event_at,
+            "direction": self.direction,
         }
         if self.expire_at is not None:
             fields["expireAt"] = self.expire_at
@@ -110,6 +136,7 @@ def plan_write(
         caller_name=caller_name,
         event_at=event_at,
         expire_at=expire_at(event_at, retention) if retention else None,
+        direction=call.direction,
     )
     return WritePlan(
         call.chat_key,
@@ -148,7 +175,8 @@ def _chat_write(
                 "lastCallAt": record.event_at,
                 "lastLabel": record.label,
             }
-            | expiry,
+            | expiry
+            | callback_update({}, None, callback_time(call), record.event_at),
         )
     fields: dict[str, Any] = {}
     # lastCallAt never moves backwards: an older call arriving late leaves the summary alone.
@@ -159,6 +187,48 @@ def _chat_write(
     if lookup is not None:
         fields["callerName"] = lookup.name
         fields["callerNameCheckedAt"] = lookup.checked_at
+    fields |= callback_update(
+        chat.times, chat.awaiting_callback, callback_time(call), call.event_at
+    )
+    return ChatWrite(create=False, version=chat.version, fields=fields) if fields else None
+
+
+def callback_time(call: CallNotification) -> str | None:
+    """Which call-back time a call moves: an answered call either way, a missed incoming call;
+    None for a ringing call and an outgoing call nobody answered."""
+    if call.status == "pickUp":
+        return LAST_OUTGOING_CALL if call.direction == OUTGOING else LAST_ANSWERED
+    if call.direction == INCOMING and call.status != "offer":
+        return LAST_MISSED
+    return None
+
+
+def callback_update(
+    times: Mapping[str, datetime], awaiting: bool | None, moved: str | None, at: datetime
+) -> dict[str, Any]:
+    """The call-back fields to write when `moved` (one of CALLBACK_TIMES, or None) happened
+    `at`: the time if it is newer, and awaitingCallback if it is unwritten or changes."""
+    update: dict[str, Any] = {}
+    if moved is not None and (moved not in times or at > times[moved]):
+        update[moved] = at
+    now_awaiting = awaiting_callback({**times, **update})
+    if now_awaiting != awaiting:
+        update[AWAITING_CALLBACK] = now_awaiting
+    return update
+
+
+def awaiting_callback(times: Mapping[str, datetime]) -> bool:
+    """True while the last missed call is newer than every answer, call-back and message."""
+    missed = times.get(LAST_MISSED)
+    if missed is None:
+        return False
+    handled = [times[name] for name in CALLBACK_TIMES[1:] if name in times]
+    return all(missed > at for at in handled)
+
+
+def plan_outgoing_message(chat: ChatState, at: datetime) -> ChatWrite | None:
+    """The chat write for a message sent to the chat `at`; None when nothing changes."""
+    fields = callback_update(chat.times, chat.awaiting_callback, LAST_OUTGOING_MESSAGE, at)
     return ChatWrite(create=False, version=chat.version, fields=fields) if fields else None
 
 

@@ -1,4 +1,5 @@
-"""One incomingCall in, one outcome out: the only place that orchestrates store and GREEN-API."""
+"""One call notification (or outgoing message) in, one outcome out: the only place that
+orchestrates store and GREEN-API for them."""
 
 from __future__ import annotations
 
@@ -15,14 +16,29 @@ from . import policy
 from .config import Config, Mode
 from .logs import annotate
 from .notification import (
+    INCOMING,
+    OUTGOING,
+    OUTGOING_CALL,
+    OUTGOING_MESSAGE_TYPES,
     CallNotification,
+    OutgoingMessage,
     Unrecordable,
     canonical_status,
+    notification_type,
     parse_call,
+    parse_outgoing_message,
     parse_state,
     what_to_do,
 )
-from .records import NameLookup, Record, expire_at, needs_lookup, plan_state, plan_write
+from .records import (
+    NameLookup,
+    Record,
+    expire_at,
+    needs_lookup,
+    plan_outgoing_message,
+    plan_state,
+    plan_write,
+)
 from .store import PermanentWriteError, StorageUnavailable, Store, WriteConflict
 
 log = logging.getLogger(__name__)
@@ -77,20 +93,25 @@ class CallService:
         self._retention = timedelta(days=days) if days else None
 
     def handle(self, body: dict[str, Any], raw: bytes) -> Outcome:
-        """Record an incomingCall body; StorageUnavailable means: answer so that it is resent."""
+        """Record a call (incomingCall, outgoingCall) or note an outgoing message for call-back
+        tracking; StorageUnavailable means: answer so that it is resent."""
+        kind = notification_type(body)
+        if kind in OUTGOING_MESSAGE_TYPES:
+            return self._outgoing_message(body)
         config = self._config
         status = body.get("status")
+        direction = OUTGOING if kind == OUTGOING_CALL else INCOMING
         # The mode is decided first: a skipped status is acknowledged even when malformed.
         if config.mode is Mode.IGNORE or (
             isinstance(status, str)
-            and policy.label_key(config.mode, canonical_status(status)) is None
+            and policy.label_key(config.mode, canonical_status(status), direction) is None
         ):
             return Outcome.SKIPPED
         try:
             call = parse_call(body)
         except Unrecordable as error:
             return self.reject(raw, str(error))
-        label = policy.label_for(config.mode, call.status, config.labels)
+        label = policy.label_for(config.mode, call.status, config.labels, call.direction)
         assert label is not None  # the status passed the mode check above
         # Everything below speaks for the call's own instance: its settings, its client.
         settings = config.settings_for(call.instance_id)
@@ -101,9 +122,43 @@ class CallService:
             return self.reject(raw, f"the database refused the record: {error}")
         if record is None:
             return Outcome.DUPLICATE
-        if call.status == "offer" and green_api is not None:
+        if call.status == "offer" and call.direction == INCOMING and green_api is not None:
             self._notify_operator(call, record.caller_name, settings, green_api)
         return Outcome.RECORDED
+
+    def _outgoing_message(self, body: dict[str, Any]) -> Outcome:
+        """A message the business sent: it handles the chat's missed calls (CALLBACK_BY_MESSAGE),
+        unless the product sent it itself. A chat that never called costs one blind write."""
+        message = parse_outgoing_message(body)
+        if not self._config.callback_by_message or message is None:
+            return Outcome.SKIPPED
+        try:
+            return self._note_message(message)
+        except PermanentWriteError as error:  # no resend can cure it; no call record is lost
+            log.warning("outgoing message not noted: %s", error, extra={"event": "message_refused"})
+            return Outcome.SKIPPED
+
+    def _note_message(self, message: OutgoingMessage) -> Outcome:
+        store = self._store
+        if not store.probe_chat(message.chat_key):
+            return Outcome.SKIPPED  # never called: nothing waits, and no chat document is made
+        if message.via_api and store.is_reply(message.chat_key, message.message_id):
+            return Outcome.SKIPPED  # the missed-call reply: no call back by a person
+        for _ in range(MAX_WRITE_ROUNDS):
+            chat = store.load_chat(message.chat_key)
+            if chat is None:
+                return Outcome.SKIPPED
+            write = plan_outgoing_message(chat, message.event_at)
+            if write is None:
+                return Outcome.DUPLICATE  # an earlier or newer message is already counted
+            try:
+                store.save_chat(message.chat_key, write)
+            except WriteConflict:
+                continue
+            return Outcome.RECORDED
+        raise StorageUnavailable(
+            f"chat {message.chat_key} kept changing under {MAX_WRITE_ROUNDS} writes"
+        )
 
     def record_state(self, body: dict[str, Any], raw: bytes) -> Outcome:
         """Make a stateInstanceChanged the instance's state unless a newer one is stored.

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
 from .notification import CallNotification
-from .records import Snapshot, StateWrite, StoredState, WritePlan
+from .records import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
 
 
 def truncate_utf8(text: str, limit: int) -> str:
@@ -39,8 +39,30 @@ class Store(Protocol):
         """Commit the plan atomically; WriteConflict if the record exists or the chat moved."""
         ...
 
+    def probe_chat(self, chat_key: str) -> bool:
+        """Whether the chat exists, found by one blind write that is conditional on it and
+        changes nothing: never a read, never a document for a chat that never called."""
+        ...
+
+    def load_chat(self, chat_key: str) -> ChatState | None:
+        """The chat summary alone."""
+        ...
+
+    def save_chat(self, chat_key: str, write: ChatWrite) -> None:
+        """Update the chat summary if `write.version` still holds; WriteConflict if not."""
+        ...
+
+    def is_reply(self, chat_key: str, message_id: str) -> bool:
+        """Whether a record of the chat holds this idMessage as `replyId` (a message the
+        product sent itself)."""
+        ...
+
     def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
         """Record fields with eventAt >= since (of one chat, if given), newest first."""
+        ...
+
+    def chat_summaries(self, chat_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The chat summaries' fields by chat key, read by key; a key without a chat is left out."""
         ...
 
     def keep_rejected(
@@ -64,4 +86,9 @@ class Store(Protocol):
 
     def instance_states(self) -> Iterator[dict[str, Any]]:
         """The fields of every instances/{idInstance} document (for `status`)."""
+        ...
+
+    def claim_digest(self, day: str, sent_at: datetime) -> None:
+        """Remember that the digest of `day` (YYYY-MM-DD) is being sent; WriteConflict if an
+        earlier run claimed it."""
         ...

@@ -3,7 +3,8 @@
 Checks run in a fixed order and the first that fails answers: method, size, token, body,
 instance, type. Everything up to the type is pure and imports nothing heavy, so a notification
 we do not handle is acknowledged before any storage or network client exists: the service (and
-with it Firestore and requests) is imported on the first incomingCall or stateInstanceChanged.
+with it Firestore and requests) is imported on the first call (incomingCall, outgoingCall),
+outgoing message (with CALLBACK_BY_MESSAGE) or stateInstanceChanged.
 
 Each request gives one log line (call_logger.logs), written once the answer is known, with the
 fields gathered on the way; lines about refused requests are throttled to one a minute per event.
@@ -23,9 +24,9 @@ from .config import Config
 from .logs import Throttle, annotate, current_fields, request_context
 from .notification import (
     AUTHORIZED,
-    INCOMING_CALL,
     STATE_INSTANCE_CHANGED,
     BadBody,
+    is_tracked,
     log_fields,
     parse_body,
 )
@@ -104,7 +105,7 @@ class Webhook:
         # The allow-list is the instance map's keys: one dict lookup, whatever the map's size.
         if instance is not None and not self._config.instances.allows(instance):
             return _refused("instance.refused", Reply(403, FOREIGN_INSTANCE))
-        if kind == INCOMING_CALL:
+        if is_tracked(kind, self._config.callback_by_message):
             return self._handled(lambda service: service.handle(body, raw))
         if kind == STATE_INSTANCE_CHANGED:
             return self._handled(lambda service: service.record_state(body, raw))

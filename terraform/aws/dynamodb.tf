@@ -2,6 +2,9 @@
 #   chats     pk = CHAT#{idInstance}_{chatId}   sk = CHAT
 #   records   pk = CHAT#{idInstance}_{chatId}   sk = RECORD#{idMessage}_{status}
 #   rejected  pk = REJECTED#{sha256}            sk = ...
+#   digests   pk = DIGEST#{YYYY-MM-DD}          sk = DIGEST  (the days whose digest was sent)
+# An outgoing API message is checked against one chat's records (pk, sk begins_with RECORD#) for
+# its replyId: a key query, no index.
 # Items that should appear in the recent-calls listing also carry gsi1pk and eventAt (epoch
 # seconds), so the byTime index returns them newest first (Query with ScanIndexForward=false).
 # With record_retention_days set, items carry expireAt (epoch seconds) and DynamoDB TTL deletes

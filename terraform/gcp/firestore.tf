@@ -1,10 +1,17 @@
 # Firestore layout (written by the function, read by the CLI):
 #   chats/{idInstance}_{chatId}                 instanceId, chatId, phone, callerName, lastCallAt, lastLabel,
+#                                               lastMissedAt, lastAnsweredAt, lastOutgoingCallAt,
+#                                               lastOutgoingMessageAt, awaitingCallback,
 #                                               expireAt (only with retention: lastCallAt + retention)
 #   chats/{...}/records/{idMessage}_{status}    instanceId, chatId, callId, status, label, callerName,
-#                                               eventAt, recordedAt, expireAt (only with retention)
+#                                               eventAt, direction, recordedAt, expireAt (only with retention)
 #   rejected/{...}                              notifications that were refused (expireAt with retention)
 #   instances/{idInstance}                      instanceId, state, stateChangedAt, wid
+#   digests/{YYYY-MM-DD}                        the days whose digest was sent
+#
+# `calls report` and the digest read the records by `eventAt >= since` (the index below) and chats
+# by key. An outgoing API message is checked against one chat's records by `replyId ==` (the
+# automatic single-field index at collection scope).
 #
 # The CLI queries the `records` collection group, so every index here has collection-group scope:
 # single-field indexes are automatic only at collection scope.

@@ -231,6 +231,8 @@ def _path(pk: str, sk: str) -> str:
     kind, _, key = pk.partition("#")
     if kind == "REJECTED":
         return f"rejected/{key}"
+    if kind == "DIGEST":
+        return f"digests/{key}"
     if kind == "INSTANCE":
         return f"instances/{key}"
     if sk == CHAT_SK:

@@ -8,13 +8,13 @@ moto, boto3 or requests.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from call_logger.notification import CallNotification
-from call_logger.records import ChatState, Snapshot, StateWrite, StoredState, WritePlan
+from call_logger.records import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
 from call_logger.store import StorageUnavailable, WriteConflict
 
 
@@ -30,20 +30,54 @@ class MemoryStore:
     down: bool = False
     loads: int = 0
     saves: int = 0
+    probes: int = 0
+    reply_checks: int = 0
+    digests: dict[str, datetime] = field(default_factory=dict)
 
     def load(self, call: CallNotification) -> Snapshot:
         self._check_up()
         self.loads += 1
-        chat = self.chats.get(call.chat_key)
-        state = None
-        if chat is not None:
-            state = ChatState(
-                version=self.versions[call.chat_key],
-                caller_name=chat.get("callerName"),
-                name_checked_at=chat.get("callerNameCheckedAt"),
-                last_call_at=chat.get("lastCallAt"),
-            )
-        return Snapshot(state, (call.chat_key, call.record_key) in self.records)
+        return Snapshot(self._chat(call.chat_key), (call.chat_key, call.record_key) in self.records)
+
+    def _chat(self, chat_key: str) -> ChatState | None:
+        chat = self.chats.get(chat_key)
+        return None if chat is None else ChatState.from_fields(self.versions[chat_key], chat)
+
+    def probe_chat(self, chat_key: str) -> bool:
+        self._check_up()
+        self.probes += 1
+        return chat_key in self.chats
+
+    def load_chat(self, chat_key: str) -> ChatState | None:
+        self._check_up()
+        self.loads += 1
+        return self._chat(chat_key)
+
+    def save_chat(self, chat_key: str, write: ChatWrite) -> None:
+        self._check_up()
+        self.saves += 1
+        if write.version != self.versions.get(chat_key):
+            raise WriteConflict("chat moved")
+        self.chats[chat_key].update(write.fields)
+        self.versions[chat_key] += 1
+
+    def is_reply(self, chat_key: str, message_id: str) -> bool:
+        self._check_up()
+        self.reply_checks += 1
+        return any(
+            key == chat_key and fields.get("replyId") == message_id
+            for (key, _), fields in self.records.items()
+        )
+
+    def chat_summaries(self, chat_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        self._check_up()
+        return {key: dict(self.chats[key]) for key in chat_keys if key in self.chats}
+
+    def claim_digest(self, day: str, sent_at: datetime) -> None:
+        self._check_up()
+        if day in self.digests:
+            raise WriteConflict("already claimed")
+        self.digests[day] = sent_at
 
     def save(self, plan: WritePlan) -> None:
         self._check_up()

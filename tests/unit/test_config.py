@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, time, timedelta
 
 import pytest
 from call_logger.config import Config, ConfigError, Mode, parse_duration
@@ -53,6 +53,10 @@ def test_labels_override_and_validation() -> None:
         ({"OPERATOR_MESSAGE_TEMPLATE": "{phone[0]}"}, "OPERATOR_MESSAGE_TEMPLATE"),
         ({"OPERATOR_MESSAGE_TEMPLATE": "{name!z}"}, "OPERATOR_MESSAGE_TEMPLATE"),
         ({"STORE": "sqlite"}, "STORE"),
+        ({"TIMEZONE": "Mars/Olympus"}, "TIMEZONE"),
+        ({"TIMEZONE": "Europe"}, "TIMEZONE"),
+        ({"CALLBACK_BY_MESSAGE": "sometimes"}, "CALLBACK_BY_MESSAGE"),
+        ({"DIGEST_TIME": "9am"}, "DIGEST_TIME"),
         ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
         ({"LOG_CHAT_IDS": "some"}, "LOG_CHAT_IDS"),
         ({"GREEN_API_URL": "http://api.green-api.com"}, "https://"),
@@ -70,6 +74,20 @@ def test_bad_values_fail_at_start(env: dict[str, str], message: str) -> None:
 )
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+def test_report_and_digest_settings() -> None:
+    defaults = Config.from_env({})
+    assert (defaults.timezone, defaults.callback_by_message, defaults.digest_time) == (
+        UTC,
+        True,
+        None,
+    )
+    config = Config.from_env(
+        {"TIMEZONE": "Europe/Moscow", "CALLBACK_BY_MESSAGE": "false", "DIGEST_TIME": "09:30"}
+    )
+    assert str(config.timezone) == "Europe/Moscow"
+    assert (config.callback_by_message, config.digest_time) == (False, time(9, 30))
 
 
 def test_repr_shows_no_token() -> None:

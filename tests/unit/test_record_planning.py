@@ -10,6 +10,8 @@ from call_logger.records import (
     NameLookup,
     Snapshot,
     StoredState,
+    callback_time,
+    callback_update,
     needs_lookup,
     plan_state,
     plan_write,
@@ -20,8 +22,19 @@ CALL = CallNotification(1101000001, "79001234567@c.us", "CALL1", "missed", int(A
 TTL = timedelta(hours=24)
 
 
-def chat(last_call_at: datetime | None, name: str | None = "Ivan") -> ChatState:
-    return ChatState(version=7, caller_name=name, name_checked_at=AT, last_call_at=last_call_at)
+def chat(
+    last_call_at: datetime | None, name: str | None = "Ivan", missed_at: datetime | None = None
+) -> ChatState:
+    """A chat summary; with `missed_at`, one whose last missed call is then and unhandled."""
+    times = {} if missed_at is None else {"lastMissedAt": missed_at}
+    return ChatState(
+        version=7,
+        caller_name=name,
+        name_checked_at=AT,
+        last_call_at=last_call_at,
+        times=times,
+        awaiting_callback=None if missed_at is None else True,
+    )
 
 
 def test_a_first_call_creates_the_chat_with_its_summary() -> None:
@@ -35,6 +48,8 @@ def test_a_first_call_creates_the_chat_with_its_summary() -> None:
         "callerNameCheckedAt": AT,
         "lastCallAt": AT,
         "lastLabel": "Missed call",
+        "lastMissedAt": AT,
+        "awaitingCallback": True,
     }
     assert (plan.chat_key, plan.record_key) == ("1101000001_79001234567@c.us", "CALL1_missed")
 
@@ -44,18 +59,24 @@ def test_a_newer_call_moves_the_summary_under_the_read_version() -> None:
     plan = plan_write(CALL, "Missed call", Snapshot(earlier, False), None, None)
     assert plan.chat is not None and not plan.chat.create
     assert plan.chat.version == 7
-    assert plan.chat.fields == {"lastCallAt": AT, "lastLabel": "Missed call"}
+    assert plan.chat.fields == {
+        "lastCallAt": AT,
+        "lastLabel": "Missed call",
+        "lastMissedAt": AT,
+        "awaitingCallback": True,
+    }
 
 
 def test_an_older_call_arriving_late_leaves_the_chat_alone() -> None:
-    later = chat(AT + timedelta(hours=1))
+    later = chat(AT + timedelta(hours=1), missed_at=AT + timedelta(hours=1))
     plan = plan_write(CALL, "Missed call", Snapshot(later, False), None, None)
     assert plan.chat is None
     assert plan.record.caller_name == "Ivan"
 
 
 def test_a_failed_lookup_keeps_the_known_name_and_a_new_one_replaces_it() -> None:
-    known = Snapshot(chat(AT + timedelta(hours=1), name="Ivan"), False)
+    hour_later = AT + timedelta(hours=1)
+    known = Snapshot(chat(hour_later, name="Ivan", missed_at=hour_later), False)
     assert plan_write(CALL, "x", known, None, None).record.caller_name == "Ivan"
     renamed = plan_write(CALL, "x", known, NameLookup("Ivan Petrov", AT), None)
     assert renamed.record.caller_name == "Ivan Petrov"
@@ -77,6 +98,39 @@ def test_a_name_is_looked_up_once_per_ttl() -> None:
     assert needs_lookup(chat(None), AT + TTL, TTL)
 
 
+def test_callback_times_only_move_forward_and_decide_the_flag() -> None:
+    missed = {"lastMissedAt": AT}
+    later, earlier = AT + timedelta(minutes=5), AT - timedelta(minutes=5)
+    assert callback_update(missed, True, "lastOutgoingMessageAt", later) == {
+        "lastOutgoingMessageAt": later,
+        "awaitingCallback": False,
+    }
+    # A message from before the missed call handles nothing; nothing changes but its time.
+    assert callback_update(missed, True, "lastOutgoingMessageAt", earlier) == {
+        "lastOutgoingMessageAt": earlier
+    }
+    assert callback_update({"lastAnsweredAt": later}, False, "lastAnsweredAt", AT) == {}
+    # An older missed call arriving late: the newer answer still handles it.
+    assert callback_update({"lastAnsweredAt": later}, False, "lastMissedAt", AT) == {
+        "lastMissedAt": AT
+    }
+
+
+def test_a_call_moves_the_time_of_its_kind() -> None:
+    kinds = {
+        ("incoming", "offer"): None,
+        ("incoming", "pickUp"): "lastAnsweredAt",
+        ("incoming", "declined"): "lastMissedAt",
+        ("incoming", "someNewStatus"): "lastMissedAt",
+        ("outgoing", "pickUp"): "lastOutgoingCallAt",
+        ("outgoing", "hungUp"): None,
+        ("outgoing", "invalid"): None,
+    }
+    for (direction, status), moved in kinds.items():
+        call = CallNotification(1, "1@c.us", "C", status, 0, direction)
+        assert callback_time(call) == moved, (direction, status)
+
+
 # -- retention --------------------------------------------------------------------------------
 
 RETENTION = timedelta(days=30)
@@ -92,7 +146,8 @@ def test_with_retention_the_chat_expires_with_its_newest_call() -> None:
     assert moved.chat is not None and moved.chat.fields["expireAt"] == AT + RETENTION
 
     # An older call arriving late leaves lastCallAt, and so expireAt, where they are.
-    late = plan_write(CALL, "Missed call", Snapshot(chat(AT + TTL), False), None, RETENTION)
+    newer = chat(AT + TTL, missed_at=AT + TTL)
+    late = plan_write(CALL, "Missed call", Snapshot(newer, False), None, RETENTION)
     assert late.chat is None
 
 

@@ -1,0 +1,99 @@
+"""A week of a small shop's calls made from the GREEN-API samples, and the report page of it.
+
+`make report-screenshot` writes docs/report.html and docs/report.png (the README's screenshot)
+from it: python -m tests.support.sample_report docs/report.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from call_logger import report, report_html
+from call_logger.notification import canonical_status
+
+from tests.conftest import sample
+from tests.support.browser import screenshot
+
+ZONE = ZoneInfo("Europe/Moscow")
+UNTIL = datetime(2026, 11, 30, 18, 0, tzinfo=ZONE)
+CALLERS = {
+    "79001234567@c.us": "Ivan Petrov",
+    "79005550000@c.us": "Olga Smirnova",
+    "79161112233@c.us": "Anna Kuznetsova",
+    "79267654321@c.us": None,
+    "79035558811@c.us": "Sergey (courier)",
+    "79998887766@c.us": "Marina",
+    "123456789012345@lid": None,
+}
+FINALS = ("incoming-call-pickup", "incoming-call-missed", "incoming-call-declined")
+
+
+def records(seed: int = 15) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Records and chat summaries as the stores return them: about 8 calls a day in shop hours,
+    a quarter missed, most called back, two people still waiting."""
+    rng = random.Random(seed)
+    offer = sample("incoming-call-offer")
+    found: list[dict[str, Any]] = []
+    chats: dict[str, dict[str, Any]] = {}
+    instance = offer["instanceData"]["idInstance"]
+    for day in range(7, 0, -1):
+        for _ in range(rng.randint(5, 12)):
+            chat_id = rng.choice(list(CALLERS))
+            start = UNTIL - timedelta(days=day, hours=rng.uniform(-1.5, 8))
+            final = sample(rng.choices(FINALS, weights=(6, 1, 1))[0])
+            call_id = f"{rng.getrandbits(128):032X}"
+            rang = start.astimezone(UTC)
+            ended = rang + timedelta(seconds=rng.choice((4, 6, 8, 11, 15, 22, 40)))
+            for body, at in ((offer, rang), (final, ended)):
+                status = canonical_status(body["status"])
+                found.append(_record(instance, chat_id, call_id, status, at))
+            if status != "pickUp" and rng.random() < 0.8:  # called back within the hour
+                back = ended + timedelta(minutes=rng.randint(5, 50))
+                outgoing = sample("outgoing-call")
+                found.append(
+                    _record(instance, chat_id, outgoing["idMessage"] + call_id[:8], "pickUp", back)
+                    | {"direction": "outgoing"}
+                )
+    # Today: two callers who nobody has called back yet.
+    for chat_id, hours_ago in (("79267654321@c.us", 3.2), ("79001234567@c.us", 1.1)):
+        at = (UNTIL - timedelta(hours=hours_ago)).astimezone(UTC)
+        found.append(_record(instance, chat_id, f"{rng.getrandbits(128):032X}", "missed", at))
+    for chat_id, name in CALLERS.items():
+        chats[f"{instance}_{chat_id}"] = {"callerName": name}
+    return found, chats
+
+
+def _record(instance: int, chat_id: str, call_id: str, status: str, at: datetime) -> dict[str, Any]:
+    return {
+        "instanceId": instance,
+        "chatId": chat_id,
+        "callId": call_id,
+        "status": status,
+        "callerName": CALLERS[chat_id],
+        "eventAt": at,
+    }
+
+
+def figures() -> report.Figures:
+    found, chats = records()
+    until = UNTIL.astimezone(UTC)
+    return report.compute(found, chats, until - timedelta(days=7), until, ZONE)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("png", type=Path, help="where to write the screenshot")
+    args = parser.parse_args()
+    page = args.png.with_suffix(".html")
+    page.write_text(report_html.render(figures(), title="Calls this week"), encoding="utf-8")
+    screenshot(page, args.png, height=1250)
+    print(f"wrote {page} and {args.png}")
+
+
+if __name__ == "__main__":
+    main()
