@@ -9,6 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -349,3 +350,48 @@ def test_status_lists_every_instance_of_the_map_by_its_label(
         (shop.id_instance, "Shop", "authorized"),
         (clinic.id_instance, None, None),
     ]
+
+
+def test_each_instance_gets_its_own_digest_through_itself(
+    app: Any,
+    servers: list[FakeGreenApi],
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    shop, clinic, office = servers
+    own = {
+        str(shop.id_instance): {"label": "Shop", "operatorChatId": "79000000001@c.us"},
+        # 23:30 UTC on the 24th is already the 25th in Moscow: the clinic's day.
+        str(clinic.id_instance): {
+            "operatorChatId": "79000000002@c.us",
+            "timezone": "Europe/Moscow",
+        },
+    }
+    instances = instance_map(shop, clinic, office, **own)
+    client = app(instances, CALL_MODE="results")
+    for fake, at in ((shop, "2026-11-25T10:00:00+00:00"), (clinic, "2026-11-24T23:30:00+00:00")):
+        missed = call(
+            fake.id_instance, "missed", timestamp=int(datetime.fromisoformat(at).timestamp())
+        )
+        assert post(client, missed).status_code == 200
+    monkeypatch.setenv("GREEN_API_INSTANCES", instances)
+    monkeypatch.setenv("CALL_MODE", "results")
+    as_a_fresh_process()
+    capsys.readouterr()
+
+    code = main(["calls", "digest", "--date", "2026-11-25", "--send"])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    for fake, chat in ((shop, "79000000001@c.us"), (clinic, "79000000002@c.us")):
+        (sent,) = fake.requests_for("sendMessage")
+        assert sent.json["chatId"] == chat
+        assert sent.json["message"].startswith("Calls on 2026-11-25: 1, answered 0, missed 1.")
+    assert office.requests == []  # no operator chat: printed, not sent
+    assert f"instance {office.id_instance} has no operatorChatId: not sent" in err
+    assert f"== instance Shop ({shop.id_instance})" in out
+    assert {path for path in backend.documents() if path.startswith("digests/")} == {
+        f"digests/2026-11-25_{shop.id_instance}",
+        f"digests/2026-11-25_{clinic.id_instance}",
+    }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -510,6 +511,12 @@ def _digest_parser(views: _Commands) -> None:
         "--date", type=_date, metavar="YYYY-MM-DD", help="the day (default: yesterday)"
     )
     parser.add_argument("--send", action="store_true", help="send it to OPERATOR_CHAT_ID")
+    parser.add_argument(
+        "--instance",
+        type=int,
+        metavar="ID",
+        help="with GREEN_API_INSTANCES: only this instance's digest (default: each instance's)",
+    )
     parser.set_defaults(run=calls_digest)
 
 
@@ -530,6 +537,8 @@ def calls_digest(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         config = Config.from_env(env)
     except ConfigError as error:
         return _fail("calls digest", str(error), EXIT_USAGE)
+    if len(config.instances) > 1:
+        return _digest_per_instance(args, config)
     green_api = None
     if args.send:
         from call_logger.green_api import GreenApiClient
@@ -554,6 +563,50 @@ def calls_digest(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if result.already_sent:
         print(f"(the digest of {result.day} was sent before; not sent again)", file=sys.stderr)
     return EXIT_OK
+
+
+def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
+    """Each instance's digest: its own calls, in its own TIMEZONE, sent (--send) through it to
+    its own operator chat. One failing instance does not stop the others."""
+    from call_logger import calls as calls_query
+    from call_logger import reporting
+    from call_logger.green_api import GreenApiClient
+
+    try:
+        targets = _targets(config, args.instance is None, args.instance)
+    except ValueError as error:
+        return _fail("calls digest", str(error), EXIT_USAGE)
+    failed = 0
+    for instance in targets:
+        settings = config.for_instance(instance.id)
+        print(f"== instance {instance.name}")
+        send = args.send and bool(settings.operator_chat_id)
+        if args.send and not send:
+            print(f"(instance {instance.name} has no operatorChatId: not sent)", file=sys.stderr)
+        client = GreenApiClient.for_instance(instance) if send else None
+        digest_of = functools.partial(
+            reporting.run_digest,
+            config=settings,
+            green_api=client,
+            day=args.date,
+            send=send,
+            instance_id=instance.id,
+        )
+        try:
+            result = calls_query.with_store(config, digest_of)
+        except calls_query.Unreachable as error:
+            return _fail("calls digest", f"cannot read the records: {error}", EXIT_FAILED)
+        except Exception as error:  # GREEN-API refused or failed: its message is token-free
+            print(f"calls digest: instance {instance.name}: not sent: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        finally:
+            if client is not None:
+                client.close()
+        print(result.text)
+        if result.already_sent:
+            print(f"(the digest of {result.day} was sent before; not sent again)", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 # -- status -----------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ VARIABLE = "GREEN_API_INSTANCES"
 SETTINGS: Mapping[str, str] = MappingProxyType(
     {
         "operatorChatId": "OPERATOR_CHAT_ID",
+        "timezone": "TIMEZONE",
     }
 )
 REQUIRED = ("apiUrl", "apiTokenInstance")

@@ -163,12 +163,13 @@ variable "green_api_token" {
 }
 
 variable "green_api_instances" {
-  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId. Stored as one Secret Manager secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
+  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId and timezone (checked by the function at start, as the deployment-wide settings are). Stored as one Secret Manager secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
   type = map(object({
     apiUrl           = string
     apiTokenInstance = string
     label            = optional(string)
     operatorChatId   = optional(string)
+    timezone         = optional(string)
   }))
   default   = {}
   nullable  = false
