@@ -395,3 +395,32 @@ def test_each_instance_gets_its_own_digest_through_itself(
         f"digests/2026-11-25_{shop.id_instance}",
         f"digests/2026-11-25_{clinic.id_instance}",
     }
+
+
+def test_the_report_of_one_instance(
+    app: Any,
+    servers: list[FakeGreenApi],
+    backend: Backend,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    shop, clinic, _ = servers
+    instances = instance_map(shop, clinic, **{str(shop.id_instance): {"label": "Shop"}})
+    client = app(instances)
+    now = int(time.time())
+    for n, fake in enumerate((shop, clinic, clinic)):
+        missed = call(fake.id_instance, "missed", timestamp=now - 60, idMessage=f"{n:032X}")
+        assert post(client, missed).status_code == 200
+    monkeypatch.setenv("GREEN_API_INSTANCES", instances)
+    as_a_fresh_process()
+    capsys.readouterr()
+    page = tmp_path / "shop.html"
+
+    assert main(["calls", "report", "--json", "--instance", str(shop.id_instance)]) == 0
+    assert json.loads(capsys.readouterr().out)["missed"] == 1
+    assert main(["calls", "report", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["missed"] == 3
+    assert main(["calls", "report", "--html", str(page), "--instance", str(shop.id_instance)]) == 0
+    assert f"<h1>Calls: Shop ({shop.id_instance})</h1>" in page.read_text()
+    assert main(["calls", "report", "--instance", "7"]) == 2

@@ -426,6 +426,12 @@ def _report_parser(views: _Commands) -> None:
     )
     parser.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
     parser.add_argument("--html", metavar="FILE", help="write the report page to FILE")
+    parser.add_argument(
+        "--instance",
+        type=int,
+        metavar="ID",
+        help="only this instance's calls, in its own TIMEZONE, titled with its label",
+    )
     parser.set_defaults(run=calls_report)
 
 
@@ -446,17 +452,26 @@ def calls_report(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return _fail("calls report", str(error), EXIT_USAGE)
     except ValueError as error:
         return _fail("calls report", f"--since: {error}", EXIT_USAGE)
+    title, settings = "Calls", config
+    if args.instance is not None:
+        instance = config.instances.get(args.instance)
+        if instance is None:
+            return _fail(
+                "calls report", f"--instance {args.instance} is not configured", EXIT_USAGE
+            )
+        title, settings = f"Calls: {instance.name}", config.for_instance(instance.id)
     until = datetime.now(UTC)
     try:
         figures = calls_query.with_store(
-            config, lambda store: reporting.figures(store, config, until - window, until)
+            config,
+            lambda store: reporting.figures(store, settings, until - window, until, args.instance),
         )
     except calls_query.Unreachable as error:
         return _fail("calls report", f"cannot read the records: {error}", EXIT_FAILED)
     if args.html:
         try:
             with open(args.html, "w", encoding="utf-8") as page:
-                page.write(report_html.render(figures))
+                page.write(report_html.render(figures, title))
         except OSError as error:
             return _fail("calls report", f"cannot write {args.html}: {error}", EXIT_FAILED)
     if args.as_json:
