@@ -168,14 +168,15 @@ LAMBDA_PKG := build/lambda-pkg-py$(LAMBDA_PYTHON_VERSION)
 
 .PHONY: lambda-zip deploy-aws destroy-aws tf-aws-fmt tf-aws-offline-init
 
-# Runtime dependencies for Lambda: requests and its own, as Linux x86_64 wheels for the runtime
-# (version range from function/requirements.txt). boto3 comes with the Lambda runtime;
-# functions-framework and google-cloud-firestore are for Google Cloud only.
+# Runtime dependencies for Lambda: requests and its own, and tzdata (the runtime has no zoneinfo
+# files), as Linux x86_64 wheels for the runtime (version ranges from function/requirements.txt).
+# boto3 comes with the Lambda runtime; functions-framework and google-cloud-firestore are for
+# Google Cloud only. The $$(...) is unquoted on purpose: one word per requirement.
 $(LAMBDA_PKG).stamp: function/requirements.txt $(STAMP) Makefile
 	rm -rf $(LAMBDA_PKG)
 	$(PY) -m pip install -q --target $(LAMBDA_PKG) --platform manylinux2014_x86_64 \
 		--implementation cp --python-version $(LAMBDA_PYTHON_VERSION) --only-binary=:all: \
-		"$$(grep -E '^requests([^A-Za-z0-9_.-]|$$)' function/requirements.txt)"
+		$$(grep -E '^(requests|tzdata)([^A-Za-z0-9_.-]|$$)' function/requirements.txt)
 	touch $@
 
 # build/lambda.zip: function/ plus those dependencies, reproducible (same files, same bytes).

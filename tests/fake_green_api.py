@@ -48,6 +48,7 @@ VERBS: Mapping[str, str] = {
     "receiveNotification": "GET",
     "deleteNotification": "DELETE",
     "getWebhooksCount": "GET",
+    "getStateInstance": "GET",
 }
 
 
@@ -98,6 +99,7 @@ class FakeGreenApi:
             "outgoingWebhook": "no",
             "outgoingMessageWebhook": "no",
         }
+        self.state = "authorized"  # what getStateInstance answers
         self.requests: list[RecordedRequest] = []
         self._queue: list[tuple[int, Any]] = []
         self._receipts = itertools.count(1)
@@ -254,6 +256,8 @@ class FakeGreenApi:
                 found = len(kept) != len(self._queue)
                 self._queue[:] = kept
             return {"result": found}
+        if method == "getStateInstance":
+            return {"stateInstance": self.state}
         if method == "getWebhooksCount":
             with self._lock:
                 return {"count": len(self._queue)}

@@ -170,13 +170,17 @@ def test_operator_notice_template_and_unknown_name(
     assert request.json["message"] == f"Звонок: +79001234567 ({CALLER})"
 
 
-@pytest.mark.parametrize("mode", ["results", "offer"])
-def test_operator_notice_only_in_mode_all(
-    green_app: ClientFactory, fake_green_api: FakeGreenApi, backend: Backend, mode: str
+@pytest.mark.parametrize(("mode", "notices"), [("results", 0), ("offer", 1)])
+def test_operator_notice_only_for_a_status_the_mode_records(
+    green_app: ClientFactory,
+    fake_green_api: FakeGreenApi,
+    backend: Backend,
+    mode: str,
+    notices: int,
 ) -> None:
     client = green_app(OPERATOR_CHAT_ID="79000000001@c.us", CALL_MODE=mode)
     post(client, call("offer"))
-    assert fake_green_api.requests_for("sendMessage") == []
+    assert len(fake_green_api.requests_for("sendMessage")) == notices
 
 
 def test_a_failed_notice_does_not_fail_the_notification(

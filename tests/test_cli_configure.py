@@ -238,3 +238,53 @@ def test_python_dash_m(env: FakeGreenApi) -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.count(" ok ") == 6
+
+
+def _configured(env: FakeGreenApi) -> None:
+    env.settings.update(webhookUrl=WEBHOOK_URL, **ALL_FLAGS)
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("MISSED_CALL_REPLY", "Sorry we missed your call"), ("OPERATOR_CHAT_ID", "79000000001@c.us")],
+)
+def test_check_warns_when_messages_are_configured_but_the_instance_cannot_send(
+    env: FakeGreenApi,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    setting: str,
+    value: str,
+) -> None:
+    _configured(env)
+    monkeypatch.setenv(setting, value)
+    env.state = "notAuthorized"
+
+    code, out, err = run(capsys, "--check", "--webhook-url", WEBHOOK_URL)
+
+    assert code == 0  # a warning: calls are still recorded
+    assert "WARNING" in out and "'notAuthorized'" in out
+    assert "nothing can be sent" in err
+
+
+def test_check_reports_an_authorized_instance_when_messages_are_configured(
+    env: FakeGreenApi, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _configured(env)
+    monkeypatch.setenv("MISSED_CALL_REPLY", "Sorry we missed your call")
+
+    code, out, err = run(capsys, "--check", "--webhook-url", WEBHOOK_URL)
+
+    assert code == 0
+    assert "stateInstance" in out and "WARNING" not in out
+    assert err == ""
+
+
+def test_check_asks_no_state_without_messages(
+    env: FakeGreenApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _configured(env)
+    env.state = "notAuthorized"
+
+    run(capsys, "--check", "--webhook-url", WEBHOOK_URL)
+
+    assert env.requests_for("getStateInstance") == []

@@ -64,7 +64,7 @@ def test_contact_name_preference(
 
 
 def test_send_message_returns_id(fake_green_api: FakeGreenApi, client: GreenApiClient) -> None:
-    message_id = client.send_message(CHAT, "Incoming call from Ivan")
+    message_id = client.send_message(CHAT, "Incoming call from Ivan", budget=5)
 
     assert message_id
     assert fake_green_api.messages == [{"chatId": CHAT, "message": "Incoming call from Ivan"}]
@@ -182,10 +182,10 @@ def test_send_message_is_never_retried(
 ) -> None:
     fake_green_api.fail("sendMessage", status=502, times=1)
     with pytest.raises(GreenApiError):
-        client.send_message(CHAT, "hi")
+        client.send_message(CHAT, "hi", budget=5)
     fake_green_api.fail("sendMessage", drop=True, times=1)
     with pytest.raises(GreenApiError):
-        client.send_message(CHAT, "hi")
+        client.send_message(CHAT, "hi", budget=5)
 
     assert len(fake_green_api.requests_for("sendMessage")) == 2
     assert fake_green_api.messages == []
@@ -290,7 +290,7 @@ FAILURES: dict[str, tuple[str, dict[str, Any], Callable[[GreenApiClient], object
     "429": ("getContactInfo", {"status": 429}, lambda c: c.get_contact_info(CHAT, budget=3)),
     "500": ("getContactInfo", {"status": 500}, lambda c: c.get_contact_info(CHAT, budget=3)),
     "503-get": ("getSettings", {"status": 503}, lambda c: c.get_settings()),
-    "466": ("sendMessage", {"status": 466}, lambda c: c.send_message(CHAT, "x")),
+    "466": ("sendMessage", {"status": 466}, lambda c: c.send_message(CHAT, "x", budget=5)),
     "hang": ("getContactInfo", {"hang": FOREVER}, lambda c: c.get_contact_info(CHAT, budget=0.3)),
     "hang-get": ("getSettings", {"hang": FOREVER}, lambda c: c.get_settings()),
     "trickle": ("getContactInfo", {"trickle": 0.1}, lambda c: c.get_contact_info(CHAT, budget=0.3)),

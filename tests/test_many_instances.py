@@ -148,6 +148,39 @@ def test_operator_notices_go_through_the_calls_own_instance(
         assert fake.token not in caplog.text
 
 
+def test_replies_go_to_the_caller_through_the_calls_own_instance(
+    app: Any, servers: list[FakeGreenApi], backend: Backend
+) -> None:
+    shop, clinic, office = servers
+    instances = instance_map(
+        shop,
+        clinic,
+        office,
+        **{
+            str(shop.id_instance): {"missedCallReply": "The shop will call you back."},
+            str(office.id_instance): {"missedCallReply": ""},  # no reply for this number
+        },
+    )
+    client = app(instances, MISSED_CALL_REPLY="We will call you back.")
+
+    for fake in servers:
+        missed = call(fake.id_instance, "missed", timestamp=int(time.time()))
+        assert post(client, missed).status_code == 200
+        assert post(client, missed).status_code == 200  # a resend: no second reply
+
+    sent = {
+        fake.id_instance: [
+            (r.json["chatId"], r.json["message"]) for r in fake.requests_for("sendMessage")
+        ]
+        for fake in servers
+    }
+    assert sent == {
+        shop.id_instance: [(CALLER, "The shop will call you back.")],
+        clinic.id_instance: [(CALLER, "We will call you back.")],
+        office.id_instance: [],
+    }
+
+
 def test_a_bad_map_stops_the_start(make_client: ClientFactory, servers: list[FakeGreenApi]) -> None:
     shop = servers[0]
     with pytest.raises(ValueError, match="GREEN_API_INSTANCES is set, and so is GREEN_API_TOKEN"):

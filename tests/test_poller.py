@@ -313,3 +313,23 @@ def wait_for(condition: Any) -> None:
     while not condition():
         assert time.monotonic() < deadline, "gave up waiting"
         time.sleep(0.02)
+
+
+def test_a_polled_missed_call_gets_one_reply_even_queued_twice(
+    env: firestore.Client,
+    fake_green_api: FakeGreenApi,
+    client: GreenApiClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MISSED_CALL_REPLY", "Sorry we missed your call")
+    missed = sample("incoming-call-missed") | {"timestamp": int(time.time())}
+    fake_green_api.enqueue(missed)
+    fake_green_api.enqueue(missed)
+    poller, _ = make_poller(client)
+
+    assert poller.run(once=True) == EXIT_OK
+
+    (request,) = fake_green_api.requests_for("sendMessage")
+    assert request.json == {"chatId": "79001234567@c.us", "message": "Sorry we missed your call"}
+    (record,) = records(env).values()
+    assert record["replyId"]

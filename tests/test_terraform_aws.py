@@ -309,6 +309,14 @@ BAD_VALUES = {
     "record_retention_days": ("0", "null or a whole number of at least 1"),
     "log_retention_days": ("10", "CloudWatch Logs retention value"),
     "call_labels": ('{"busy" = "Busy"}', "keys must be among incoming"),
+    "operator_chat_id": ("120363000000000000@g.us", "never sent to a group"),
+    "operator_notify_on": ('["rang"]', "operator_notify_on must list statuses"),
+    "missed_call_reply": ("Hi {first_name}", "may use only {name}, {phone}"),
+    "missed_call_reply_on": ("[]", "missed_call_reply_on must list statuses"),
+    "missed_call_reply_cooldown": ("soon", "such as 90s, 15m, 12h or 7d"),
+    "missed_call_reply_max_age": ("0", "a duration above zero"),
+    "business_hours": ("9-18", "mon-fri 09:00-18:00, sat 10:00-14:00"),
+    "timezone": ("Berlin", "an IANA time zone name"),
     # Both the shape (a key that is no idInstance) and the mix with green_api_token are refused.
     "green_api_instances": (
         '{"shop" = {apiUrl = "https://api.green-api.com", apiTokenInstance = "0123456789"}}',
@@ -342,6 +350,28 @@ def test_bad_values_are_refused(stack: Stack) -> None:
 # --- the whole life of the stack against moto ---------------------------------------------------
 
 
+REPLY_VARS = {
+    "missed_call_reply": "Sorry we missed your call, {name}.",
+    "missed_call_reply_after_hours": "We open at 9.",
+    "missed_call_reply_on": ["missed", "declined"],
+    "business_hours": "mon-fri 09:00-18:00",
+    "timezone": "Europe/Berlin",
+    "operator_chat_id": "79001234567@c.us",
+    "operator_notify_on": ["offer", "missed"],
+}
+REPLY_ENV = {
+    "MISSED_CALL_REPLY": "Sorry we missed your call, {name}.",
+    "MISSED_CALL_REPLY_AFTER_HOURS": "We open at 9.",
+    "MISSED_CALL_REPLY_ON": "missed,declined",
+    "MISSED_CALL_REPLY_COOLDOWN": "12h",
+    "MISSED_CALL_REPLY_MAX_AGE": "15m",
+    "BUSINESS_HOURS": "mon-fri 09:00-18:00",
+    "TIMEZONE": "Europe/Berlin",
+    "OPERATOR_CHAT_ID": "79001234567@c.us",
+    "OPERATOR_NOTIFY_ON": "offer,missed",
+}
+
+
 def test_stack_lifecycle_against_moto(stack: Stack) -> None:
     stack.run("validate")
     base = stack.write_vars("base.tfvars.json", _base_vars(stack))
@@ -361,14 +391,17 @@ def test_stack_lifecycle_against_moto(stack: Stack) -> None:
     assert _planned_changes(stack, base) == {"aws_lambda_function.webhook": {"logging_config"}}
 
     # Turning retention off turns TTL off (and drops RECORD_RETENTION_DAYS) in place, keeping
-    # the generated webhook token.
-    no_retention = stack.write_vars("no-retention.tfvars.json", {"record_retention_days": None})
+    # the generated webhook token; turning the missed-call reply on sets its settings.
+    no_retention = stack.write_vars(
+        "no-retention.tfvars.json", {"record_retention_days": None} | REPLY_VARS
+    )
     stack.run("apply", "-input=false", "-auto-approve", base, no_retention)
     later = stack.outputs()
     assert later["webhook_token"] == outputs["webhook_token"]
     _check_table(stack, later, ttl_enabled=False)
     variables = _function_config(stack)["Environment"]["Variables"]
     assert "RECORD_RETENTION_DAYS" not in variables
+    assert {name: variables.get(name) for name in REPLY_ENV} == REPLY_ENV
 
     # Several instances: one secret holds the whole map, and the function reads it.
     many = stack.write_vars("many.tfvars.json", MANY_INSTANCES)

@@ -205,6 +205,8 @@ def _set_settings(
 
 
 def _check_settings(client: GreenApiClient, config: Config, webhook_url: str) -> int:
+    if config.replies_configured or config.operator_chat_id:
+        _check_can_send(client)
     actual = client.get_settings()
     expected = {"webhookUrl": webhook_url, **required_flags(config)}
     mismatches = 0
@@ -218,6 +220,21 @@ def _check_settings(client: GreenApiClient, config: Config, webhook_url: str) ->
         print("configure-instance --check: the instance does not match", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _check_can_send(client: GreenApiClient) -> None:
+    """A warning (not a failure: calls are still recorded) when the function is set to send
+    messages but the instance cannot send them now."""
+    state = client.get_state_instance()
+    verdict = "ok" if state == "authorized" else "WARNING"
+    print(f"{'stateInstance':<20} {verdict:<8} actual: {state!r}")
+    if state != "authorized":
+        print(
+            f"configure-instance --check: warning: automatic replies or operator notices are "
+            f"configured, but the instance is {state!r}, not 'authorized': nothing can be sent "
+            "until the phone is linked again (scan the QR code in the GREEN-API console)",
+            file=sys.stderr,
+        )
 
 
 def mask(secret: str) -> str:

@@ -17,7 +17,10 @@ from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from . import instances as instance_map
+from .hours import FORMAT as BUSINESS_HOURS_FORMAT
+from .hours import BusinessHours
 from .instances import InstanceError, Instances
+from .notification import canonical_status, is_personal_chat
 
 
 class ConfigError(ValueError):
@@ -46,7 +49,14 @@ DEFAULT_LABELS: Mapping[str, str] = {
 }
 
 DEFAULT_GREEN_API_URL = "https://api.green-api.com"
-DEFAULT_OPERATOR_TEMPLATE = "Incoming call from {name} {phone}"
+DEFAULT_OPERATOR_TEMPLATE = "{label} from {name} {phone}"
+# The placeholders a message template may use (replies.render fills them in).
+PLACEHOLDERS = ("name", "phone", "chat_id", "label")
+# sendMessage takes at most 20,000 characters; a template leaves room for what is filled in.
+MAX_TEMPLATE_CHARS = 19_000
+
+# The incomingCall statuses GREEN-API documents, canonical (hangUp is read as hungUp).
+STATUSES = ("offer", "pickUp", "hungUp", "missed", "declined")
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_CHAT_IDS = ("masked", "full")
@@ -85,8 +95,16 @@ class Config:
     lookup_budget: float = 3.0
     operator_chat_id: str = ""
     operator_template: str = DEFAULT_OPERATOR_TEMPLATE
-    callback_by_message: bool = True
+    operator_notify_on: frozenset[str] = frozenset({"offer"})
+    # The reply to a caller: in business hours (or always, without BUSINESS_HOURS) and outside.
+    reply_template: str = ""
+    after_hours_template: str = ""
+    reply_on: frozenset[str] = frozenset({"missed", "declined", "hungUp"})
+    reply_cooldown: timedelta = timedelta(hours=12)
+    reply_max_age: timedelta = timedelta(minutes=15)
+    business_hours: BusinessHours | None = None
     timezone: tzinfo = UTC
+    callback_by_message: bool = True
     digest_time: time | None = None
     log_level: str = "INFO"
     log_chat_ids: str = "masked"
@@ -168,10 +186,30 @@ class Config:
             green_api_token=get("GREEN_API_TOKEN"),
             contact_cache_ttl=_duration(get("CONTACT_CACHE_TTL"), "CONTACT_CACHE_TTL", "24h"),
             lookup_budget=_seconds(get("CONTACT_LOOKUP_BUDGET"), "CONTACT_LOOKUP_BUDGET", 3.0),
-            operator_chat_id=get("OPERATOR_CHAT_ID"),
-            operator_template=_template(get("OPERATOR_MESSAGE_TEMPLATE")),
-            callback_by_message=_flag(get("CALLBACK_BY_MESSAGE") or "true", "CALLBACK_BY_MESSAGE"),
+            operator_chat_id=_operator_chat(get("OPERATOR_CHAT_ID")),
+            operator_template=_template(
+                get("OPERATOR_MESSAGE_TEMPLATE") or DEFAULT_OPERATOR_TEMPLATE,
+                "OPERATOR_MESSAGE_TEMPLATE",
+            ),
+            operator_notify_on=_statuses(
+                get("OPERATOR_NOTIFY_ON") or "offer", "OPERATOR_NOTIFY_ON"
+            ),
+            reply_template=_template(get("MISSED_CALL_REPLY"), "MISSED_CALL_REPLY"),
+            after_hours_template=_after_hours(
+                get("MISSED_CALL_REPLY_AFTER_HOURS"), bool(get("BUSINESS_HOURS"))
+            ),
+            reply_on=_statuses(
+                get("MISSED_CALL_REPLY_ON") or "missed,declined,hungUp", "MISSED_CALL_REPLY_ON"
+            ),
+            reply_cooldown=_duration(
+                get("MISSED_CALL_REPLY_COOLDOWN"), "MISSED_CALL_REPLY_COOLDOWN", "12h"
+            ),
+            reply_max_age=_positive_duration(
+                get("MISSED_CALL_REPLY_MAX_AGE"), "MISSED_CALL_REPLY_MAX_AGE", "15m"
+            ),
+            business_hours=_business_hours(get("BUSINESS_HOURS")),
             timezone=_timezone(get("TIMEZONE") or "UTC"),
+            callback_by_message=_flag(get("CALLBACK_BY_MESSAGE") or "true", "CALLBACK_BY_MESSAGE"),
             digest_time=_clock_time(get("DIGEST_TIME"), "DIGEST_TIME"),
             log_level=_choice(get("LOG_LEVEL").upper() or "INFO", "LOG_LEVEL", LOG_LEVELS),
             log_chat_ids=_choice(get("LOG_CHAT_IDS") or "masked", "LOG_CHAT_IDS", LOG_CHAT_IDS),
@@ -180,6 +218,12 @@ class Config:
     @property
     def auth_configured(self) -> bool:
         return bool(self.webhook_token)
+
+    @property
+    def replies_configured(self) -> bool:
+        """Whether some call can get an automatic reply (MISSED_CALL_REPLY or its after-hours
+        text is set)."""
+        return bool(self.reply_template or self.after_hours_template)
 
 
 def _instances(env: Mapping[str, str]) -> Instances | None:
@@ -311,17 +355,64 @@ def _green_api_url(value: str) -> str:
     )
 
 
-def _template(value: str) -> str:
-    template = value or DEFAULT_OPERATOR_TEMPLATE
-    allowed = ("name", "phone", "chat_id")
+def _template(value: str, name: str) -> str:
+    """A message template ("" stays "": off); only PLACEHOLDERS may appear in braces."""
+    placeholders = ", ".join(f"{{{key}}}" for key in PLACEHOLDERS)
     try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(template) if field]
+        fields = [field for _, field, _, _ in string.Formatter().parse(value) if field is not None]
         # {name.x} or {name[0]} would fail (or leak attributes) at the first call, not here.
-        if any(field not in allowed for field in fields):
+        if any(field not in PLACEHOLDERS for field in fields):
             raise ValueError(fields)
-        template.format(name="", phone="", chat_id="")
+        value.format(**dict.fromkeys(PLACEHOLDERS, ""))
     except (KeyError, IndexError, ValueError):
         raise ConfigError(
-            "OPERATOR_MESSAGE_TEMPLATE may use only {name}, {phone} and {chat_id}"
+            f"{name} may use only {placeholders} (write {{{{ and }}}} for a brace)"
         ) from None
-    return template
+    if len(value) > MAX_TEMPLATE_CHARS:
+        raise ConfigError(f"{name} is longer than {MAX_TEMPLATE_CHARS} characters")
+    return value
+
+
+def _operator_chat(value: str) -> str:
+    if value and not is_personal_chat(value):
+        raise ConfigError(
+            "OPERATOR_CHAT_ID must be a person's chat such as 79001234567@c.us (or an @lid id); "
+            f"messages are never sent to a group; got {value!r}"
+        )
+    return value
+
+
+def _after_hours(value: str, business_hours_set: bool) -> str:
+    if value and not business_hours_set:
+        raise ConfigError(
+            "MISSED_CALL_REPLY_AFTER_HOURS needs BUSINESS_HOURS (it is sent outside those hours)"
+        )
+    return _template(value, "MISSED_CALL_REPLY_AFTER_HOURS")
+
+
+def _statuses(value: str, name: str) -> frozenset[str]:
+    """A comma-separated list of call statuses, hangUp read as hungUp."""
+    chosen = {canonical_status(part.strip()) for part in value.split(",")}
+    unknown = sorted(chosen - set(STATUSES))
+    if unknown:
+        raise ConfigError(
+            f"{name} must be a comma-separated list of {', '.join(STATUSES)}; "
+            f"{', '.join(map(repr, unknown))} is not one"
+        )
+    return frozenset(chosen)
+
+
+def _positive_duration(value: str, name: str, default: str) -> timedelta:
+    duration = _duration(value, name, default)
+    if duration <= timedelta(0):
+        raise ConfigError(f"{name} must be more than zero")
+    return duration
+
+
+def _business_hours(value: str) -> BusinessHours | None:
+    if not value:
+        return None
+    try:
+        return BusinessHours.parse(value)
+    except ValueError as error:
+        raise ConfigError(f"BUSINESS_HOURS must be {BUSINESS_HOURS_FORMAT}; {error}") from None

@@ -61,6 +61,7 @@ TIMESTAMP_FIELDS = frozenset(
         "lastOutgoingCallAt",
         "lastOutgoingMessageAt",
         "sentAt",
+        "lastReplyAt",
         "stateChangedAt",
     }
 )
@@ -261,9 +262,7 @@ class DynamoDBStore:
         return self._chat_update(pk, plan.chat)
 
     def _chat_update(self, pk: str, write: ChatWrite) -> dict[str, Any]:
-        names = {f"#f{i}": name for i, name in enumerate(write.fields)}
-        values = {f":v{i}": value for i, value in enumerate(write.fields.values())}
-        assignments = [f"#f{i} = :v{i}" for i in range(len(names))]
+        assignments, names, values = _assignments(write.fields)
         return {
             "Update": {
                 "TableName": self._table,
@@ -277,6 +276,19 @@ class DynamoDBStore:
                 ),
             }
         }
+
+    def update_record(self, chat_key: str, record_key: str, fields: dict[str, Any]) -> None:
+        assignments, names, values = _assignments(fields)
+        with _storage_errors():
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": chat_pk(chat_key), "sk": RECORD_PREFIX + record_key}),
+                UpdateExpression="SET " + ", ".join(assignments),
+                # Only an existing record: an update must never create a bare item.
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(values),
+            )
 
     def keep_rejected(
         self,
@@ -353,6 +365,13 @@ def _chat_state(item: Mapping[str, Any] | None) -> ChatState | None:
         return None
     data = from_item(item)
     return ChatState.from_fields(data.get("version", 0), data)
+
+
+def _assignments(fields: Mapping[str, Any]) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+    """SET assignments for `fields`, with placeholder names (any field name is safe) and values."""
+    names = {f"#f{i}": name for i, name in enumerate(fields)}
+    values = {f":v{i}": value for i, value in enumerate(fields.values())}
+    return [f"#f{i} = :v{i}" for i in range(len(names))], names, values
 
 
 def _check_key_size(what: str, key: str, limit: int, kind: str) -> None:

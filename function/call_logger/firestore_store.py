@@ -126,6 +126,11 @@ class FirestoreStore:
         with _storage_errors():
             batch.commit(retry=self._retry, timeout=self._timeout)
 
+    def update_record(self, chat_key: str, record_key: str, fields: dict[str, Any]) -> None:
+        ref = self._chat(chat_key).collection(RECORDS).document(record_key)
+        with _storage_errors():
+            ref.update(fields, retry=self._retry, timeout=self._timeout)
+
     def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
         """Records with eventAt >= since, newest first (for `calls`; the query shapes have
         indexes in terraform/gcp/firestore.tf). StorageUnavailable while reading."""

@@ -40,6 +40,7 @@ T = TypeVar("T")
 IDEMPOTENT_METHODS = (
     "getSettings",
     "getWebhooksCount",
+    "getStateInstance",
     "receiveNotification",
     "deleteNotification",
 )
@@ -218,16 +219,7 @@ class GreenApiClient:
 
         No retries: the method allows 1 request/s per instance.
         """
-        if budget <= 0:
-            raise ValueError("budget must be more than zero")
-        timeout = (min(self._timeout[0], budget), budget)
-        data = self._within(
-            budget,
-            "getContactInfo",
-            lambda: self._request(
-                "POST", "getContactInfo", json={"chatId": chat_id}, timeout=timeout
-            ),
-        )
+        data = self._post_within("getContactInfo", {"chatId": chat_id}, budget)
         if not isinstance(data, dict):
             raise GreenApiError(
                 "getContactInfo: the answer is not a JSON object", method="getContactInfo"
@@ -238,9 +230,11 @@ class GreenApiClient:
                 return ContactInfo(name=value.strip())
         return ContactInfo(name=None)
 
-    def send_message(self, chat_id: str, message: str) -> str:
-        """Send a text message; returns idMessage. Never retried: it is not idempotent."""
-        data = self._request("POST", "sendMessage", json={"chatId": chat_id, "message": message})
+    def send_message(self, chat_id: str, message: str, *, budget: float) -> str:
+        """Send a text message; returns idMessage. The whole call finishes within `budget`
+        seconds or raises (after a timeout the message may still have been sent). Never
+        retried: it is not idempotent."""
+        data = self._post_within("sendMessage", {"chatId": chat_id, "message": message}, budget)
         message_id = data.get("idMessage") if isinstance(data, dict) else None
         if not isinstance(message_id, str) or not message_id:
             raise GreenApiError("sendMessage: the answer has no idMessage", method="sendMessage")
@@ -252,6 +246,16 @@ class GreenApiClient:
     def set_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
         """POST setSettings (not retried). GREEN-API applies it within ~5 min and restarts."""
         return self._object("setSettings", self._request("POST", "setSettings", json=settings))
+
+    def get_state_instance(self) -> str:
+        """The instance's authorisation state: authorized, notAuthorized, blocked, starting..."""
+        data = self._request("GET", "getStateInstance")
+        state = data.get("stateInstance") if isinstance(data, dict) else None
+        if not isinstance(state, str):
+            raise GreenApiError(
+                "getStateInstance: the answer has no stateInstance", method="getStateInstance"
+            )
+        return state
 
     def get_webhooks_count(self) -> int:
         data = self._request("GET", "getWebhooksCount")
@@ -341,6 +345,17 @@ class GreenApiClient:
     ) -> GreenApiError:
         message = _redact(f"{method}: {detail}", self._secrets)
         return GreenApiError(message, status=status, retryable=retryable, method=method)
+
+    def _post_within(self, method: str, payload: dict[str, Any], budget: float) -> Any:
+        """POST `payload` to `method` (no retries), all of it within `budget` seconds."""
+        if budget <= 0:
+            raise ValueError("budget must be more than zero")
+        timeout = (min(self._timeout[0], budget), budget)
+        return self._within(
+            budget,
+            method,
+            lambda: self._request("POST", method, json=payload, timeout=timeout),
+        )
 
     def _within(self, budget: float, method: str, call: Callable[[], T]) -> T:
         """Run call() in a daemon thread and give up after `budget` seconds in total.

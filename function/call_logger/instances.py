@@ -33,6 +33,9 @@ VARIABLE = "GREEN_API_INSTANCES"
 SETTINGS: Mapping[str, str] = MappingProxyType(
     {
         "operatorChatId": "OPERATOR_CHAT_ID",
+        "missedCallReply": "MISSED_CALL_REPLY",
+        "missedCallReplyAfterHours": "MISSED_CALL_REPLY_AFTER_HOURS",
+        "businessHours": "BUSINESS_HOURS",
         "timezone": "TIMEZONE",
     }
 )

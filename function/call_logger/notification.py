@@ -34,6 +34,9 @@ _WHAT_TO_DO = {
 # GREEN-API's SDKs spell the "not answered" status hangUp, its documentation hungUp.
 CANONICAL_STATUS = {"hangUp": "hungUp"}
 
+# Chat id domains of a single person (a group is @g.us; anything else is not a person either).
+PERSONAL_DOMAINS = ("c.us", "lid")
+
 
 def canonical_status(status: str) -> str:
     """The one spelling a status is stored, labelled and compared under."""
@@ -132,6 +135,18 @@ def phone_of(chat_id: str) -> str | None:
     if domain == "c.us" and number.isascii() and number.isdigit():
         return f"+{number}"
     return None
+
+
+def is_personal_chat(chat_id: str) -> bool:
+    """A person's chat (`<digits>@c.us` or `<id>@lid`): the only kind a message is sent to."""
+    number, at, domain = chat_id.partition("@")
+    return (
+        bool(number)
+        and at == "@"
+        and domain in PERSONAL_DOMAINS
+        and number.isascii()
+        and number.isdigit()
+    )
 
 
 def parse_body(raw: bytes) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .notification import AUTHORIZED, INCOMING, OUTGOING, CallNotification, StateNotification
+from .replies import render
 
 # Call-back tracking: the chat summary's times, each only moving forward, and the flag that
 # is true while the last missed call is newer than every answer, call-back and message after it.
@@ -23,6 +24,7 @@ LAST_OUTGOING_CALL = "lastOutgoingCallAt"  # the last outgoing call that was ans
 LAST_OUTGOING_MESSAGE = "lastOutgoingMessageAt"
 CALLBACK_TIMES = (LAST_MISSED, LAST_ANSWERED, LAST_OUTGOING_CALL, LAST_OUTGOING_MESSAGE)
 AWAITING_CALLBACK = "awaitingCallback"
+LAST_REPLY = "lastReplyAt"  # when the chat was last sent an automatic reply (the cooldown)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class ChatState:
     last_call_at: datetime | None
     times: Mapping[str, datetime] = field(default_factory=dict)  # CALLBACK_TIMES present
     awaiting_callback: bool | None = None  # None: not written yet
+    last_reply_at: datetime | None = None  # when this chat was last sent an automatic reply
 
     @classmethod
     def from_fields(cls, version: Any, data: Mapping[str, Any]) -> ChatState:
@@ -46,6 +49,7 @@ class ChatState:
             last_call_at=data.get("lastCallAt"),
             times={name: data[name] for name in CALLBACK_TIMES if data.get(name) is not None},
             awaiting_callback=data.get(AWAITING_CALLBACK),
+            last_reply_at=data.get(LAST_REPLY),
         )
 
 
@@ -64,6 +68,14 @@ class NameLookup:
 
 
 @dataclass(frozen=True)
+class ReplyClaim:
+    """This delivery will reply to the caller with `template`, claimed for the chat at `at`."""
+
+    template: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Record:
     instance_id: int
     chat_id: str
@@ -74,6 +86,7 @@ class Record:
     event_at: datetime
     expire_at: datetime | None
     direction: str = INCOMING
+    reply_text: str | None = None  # the automatic reply this delivery sends
 
     def fields(self) -> dict[str, Any]:
         """Document fields, recordedAt aside (the store sets it to server time on creation)."""
@@ -89,6 +102,8 @@ class Record:
         }
         if self.expire_at is not None:
             fields["expireAt"] = self.expire_at
+        if self.reply_text is not None:
+            fields["replyText"] = self.reply_text
         return fields
 
 
@@ -122,7 +137,10 @@ def plan_write(
     snapshot: Snapshot,
     lookup: NameLookup | None,
     retention: timedelta | None,
+    reply: ReplyClaim | None = None,
 ) -> WritePlan:
+    """The record and chat writes; a reply claim puts its text on the record and its time on
+    the chat (`lastReplyAt`, the cooldown), so the claim commits with the record or not at all."""
     chat = snapshot.chat
     # A failed lookup keeps the name we already knew, if any.
     caller_name = lookup.name if lookup else (chat.caller_name if chat else None)
@@ -137,13 +155,10 @@ def plan_write(
         event_at=event_at,
         expire_at=expire_at(event_at, retention) if retention else None,
         direction=call.direction,
+        reply_text=render(reply.template, call, caller_name, label) if reply else None,
     )
-    return WritePlan(
-        call.chat_key,
-        call.record_key,
-        record,
-        _chat_write(call, record, chat, lookup, retention),
-    )
+    chat_write = _chat_write(call, record, chat, lookup, retention, reply.at if reply else None)
+    return WritePlan(call.chat_key, call.record_key, record, chat_write)
 
 
 def expire_at(start: datetime, retention: timedelta) -> datetime:
@@ -159,9 +174,11 @@ def _chat_write(
     chat: ChatState | None,
     lookup: NameLookup | None,
     retention: timedelta | None,
+    replied_at: datetime | None,
 ) -> ChatWrite | None:
     # The chat (caller's number and name) expires with its newest record: lastCallAt + retention.
     expiry = {"expireAt": expire_at(record.event_at, retention)} if retention else {}
+    reply = {} if replied_at is None else {LAST_REPLY: replied_at}
     if chat is None:
         return ChatWrite(
             create=True,
@@ -176,7 +193,8 @@ def _chat_write(
                 "lastLabel": record.label,
             }
             | expiry
-            | callback_update({}, None, callback_time(call), record.event_at),
+            | callback_update({}, None, callback_time(call), record.event_at)
+            | reply,
         )
     fields: dict[str, Any] = {}
     # lastCallAt never moves backwards: an older call arriving late leaves the summary alone.
@@ -190,6 +208,7 @@ def _chat_write(
     fields |= callback_update(
         chat.times, chat.awaiting_callback, callback_time(call), call.event_at
     )
+    fields |= reply
     return ChatWrite(create=False, version=chat.version, fields=fields) if fields else None
 
 

@@ -89,7 +89,7 @@ def run_digest(
     except WriteConflict:
         log.info("digest of %s was sent before", day, extra={"event": "digest_skipped"})
         return Digest(day, text, sent=False, already_sent=True)
-    green_api.send_message(config.operator_chat_id, text)
+    green_api.send_message(config.operator_chat_id, text, budget=config.lookup_budget)
     log.info("digest of %s sent", day, extra={"event": "digest_sent"})
     return Digest(day, text, sent=True)
 

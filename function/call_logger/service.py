@@ -6,13 +6,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from . import policy
+from . import policy, replies
 from .config import Config, Mode
 from .logs import annotate
 from .notification import (
@@ -33,6 +33,8 @@ from .notification import (
 from .records import (
     NameLookup,
     Record,
+    ReplyClaim,
+    Snapshot,
     expire_at,
     needs_lookup,
     plan_outgoing_message,
@@ -45,6 +47,8 @@ log = logging.getLogger(__name__)
 
 # Concurrent notifications of one chat can each lose the conditional commit; a few rounds settle.
 MAX_WRITE_ROUNDS = 8
+# GREEN-API's answer to a send beyond the plan's quota (the Developer plan's 3 chats a month).
+QUOTA_EXCEEDED = 466
 
 
 class Outcome(StrEnum):
@@ -65,7 +69,7 @@ class GreenApi(Protocol):
 
     def get_contact_info(self, chat_id: str, *, budget: float) -> Contact: ...
 
-    def send_message(self, chat_id: str, message: str) -> Any: ...
+    def send_message(self, chat_id: str, message: str, *, budget: float) -> Any: ...
 
 
 # idInstance -> the GREEN-API client of that instance, or None when it cannot be called (not in
@@ -75,6 +79,15 @@ Clients = Callable[[int], GreenApi | None]
 
 def _no_clients(instance_id: int) -> GreenApi | None:
     return None
+
+
+@dataclass(frozen=True)
+class _Line:
+    """What a call's own instance brings: its settings (the deployment's, with the instance's
+    own in GREEN_API_INSTANCES) and its GREEN-API client (None: GREEN-API is not called)."""
+
+    settings: Config
+    green_api: GreenApi | None
 
 
 class CallService:
@@ -114,16 +127,20 @@ class CallService:
         label = policy.label_for(config.mode, call.status, config.labels, call.direction)
         assert label is not None  # the status passed the mode check above
         # Everything below speaks for the call's own instance: its settings, its client.
-        settings = config.settings_for(call.instance_id)
-        green_api = self._clients(call.instance_id)
+        line = _Line(config.settings_for(call.instance_id), self._clients(call.instance_id))
         try:
-            record = self._record(call, label, settings, green_api)
+            record = self._record(call, label, line)
         except PermanentWriteError as error:
             return self.reject(raw, f"the database refused the record: {error}")
         if record is None:
             return Outcome.DUPLICATE
-        if call.status == "offer" and call.direction == INCOMING and green_api is not None:
-            self._notify_operator(call, record.caller_name, settings, green_api)
+        # Only the delivery that created the record gets here: no message is ever sent twice.
+        # Replies and notices are about calls to the business, never about its own calls out.
+        if call.direction == INCOMING:
+            if record.reply_text is not None:
+                self._reply(call, record.reply_text, line)
+            if line.green_api is not None and replies.notifies_operator(line.settings, call):
+                self._notify_operator(call, record, line)
         return Outcome.RECORDED
 
     def _outgoing_message(self, body: dict[str, Any]) -> Outcome:
@@ -194,9 +211,7 @@ class CallService:
             f"instance {notification.instance_id} kept changing under {MAX_WRITE_ROUNDS} writes"
         )
 
-    def _record(
-        self, call: CallNotification, label: str, settings: Config, green_api: GreenApi | None
-    ) -> Record | None:
+    def _record(self, call: CallNotification, label: str, line: _Line) -> Record | None:
         """The record this delivery created, or None when an earlier delivery did."""
         lookup: NameLookup | None = None
         looked_up = False
@@ -204,48 +219,85 @@ class CallService:
             snapshot = self._store.load(call)
             if snapshot.record_exists:
                 return None
-            if not looked_up and needs_lookup(
-                snapshot.chat, self._clock(), settings.contact_cache_ttl
-            ):
-                lookup = self._look_up(call.chat_id, settings, green_api)
+            now = self._clock()
+            if not looked_up and needs_lookup(snapshot.chat, now, line.settings.contact_cache_ttl):
+                lookup = self._look_up(call.chat_id, line)
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
-            plan = plan_write(call, label, snapshot, lookup, self._retention)
+                now = self._clock()
+            plan = plan_write(
+                call,
+                label,
+                snapshot,
+                lookup,
+                self._retention,
+                self._reply_claim(call, snapshot, now, line),
+            )
             try:
                 self._store.save(plan)
             except WriteConflict:
-                continue
+                continue  # e.g. a concurrent call from this chat claimed the reply: decide again
             return plan.record
         raise StorageUnavailable(f"the chat kept changing under {MAX_WRITE_ROUNDS} writes")
 
-    def _look_up(
-        self, chat_id: str, settings: Config, green_api: GreenApi | None
-    ) -> NameLookup | None:
+    def _reply_claim(
+        self, call: CallNotification, snapshot: Snapshot, now: datetime, line: _Line
+    ) -> ReplyClaim | None:
+        if line.green_api is None or call.direction != INCOMING:
+            return None  # a reply answers a call to the business, never one it made
+        last_reply_at = snapshot.chat.last_reply_at if snapshot.chat else None
+        template = replies.reply_template(line.settings, call, last_reply_at, now)
+        return None if template is None else ReplyClaim(template, now)
+
+    def _look_up(self, chat_id: str, line: _Line) -> NameLookup | None:
         """The caller's name; None when it could not be learnt now (the next call tries again)."""
-        if green_api is None:
+        if line.green_api is None:
             return None
         try:
-            contact = green_api.get_contact_info(chat_id, budget=settings.lookup_budget)
+            contact = line.green_api.get_contact_info(chat_id, budget=line.settings.lookup_budget)
         except Exception as error:  # a lookup never fails the notification
             log.warning("GetContactInfo failed: %s", error, extra={"event": "lookup.failed"})
             return None
         return NameLookup(contact.name, self._clock())
 
-    def _notify_operator(
-        self, call: CallNotification, name: str | None, settings: Config, green_api: GreenApi
-    ) -> None:
-        """Tell the instance's operator a call is ringing, through that instance. Only the
-        delivery that created the record gets here, so a redelivered notification never sends
-        a second notice."""
-        if settings.mode is not Mode.ALL or not settings.operator_chat_id:
-            return
-        text = settings.operator_template.format(
-            name=name or "", phone=call.phone or call.chat_id, chat_id=call.chat_id
-        )
+    def _reply(self, call: CallNotification, text: str, line: _Line) -> None:
+        """Send the claimed reply to the caller, through the call's own instance, and note on
+        the record what became of it. Neither a failed send nor a failed note fails the
+        notification; nothing is retried inline (the chat's cooldown is spent either way: a
+        caller never gets two)."""
+        assert line.green_api is not None  # a reply is claimed only with a client
         try:
-            # An unknown name leaves a double space behind: close it.
-            green_api.send_message(settings.operator_chat_id, re.sub(" {2,}", " ", text).strip())
+            reply_id = line.green_api.send_message(
+                call.chat_id, text, budget=line.settings.lookup_budget
+            )
+        except Exception as error:
+            _log_failed_send("reply.failed", "automatic reply", error)
+            outcome = {"replyError": str(error)[:500]}
+        else:
+            log.info(
+                "automatic reply sent: %s",
+                reply_id,
+                extra={"event": "reply.sent", "callId": call.call_id, "replyId": reply_id},
+            )
+            outcome = {"replyId": reply_id}
+        try:
+            self._store.update_record(call.chat_key, call.record_key, outcome)
+        except Exception as error:  # the record stands; only this note of the reply is missing
+            log.warning(
+                "could not note the reply on the record: %s",
+                error,
+                extra={"event": "reply.note_failed", "callId": call.call_id},
+            )
+
+    def _notify_operator(self, call: CallNotification, record: Record, line: _Line) -> None:
+        """Tell the instance's operator chat about the recorded call ("Missed call from Ivan
+        +7900..."), through that instance."""
+        assert line.green_api is not None
+        config = line.settings
+        text = replies.render(config.operator_template, call, record.caller_name, record.label)
+        try:
+            line.green_api.send_message(config.operator_chat_id, text, budget=config.lookup_budget)
         except Exception as error:  # a failed notice is logged, never fails the notification
-            log.warning("operator notice failed: %s", error, extra={"event": "operator.failed"})
+            _log_failed_send("operator.failed", "operator notice", error)
 
     def reject(self, raw: bytes, reason: str) -> Outcome:
         """Keep a notification that can never be recorded in `rejected`, id sha256(raw).
@@ -260,9 +312,30 @@ class CallService:
         return Outcome.REJECTED
 
 
+def _log_failed_send(event: str, what: str, error: Exception) -> None:
+    """A quota answer (466) or a failure that may pass (429, 5xx, timeouts) is a WARNING; one
+    that needs the operator (401, 403, 400 not authorized, a bug) is an ERROR. The line carries
+    the request's callId and chatId (masked) from the log context."""
+    status = getattr(error, "status", None)
+    if status == QUOTA_EXCEEDED:
+        level, reason = logging.WARNING, "the GREEN-API plan's quota is used up"
+    elif getattr(error, "retryable", False):
+        level, reason = logging.WARNING, "GREEN-API did not take it now"
+    else:
+        level, reason = logging.ERROR, "GREEN-API refused it"
+    log.log(
+        level,
+        "%s not sent (%s): %s",
+        what,
+        reason,
+        error,
+        extra={"event": event, "greenApiStatus": status},
+    )
+
+
 def build_service(config: Config, clients: Clients | None = None) -> CallService:
     """The CallService the webhook and the poller run: the configured store, and each
-    instance's GREEN-API client for names and notices (none for an instance without a token)."""
+    instance's GREEN-API client for names and messages (none for an instance without a token)."""
     if clients is None:
         from .green_api import ClientPool
 

@@ -55,6 +55,9 @@ class Store(Protocol):
     def is_reply(self, chat_key: str, message_id: str) -> bool:
         """Whether a record of the chat holds this idMessage as `replyId` (a message the
         product sent itself)."""
+
+    def update_record(self, chat_key: str, record_key: str, fields: dict[str, Any]) -> None:
+        """Set `fields` on an existing record (what became of its reply)."""
         ...
 
     def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:

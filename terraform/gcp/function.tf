@@ -20,7 +20,19 @@ locals {
     },
     length(var.call_labels) > 0 ? { CALL_LABELS = jsonencode(var.call_labels) } : {},
     var.record_retention_days != null ? { RECORD_RETENTION_DAYS = tostring(var.record_retention_days) } : {},
-    var.operator_chat_id != "" ? { OPERATOR_CHAT_ID = var.operator_chat_id } : {},
+    # Messages: their settings only when they are on (the function's defaults are the same).
+    var.operator_chat_id != "" ? {
+      OPERATOR_CHAT_ID   = var.operator_chat_id
+      OPERATOR_NOTIFY_ON = join(",", var.operator_notify_on)
+    } : {},
+    var.missed_call_reply == "" && var.missed_call_reply_after_hours == "" ? {} : {
+      MISSED_CALL_REPLY             = var.missed_call_reply
+      MISSED_CALL_REPLY_AFTER_HOURS = var.missed_call_reply_after_hours
+      MISSED_CALL_REPLY_ON          = join(",", var.missed_call_reply_on)
+      MISSED_CALL_REPLY_COOLDOWN    = var.missed_call_reply_cooldown
+      MISSED_CALL_REPLY_MAX_AGE     = var.missed_call_reply_max_age
+    },
+    var.business_hours == "" ? {} : { BUSINESS_HOURS = var.business_hours, TIMEZONE = var.timezone },
   )
 }
 

@@ -163,13 +163,16 @@ variable "green_api_token" {
 }
 
 variable "green_api_instances" {
-  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId and timezone (checked by the function at start, as the deployment-wide settings are). Stored as one Secret Manager secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
+  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours and timezone (checked by the function at start, as the deployment-wide settings are). Stored as one Secret Manager secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
   type = map(object({
-    apiUrl           = string
-    apiTokenInstance = string
-    label            = optional(string)
-    operatorChatId   = optional(string)
-    timezone         = optional(string)
+    apiUrl                    = string
+    apiTokenInstance          = string
+    label                     = optional(string)
+    operatorChatId            = optional(string)
+    missedCallReply           = optional(string)
+    missedCallReplyAfterHours = optional(string)
+    businessHours             = optional(string)
+    timezone                  = optional(string)
   }))
   default   = {}
   nullable  = false
@@ -211,14 +214,14 @@ variable "contact_cache_ttl" {
 }
 
 variable "operator_chat_id" {
-  description = "OPERATOR_CHAT_ID: WhatsApp chat that is told about each incoming call, e.g. 79001234567@c.us or a group ...@g.us. Empty: no message."
+  description = "OPERATOR_CHAT_ID: a person's WhatsApp chat told about calls (statuses in operator_notify_on), e.g. 79001234567@c.us. Never a group. Empty: no message."
   type        = string
   default     = ""
   nullable    = false
 
   validation {
-    condition     = var.operator_chat_id == "" || can(regex("^[^@\\s]+@[a-z.]+$", var.operator_chat_id))
-    error_message = "operator_chat_id must be empty or a chat id such as 79001234567@c.us or 120363000000000000@g.us."
+    condition     = var.operator_chat_id == "" || can(regex("^[0-9]+@(c\\.us|lid)$", var.operator_chat_id))
+    error_message = "operator_chat_id must be empty or a person's chat id such as 79001234567@c.us (messages are never sent to a group)."
   }
 }
 
@@ -359,4 +362,107 @@ variable "labels" {
   type        = map(string)
   default     = {}
   nullable    = false
+}
+
+# --- Messages sent for a recorded call (README: "Automatic reply to a missed call") -----------
+
+variable "operator_notify_on" {
+  description = "OPERATOR_NOTIFY_ON: the call statuses that send OPERATOR_CHAT_ID a notice, e.g. [\"offer\", \"missed\", \"declined\", \"hungUp\"]."
+  type        = list(string)
+  default     = ["offer"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.operator_notify_on) > 0 && alltrue([for status in var.operator_notify_on : contains(["offer", "pickUp", "hungUp", "hangUp", "missed", "declined"], status)])
+    error_message = "operator_notify_on must list statuses among offer, pickUp, hungUp, missed, declined."
+  }
+}
+
+variable "missed_call_reply" {
+  description = "MISSED_CALL_REPLY: WhatsApp message sent to a caller whose call was missed; {name}, {phone}, {chat_id} and {label} are filled in. Empty: no reply."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = length(var.missed_call_reply) <= 19000 && alltrue([for match in regexall("\\{([^{}]*)\\}", var.missed_call_reply) : contains(["name", "phone", "chat_id", "label"], match[0])])
+    error_message = "missed_call_reply may use only {name}, {phone}, {chat_id} and {label}, and at most 19000 characters."
+  }
+}
+
+variable "missed_call_reply_after_hours" {
+  description = "MISSED_CALL_REPLY_AFTER_HOURS: the reply to a call outside business_hours (needs business_hours). Empty: no reply then."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = length(var.missed_call_reply_after_hours) <= 19000 && alltrue([for match in regexall("\\{([^{}]*)\\}", var.missed_call_reply_after_hours) : contains(["name", "phone", "chat_id", "label"], match[0])])
+    error_message = "missed_call_reply_after_hours may use only {name}, {phone}, {chat_id} and {label}, and at most 19000 characters."
+  }
+}
+
+variable "missed_call_reply_on" {
+  description = "MISSED_CALL_REPLY_ON: the call statuses that get the reply."
+  type        = list(string)
+  default     = ["missed", "declined", "hungUp"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.missed_call_reply_on) > 0 && alltrue([for status in var.missed_call_reply_on : contains(["offer", "pickUp", "hungUp", "hangUp", "missed", "declined"], status)])
+    error_message = "missed_call_reply_on must list statuses among offer, pickUp, hungUp, missed, declined."
+  }
+}
+
+variable "missed_call_reply_cooldown" {
+  description = "MISSED_CALL_REPLY_COOLDOWN: at most one reply per chat in this time, e.g. 12h."
+  type        = string
+  default     = "12h"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[smhd]?$", var.missed_call_reply_cooldown))
+    error_message = "missed_call_reply_cooldown must be a duration such as 90s, 15m, 12h or 7d."
+  }
+}
+
+variable "missed_call_reply_max_age" {
+  description = "MISSED_CALL_REPLY_MAX_AGE: no reply to a call that ended longer ago than this, e.g. 15m."
+  type        = string
+  default     = "15m"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[smhd]?$", var.missed_call_reply_max_age)) && !can(regex("^[0.]+[smhd]?$", var.missed_call_reply_max_age))
+    error_message = "missed_call_reply_max_age must be a duration above zero such as 90s, 15m or 1h."
+  }
+}
+
+variable "business_hours" {
+  description = "BUSINESS_HOURS: opening hours in local time of var.timezone, e.g. \"mon-fri 09:00-18:00, sat 10:00-14:00\". Empty: always open."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.business_hours == "" || can(regex("^(?i)\\s*(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?\\s+([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9](\\s*,\\s*(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?\\s+([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9])*\\s*$", var.business_hours))
+    error_message = "business_hours must look like \"mon-fri 09:00-18:00, sat 10:00-14:00\": a day or range of days, then HH:MM-HH:MM in 24-hour local time."
+  }
+
+  validation {
+    condition     = var.business_hours != "" || var.missed_call_reply_after_hours == ""
+    error_message = "business_hours must be set when missed_call_reply_after_hours is (that reply is sent outside those hours)."
+  }
+}
+
+variable "timezone" {
+  description = "TIMEZONE: IANA time zone of business_hours, e.g. Europe/Berlin."
+  type        = string
+  default     = "UTC"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^(UTC|[A-Z][A-Za-z_]+(/[A-Za-z0-9_+-]+)+)$", var.timezone))
+    error_message = "timezone must be an IANA time zone name such as Europe/Berlin or UTC."
+  }
 }

@@ -323,6 +323,32 @@ def test_optional_settings_appear_when_set(tmp_path: Path) -> None:
     assert "CALL_LABELS" not in env
 
 
+def test_reply_settings_appear_when_a_reply_is_set(tmp_path: Path) -> None:
+    model = load(
+        tmp_path,
+        missed_call_reply='"Sorry we missed your call, {name}."',
+        missed_call_reply_after_hours='"We open at 9."',
+        missed_call_reply_on='["missed", "hangUp"]',
+        business_hours='"mon-fri 09:00-18:00"',
+        timezone='"Europe/Berlin"',
+        operator_chat_id='"79001234567@c.us"',
+        operator_notify_on='["offer", "missed"]',
+    )
+    env = resource(model, "google_cloudfunctions2_function.webhook")["service_config"][
+        "environment_variables"
+    ]
+    assert set(env) <= _config_env_names()
+    assert {name: value for name, value in env.items() if "REPLY" in name or "NOTIFY" in name} == {
+        "MISSED_CALL_REPLY": "Sorry we missed your call, {name}.",
+        "MISSED_CALL_REPLY_AFTER_HOURS": "We open at 9.",
+        "MISSED_CALL_REPLY_ON": "missed,hangUp",
+        "MISSED_CALL_REPLY_COOLDOWN": "12h",
+        "MISSED_CALL_REPLY_MAX_AGE": "15m",
+        "OPERATOR_NOTIFY_ON": "offer,missed",
+    }
+    assert (env["BUSINESS_HOURS"], env["TIMEZONE"]) == ("mon-fri 09:00-18:00", "Europe/Berlin")
+
+
 def test_tokens_are_secret_environment_variables_never_plain_ones(
     model: Model, function: dict[str, Any]
 ) -> None:
@@ -556,7 +582,15 @@ CASES: dict[str, tuple[str, str]] = {
     ),
     "webhook_token": ('"too short"', '"an-adequately-long-webhook-token-0123"'),
     "contact_cache_ttl": ('"1 week"', '"15m"'),
-    "operator_chat_id": ('"79001234567"', '"79001234567@c.us"'),
+    "operator_chat_id": ('"120363000000000000@g.us"', '"79001234567@c.us"'),
+    "operator_notify_on": ('["offer", "rang"]', '["offer", "missed", "hangUp"]'),
+    "missed_call_reply": ('"Hi {first_name}"', '"Sorry we missed your call, {name}."'),
+    "missed_call_reply_after_hours": ('"We open at {opening}"', '"We open at 9, {name}."'),
+    "missed_call_reply_on": ("[]", '["missed", "declined"]'),
+    "missed_call_reply_cooldown": ('"half a day"', '"12h"'),
+    "missed_call_reply_max_age": ('"0m"', '"15m"'),
+    "business_hours": ('"9-18"', '"mon-fri 09:00-18:00, Sat 10:00-14:00"'),
+    "timezone": ('"Berlin"', '"America/Argentina/Buenos_Aires"'),
     "runtime": ('"python311"', '"python313"'),
     "memory": ('"256MB"', '"512Mi"'),
     "cpu": ('"lots"', '"1"'),
@@ -656,6 +690,7 @@ def test_every_validated_variable_has_a_case(model: Model) -> None:
     [
         ({"min_instance_count": "5", "max_instance_count": "2"}, "max_instance_count"),
         ({"max_instance_request_concurrency": "8"}, "max_instance_request_concurrency"),
+        ({"missed_call_reply_after_hours": '"Closed"'}, "business_hours"),
         (
             {"max_instance_request_concurrency": "8", "cpu": '"0.5"'},
             "max_instance_request_concurrency",

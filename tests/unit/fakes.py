@@ -97,6 +97,10 @@ class MemoryStore:
             self.versions[plan.chat_key] = self.versions.get(plan.chat_key, 0) + 1
         self.records[(plan.chat_key, plan.record_key)] = plan.record.fields()
 
+    def update_record(self, chat_key: str, record_key: str, fields: dict[str, Any]) -> None:
+        self._check_up()
+        self.records[(chat_key, record_key)].update(fields)
+
     def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
         self._check_up()
         found = [
@@ -167,11 +171,11 @@ class FakeGreenApi:
             raise TimeoutError(f"no answer for {chat_id} within {budget} s")
         return FakeContact(self.names[chat_id])
 
-    def send_message(self, chat_id: str, message: str) -> dict[str, str]:
+    def send_message(self, chat_id: str, message: str, *, budget: float) -> str:
         if self.send_fails:
             raise ConnectionError("sendMessage failed")
         self.sent.append((chat_id, message))
-        return {"idMessage": f"SENT{len(self.sent)}"}
+        return f"SENT{len(self.sent)}"
 
 
 def every_instance(green_api: FakeGreenApi | None) -> Callable[[int], FakeGreenApi | None]:

@@ -90,6 +90,67 @@ def test_report_and_digest_settings() -> None:
     assert (config.callback_by_message, config.digest_time) == (False, time(9, 30))
 
 
+def test_reply_and_notice_defaults() -> None:
+    config = Config.from_env({})
+    assert not config.replies_configured
+    assert config.reply_on == {"missed", "declined", "hungUp"}
+    assert config.operator_notify_on == {"offer"}
+    assert config.reply_cooldown == timedelta(hours=12)
+    assert config.reply_max_age == timedelta(minutes=15)
+    assert config.business_hours is None
+    assert str(config.timezone) == "UTC"
+
+
+def test_status_lists_are_normalised() -> None:
+    config = Config.from_env(
+        {"OPERATOR_NOTIFY_ON": "offer, missed,hangUp", "MISSED_CALL_REPLY_ON": "declined"}
+    )
+    assert config.operator_notify_on == {"offer", "missed", "hungUp"}
+    assert config.reply_on == {"declined"}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"OPERATOR_NOTIFY_ON": "offer,rang"}, "OPERATOR_NOTIFY_ON must be a comma-separated"),
+        ({"MISSED_CALL_REPLY_ON": "missed;declined"}, "MISSED_CALL_REPLY_ON must be a comma"),
+        ({"MISSED_CALL_REPLY": "Hi {first_name}"}, r"MISSED_CALL_REPLY may use only \{name\}"),
+        ({"MISSED_CALL_REPLY": "x" * 19_001}, "MISSED_CALL_REPLY is longer than"),
+        ({"MISSED_CALL_REPLY_COOLDOWN": "half a day"}, "MISSED_CALL_REPLY_COOLDOWN: .* 15m"),
+        ({"MISSED_CALL_REPLY_MAX_AGE": "0"}, "MISSED_CALL_REPLY_MAX_AGE must be more than zero"),
+        ({"BUSINESS_HOURS": "9-18"}, "BUSINESS_HOURS must be .*mon-fri 09:00-18:00"),
+        ({"BUSINESS_HOURS": "mon-fri 18:00-09:00"}, "the end is not after the start"),
+        ({"BUSINESS_HOURS": "mon-fry 09:00-18:00"}, "'fry' .* is not one of mon"),
+        ({"BUSINESS_HOURS": "mon 09:60-18:00"}, "09:60 .* is not a time of day"),
+        ({"TIMEZONE": "Berlin"}, "TIMEZONE must be an IANA time zone name"),
+        ({"TIMEZONE": "Europe"}, "TIMEZONE must be an IANA time zone name"),
+        ({"MISSED_CALL_REPLY_AFTER_HOURS": "Closed"}, "_AFTER_HOURS needs BUSINESS_HOURS"),
+        ({"OPERATOR_CHAT_ID": "120363000000000000@g.us"}, "never sent to a group"),
+    ],
+)
+def test_bad_reply_settings_fail_at_start_naming_the_format(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Config.from_env(env)
+
+
+def test_business_hours_and_zone() -> None:
+    config = Config.from_env(
+        {
+            "BUSINESS_HOURS": "Mon-Fri 09:00-18:00,  sat 10:00-14:00",
+            "TIMEZONE": "Europe/Berlin",
+            "MISSED_CALL_REPLY_AFTER_HOURS": "We are closed",
+        }
+    )
+    assert config.business_hours is not None
+    assert config.business_hours.open[0] == ((540, 1080),)
+    assert config.business_hours.open[5] == ((600, 840),)
+    assert 6 not in config.business_hours.open
+    assert str(config.timezone) == "Europe/Berlin"
+    assert config.replies_configured  # the after-hours text alone turns replies on
+
+
 def test_repr_shows_no_token() -> None:
     config = Config.from_env({"WEBHOOK_TOKEN": "hook-s3cret", "GREEN_API_TOKEN": "api-s3cret"})
     assert "s3cret" not in repr(config)

@@ -169,3 +169,35 @@ def test_an_instance_as_a_deployment_of_one() -> None:
     assert not shop.instances.allows(1101000002)
     with pytest.raises(KeyError):
         config.for_instance(1101000003)
+
+
+def test_a_bad_instance_setting_stops_the_start_naming_the_instance() -> None:
+    text = json.dumps({"1101000001": entry(operatorChatId="120363000000000000@g.us")})
+    with pytest.raises(ConfigError) as caught:
+        Config.from_env({"GREEN_API_INSTANCES": text})
+    message = str(caught.value)
+    assert message.startswith("GREEN_API_INSTANCES[1101000001] (operatorChatId): OPERATOR_CHAT_ID")
+    assert TOKEN_A not in message
+
+
+def test_each_instance_may_have_its_own_reply_hours_and_time_zone() -> None:
+    text = json.dumps(
+        {
+            "1101000001": entry(
+                missedCallReply="Sorry, {name}!",
+                missedCallReplyAfterHours="Closed now.",
+                businessHours="mon-fri 09:00-18:00",
+                timezone="Europe/Berlin",
+            ),
+            "1101000002": entry(TOKEN_B),
+        }
+    )
+    config = Config.from_env({"GREEN_API_INSTANCES": text, "TIMEZONE": "Asia/Tokyo"})
+    own, default = config.settings_for(1101000001), config.settings_for(1101000002)
+    assert (own.reply_template, own.after_hours_template) == ("Sorry, {name}!", "Closed now.")
+    assert str(own.timezone) == "Europe/Berlin" and own.business_hours is not None
+    assert (default.reply_template, str(default.timezone), default.business_hours) == (
+        "",
+        "Asia/Tokyo",
+        None,
+    )

@@ -129,13 +129,11 @@ def test_a_failed_lookup_keeps_the_name_already_known() -> None:
 
 def test_the_operator_hears_of_a_ringing_call_once() -> None:
     green_api = FakeGreenApi(names={CHAT: "Ivan Petrov"})
-    service = make(MemoryStore(), green_api, operator_chat_id="120363000000000000@g.us")
+    service = make(MemoryStore(), green_api, operator_chat_id="79990000000@c.us")
     handle(service, call("offer"))
     handle(service, call("offer"))  # a redelivery: no second notice
     handle(service, call("pickUp"))
-    assert green_api.sent == [
-        ("120363000000000000@g.us", "Incoming call from Ivan Petrov +79001234567")
-    ]
+    assert green_api.sent == [("79990000000@c.us", "Incoming call from Ivan Petrov +79001234567")]
 
 
 def test_an_unknown_name_leaves_no_gap_in_the_notice() -> None:
@@ -175,3 +173,66 @@ def test_each_call_uses_its_own_instances_client_and_settings() -> None:
     assert clinic.sent == [("79990000002@c.us", "Incoming call from Ivan +79001234567")]
     names = {key: fields["callerName"] for (key, _), fields in store.records.items()}
     assert names == {f"1101000001_{CHAT}": "Ivan (shop)", f"1101000002_{CHAT}": "Ivan"}
+
+
+def test_a_missed_call_gets_one_reply_noted_on_the_record() -> None:
+    green_api = FakeGreenApi(names={CHAT: "Ivan"})
+    store = MemoryStore()
+    service = make(store, green_api, reply_template="Sorry we missed you, {name}.")
+    handle(service, call("offer"))
+    handle(service, call("missed"))
+    handle(service, call("missed"))  # a redelivery
+    assert green_api.sent == [(CHAT, "Sorry we missed you, Ivan.")]
+    missed = store.records[(f"1101000001_{CHAT}", "CALL1_missed")]
+    assert (missed["replyText"], missed["replyId"]) == ("Sorry we missed you, Ivan.", "SENT1")
+    assert store.chats[f"1101000001_{CHAT}"]["lastReplyAt"] == NOW
+
+
+def test_a_lost_commit_neither_loses_nor_doubles_the_reply() -> None:
+    green_api = FakeGreenApi(names={CHAT: None})
+    store = MemoryStore(conflicts_to_inject=1)  # the first commit loses a race
+    handle(make(store, green_api, reply_template="Sorry"), call("missed"))
+    assert green_api.sent == [(CHAT, "Sorry")]
+    assert store.saves == 2
+
+
+def test_a_failed_reply_is_noted_and_never_retried() -> None:
+    green_api = FakeGreenApi(names={CHAT: None}, send_fails=True)
+    store = MemoryStore()
+    service = make(store, green_api, reply_template="Sorry")
+    assert handle(service, call("missed")) is Outcome.RECORDED
+    green_api.send_fails = False
+    assert handle(service, call("missed")) is Outcome.DUPLICATE
+    (record,) = store.records.values()
+    assert "sendMessage failed" in record["replyError"]
+    assert green_api.sent == []
+
+
+def test_replies_follow_each_instances_own_text_hours_and_time_zone() -> None:
+    # Monday 12:00 UTC: open in London, 21:00 and closed in Tokyo.
+    shop, clinic = FakeGreenApi(names={CHAT: None}), FakeGreenApi(names={CHAT: None})
+    hours = {"businessHours": "mon-fri 09:00-18:00", "missedCallReplyAfterHours": "We are closed."}
+    instances = {
+        "1101000001": {
+            "apiUrl": "https://a.example",
+            "apiTokenInstance": "t0k3n-shop",
+            "missedCallReply": "The shop will call you back.",
+            "timezone": "Europe/London",
+            **hours,
+        },
+        "1101000002": {
+            "apiUrl": "https://b.example",
+            "apiTokenInstance": "t0k3n-clinic",
+            "timezone": "Asia/Tokyo",
+            **hours,
+        },
+    }
+    env = {"GREEN_API_INSTANCES": json.dumps(instances), "MISSED_CALL_REPLY": "We will call back."}
+    config = Config.from_env(env)
+    clients = {1101000001: shop, 1101000002: clinic}
+    service = CallService(config, MemoryStore(), clients.get, clock=lambda: NOW)
+    for instance in (1101000001, 1101000002):
+        data = {"idInstance": instance, "wid": "79990000000@c.us"}
+        handle(service, call("missed", instanceData=data))
+    assert shop.sent == [(CHAT, "The shop will call you back.")]
+    assert clinic.sent == [(CHAT, "We are closed.")]
