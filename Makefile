@@ -22,7 +22,7 @@ TF_GCP := $(TERRAFORM) -chdir=$(GCP_DIR)
 TF_APPLY_FLAGS ?=
 
 .PHONY: test test-unit check-test check-run lint typecheck pytest run install clean configure-instance tf-check tf-fmt tf-test deploy destroy deploy-gcp destroy-gcp \
-	poll calls bench chromium report-screenshot
+	poll calls reconcile bench backfill backfill-gcp backfill-aws chromium report-screenshot
 
 $(STAMP): pyproject.toml function/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -109,6 +109,10 @@ endef
 
 # `make deploy` deploys to Google Cloud; `make deploy CLOUD=aws` to AWS (same as deploy-aws).
 CLOUD ?= gcp
+# Both end with `make backfill`: one run of the deployed reconcile function over BACKFILL (GREEN-API's
+# call journal holds up to 10,000 calls). BACKFILL= skips it; `make backfill` alone repeats it.
+BACKFILL ?= 7d
+backfill: backfill-$(CLOUD)
 deploy: deploy-$(CLOUD)
 destroy: destroy-$(CLOUD)
 
@@ -128,6 +132,17 @@ deploy-gcp: $(STAMP)
 	  --tfvars-out $(GCP_DIR)/$(PREFLIGHT_VARS) $(PREFLIGHT_ARGS)
 	$(TF_GCP) apply -input=false -var-file=$(PREFLIGHT_VARS) $(TF_APPLY_FLAGS)
 	$(call configure_from_outputs,$(TF_GCP))
+	$(MAKE) --no-print-directory backfill-gcp
+
+# The deployed reconcile function over BACKFILL, with the stack's own settings, through gcloud
+# (your login; it may invoke the private function as the project's owner).
+backfill-gcp:
+	@job="$$($(TF_GCP) output -raw reconcile_function_name 2>/dev/null)"; \
+	if [ -z "$(BACKFILL)" ] || [ -z "$$job" ]; then echo "Backfill skipped."; exit 0; fi; \
+	echo "Backfill: reconcile over the last $(BACKFILL) ($$job)"; \
+	gcloud functions call "$$job" --gen2 --project "$$($(TF_GCP) output -raw project_id)" \
+	  --region "$$($(TF_GCP) output -raw region)" \
+	  --data '{"action": "reconcile", "since": "$(BACKFILL)"}'
 
 # Remove the stack. With firestore_delete_protection = true the database and its records stay.
 destroy-gcp:
@@ -150,6 +165,11 @@ poll: $(STAMP)
 # Recent call records, e.g. `make calls ARGS="--since 7d --unanswered"`.
 calls: $(STAMP)
 	$(PY) -m call_logger calls $(ARGS)
+
+# Add the calls GREEN-API's journal knows and the log lacks, e.g. `make reconcile ARGS="--since 7d
+# --dry-run"`. Needs GREEN_API_ID_INSTANCE, GREEN_API_TOKEN and the store settings.
+reconcile: $(STAMP)
+	$(PY) -m call_logger reconcile $(ARGS)
 
 clean:
 	rm -rf $(VENV) $(IAC_VENV) $(PEER_VENV) .mypy_cache .ruff_cache .pytest_cache $(GCP_DIR)/build build
@@ -197,6 +217,15 @@ deploy-aws: lambda-zip
 	terraform -chdir=$(TF_AWS) init -input=false
 	terraform -chdir=$(TF_AWS) apply -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
 	$(call configure_from_outputs,terraform -chdir=$(TF_AWS))
+	$(MAKE) --no-print-directory backfill-aws
+
+# The deployed reconcile function over BACKFILL, with your AWS credentials.
+backfill-aws: $(STAMP)
+	@name="$$(terraform -chdir=$(TF_AWS) output -raw reconcile_function_name 2>/dev/null)"; \
+	if [ -z "$(BACKFILL)" ] || [ -z "$$name" ]; then echo "Backfill skipped."; exit 0; fi; \
+	echo "Backfill: reconcile over the last $(BACKFILL) ($$name)"; \
+	$(PY) $(TF_AWS)/invoke_reconcile.py "$$name" "$(BACKFILL)" \
+	  "$$(terraform -chdir=$(TF_AWS) output -raw region)"
 
 # Needs build/lambda.zip too (the stack hashes it): lambda-zip rebuilds it if it is missing.
 destroy-aws: lambda-zip

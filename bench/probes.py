@@ -7,6 +7,11 @@ python -m bench.probes roundtrips   the real function (main.py in functions-fram
                                     FIRESTORE_EMULATOR_HOST and a FakeGreenApi: Firestore RPCs
                                     per notification, counted on the gRPC channel, and
                                     GetContactInfo requests per caller.
+python -m bench.probes reconcile    reconcile of RECONCILE_BENCH_ENTRIES (10,000) journal
+                                    entries from a FakeGreenApi, nine in ten already recorded,
+                                    against the emulator named by FIRESTORE_EMULATOR_HOST: its
+                                    seconds, and the Firestore read RPCs of a second run, when
+                                    every entry is recorded.
 """
 
 from __future__ import annotations
@@ -188,9 +193,122 @@ def probe_roundtrips() -> dict[str, Any]:
     }
 
 
+RECONCILE_ENTRIES = 10_000
+RECONCILE_CHATS = 1_000
+READ_METHODS = ("BatchGetDocuments", "RunQuery")
+
+
+def probe_reconcile() -> dict[str, Any]:
+    """Journal entries of RECONCILE_CHATS chats, one in ten of them lost (the rest recorded as
+    the webhook would have: same keys), the chats' names cached, so no lookup is made."""
+    import time
+    from datetime import timedelta
+
+    from call_logger.config import Config
+    from call_logger.service import run_reconcile
+    from google.cloud import firestore
+
+    from tests.fake_green_api import FakeGreenApi
+
+    entries = int(os.environ.get("RECONCILE_BENCH_ENTRIES", RECONCILE_ENTRIES))
+    counter = _count_emulator_rpcs()
+    now = int(time.time())
+    journal: list[dict[str, Any]] = [
+        {
+            "type": "incoming",
+            "idMessage": f"BENCH{n:011d}",
+            "timestamp": now - 3600 - n * 30,
+            "typeMessage": "incomingCall",
+            "chatId": f"7900{n % RECONCILE_CHATS:07d}@c.us",
+            "isVideo": False,
+            "status": ("pickUp", "declined", "hungUp", "missed")[n % 4],
+        }
+        for n in range(entries)
+    ]
+    with FakeGreenApi() as fake:
+        fake.journal = journal
+        config = Config.from_env(
+            {
+                "GOOGLE_CLOUD_PROJECT": os.environ["GOOGLE_CLOUD_PROJECT"],
+                "GREEN_API_ID_INSTANCE": str(fake.id_instance),
+                "GREEN_API_TOKEN": fake.token,
+                "GREEN_API_URL": fake.url,
+            }
+        )
+        _seed_recorded(firestore.Client(), fake.id_instance, journal)
+        since = timedelta(seconds=now - journal[-1]["timestamp"] + 3600)
+        started = time.perf_counter()
+        (first,) = run_reconcile(config, since, lookup_budget=0)
+        seconds = time.perf_counter() - started
+        before = collections.Counter(counter.by_method)
+        (second,) = run_reconcile(config, since, lookup_budget=0)
+        reads = sum((counter.by_method - before)[method] for method in READ_METHODS)
+    lost = sum(_lost(n) for n in range(entries))
+    if first.error or second.error or first.added != lost:
+        raise RuntimeError(f"reconcile did not do what was expected: {first}, {second}")
+    if second.already_recorded != entries or reads == 0:
+        raise RuntimeError(f"the second run saw {second} with {reads} reads counted")
+    return {
+        "entries": entries,
+        "already_recorded_before": first.already_recorded,
+        "added": first.added,
+        "reconcile_seconds": round(seconds, 2),
+        "second_run_read_rpcs": reads,
+        "reads_per_100_recorded": reads / (entries / 100),
+    }
+
+
+def _lost(n: int) -> bool:
+    """Entry n's webhook was lost: one in ten, one of each chat's ten calls, at a position that
+    differs from chat to chat (its newest for some chats, an older one for others)."""
+    return n % 10 == (n // RECONCILE_CHATS) % 10
+
+
+def _seed_recorded(db: Any, instance_id: int, journal: list[dict[str, Any]]) -> None:
+    """Nine in ten entries as the webhook recorded them (see _lost), and every chat
+    with a cached name and its lastCallAt, written in batches (the benchmark measures reconcile,
+    not the seeding)."""
+    from datetime import UTC, datetime
+
+    recorded = [entry for n, entry in enumerate(journal) if not _lost(n)]
+    last_call: dict[str, int] = {}
+    for entry in recorded:
+        last_call[entry["chatId"]] = max(entry["timestamp"], last_call.get(entry["chatId"], 0))
+    documents: list[tuple[str, dict[str, Any]]] = [
+        (
+            f"chats/{instance_id}_{chat_id}",
+            {
+                "chatId": chat_id,
+                "callerName": "Known caller",
+                "callerNameCheckedAt": None,
+                "lastCallAt": datetime.fromtimestamp(timestamp, UTC),
+            },
+        )
+        for chat_id, timestamp in sorted(last_call.items())
+    ]
+    documents += [
+        (
+            f"chats/{instance_id}_{e['chatId']}/records/{e['idMessage']}_{e['status']}",
+            {
+                "chatId": e["chatId"],
+                "status": e["status"],
+                "eventAt": datetime.fromtimestamp(e["timestamp"], UTC),
+                "source": "webhook",
+            },
+        )
+        for e in recorded
+    ]
+    for start in range(0, len(documents), 400):  # a batch holds at most 500 writes
+        batch = db.batch()
+        for path, fields in documents[start : start + 400]:
+            batch.set(db.document(path), fields)
+        batch.commit()
+
+
 PROBES: dict[str, Callable[[], dict[str, Any]]] = {
     "imports": probe_imports,
     "roundtrips": probe_roundtrips,
+    "reconcile": probe_reconcile,
 }
 
 if __name__ == "__main__":

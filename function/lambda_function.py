@@ -1,4 +1,6 @@
-"""AWS Lambda entry point, handler `lambda_function.lambda_handler`: the webhook of main.py."""
+"""AWS Lambda entry points: `lambda_function.lambda_handler`, the webhook of main.py behind the
+Function URL; `lambda_function.reconcile_handler`, the reconcile run EventBridge Scheduler
+invokes (a second function from the same zip, without a URL)."""
 
 from __future__ import annotations
 
@@ -18,3 +20,16 @@ WEBHOOK = Webhook(CONFIG)
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return handle_event(WEBHOOK, event)
+
+
+def reconcile_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The scheduler's event {"action": "reconcile", "since": ...}: the counts, or an error
+    (Lambda records the failed invocation; a rerun completes what was left)."""
+    from call_logger.journal import run_counts, run_error
+    from call_logger.scheduled import reconcile_event
+
+    reports = reconcile_event(CONFIG, event)
+    error = run_error(reports)
+    if error is not None:
+        raise RuntimeError(f"reconcile failed: {error}")
+    return run_counts(reports)

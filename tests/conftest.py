@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import functions_framework
 import pytest
@@ -15,6 +15,9 @@ from google.cloud import firestore
 
 from tests.support.backends import AwsBackend, Backend, Client, GcpBackend, firestore_documents
 from tests.support.emulator import FirestoreEmulator
+
+if TYPE_CHECKING:  # imported at run time by pytest_plugins, which rewrites its asserts
+    from tests.fake_green_api import FakeGreenApi
 
 # The fake GREEN-API server and its `fake_green_api` fixture.
 pytest_plugins = ["tests.fake_green_api"]
@@ -117,6 +120,35 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setenv(name, value)
     chosen.reset()
     return chosen
+
+
+@pytest.fixture
+def green_env(
+    backend: Backend, fake_green_api: FakeGreenApi, monkeypatch: pytest.MonkeyPatch
+) -> FakeGreenApi:
+    """The backend's store and the fake GREEN-API, as `reconcile` and its scheduled runs read
+    them."""
+    for name in ("CALL_MODE", "CALL_LABELS", "RECONCILE_MATCH_WINDOW", "RECORD_RETENTION_DAYS"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GREEN_API_URL", fake_green_api.url)
+    monkeypatch.setenv("GREEN_API_ID_INSTANCE", str(fake_green_api.id_instance))
+    monkeypatch.setenv("GREEN_API_TOKEN", fake_green_api.token)
+    monkeypatch.setenv("STORE_TIMEOUT", "2")
+    monkeypatch.setenv("CONTACT_LOOKUP_BUDGET", "1")
+    return fake_green_api
+
+
+def journal_entry(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, Any]:
+    """A lastIncomingCalls entry, in the documented shape."""
+    return {
+        "type": "incoming",
+        "idMessage": call_id,
+        "timestamp": timestamp,
+        "typeMessage": "incomingCall",
+        "chatId": chat_id,
+        "isVideo": False,
+        "status": status,
+    }
 
 
 ClientFactory = Callable[..., Client]

@@ -13,6 +13,10 @@ Failure injection, per GREEN-API method:
     server.fail("getSettings", bad_json=True)               # 200 with a body that is not JSON
     server.fail("getSettings", status=503, headers={"Retry-After": "1"})
 
+The call journal: `server.journal` holds lastIncomingCalls entries (any order; an entry that is
+not an object with an integer timestamp is always served, so malformed entries can be tested);
+`?minutes=N` (default 1440) keeps the entries of the last N minutes, newest first.
+
 Hanging and trickling handlers wait on events that release() and stop() set, so shutdown is
 prompt even while a client is stuck.
 """
@@ -25,6 +29,7 @@ import json
 import math
 import socket
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -49,7 +54,10 @@ VERBS: Mapping[str, str] = {
     "deleteNotification": "DELETE",
     "getWebhooksCount": "GET",
     "getStateInstance": "GET",
+    "lastIncomingCalls": "GET",
 }
+# lastIncomingCalls without ?minutes= covers this many minutes (GREEN-API's documented default).
+JOURNAL_DEFAULT_MINUTES = 1440
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,7 @@ class FakeGreenApi:
             "outgoingMessageWebhook": "no",
         }
         self.state = "authorized"  # what getStateInstance answers
+        self.journal: list[Any] = []
         self.requests: list[RecordedRequest] = []
         self._queue: list[tuple[int, Any]] = []
         self._receipts = itertools.count(1)
@@ -261,7 +270,18 @@ class FakeGreenApi:
         if method == "getWebhooksCount":
             with self._lock:
                 return {"count": len(self._queue)}
+        if method == "lastIncomingCalls":
+            return self._journal_answer(query)
         raise AssertionError(method)
+
+    def _journal_answer(self, query: Mapping[str, str]) -> list[Any]:
+        minutes = int(query.get("minutes", JOURNAL_DEFAULT_MINUTES))
+        since = time.time() - minutes * 60
+        with self._lock:
+            entries = list(self.journal)
+        dated = [e for e in entries if _timestamp(e) is not None]
+        kept = sorted((e for e in dated if _timestamp(e) >= since), key=_timestamp, reverse=True)
+        return kept + [e for e in entries if _timestamp(e) is None]
 
 
 _CONTACT_TEMPLATE: Mapping[str, Any] = {
@@ -387,6 +407,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         with contextlib.suppress(OSError):  # already closed by the client
             self.connection.shutdown(socket.SHUT_RDWR)
+
+
+def _timestamp(entry: Any) -> Any:
+    value = entry.get("timestamp") if isinstance(entry, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _bytes(data: bytes) -> Iterator[bytes]:

@@ -9,6 +9,7 @@ from call_logger.config import Config
 
 from bench.probes import IGNORED_SAMPLES, SAMPLES
 from bench.run import MANY_INSTANCES, Settings, figures, instance_map, markdown, probe
+from tests.support.emulator import FirestoreEmulator
 
 KEYS = {
     "ignored_rps_ratio",
@@ -19,6 +20,8 @@ KEYS = {
     "contact_lookups_per_caller",
     "recorded_rps_ratio",
     "peer_tornado_rps_ratio",
+    "reconcile_10k_seconds",
+    "reconcile_reads_per_100_recorded",
 }
 
 
@@ -58,6 +61,14 @@ def test_results_have_one_number_per_key_and_a_table_row_each() -> None:
             "contact_lookups_per_caller": 1.0,
         },
         "recorded": {"ours": _load(90, 80), "baseline": _load(100, 40)},
+        "reconcile": {
+            "entries": 10000,
+            "already_recorded_before": 9000,
+            "added": 1000,
+            "reconcile_seconds": 29.9,
+            "second_run_read_rpcs": 200,
+            "reads_per_100_recorded": 2.0,
+        },
     }
     results, table = figures(raw)
     assert set(results) == KEYS
@@ -65,6 +76,7 @@ def test_results_have_one_number_per_key_and_a_table_row_each() -> None:
     assert results["ignored_rps_ratio"] == 0.95
     assert results["peer_tornado_rps_ratio"] == 0.5
     assert results["cold_start_ratio_500_instances"] == 1.1
+    assert results["reconcile_10k_seconds"] == 29.9
     text = markdown(results, table, raw, Settings())
     for key in KEYS:
         assert f"`{key}`" in text
@@ -80,3 +92,13 @@ def test_the_500_instance_map_is_one_the_function_accepts() -> None:
     for name in IGNORED_SAMPLES:
         body = json.loads((SAMPLES / f"{name}.json").read_text())
         assert config.instances.allows(body["instanceData"]["idInstance"]), name
+
+
+def test_reconcile_probe_counts_one_read_per_100_recorded_entries(
+    emulator: FirestoreEmulator,
+) -> None:
+    emulator.wipe()
+    result = probe("reconcile", emulator.environ() | {"RECONCILE_BENCH_ENTRIES": "300"})
+    assert (result["entries"], result["added"]) == (300, 30)
+    assert result["second_run_read_rpcs"] == 3
+    assert result["reads_per_100_recorded"] == 1.0

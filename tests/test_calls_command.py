@@ -150,6 +150,7 @@ def test_json_lists_the_record_fields(
         "eventAt",
         "direction",
         "recordedAt",
+        "source",
     }
     assert (newest["chatId"], newest["callerName"]) == (IVAN, "Ivan Petrov")
     assert datetime.fromisoformat(newest["eventAt"]).timestamp() == seeded[0]["timestamp"]

@@ -5,18 +5,25 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import time
 from typing import Any
 
 from tests.fake_green_api import FOREVER, FakeGreenApi
 
 
 def call(
-    server: FakeGreenApi, verb: str, method: str, body: Any = None, *, token: str | None = None
+    server: FakeGreenApi,
+    verb: str,
+    method: str,
+    body: Any = None,
+    *,
+    token: str | None = None,
+    query: str = "",
 ) -> tuple[int, Any]:
     host, port = server.url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     data = None if body is None else json.dumps(body)
-    path = f"/waInstance{server.id_instance}/{method}/{token or server.token}"
+    path = f"/waInstance{server.id_instance}/{method}/{token or server.token}{query}"
     conn.request(verb, path, body=data, headers={"Content-Type": "application/json"})
     response = conn.getresponse()
     raw = response.read()
@@ -65,3 +72,21 @@ def test_stop_is_prompt_while_a_handler_hangs() -> None:
     thread.join(timeout=10)
     assert not thread.is_alive()
     assert errors  # the hanging request was dropped, not answered
+
+
+def test_journal_keeps_the_last_minutes_newest_first(fake_green_api: FakeGreenApi) -> None:
+    now = int(time.time())
+    old, recent, newest = (
+        {"idMessage": name, "timestamp": now - age}
+        for name, age in (("old", 2 * 86400), ("recent", 3600), ("newest", 60))
+    )
+    fake_green_api.journal = [recent, old, newest, "garbage"]
+
+    def ids(path: str, query: str = "") -> list[Any]:
+        status, answer = call(fake_green_api, "GET", path, query=query)
+        assert status == 200
+        return [e["idMessage"] if isinstance(e, dict) else e for e in answer]
+
+    assert ids("lastIncomingCalls") == ["newest", "recent", "garbage"]  # default: 1440 minutes
+    assert ids("lastIncomingCalls", query="?minutes=30") == ["newest", "garbage"]
+    assert ids("lastIncomingCalls", query="?minutes=4320") == ["newest", "recent", "old", "garbage"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -23,6 +24,7 @@ from call_logger.green_api import (
 )
 from urllib3.response import HTTPResponse
 
+from tests.conftest import SAMPLES
 from tests.fake_green_api import FOREVER, FakeGreenApi
 
 CHAT = "79001234567@c.us"
@@ -386,3 +388,49 @@ def test_hot_path_modules_do_not_import_requests() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+# -- the call journal -------------------------------------------------------------------------
+
+
+def test_last_incoming_calls_returns_the_journal_newest_first(
+    fake_green_api: FakeGreenApi, client: GreenApiClient
+) -> None:
+    documented = json.loads((SAMPLES / "last-incoming-calls-response.json").read_text())
+    fake_green_api.journal = list(reversed(documented))
+    assert client.last_incoming_calls(10 * 365 * 1440) == documented
+    assert fake_green_api.requests_for("lastIncomingCalls")[0].query == {
+        "minutes": str(10 * 365 * 1440)
+    }
+
+
+@pytest.mark.parametrize(
+    ("fault", "status"),
+    [({"status": 429}, 429), ({"status": 500}, 500), ({"bad_json": True}, None)],
+)
+def test_last_incoming_calls_failures_are_retryable_errors(
+    fake_green_api: FakeGreenApi, client: GreenApiClient, fault: dict[str, Any], status: int | None
+) -> None:
+    fake_green_api.fail("lastIncomingCalls", **fault)
+    with pytest.raises(GreenApiError) as caught:
+        client.last_incoming_calls(60)
+    assert (caught.value.status, caught.value.retryable) == (status, True)
+    assert len(fake_green_api.requests_for("lastIncomingCalls")) == 1  # the next run retries
+
+
+def test_last_incoming_calls_hanging_answer_times_out(fake_green_api: FakeGreenApi) -> None:
+    fake_green_api.fail("lastIncomingCalls", hang=FOREVER)
+    api = GreenApiClient(
+        fake_green_api.url, fake_green_api.id_instance, fake_green_api.token, timeout=(1, 0.3)
+    )
+    with api, pytest.raises(GreenApiError, match="timed out") as caught:
+        api.last_incoming_calls(60)
+    assert caught.value.retryable
+
+
+def test_last_incoming_calls_answer_must_be_an_array(
+    fake_green_api: FakeGreenApi, client: GreenApiClient
+) -> None:
+    fake_green_api.fail("lastIncomingCalls", status=200, body={"calls": []})
+    with pytest.raises(GreenApiError, match="not a JSON array"):
+        client.last_incoming_calls(60)

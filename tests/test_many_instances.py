@@ -19,7 +19,14 @@ from call_logger.green_api import ClientPool
 from call_logger.poller import poll_instances
 from call_logger.service import build_service
 
-from tests.conftest import ClientFactory, as_a_fresh_process, post, records, sample
+from tests.conftest import (
+    ClientFactory,
+    as_a_fresh_process,
+    journal_entry,
+    post,
+    records,
+    sample,
+)
 from tests.fake_green_api import FOREVER, FakeGreenApi
 from tests.support.backends import Backend, Client
 from tests.test_poller import wait_for
@@ -457,3 +464,38 @@ def test_the_report_of_one_instance(
     assert main(["calls", "report", "--html", str(page), "--instance", str(shop.id_instance)]) == 0
     assert f"<h1>Calls: Shop ({shop.id_instance})</h1>" in page.read_text()
     assert main(["calls", "report", "--instance", "7"]) == 2
+
+
+def test_reconcile_runs_every_instance_through_its_own_journal(
+    command_env: None,
+    servers: list[FakeGreenApi],
+    backend: Backend,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    shop, clinic, _ = servers
+    now = int(time.time())
+    shop.journal = [journal_entry(CALLER, "missed", now - 600, "SHOP1")]
+    clinic.journal = [
+        journal_entry(CALLER, "pickUp", now - 900, "CLINIC1"),
+        journal_entry("79005550000@c.us", "missed", now - 300, "CLINIC2"),
+    ]
+
+    assert main(["reconcile", "--json", "--lookup-budget", "0", "--since", "1h"]) == 0
+
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert (summary["journal"], summary["added"], summary["dry_run"]) == (3, 3, False)
+    assert {key: value["added"] for key, value in summary["instances"].items()} == {
+        str(shop.id_instance): 1,
+        str(clinic.id_instance): 2,
+    }
+    for fake in (shop, clinic):
+        (request,) = fake.requests_for("lastIncomingCalls")
+        assert request.path.endswith(
+            f"/waInstance{fake.id_instance}/lastIncomingCalls/{fake.token}"
+        )
+    found = {(doc["instanceId"], doc["callId"]) for doc in records(backend).values()}
+    assert found == {
+        (shop.id_instance, "SHOP1"),
+        (clinic.id_instance, "CLINIC1"),
+        (clinic.id_instance, "CLINIC2"),
+    }

@@ -19,6 +19,7 @@ from call_logger.cli import main
 from call_logger.config import Config
 from call_logger.green_api import GreenApiClient
 from call_logger.poller import EXIT_GAVE_UP, EXIT_OK, Backoff, Poller
+from call_logger.records import Source
 from call_logger.service import build_service
 from google.cloud import firestore
 
@@ -69,7 +70,7 @@ def make_poller(
     client: GreenApiClient, stop: threading.Event | None = None, **options: Any
 ) -> tuple[Poller, Sleeps]:
     sleeps = Sleeps()
-    service = build_service(Config.from_env(os.environ), lambda instance_id: client)
+    service = build_service(Config.from_env(os.environ), lambda instance_id: client, Source.POLL)
     return Poller(client, service, stop=stop, sleep=sleeps, **options), sleeps
 
 
@@ -119,11 +120,11 @@ def test_drains_calls_duplicates_ignored_types_and_garbage(
     assert deleted(fake_green_api) == list(queued.values())  # each once, in queue order
     assert sleeps == []
     found = records(env)
-    assert {(doc["instanceId"], doc["status"]) for doc in found.values()} == {
-        (1101000001, "offer"),
-        (1101000001, "pickUp"),
+    assert {(doc["instanceId"], doc["status"], doc["source"]) for doc in found.values()} == {
+        (1101000001, "offer", "poll"),
+        (1101000001, "pickUp", "poll"),
         # Polled from our own queue: processed whatever instanceData says (no 403 here).
-        (1101000002, "offer"),
+        (1101000002, "offer", "poll"),
     }
     assert found[f"{CHAT}/records/{OFFER['idMessage']}_offer"]["callerName"] == "Ivan Petrov"
     kept = rejected(env)

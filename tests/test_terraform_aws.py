@@ -42,6 +42,7 @@ PLUGIN_MIRROR = Path("/opt/tf-plugins/registry.terraform.io/hashicorp/aws")
 MOTO_SERVER = Path(sys.executable).with_name("moto_server")
 REGION = "us-east-1"
 NAME = "gcl-test"
+RECONCILE = f"{NAME}-reconcile"
 WEBHOOK_TOKEN = "whk-test-token-0123456789abcdef"
 GREEN_API_TOKEN = "gat-test-token-fedcba9876543210"
 ID_INSTANCE = 1101000001
@@ -65,6 +66,7 @@ provider "aws" {{
     iam            = "{url}"
     lambda         = "{url}"
     logs           = "{url}"
+    scheduler      = "{url}"
     secretsmanager = "{url}"
     sns            = "{url}"
     sts            = "{url}"
@@ -384,6 +386,7 @@ def test_stack_lifecycle_against_moto(stack: Stack) -> None:
     _check_role(stack, outputs)
     _check_function(stack, outputs)
     _check_secrets_and_logs(stack, outputs)
+    _check_reconcile(stack, outputs)
     _check_alerts(stack, outputs)
 
     # A second plan finds nothing to do: no attribute the provider reads back differs, except
@@ -391,9 +394,11 @@ def test_stack_lifecycle_against_moto(stack: Stack) -> None:
     assert _planned_changes(stack, base) == {"aws_lambda_function.webhook": {"logging_config"}}
 
     # Turning retention off turns TTL off (and drops RECORD_RETENTION_DAYS) in place, keeping
-    # the generated webhook token; turning the missed-call reply on sets its settings.
+    # the generated webhook token; turning the missed-call reply on sets its settings, and
+    # turning reconcile off removes its function and schedule.
     no_retention = stack.write_vars(
-        "no-retention.tfvars.json", {"record_retention_days": None} | REPLY_VARS
+        "no-retention.tfvars.json",
+        {"record_retention_days": None, "reconcile_enabled": False} | REPLY_VARS,
     )
     stack.run("apply", "-input=false", "-auto-approve", base, no_retention)
     later = stack.outputs()
@@ -402,6 +407,8 @@ def test_stack_lifecycle_against_moto(stack: Stack) -> None:
     variables = _function_config(stack)["Environment"]["Variables"]
     assert "RECORD_RETENTION_DAYS" not in variables
     assert {name: variables.get(name) for name in REPLY_ENV} == REPLY_ENV
+    assert {"reconcile_function_name", "reconcile_schedule_name"}.isdisjoint(later)  # null
+    _check_reconcile_gone(stack)
 
     # Several instances: one secret holds the whole map, and the function reads it.
     many = stack.write_vars("many.tfvars.json", MANY_INSTANCES)
@@ -462,7 +469,7 @@ def _check_instance_map(stack: Stack, outputs: Mapping[str, Any]) -> None:
         stack.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
     )
 
-    assert arn in _as_list(_role_statements(stack, outputs)["OwnSecrets"]["Resource"])
+    assert arn in _as_list(_role_statements(stack, outputs["role_arn"])["OwnSecrets"]["Resource"])
 
 
 def _plan_json(stack: Stack, *args: str) -> dict[str, Any]:
@@ -561,7 +568,7 @@ def _check_role(stack: Stack, outputs: Mapping[str, Any]) -> None:
     assert trust["Action"] == "sts:AssumeRole"
 
     assert iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == []
-    statements = _role_statements(stack, outputs)
+    statements = _role_statements(stack, outputs["role_arn"])
     assert set(statements) == {"CallTable", "OwnSecrets", "OwnLogs"}
     for statement in statements.values():
         assert statement["Effect"] == "Allow"
@@ -589,17 +596,6 @@ def _check_role(stack: Stack, outputs: Mapping[str, Any]) -> None:
     ]
     (log_resource,) = _as_list(statements["OwnLogs"]["Resource"])
     assert log_resource.endswith(f":log-group:/aws/lambda/{NAME}:*")
-
-
-def _role_statements(stack: Stack, outputs: Mapping[str, Any]) -> dict[str, Any]:
-    """The statements of the function role's one inline policy, by Sid."""
-    iam = stack.client("iam")
-    role_name = outputs["role_arn"].rsplit("/", 1)[1]
-    (policy_name,) = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
-    document = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
-    if isinstance(document, str):
-        document = json.loads(urllib.parse.unquote(document))
-    return {statement["Sid"]: statement for statement in document["Statement"]}
 
 
 def _function_config(stack: Stack) -> dict[str, Any]:
@@ -671,8 +667,84 @@ def _check_secrets_and_logs(stack: Stack, outputs: Mapping[str, Any]) -> None:
     logs = stack.client("logs")
     groups = logs.describe_log_groups(logGroupNamePrefix=outputs["log_group_name"])["logGroups"]
     assert [(g["logGroupName"], g.get("retentionInDays")) for g in groups] == [
-        (f"/aws/lambda/{NAME}", 14)
+        (f"/aws/lambda/{NAME}", 14),
+        (f"/aws/lambda/{RECONCILE}", 14),
     ]
+
+
+def _role_statements(stack: Stack, role_arn: str) -> dict[str, Any]:
+    """The statements of a role's one inline policy, by Sid."""
+    iam = stack.client("iam")
+    role_name = role_arn.rsplit("/", 1)[1]
+    assert iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == []
+    (policy_name,) = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    document = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]
+    if isinstance(document, str):
+        document = json.loads(urllib.parse.unquote(document))
+    return {statement["Sid"]: statement for statement in document["Statement"]}
+
+
+def _check_reconcile(stack: Stack, outputs: Mapping[str, Any]) -> None:
+    """A second function from the same zip, invoked only by the schedule, with the event
+    function/call_logger/scheduled.py recognises."""
+    assert outputs["reconcile_function_name"] == RECONCILE
+    lambda_ = stack.client("lambda")
+    config = lambda_.get_function_configuration(FunctionName=RECONCILE)
+    webhook = _function_config(stack)
+    assert config["Handler"] == "lambda_function.reconcile_handler"
+    assert config["CodeSha256"] == webhook["CodeSha256"]
+    assert config["Timeout"] == 300
+    expected = dict(webhook["Environment"]["Variables"])
+    del expected["WEBHOOK_TOKEN_SECRET_ARN"]
+    assert config["Environment"]["Variables"] == expected
+    # Not reachable from outside: no URL, no resource policy (only the scheduler's role).
+    for call in (lambda_.get_function_url_config, lambda_.get_policy):
+        with pytest.raises(ClientError) as caught:
+            call(FunctionName=RECONCILE)
+        assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+    statements = _role_statements(stack, config["Role"])
+    assert set(statements) == {"CallTable", "GreenApiToken", "OwnLogs"}
+    assert sorted(_as_list(statements["CallTable"]["Action"])) == [
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:TransactWriteItems",
+        "dynamodb:UpdateItem",
+    ]
+    assert sorted(_as_list(statements["CallTable"]["Resource"])) == [
+        outputs["table_arn"],
+        f"{outputs['table_arn']}/index/*",
+    ]
+    assert _as_list(statements["GreenApiToken"]["Resource"]) == [
+        outputs["green_api_token_secret_arn"]
+    ]
+    (log_resource,) = _as_list(statements["OwnLogs"]["Resource"])
+    assert log_resource.endswith(f":log-group:/aws/lambda/{RECONCILE}:*")
+
+    schedule = stack.client("scheduler").get_schedule(Name=outputs["reconcile_schedule_name"])
+    assert schedule["ScheduleExpression"] == "rate(1 hour)"
+    assert schedule["State"] == "ENABLED"
+    target = schedule["Target"]
+    assert target["Arn"] == config["FunctionArn"]
+    assert json.loads(target["Input"]) == {"action": "reconcile", "since": "3h"}
+    invoke = _role_statements(stack, target["RoleArn"])
+    assert [(s["Action"], s["Resource"]) for s in invoke.values()] == [
+        ("lambda:InvokeFunction", config["FunctionArn"])
+    ]
+    # Its missing-calls line feeds the alarm of the same name (alerts.tf).
+    (missing,) = stack.client("logs").describe_metric_filters(
+        logGroupName=f"/aws/lambda/{RECONCILE}"
+    )["metricFilters"]
+    assert missing["filterPattern"] == '{ $.event = "reconcile.missing_calls" }'
+    assert missing["metricTransformations"][0]["metricName"] == "missing-calls"
+
+
+def _check_reconcile_gone(stack: Stack) -> None:
+    with pytest.raises(ClientError) as caught:
+        stack.client("lambda").get_function(FunctionName=RECONCILE)
+    assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert stack.client("scheduler").list_schedules()["Schedules"] == []
 
 
 ALARMS = {

@@ -77,6 +77,7 @@ def test_every_mode_with_every_status(
         "label": label,
         "callerName": None,
         "eventAt": datetime.fromtimestamp(body["timestamp"], UTC),
+        "source": "webhook",
         "direction": "incoming",
         "recordedAt": record["recordedAt"],
     }

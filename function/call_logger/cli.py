@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     _configure_instance_parser(commands)
     _poll_parser(commands)
     _calls_parser(commands)
+    _reconcile_parser(commands)
     _status_parser(commands)
     _preflight_parser(commands)
     return parser
@@ -639,6 +640,85 @@ def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
         if result.already_sent:
             print(f"(the digest of {result.day} was sent before; not sent again)", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+# -- reconcile --------------------------------------------------------------------------------
+
+
+def _reconcile_parser(commands: _Commands) -> None:
+    parser = commands.add_parser(
+        "reconcile",
+        help="add the calls GREEN-API's call journal knows and the log lacks (lost webhooks)",
+        description=(
+            "Read the instance's call journal (lastIncomingCalls) and record every final status "
+            "the log lacks, exactly as the webhook would have (CALL_MODE, labels, layout), with "
+            "source=journal. A call already recorded under the same id, or with the same status "
+            "within RECONCILE_MATCH_WINDOW (default 120s) in the same chat, is not added again. "
+            "Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN (or GREEN_API_INSTANCES: every "
+            "instance in turn) and the store settings the function uses. "
+            "Exit 0 when done, 1 when GREEN-API or storage failed (a rerun completes it), "
+            "2 for usage or missing settings."
+        ),
+    )
+    parser.add_argument(
+        "--since",
+        default="24h",
+        metavar="DURATION",
+        help="how far back the journal is read, e.g. 90m, 24h, 30d (default 24h)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="write nothing; report what it would add"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help=(
+            "one JSON object: journal, already_recorded, added, skipped, rejected, dry_run "
+            "(with several instances, the totals and each one's under `instances`)"
+        ),
+    )
+    parser.add_argument(
+        "--lookup-budget",
+        default="60s",
+        metavar="DURATION",
+        help="total time for caller-name lookups, one per second at most (default 60s; 0: none)",
+    )
+    parser.set_defaults(run=reconcile)
+
+
+def reconcile(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from datetime import timedelta
+
+    from call_logger.config import parse_duration
+
+    try:
+        config = Config.from_env(env)
+        since = parse_duration(args.since)
+        lookup_budget = parse_duration(args.lookup_budget).total_seconds()
+    except (ConfigError, ValueError) as error:
+        return _fail("reconcile", str(error), EXIT_USAGE)
+    if since <= timedelta(0):
+        return _fail("reconcile", "--since must be more than zero", EXIT_USAGE)
+    if not config.instances.with_token():
+        return _fail("reconcile", "missing GREEN_API_ID_INSTANCE or GREEN_API_TOKEN", EXIT_USAGE)
+    from call_logger.journal import run_counts, run_error
+    from call_logger.logs import configure
+    from call_logger.service import run_reconcile
+
+    # The function's JSON lines (the run's reconcile.run line, failed lookups), on stderr: stdout
+    # is the result alone.
+    configure(config.log_level, config.log_chat_ids, (config.green_api_token,), sys.stderr)
+
+    reports = run_reconcile(config, since, dry_run=args.dry_run, lookup_budget=lookup_budget)
+    if args.json:
+        print(json.dumps(run_counts(reports), sort_keys=True))
+    else:
+        for report in reports:
+            print(f"reconcile: {report.summary()}.")
+    failure = run_error(reports) if len(reports) > 1 else reports[0].error
+    if failure is not None:
+        return _fail("reconcile", f"stopped: {failure}", EXIT_FAILED)
+    return EXIT_OK
 
 
 # -- status -----------------------------------------------------------------------------------

@@ -103,6 +103,7 @@ class Config:
     reply_cooldown: timedelta = timedelta(hours=12)
     reply_max_age: timedelta = timedelta(minutes=15)
     business_hours: BusinessHours | None = None
+    reconcile_match_window: timedelta = timedelta(seconds=120)
     timezone: tzinfo = UTC
     callback_by_message: bool = True
     digest_time: time | None = None
@@ -208,6 +209,9 @@ class Config:
                 get("MISSED_CALL_REPLY_MAX_AGE"), "MISSED_CALL_REPLY_MAX_AGE", "15m"
             ),
             business_hours=_business_hours(get("BUSINESS_HOURS")),
+            reconcile_match_window=_duration(
+                get("RECONCILE_MATCH_WINDOW"), "RECONCILE_MATCH_WINDOW", "120s"
+            ),
             timezone=_timezone(get("TIMEZONE") or "UTC"),
             callback_by_message=_flag(get("CALLBACK_BY_MESSAGE") or "true", "CALLBACK_BY_MESSAGE"),
             digest_time=_clock_time(get("DIGEST_TIME"), "DIGEST_TIME"),

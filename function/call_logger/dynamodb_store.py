@@ -17,7 +17,7 @@ the chat summary changes too), so redeliveries and races resolve exactly as on F
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -31,7 +31,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from .config import Config
 from .notification import CallNotification
 from .records import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
-from .store import PermanentWriteError, StorageUnavailable, WriteConflict, truncate_utf8
+from .store import (
+    EXISTENCE_BATCH,
+    PermanentWriteError,
+    RecordKey,
+    StorageMisconfigured,
+    StorageUnavailable,
+    WriteConflict,
+    truncate_utf8,
+)
 
 CHAT_SK = "CHAT"
 RECORD_PREFIX = "RECORD#"
@@ -117,7 +125,7 @@ class DynamoDBStore:
             read_timeout=timeout,
             retries={"mode": "standard", "max_attempts": 3},
         )
-        with _storage_errors():
+        with _storage_errors(config.dynamodb_table):
             client = boto3.client("dynamodb", config=boto)
         return cls(client, config.dynamodb_table)
 
@@ -139,7 +147,7 @@ class DynamoDBStore:
 
     def _query(self, request: dict[str, Any], internal: frozenset[str]) -> Iterator[dict[str, Any]]:
         """Every page of a query, each item's fields without the `internal` ones."""
-        with _storage_errors():
+        with _storage_errors(self._table):
             while True:
                 page = self._client.query(**request)
                 for item in page.get("Items", []):
@@ -167,7 +175,7 @@ class DynamoDBStore:
         """Strongly consistent BatchGetItem; keys left unprocessed under load are asked again."""
         request = {self._table: {"Keys": keys, "ConsistentRead": True}}
         items: list[dict[str, Any]] = []
-        with _storage_errors():
+        with _storage_errors(self._table):
             while request:
                 answer = self._client.batch_get_item(RequestItems=request)
                 items.extend(answer.get("Responses", {}).get(self._table, []))
@@ -192,7 +200,7 @@ class DynamoDBStore:
         # An update that changes nothing (it removes an attribute no item has) on the condition
         # that the chat exists: never a read, and never an item for a chat that never called.
         try:
-            with _storage_errors():
+            with _storage_errors(self._table):
                 self._client.update_item(
                     TableName=self._table,
                     Key={"pk": {"S": chat_pk(chat_key)}, "sk": {"S": CHAT_SK}},
@@ -210,7 +218,7 @@ class DynamoDBStore:
 
     def save_chat(self, chat_key: str, write: ChatWrite) -> None:
         update = self._chat_update(chat_pk(chat_key), write)["Update"]
-        with _storage_errors():
+        with _storage_errors(self._table):
             self._client.update_item(**update)
 
     def is_reply(self, chat_key: str, message_id: str) -> bool:
@@ -240,7 +248,7 @@ class DynamoDBStore:
             "Item": to_item(record),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
-        with _storage_errors():
+        with _storage_errors(self._table):
             if plan.chat is None:
                 self._client.put_item(**put_record)
                 return
@@ -279,7 +287,7 @@ class DynamoDBStore:
 
     def update_record(self, chat_key: str, record_key: str, fields: dict[str, Any]) -> None:
         assignments, names, values = _assignments(fields)
-        with _storage_errors():
+        with _storage_errors(self._table):
             self._client.update_item(
                 TableName=self._table,
                 Key=to_item({"pk": chat_pk(chat_key), "sk": RECORD_PREFIX + record_key}),
@@ -289,6 +297,50 @@ class DynamoDBStore:
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_item(values),
             )
+
+    def existing_records(self, keys: Sequence[RecordKey]) -> set[RecordKey]:
+        found: set[RecordKey] = set()
+        for start in range(0, len(keys), EXISTENCE_BATCH):
+            chunk = {
+                (chat_pk(chat_key), RECORD_PREFIX + record_key): (chat_key, record_key)
+                for chat_key, record_key in keys[start : start + EXISTENCE_BATCH]
+            }
+            wanted = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in chunk]
+            request = {
+                self._table: {
+                    "Keys": wanted,
+                    "ConsistentRead": True,
+                    "ProjectionExpression": "pk, sk",
+                }
+            }
+            with _storage_errors(self._table):
+                while request:  # unprocessed keys (under load) are asked for again
+                    answer = self._client.batch_get_item(RequestItems=request)
+                    for item in answer.get("Responses", {}).get(self._table, []):
+                        found.add(chunk[(item["pk"]["S"], item["sk"]["S"])])
+                    request = answer.get("UnprocessedKeys") or {}
+        return found
+
+    def chat_records_between(
+        self, chat_key: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :records)",
+            "FilterExpression": "eventAt BETWEEN :start AND :end",
+            "ExpressionAttributeValues": to_item(
+                {":pk": chat_pk(chat_key), ":records": RECORD_PREFIX, ":start": start, ":end": end}
+            ),
+            "ConsistentRead": True,
+        }
+        found: list[dict[str, Any]] = []
+        with _storage_errors(self._table):
+            while True:
+                page = self._client.query(**request)
+                found.extend(from_item(item) for item in page.get("Items", []))
+                if "LastEvaluatedKey" not in page:
+                    return found
+                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def keep_rejected(
         self,
@@ -307,7 +359,7 @@ class DynamoDBStore:
         }
         if expire_at is not None:
             item["expireAt"] = expire_at
-        with _storage_errors():
+        with _storage_errors(self._table):
             self._client.put_item(
                 TableName=self._table,
                 Item=to_item(item),
@@ -316,7 +368,7 @@ class DynamoDBStore:
 
     def claim_digest(self, day: str, sent_at: datetime) -> None:
         item = {"pk": f"DIGEST#{day}", "sk": DIGEST_SK, "sentAt": sent_at}
-        with _storage_errors():
+        with _storage_errors(self._table):
             self._client.put_item(
                 TableName=self._table,
                 Item=to_item(item),
@@ -347,7 +399,7 @@ class DynamoDBStore:
                 "ExpressionAttributeNames": {"#version": "version"},
                 "ExpressionAttributeValues": to_item({":expected": write.version}),
             }
-        with _storage_errors():
+        with _storage_errors(self._table):
             self._client.put_item(TableName=self._table, Item=to_item(item), **condition)
 
     def instance_states(self) -> Iterator[dict[str, Any]]:
@@ -384,7 +436,7 @@ def _check_key_size(what: str, key: str, limit: int, kind: str) -> None:
 
 
 @contextmanager
-def _storage_errors() -> Iterator[None]:
+def _storage_errors(table: str) -> Iterator[None]:
     """Translate botocore errors into the Store protocol's three kinds."""
     try:
         yield
@@ -397,7 +449,12 @@ def _storage_errors() -> Iterator[None]:
             raise WriteConflict(code) from error
         if code == "ValidationException" or "ValidationError" in reasons:
             raise PermanentWriteError(str(error)) from error
-        # Throttling, 5xx, missing table or permissions: an operator or a moment can cure these.
+        if code == "ResourceNotFoundException":
+            raise StorageMisconfigured(
+                f"DynamoDB table {table!r} was not found: create it (terraform/aws) or set "
+                f"DYNAMODB_TABLE and the region to an existing one. {error}"
+            ) from error
+        # Throttling, 5xx or permissions: an operator or a moment can cure these.
         raise StorageUnavailable(f"DynamoDB {code}: {error}") from error
     except BotoCoreError as error:
         raise StorageUnavailable(f"DynamoDB unreachable: {error}") from error

@@ -286,6 +286,19 @@ class GreenApiClient:
         # An item without a body is still handed over: only its receiptId can delete it.
         return Notification(receipt_id=receipt_id, body=data.get("body"), item=data)
 
+    def last_incoming_calls(self, minutes: int) -> list[Any]:
+        """The call journal of the last `minutes` minutes, newest first, as GREEN-API sent it
+        (the caller validates the entries). Not retried: journal methods allow about one
+        request a second, and an immediate retry would meet a 429; the next run retries."""
+        data = self._request("GET", "lastIncomingCalls", params={"minutes": int(minutes)})
+        if not isinstance(data, list):
+            raise GreenApiError(
+                "lastIncomingCalls: the answer is not a JSON array",
+                retryable=True,
+                method="lastIncomingCalls",
+            )
+        return data
+
     def delete_notification(self, receipt_id: int) -> bool:
         """True if deleted; False if GREEN-API did not know the receipt (e.g. already deleted)."""
         data = self._request("DELETE", "deleteNotification", suffix=f"/{int(receipt_id)}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from .notification import AUTHORIZED, INCOMING, OUTGOING, CallNotification, StateNotification
@@ -25,6 +26,14 @@ LAST_OUTGOING_MESSAGE = "lastOutgoingMessageAt"
 CALLBACK_TIMES = (LAST_MISSED, LAST_ANSWERED, LAST_OUTGOING_CALL, LAST_OUTGOING_MESSAGE)
 AWAITING_CALLBACK = "awaitingCallback"
 LAST_REPLY = "lastReplyAt"  # when the chat was last sent an automatic reply (the cooldown)
+
+
+class Source(StrEnum):
+    """How a record reached us: the record's `source` field."""
+
+    WEBHOOK = "webhook"  # GREEN-API posted the notification to the function
+    POLL = "poll"  # the `poll` command took it from the instance's queue
+    JOURNAL = "journal"  # only `reconcile` found it, in GREEN-API's lastIncomingCalls journal
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,7 @@ class Record:
     caller_name: str | None
     event_at: datetime
     expire_at: datetime | None
+    source: Source
     direction: str = INCOMING
     reply_text: str | None = None  # the automatic reply this delivery sends
 
@@ -98,6 +108,7 @@ class Record:
             "label": self.label,
             "callerName": self.caller_name,
             "eventAt": self.event_at,
+            "source": self.source.value,
             "direction": self.direction,
         }
         if self.expire_at is not None:
@@ -137,6 +148,7 @@ def plan_write(
     snapshot: Snapshot,
     lookup: NameLookup | None,
     retention: timedelta | None,
+    source: Source,
     reply: ReplyClaim | None = None,
 ) -> WritePlan:
     """The record and chat writes; a reply claim puts its text on the record and its time on
@@ -154,6 +166,7 @@ def plan_write(
         caller_name=caller_name,
         event_at=event_at,
         expire_at=expire_at(event_at, retention) if retention else None,
+        source=source,
         direction=call.direction,
         reply_text=render(reply.template, call, caller_name, label) if reply else None,
     )

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from . import policy, replies
-from .config import Config, Mode
+from . import journal, policy, replies
+from .config import Config, ConfigError, Mode
+from .journal import LookupPacer, ReconcileReport
 from .logs import annotate
 from .notification import (
     INCOMING,
@@ -31,10 +34,12 @@ from .notification import (
     what_to_do,
 )
 from .records import (
+    ChatState,
     NameLookup,
     Record,
     ReplyClaim,
     Snapshot,
+    Source,
     expire_at,
     needs_lookup,
     plan_outgoing_message,
@@ -49,6 +54,11 @@ log = logging.getLogger(__name__)
 MAX_WRITE_ROUNDS = 8
 # GREEN-API's answer to a send beyond the plan's quota (the Developer plan's 3 chats a month).
 QUOTA_EXCEEDED = 466
+# Chats reconcile handles at once: its work is storage round trips, which overlap well.
+RECONCILE_WORKERS = 8
+# From this many journal entries missing by key, reconcile reads the records of their whole time
+# span in one query for the time-window match, instead of one query per entry.
+WINDOW_PRELOAD_AT = 50
 
 
 class Outcome(StrEnum):
@@ -65,12 +75,17 @@ class Contact(Protocol):
 
 
 class GreenApi(Protocol):
-    """The two GREEN-API methods the service uses (green_api.GreenApiClient provides them)."""
+    """The GREEN-API methods the service uses (green_api.GreenApiClient provides them)."""
 
     def get_contact_info(self, chat_id: str, *, budget: float) -> Contact: ...
 
     def send_message(self, chat_id: str, message: str, *, budget: float) -> Any: ...
 
+    def last_incoming_calls(self, minutes: int) -> list[Any]: ...
+
+
+# Decides whether to look the caller's name up, given the chat as read; returns the lookup.
+NameSource = Callable[[CallNotification, ChatState | None], NameLookup | None]
 
 # idInstance -> the GREEN-API client of that instance, or None when it cannot be called (not in
 # the map, or no token): green_api.ClientPool is the real one.
@@ -97,39 +112,30 @@ class CallService:
         store: Store,
         clients: Clients = _no_clients,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        source: Source = Source.WEBHOOK,
     ) -> None:
         self._config = config
         self._store = store
         self._clients = clients
         self._clock = clock
+        self._source = source
         days = config.retention_days
         self._retention = timedelta(days=days) if days else None
 
     def handle(self, body: dict[str, Any], raw: bytes) -> Outcome:
         """Record a call (incomingCall, outgoingCall) or note an outgoing message for call-back
         tracking; StorageUnavailable means: answer so that it is resent."""
-        kind = notification_type(body)
-        if kind in OUTGOING_MESSAGE_TYPES:
+        if notification_type(body) in OUTGOING_MESSAGE_TYPES:
             return self._outgoing_message(body)
-        config = self._config
-        status = body.get("status")
-        direction = OUTGOING if kind == OUTGOING_CALL else INCOMING
-        # The mode is decided first: a skipped status is acknowledged even when malformed.
-        if config.mode is Mode.IGNORE or (
-            isinstance(status, str)
-            and policy.label_key(config.mode, canonical_status(status), direction) is None
-        ):
-            return Outcome.SKIPPED
         try:
-            call = parse_call(body)
+            accepted = self._accept(body)
         except Unrecordable as error:
             return self.reject(raw, str(error))
-        label = policy.label_for(config.mode, call.status, config.labels, call.direction)
-        assert label is not None  # the status passed the mode check above
-        # Everything below speaks for the call's own instance: its settings, its client.
-        line = _Line(config.settings_for(call.instance_id), self._clients(call.instance_id))
+        if accepted is None:
+            return Outcome.SKIPPED
+        call, label = accepted
         try:
-            record = self._record(call, label, line)
+            record = self._record(call, label, self._source, self._webhook_name)
         except PermanentWriteError as error:
             return self.reject(raw, f"the database refused the record: {error}")
         if record is None:
@@ -137,11 +143,15 @@ class CallService:
         # Only the delivery that created the record gets here: no message is ever sent twice.
         # Replies and notices are about calls to the business, never about its own calls out.
         if call.direction == INCOMING:
-            if record.reply_text is not None:
-                self._reply(call, record.reply_text, line)
+            self._send_claimed_reply(call, record)
+            line = self._line(call.instance_id)
             if line.green_api is not None and replies.notifies_operator(line.settings, call):
                 self._notify_operator(call, record, line)
         return Outcome.RECORDED
+
+    def _line(self, instance_id: int) -> _Line:
+        """Everything a call speaks for is its own instance's: its settings, its client."""
+        return _Line(self._config.settings_for(instance_id), self._clients(instance_id))
 
     def _outgoing_message(self, body: dict[str, Any]) -> Outcome:
         """A message the business sent: it handles the chat's missed calls (CALLBACK_BY_MESSAGE),
@@ -211,27 +221,53 @@ class CallService:
             f"instance {notification.instance_id} kept changing under {MAX_WRITE_ROUNDS} writes"
         )
 
-    def _record(self, call: CallNotification, label: str, line: _Line) -> Record | None:
-        """The record this delivery created, or None when an earlier delivery did."""
+    def _accept(self, body: dict[str, Any]) -> tuple[CallNotification, str] | None:
+        """The call and its label, None when the mode does not keep its status, Unrecordable
+        when it can never be stored."""
+        config = self._config
+        status = body.get("status")
+        direction = OUTGOING if notification_type(body) == OUTGOING_CALL else INCOMING
+        # The mode is decided first: a skipped status is acknowledged even when malformed.
+        if config.mode is Mode.IGNORE or (
+            isinstance(status, str)
+            and policy.label_key(config.mode, canonical_status(status), direction) is None
+        ):
+            return None
+        call = parse_call(body)
+        label = policy.label_for(config.mode, call.status, config.labels, call.direction)
+        assert label is not None  # the status passed the mode check above
+        return call, label
+
+    def _record(
+        self,
+        call: CallNotification,
+        label: str,
+        source: Source,
+        name_of: NameSource,
+        window: float | None = None,
+        known: list[dict[str, Any]] | None = None,
+    ) -> Record | None:
+        """The record this delivery created, or None when an earlier delivery did (or, with a
+        `window`, a record of the same call under another id exists: in `known`, the chat's
+        records as the run read them, else as the store has them now)."""
         lookup: NameLookup | None = None
         looked_up = False
-        for _ in range(MAX_WRITE_ROUNDS):
+        for attempt in range(MAX_WRITE_ROUNDS):
             snapshot = self._store.load(call)
             if snapshot.record_exists:
                 return None
-            now = self._clock()
-            if not looked_up and needs_lookup(snapshot.chat, now, line.settings.contact_cache_ttl):
-                lookup = self._look_up(call.chat_id, line)
+            if window is not None and journal.may_have_nearby(snapshot.chat, call, window):
+                # After a lost race the chat moved: ask the store, not the run's earlier read.
+                records = known if known is not None and attempt == 0 else None
+                if records is None:
+                    records = self._chat_records_near(call, window)
+                if journal.matches(call, records, window):
+                    return None
+            if not looked_up:
+                lookup = name_of(call, snapshot.chat)
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
-                now = self._clock()
-            plan = plan_write(
-                call,
-                label,
-                snapshot,
-                lookup,
-                self._retention,
-                self._reply_claim(call, snapshot, now, line),
-            )
+            reply = self._reply_claim(call, snapshot, self._clock())
+            plan = plan_write(call, label, snapshot, lookup, self._retention, source, reply)
             try:
                 self._store.save(plan)
             except WriteConflict:
@@ -240,24 +276,39 @@ class CallService:
         raise StorageUnavailable(f"the chat kept changing under {MAX_WRITE_ROUNDS} writes")
 
     def _reply_claim(
-        self, call: CallNotification, snapshot: Snapshot, now: datetime, line: _Line
+        self, call: CallNotification, snapshot: Snapshot, now: datetime
     ) -> ReplyClaim | None:
+        line = self._line(call.instance_id)
         if line.green_api is None or call.direction != INCOMING:
             return None  # a reply answers a call to the business, never one it made
         last_reply_at = snapshot.chat.last_reply_at if snapshot.chat else None
         template = replies.reply_template(line.settings, call, last_reply_at, now)
         return None if template is None else ReplyClaim(template, now)
 
-    def _look_up(self, chat_id: str, line: _Line) -> NameLookup | None:
+    def _webhook_name(self, call: CallNotification, chat: ChatState | None) -> NameLookup | None:
+        """A delivery looks the name up once per CONTACT_CACHE_TTL per chat (and instance),
+        through the call's own instance."""
+        line = self._line(call.instance_id)
+        if not needs_lookup(chat, self._clock(), line.settings.contact_cache_ttl):
+            return None
+        return self._look_up(line.green_api, call.chat_id, line.settings.lookup_budget)
+
+    def _look_up(
+        self, green_api: GreenApi | None, chat_id: str, budget: float
+    ) -> NameLookup | None:
         """The caller's name; None when it could not be learnt now (the next call tries again)."""
-        if line.green_api is None:
+        if green_api is None:
             return None
         try:
-            contact = line.green_api.get_contact_info(chat_id, budget=line.settings.lookup_budget)
+            contact = green_api.get_contact_info(chat_id, budget=budget)
         except Exception as error:  # a lookup never fails the notification
             log.warning("GetContactInfo failed: %s", error, extra={"event": "lookup.failed"})
             return None
         return NameLookup(contact.name, self._clock())
+
+    def _send_claimed_reply(self, call: CallNotification, record: Record) -> None:
+        if call.direction == INCOMING and record.reply_text is not None:
+            self._reply(call, record.reply_text, self._line(call.instance_id))
 
     def _reply(self, call: CallNotification, text: str, line: _Line) -> None:
         """Send the claimed reply to the caller, through the call's own instance, and note on
@@ -299,6 +350,176 @@ class CallService:
         except Exception as error:  # a failed notice is logged, never fails the notification
             _log_failed_send("operator.failed", "operator notice", error)
 
+    # -- reconcile: the journal against the log -------------------------------------------------
+
+    def reconcile(self, since: timedelta, *, dry_run: bool, pacer: LookupPacer) -> ReconcileReport:
+        """Record every final status in GREEN-API's journal of the last `since` that the log
+        lacks, exactly as its webhook would have. A failure of GREEN-API or storage stops the run
+        and is in the report (what was added stays added; a rerun completes it)."""
+        instance_id = self._config.id_instance
+        assert instance_id is not None  # run_reconcile: one instance at a time
+        green_api = self._clients(instance_id)
+        assert green_api is not None
+        report = ReconcileReport(instance_id, since, dry_run)
+        try:
+            entries = green_api.last_incoming_calls(journal.minutes_covering(since))
+            report.journal = len(entries)
+            self._reconcile(entries, report, pacer)
+        except StorageUnavailable as error:
+            report.error = f"storage: {error}"
+        except Exception as error:  # green_api.GreenApiError (not imported: requests)
+            if type(error).__name__ != "GreenApiError":
+                raise
+            report.error = f"GREEN-API: {error}"
+        log_reconcile(report)
+        return report
+
+    def _reconcile(self, entries: list[Any], report: ReconcileReport, pacer: LookupPacer) -> None:
+        assert self._config.id_instance is not None
+        wanted: dict[tuple[str, str], tuple[CallNotification, str, bytes]] = {}
+        for entry in entries:
+            raw = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode()
+            if not isinstance(entry, dict):
+                self._reject_entry(report, raw, "the journal entry is not a JSON object")
+                continue
+            try:
+                accepted = self._accept(journal.as_notification(entry, self._config.id_instance))
+            except Unrecordable as error:
+                self._reject_entry(report, raw, f"journal entry: {error}")
+                continue
+            if accepted is None:
+                report.skipped += 1
+                continue
+            call, label = accepted
+            key = (call.chat_key, call.record_key)
+            if key in wanted:  # the journal listed it twice
+                report.already_recorded += 1
+                continue
+            wanted[key] = (call, label, raw)
+        existing = self._store.existing_records(list(wanted))
+        report.already_recorded += len(existing)
+        # Absent keys by chat: chats are handled in parallel (each an RPC-bound sequence of a
+        # read, a window query and a commit), the entries of one chat in order, so that an entry
+        # sees the records added for the entries before it.
+        absent: dict[str, list[tuple[CallNotification, str, bytes]]] = {}
+        for key, item in wanted.items():
+            if key not in existing:
+                absent.setdefault(item[0].chat_key, []).append(item)
+        window = self._config.reconcile_match_window.total_seconds()
+        preloaded = self._records_near_all(absent, window)
+        lock = threading.Lock()
+        failed = threading.Event()
+
+        def add_chat(items: list[tuple[CallNotification, str, bytes]]) -> None:
+            chat_key = items[0][0].chat_key
+            # The chat's records as read by the run (None: ask the store per entry), with the
+            # records this run adds (or, in a dry run, would add) appended as it goes.
+            known = None if preloaded is None else preloaded.get(chat_key, [])
+            pending: list[dict[str, Any]] = [] if known is None else known
+            for call, label, raw in items:
+                if failed.is_set():
+                    return
+                try:
+                    added = self._add_from_journal(
+                        call, label, report.dry_run, pacer, known, pending
+                    )
+                except PermanentWriteError as error:
+                    with lock:
+                        self._reject_entry(report, raw, f"the database refused the record: {error}")
+                    continue
+                except BaseException:
+                    failed.set()  # the other chats stop at their next entry
+                    raise
+                with lock:
+                    if added is None:
+                        report.already_recorded += 1
+                    else:
+                        report.count_added(added)
+
+        from concurrent.futures import ThreadPoolExecutor  # reconcile only, not the webhook
+
+        with ThreadPoolExecutor(RECONCILE_WORKERS, thread_name_prefix="reconcile") as pool:
+            futures = [pool.submit(add_chat, items) for items in absent.values()]
+        for future in futures:
+            future.result()  # the first failure (StorageUnavailable) ends the run
+
+    def _add_from_journal(
+        self,
+        call: CallNotification,
+        label: str,
+        dry_run: bool,
+        pacer: LookupPacer,
+        known: list[dict[str, Any]] | None,
+        pending: list[dict[str, Any]],
+    ) -> datetime | None:
+        """Record one journal entry whose key is absent; the eventAt of the record added (or, in
+        a dry run, that would be), None when the call is already recorded under another id
+        (the webhook's idMessage may differ from the journal's)."""
+        window = self._config.reconcile_match_window.total_seconds()
+        if dry_run:
+            stored = [] if known is not None else self._chat_records_near(call, window)
+            if journal.matches(call, [*stored, *pending], window):
+                return None
+        else:
+            record = self._record(
+                call, label, Source.JOURNAL, self._journal_name(pacer), window, known
+            )
+            if record is None:
+                return None
+            # A fresh call the webhook never delivered still gets its reply (the reply's max age
+            # keeps a backfill from greeting anyone hours later); operator notices are for calls
+            # as they ring, so reconcile sends none.
+            self._send_claimed_reply(call, record)
+        pending.append({"status": call.status, "eventAt": call.event_at})
+        return call.event_at
+
+    def _chat_records_near(self, call: CallNotification, window: float) -> list[dict[str, Any]]:
+        delta = timedelta(seconds=window)
+        return self._store.chat_records_between(
+            call.chat_key, call.event_at - delta, call.event_at + delta
+        )
+
+    def _records_near_all(
+        self, absent: dict[str, list[tuple[CallNotification, str, bytes]]], window: float
+    ) -> dict[str, list[dict[str, Any]]] | None:
+        """With many absent entries, every record in their time span (and the window around
+        it), read in one query and grouped by chat: one read instead of one per entry. None
+        with a few: a query per entry reads less."""
+        calls = [call for items in absent.values() for call, _, _ in items]
+        if len(calls) < WINDOW_PRELOAD_AT:
+            return None
+        delta = timedelta(seconds=window)
+        start = min(call.event_at for call in calls) - delta
+        end = max(call.event_at for call in calls) + delta
+        found: dict[str, list[dict[str, Any]]] = {}
+        for fields in self._store.recent_records(start, None):
+            event_at = fields.get("eventAt")
+            if isinstance(event_at, datetime) and event_at <= end:
+                chat_key = f"{fields.get('instanceId')}_{fields.get('chatId')}"
+                found.setdefault(chat_key, []).append(
+                    {"status": fields.get("status"), "eventAt": event_at}
+                )
+        return found
+
+    def _journal_name(self, pacer: LookupPacer) -> NameSource:
+        """reconcile names a caller from the chat's cached name, else by a paced lookup."""
+
+        def name_of(call: CallNotification, chat: ChatState | None) -> NameLookup | None:
+            if chat is not None and chat.caller_name is not None:
+                return None  # plan_write keeps the cached name
+            if not needs_lookup(chat, self._clock(), self._config.contact_cache_ttl):
+                return None
+            budget = pacer.slot(self._config.lookup_budget)
+            green_api = self._clients(call.instance_id)
+            return None if budget is None else self._look_up(green_api, call.chat_id, budget)
+
+        return name_of
+
+    def _reject_entry(self, report: ReconcileReport, raw: bytes, reason: str) -> None:
+        report.rejected += 1
+        if not report.dry_run:
+            self.reject(raw, reason)
+
     def reject(self, raw: bytes, reason: str) -> Outcome:
         """Keep a notification that can never be recorded in `rejected`, id sha256(raw).
         StorageUnavailable means it was not kept (yet)."""
@@ -333,14 +554,71 @@ def _log_failed_send(event: str, what: str, error: Exception) -> None:
     )
 
 
-def build_service(config: Config, clients: Clients | None = None) -> CallService:
-    """The CallService the webhook and the poller run: the configured store, and each
-    instance's GREEN-API client for names and messages (none for an instance without a token)."""
+def build_service(
+    config: Config, clients: Clients | None = None, source: Source = Source.WEBHOOK
+) -> CallService:
+    """The CallService the webhook, the poller and reconcile run: the configured store, and
+    each instance's GREEN-API client for names, messages and the journal (none for an instance
+    without a token)."""
     if clients is None:
         from .green_api import ClientPool
 
         clients = ClientPool(config.instances)
-    return CallService(config, make_store(config), clients)
+    return CallService(config, make_store(config), clients, source=source)
+
+
+def run_reconcile(
+    config: Config, since: timedelta, *, dry_run: bool = False, lookup_budget: float = 60.0
+) -> list[ReconcileReport]:
+    """One reconcile run (the CLI and both scheduled entry points): every instance in turn,
+    each as a deployment of one (its own client, journal and 1 request/s lookup pace), one
+    report each. ConfigError when no instance has an id and a token."""
+    instances = config.instances.with_token()
+    if not instances:
+        raise ConfigError("reconcile needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN")
+    return [
+        _reconcile_instance(config.for_instance(instance.id), since, dry_run, lookup_budget)
+        for instance in instances
+    ]
+
+
+def _reconcile_instance(
+    config: Config, since: timedelta, dry_run: bool, lookup_budget: float
+) -> ReconcileReport:
+    from .green_api import ClientPool
+
+    assert config.id_instance is not None  # Config.for_instance
+    with contextlib.closing(ClientPool(config.instances)) as clients:
+        try:
+            service = build_service(config, clients, Source.JOURNAL)
+        except StorageUnavailable as error:  # e.g. no credentials for Firestore
+            report = ReconcileReport(config.id_instance, since, dry_run, error=str(error))
+            log_reconcile(report)
+            return report
+        return service.reconcile(since, dry_run=dry_run, pacer=LookupPacer(lookup_budget))
+
+
+def log_reconcile(report: ReconcileReport) -> None:
+    """The run's one log line, with the counts as fields (issue 13's alert keys on the event)."""
+    if report.missing_calls:
+        event, level = "reconcile.missing_calls", logging.WARNING
+    else:
+        event, level = "reconcile.run", logging.INFO
+    if report.error is not None:
+        level = logging.ERROR
+    fields = {name: value for name, value in report.counts().items() if name != "error"}
+    log.log(
+        level,
+        "reconcile: %s",
+        report.summary(),
+        extra={
+            "event": event,
+            "instance": report.instance_id,
+            "since_seconds": int(report.since.total_seconds()),
+            "reconcile_error": report.error,
+            **fields,
+        },
+    )
 
 
 def make_store(config: Config) -> Store:

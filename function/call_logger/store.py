@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -20,12 +20,24 @@ class StorageUnavailable(Exception):
     """The database could not be reached or did not answer in time: a retry may succeed."""
 
 
+class StorageMisconfigured(StorageUnavailable):
+    """The database, table or an index it needs does not exist: loud (an ERROR naming what to
+    create) and, as any StorageUnavailable, never acknowledged: once it is fixed, a resend works."""
+
+
 class WriteConflict(Exception):
-    """The chat or record changed since it was read: read again and re-plan."""
+    """Only inside the write that set it: the document it creates already exists, or the
+    precondition it set on the chat failed. Read again and re-plan."""
 
 
 class PermanentWriteError(Exception):
     """The database refused the data itself: no retry can succeed."""
+
+
+# Keys of one existence check: BatchGetItem's limit, and a get_all of a reasonable size.
+EXISTENCE_BATCH = 100
+
+RecordKey = tuple[str, str]  # (chat key, record key) as in chats/{chat key}/records/{record key}
 
 
 class Store(Protocol):
@@ -77,6 +89,16 @@ class Store(Protocol):
         expire_at: datetime | None = None,
     ) -> None:
         """Keep an unrecordable notification; WriteConflict if this digest is already kept."""
+        ...
+
+    def existing_records(self, keys: Sequence[RecordKey]) -> set[RecordKey]:
+        """Which of these records exist, one read per EXISTENCE_BATCH keys (for `reconcile`)."""
+        ...
+
+    def chat_records_between(
+        self, chat_key: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        """The fields of the chat's records with start <= eventAt <= end, read consistently."""
         ...
 
     def load_instance(self, instance_id: int) -> StoredState | None:

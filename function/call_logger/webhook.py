@@ -144,10 +144,19 @@ class Webhook:
         return hmac.compare_digest(given, self._expected)
 
     def _handled(self, handle: Callable[[CallService], Outcome]) -> Reply:
-        from .store import StorageUnavailable
+        from .store import StorageMisconfigured, StorageUnavailable
 
         try:
             outcome = handle(self._get_service())
+        except StorageMisconfigured as error:
+            # Loud: the message names the database, table or index to create or fix.
+            annotate(
+                event="storage.misconfigured",
+                outcome="unavailable",
+                error=str(error),
+                detail=str(error),
+            )
+            return Reply(503, "Service Unavailable: storage misconfigured")
         except StorageUnavailable as error:
             annotate(event="storage.unavailable", outcome="unavailable", error=str(error))
             return Reply(503, "Service Unavailable: storage")

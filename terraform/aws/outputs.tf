@@ -81,6 +81,21 @@ output "green_api_token_secret_name" {
   value       = aws_secretsmanager_secret.green_api_token.name
 }
 
+output "reconcile_function_name" {
+  description = "Lambda function EventBridge Scheduler invokes for reconcile (null when reconcile_enabled is false)."
+  value       = one(aws_lambda_function.reconcile[*].function_name)
+}
+
+output "reconcile_schedule_name" {
+  description = "EventBridge Scheduler schedule of the reconcile runs (null when reconcile_enabled is false)."
+  value       = one(aws_scheduler_schedule.reconcile[*].name)
+}
+
+output "region" {
+  description = "AWS region of the stack (for the backfill in `make deploy-aws`)."
+  value       = var.region
+}
+
 output "alerts_topic_arn" {
   description = "SNS topic the alarms publish to (empty without alert_email); subscribe more endpoints to it."
   value       = local.alerts ? aws_sns_topic.alerts[0].arn : ""

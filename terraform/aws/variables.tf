@@ -400,6 +400,39 @@ variable "timezone" {
   }
 }
 
+# --- Reconcile (the call journal against the log; see reconcile.tf) ---------------------------
+
+variable "reconcile_enabled" {
+  description = "Run reconcile on a schedule: a second Lambda function, invoked only by EventBridge Scheduler, adds the calls GREEN-API's call journal knows and the log lacks."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "reconcile_schedule" {
+  description = "When reconcile runs: an EventBridge Scheduler expression in UTC, rate(...) or cron(...). Default: hourly."
+  type        = string
+  default     = "rate(1 hour)"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.reconcile_schedule))
+    error_message = "reconcile_schedule must be an EventBridge Scheduler expression such as rate(1 hour) or cron(0 * * * ? *)."
+  }
+}
+
+variable "reconcile_window" {
+  description = "How far back each scheduled run reads the journal, e.g. 90m, 3h, 1d. Longer than the schedule's interval, so runs overlap."
+  type        = string
+  default     = "3h"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+[smhd]$", var.reconcile_window)) && !can(regex("^0+[smhd]$", var.reconcile_window))
+    error_message = "reconcile_window must be a duration such as 90m, 3h or 1d."
+  }
+}
+
 # --- Logs and alerts ------------------------------------------------------------------------
 
 variable "log_level" {

@@ -7,6 +7,7 @@ locals {
     "artifactregistry.googleapis.com",
     "firestore.googleapis.com",
     "secretmanager.googleapis.com",
+    "cloudscheduler.googleapis.com",
     # Log-based metrics and alert policies (alerts.tf).
     "logging.googleapis.com",
     "monitoring.googleapis.com",

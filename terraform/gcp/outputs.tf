@@ -61,3 +61,23 @@ output "green_api_instances" {
   value       = local.many_instances ? jsonencode(var.green_api_instances) : ""
   sensitive   = true
 }
+
+output "reconcile_function_name" {
+  description = "Private function Cloud Scheduler invokes for reconcile (null when reconcile_enabled is false)."
+  value       = one(google_cloudfunctions2_function.reconcile[*].name)
+}
+
+output "reconcile_scheduler_job" {
+  description = "Cloud Scheduler job of the reconcile runs; `gcloud scheduler jobs run NAME --location REGION` runs it now."
+  value       = one(google_cloud_scheduler_job.reconcile[*].name)
+}
+
+output "project_id" {
+  description = "Project the stack is deployed in (for gcloud commands, e.g. the backfill in `make deploy`)."
+  value       = var.project_id
+}
+
+output "region" {
+  description = "Region of the functions and the scheduler job."
+  value       = var.region
+}

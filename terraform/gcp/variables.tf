@@ -466,3 +466,36 @@ variable "timezone" {
     error_message = "timezone must be an IANA time zone name such as Europe/Berlin or UTC."
   }
 }
+
+# --- Reconcile (the call journal against the log; see reconcile.tf) ---------------------------
+
+variable "reconcile_enabled" {
+  description = "Run reconcile on a schedule: a private second function invoked by Cloud Scheduler adds the calls GREEN-API's call journal knows and the log lacks."
+  type        = bool
+  default     = true
+  nullable    = false
+}
+
+variable "reconcile_schedule" {
+  description = "When reconcile runs: a cron expression in UTC (Cloud Scheduler). Default: hourly."
+  type        = string
+  default     = "0 * * * *"
+  nullable    = false
+
+  validation {
+    condition     = length(split(" ", trimspace(var.reconcile_schedule))) == 5
+    error_message = "reconcile_schedule must be a cron expression of five fields, such as \"0 * * * *\"."
+  }
+}
+
+variable "reconcile_window" {
+  description = "How far back each scheduled run reads the journal, e.g. 90m, 3h, 1d. Longer than the schedule's interval, so runs overlap."
+  type        = string
+  default     = "3h"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+[smhd]$", var.reconcile_window)) && !can(regex("^0+[smhd]$", var.reconcile_window))
+    error_message = "reconcile_window must be a duration such as 90m, 3h or 1d."
+  }
+}

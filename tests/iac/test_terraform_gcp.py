@@ -7,6 +7,7 @@ after apply (resource attributes) come back as {"__attribute__": "<reference>"}.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -456,7 +457,11 @@ def test_monitoring_apis_are_enabled(model: Model) -> None:
 
 
 def test_anyone_may_invoke_the_function_service(model: Model) -> None:
-    (binding,) = resources(model, "google_cloud_run_service_iam_member")
+    (binding,) = [
+        r
+        for r in resources(model, "google_cloud_run_service_iam_member")
+        if r["member"] == "allUsers"
+    ]
     assert binding["role"] == "roles/run.invoker"
     assert binding["member"] == "allUsers"
     assert reference(binding["service"]) == (
@@ -519,6 +524,78 @@ def test_source_is_the_function_folder_named_by_its_hash(model: Model) -> None:
     assert (STACK / archive["source_dir"]).resolve() == ROOT / "function"
     obj = resource(model, "google_storage_bucket_object.source")
     assert "data.archive_file.function.output_sha256" in obj["name"]
+
+
+# --- Reconcile: a private second function and its Cloud Scheduler job ------------------------
+
+
+def test_reconcile_is_a_second_function_from_the_same_source(
+    model: Model, function: dict[str, Any]
+) -> None:
+    reconcile = resource(model, "google_cloudfunctions2_function.reconcile")
+    assert reconcile["name"] == "green-call-logger-reconcile"
+    build = reconcile["build_config"]
+    assert build["entry_point"] == "reconcile_calls"
+    source = build["source"]["storage_source"]
+    assert source["bucket"] == function["build_config"]["source"]["storage_source"]["bucket"]
+    assert reference(source["object"]) == "google_storage_bucket_object.source.name"
+    service = reconcile["service_config"]
+    assert service["environment_variables"] == function["service_config"]["environment_variables"]
+    assert reference(service["service_account_email"]) == "google_service_account.runtime.email"
+    assert [s["key"] for s in blocks(service["secret_environment_variables"])] == [
+        "GREEN_API_TOKEN"
+    ]
+    assert service["max_instance_count"] == 1
+
+
+def test_only_the_scheduler_account_may_invoke_the_reconcile_function(model: Model) -> None:
+    bindings = [
+        r
+        for r in resources(model, "google_cloud_run_service_iam_member")
+        if "reconcile" in reference(r["service"])
+    ]
+    assert [(b["role"], reference(b["member"])) for b in bindings] == [
+        ("roles/run.invoker", "google_service_account.scheduler.[0].member")
+    ]
+    scheduler = "google_service_account.scheduler"
+    for kind in model:
+        if kind.endswith("_iam_member") and kind != "google_cloud_run_service_iam_member":
+            assert all(scheduler not in str(r.get("member")) for r in resources(model, kind)), kind
+
+
+def test_the_scheduler_job_posts_the_reconcile_event_with_an_oidc_token(model: Model) -> None:
+    job = resource(model, "google_cloud_scheduler_job.reconcile")
+    assert job["schedule"] == "0 * * * *"
+    assert job["time_zone"] == "Etc/UTC"
+    target = job["http_target"]
+    assert target["http_method"] == "POST"
+    assert json.loads(base64.b64decode(target["body"])) == {"action": "reconcile", "since": "3h"}
+    assert target["headers"] == {"Content-Type": "application/json"}
+    oidc = target["oidc_token"]
+    assert reference(oidc["service_account_email"]) == "google_service_account.scheduler.[0].email"
+    uri = "google_cloudfunctions2_function.reconcile.[0].service_config.[0].uri"
+    assert reference(target["uri"]) == uri
+    assert reference(oidc["audience"]) == uri
+    assert "cloudscheduler.googleapis.com" in {
+        r["service"] for r in resources(model, "google_project_service")
+    }
+
+
+def test_reconcile_window_and_schedule_are_variables(tmp_path: Path) -> None:
+    model = load(tmp_path, reconcile_window='"90m"', reconcile_schedule='"*/30 * * * *"')
+    job = resource(model, "google_cloud_scheduler_job.reconcile")
+    assert job["schedule"] == "*/30 * * * *"
+    body = json.loads(base64.b64decode(job["http_target"]["body"]))
+    assert body == {"action": "reconcile", "since": "90m"}
+
+
+def test_reconcile_can_be_turned_off(tmp_path: Path) -> None:
+    model = load(tmp_path, reconcile_enabled="false")
+    for kind in ("google_cloud_scheduler_job", "google_service_account"):
+        assert all("reconcile" not in r["__tfmeta"]["path"] for r in resources(model, kind))
+    functions = [r["__tfmeta"]["path"] for r in resources(model, "google_cloudfunctions2_function")]
+    assert functions == ["google_cloudfunctions2_function.webhook"]
+    assert resources(model, "google_cloud_scheduler_job") == []
 
 
 # --- Outputs --------------------------------------------------------------------------------
@@ -598,6 +675,8 @@ CASES: dict[str, tuple[str, str]] = {
     "min_instance_count": ("-1", "1"),
     "max_instance_count": ("0", "3"),
     "max_instance_request_concurrency": ("0", "1"),
+    "reconcile_schedule": ('"hourly"', '"*/30 * * * *"'),
+    "reconcile_window": ('"3 hours"', '"90m"'),
     "log_level": ('"LOUD"', '"DEBUG"'),
     "log_chat_ids": ('"some"', '"full"'),
     "alert_email": ('"nobody"', '"oncall@example.com"'),

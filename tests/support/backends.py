@@ -146,13 +146,7 @@ class AwsBackend:
         create_table(self.client, TABLE)
 
     def load_client(self) -> Client:
-        # A fresh module, as create_app does for main.py: configuration is read at import.
-        spec = importlib.util.spec_from_file_location("lambda_function", LAMBDA)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["lambda_function"] = module
-        spec.loader.exec_module(module)
-        return LambdaClient(module.lambda_handler)
+        return LambdaClient(load_lambda().lambda_handler)
 
     def documents(self) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
@@ -185,6 +179,17 @@ class AwsBackend:
         finally:
             self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
             self._server.start()
+
+
+def load_lambda() -> Any:
+    """function/lambda_function.py as a fresh module, as create_app does for main.py (the
+    configuration is read at import, as at a cold start)."""
+    spec = importlib.util.spec_from_file_location("lambda_function", LAMBDA)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["lambda_function"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def firestore_documents(db: firestore.Client) -> dict[str, dict[str, Any]]:

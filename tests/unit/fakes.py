@@ -8,14 +8,14 @@ moto, boto3 or requests.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from call_logger.notification import CallNotification
 from call_logger.records import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
-from call_logger.store import StorageUnavailable, WriteConflict
+from call_logger.store import EXISTENCE_BATCH, RecordKey, StorageUnavailable, WriteConflict
 
 
 @dataclass
@@ -30,6 +30,8 @@ class MemoryStore:
     down: bool = False
     loads: int = 0
     saves: int = 0
+    existence_reads: int = 0
+    window_queries: int = 0
     probes: int = 0
     reply_checks: int = 0
     digests: dict[str, datetime] = field(default_factory=dict)
@@ -110,6 +112,22 @@ class MemoryStore:
         ]
         yield from sorted(found, key=lambda fields: fields["eventAt"], reverse=True)
 
+    def existing_records(self, keys: Sequence[RecordKey]) -> set[RecordKey]:
+        self._check_up()
+        self.existence_reads += -(-len(keys) // EXISTENCE_BATCH)
+        return {key for key in keys if key in self.records}
+
+    def chat_records_between(
+        self, chat_key: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        self._check_up()
+        self.window_queries += 1
+        return [
+            fields
+            for (chat, _), fields in list(self.records.items())  # other threads may add
+            if chat == chat_key and start <= fields["eventAt"] <= end
+        ]
+
     def keep_rejected(
         self,
         digest: str,
@@ -158,9 +176,12 @@ class FakeContact:
 
 @dataclass
 class FakeGreenApi:
-    """Names by chat id (a chat missing from `names` fails its lookup); sends are recorded."""
+    """Names by chat id (a chat missing from `names` fails its lookup); sends are recorded;
+    `journal` is what lastIncomingCalls answers (`journal_fails`: it raises instead)."""
 
     names: dict[str, str | None] = field(default_factory=dict)
+    journal: list[Any] = field(default_factory=list)
+    journal_fails: bool = False
     lookups: list[str] = field(default_factory=list)
     sent: list[tuple[str, str]] = field(default_factory=list)
     send_fails: bool = False
@@ -176,6 +197,20 @@ class FakeGreenApi:
             raise ConnectionError("sendMessage failed")
         self.sent.append((chat_id, message))
         return f"SENT{len(self.sent)}"
+
+    def last_incoming_calls(self, minutes: int) -> list[Any]:
+        if self.journal_fails:
+            raise GreenApiError("lastIncomingCalls: HTTP 429", status=429, retryable=True)
+        return list(self.journal)
+
+
+class GreenApiError(Exception):
+    """Named as green_api.GreenApiError, which the service recognises by name (the unit layer
+    imports no requests)."""
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 def every_instance(green_api: FakeGreenApi | None) -> Callable[[int], FakeGreenApi | None]:

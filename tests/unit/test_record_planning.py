@@ -9,6 +9,7 @@ from call_logger.records import (
     ChatState,
     NameLookup,
     Snapshot,
+    Source,
     StoredState,
     callback_time,
     callback_update,
@@ -20,6 +21,7 @@ from call_logger.records import (
 AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 CALL = CallNotification(1101000001, "79001234567@c.us", "CALL1", "missed", int(AT.timestamp()))
 TTL = timedelta(hours=24)
+WEBHOOK = Source.WEBHOOK
 
 
 def chat(
@@ -38,7 +40,9 @@ def chat(
 
 
 def test_a_first_call_creates_the_chat_with_its_summary() -> None:
-    plan = plan_write(CALL, "Missed call", Snapshot(None, False), NameLookup("Ivan", AT), None)
+    plan = plan_write(
+        CALL, "Missed call", Snapshot(None, False), NameLookup("Ivan", AT), None, WEBHOOK
+    )
     assert plan.chat is not None and plan.chat.create
     assert plan.chat.fields == {
         "instanceId": 1101000001,
@@ -56,7 +60,7 @@ def test_a_first_call_creates_the_chat_with_its_summary() -> None:
 
 def test_a_newer_call_moves_the_summary_under_the_read_version() -> None:
     earlier = chat(AT - timedelta(hours=1))
-    plan = plan_write(CALL, "Missed call", Snapshot(earlier, False), None, None)
+    plan = plan_write(CALL, "Missed call", Snapshot(earlier, False), None, None, WEBHOOK)
     assert plan.chat is not None and not plan.chat.create
     assert plan.chat.version == 7
     assert plan.chat.fields == {
@@ -69,7 +73,7 @@ def test_a_newer_call_moves_the_summary_under_the_read_version() -> None:
 
 def test_an_older_call_arriving_late_leaves_the_chat_alone() -> None:
     later = chat(AT + timedelta(hours=1), missed_at=AT + timedelta(hours=1))
-    plan = plan_write(CALL, "Missed call", Snapshot(later, False), None, None)
+    plan = plan_write(CALL, "Missed call", Snapshot(later, False), None, None, WEBHOOK)
     assert plan.chat is None
     assert plan.record.caller_name == "Ivan"
 
@@ -77,8 +81,8 @@ def test_an_older_call_arriving_late_leaves_the_chat_alone() -> None:
 def test_a_failed_lookup_keeps_the_known_name_and_a_new_one_replaces_it() -> None:
     hour_later = AT + timedelta(hours=1)
     known = Snapshot(chat(hour_later, name="Ivan", missed_at=hour_later), False)
-    assert plan_write(CALL, "x", known, None, None).record.caller_name == "Ivan"
-    renamed = plan_write(CALL, "x", known, NameLookup("Ivan Petrov", AT), None)
+    assert plan_write(CALL, "x", known, None, None, WEBHOOK).record.caller_name == "Ivan"
+    renamed = plan_write(CALL, "x", known, NameLookup("Ivan Petrov", AT), None, WEBHOOK)
     assert renamed.record.caller_name == "Ivan Petrov"
     assert renamed.chat is not None
     assert renamed.chat.fields == {"callerName": "Ivan Petrov", "callerNameCheckedAt": AT}
@@ -86,9 +90,12 @@ def test_a_failed_lookup_keeps_the_known_name_and_a_new_one_replaces_it() -> Non
 
 def test_retention_sets_expire_at_and_saturates_at_the_last_timestamp() -> None:
     year = timedelta(days=365)
-    assert plan_write(CALL, "x", Snapshot(None, False), None, year).record.expire_at == AT + year
+    assert (
+        plan_write(CALL, "x", Snapshot(None, False), None, year, WEBHOOK).record.expire_at
+        == AT + year
+    )
     last = CallNotification(1, "1@c.us", "C", "missed", 253402300799)
-    expire_at = plan_write(last, "x", Snapshot(None, False), None, year).record.expire_at
+    expire_at = plan_write(last, "x", Snapshot(None, False), None, year, WEBHOOK).record.expire_at
     assert expire_at == datetime.max.replace(tzinfo=UTC)
 
 
@@ -137,17 +144,19 @@ RETENTION = timedelta(days=30)
 
 
 def test_with_retention_the_chat_expires_with_its_newest_call() -> None:
-    created = plan_write(CALL, "Missed call", Snapshot(None, False), None, RETENTION)
+    created = plan_write(CALL, "Missed call", Snapshot(None, False), None, RETENTION, WEBHOOK)
     assert created.chat is not None
     assert created.chat.fields["expireAt"] == AT + RETENTION
     assert created.record.expire_at == AT + RETENTION
 
-    moved = plan_write(CALL, "Missed call", Snapshot(chat(AT - RETENTION), False), None, RETENTION)
+    moved = plan_write(
+        CALL, "Missed call", Snapshot(chat(AT - RETENTION), False), None, RETENTION, WEBHOOK
+    )
     assert moved.chat is not None and moved.chat.fields["expireAt"] == AT + RETENTION
 
     # An older call arriving late leaves lastCallAt, and so expireAt, where they are.
     newer = chat(AT + TTL, missed_at=AT + TTL)
-    late = plan_write(CALL, "Missed call", Snapshot(newer, False), None, RETENTION)
+    late = plan_write(CALL, "Missed call", Snapshot(newer, False), None, RETENTION, WEBHOOK)
     assert late.chat is None
 
 

@@ -1,0 +1,177 @@
+# Reconcile: every `reconcile_schedule`, EventBridge Scheduler invokes a second Lambda function, from
+# the same zip (handler lambda_function.reconcile_handler), to add the calls GREEN-API's call
+# journal knows and the log lacks (lost webhooks). It has no Function URL and no public permission:
+# only the scheduler's role may invoke it. `reconcile_enabled = false` removes all of it.
+
+locals {
+  reconcile_count = var.reconcile_enabled ? 1 : 0
+  reconcile_name  = "${var.name}-reconcile"
+  # The event function/call_logger/scheduled.py recognises; the window lives only here.
+  reconcile_event = { action = "reconcile", since = var.reconcile_window }
+  # It needs the store and GREEN-API settings, never the webhook token.
+  reconcile_environment = { for key, value in local.environment : key => value if key != "WEBHOOK_TOKEN_SECRET_ARN" }
+  # A run reads the journal, checks up to 10,000 calls and spends at most 60 s on caller names.
+  reconcile_timeout_seconds = 300
+}
+
+resource "aws_cloudwatch_log_group" "reconcile" {
+  count = local.reconcile_count
+
+  name              = "/aws/lambda/${local.reconcile_name}"
+  retention_in_days = var.log_retention_days
+}
+
+# The reconcile function's own role: what a run does to the table (batched existence checks, the
+# records near a missing call by Query, then the webhook's conditional writes), the GREEN-API
+# token, its logs.
+data "aws_iam_policy_document" "reconcile" {
+  count = local.reconcile_count
+
+  statement {
+    sid    = "CallTable"
+    effect = "Allow"
+    actions = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:TransactWriteItems",
+      "dynamodb:UpdateItem",
+    ]
+    # The index: with many calls missing, their time span is read from byTime in one query.
+    resources = [aws_dynamodb_table.calls.arn, "${aws_dynamodb_table.calls.arn}/index/*"]
+  }
+
+  statement {
+    sid       = "GreenApiToken"
+    effect    = "Allow"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.green_api_token.arn]
+  }
+
+  statement {
+    sid       = "OwnLogs"
+    effect    = "Allow"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.reconcile[0].arn}:*"]
+  }
+}
+
+resource "aws_iam_role" "reconcile" {
+  count = local.reconcile_count
+
+  name               = "${local.reconcile_name}-function"
+  description        = "Execution role of the ${local.reconcile_name} Lambda function."
+  assume_role_policy = data.aws_iam_policy_document.assume_role.json
+}
+
+resource "aws_iam_role_policy" "reconcile" {
+  count = local.reconcile_count
+
+  name   = "${local.reconcile_name}-function"
+  role   = aws_iam_role.reconcile[0].id
+  policy = data.aws_iam_policy_document.reconcile[0].json
+}
+
+resource "aws_lambda_function" "reconcile" {
+  count = local.reconcile_count
+
+  function_name    = local.reconcile_name
+  description      = "GREEN-API call logger: adds the calls the call journal knows and the log lacks."
+  role             = aws_iam_role.reconcile[0].arn
+  filename         = var.package_zip
+  source_code_hash = filebase64sha256(var.package_zip)
+  handler          = "lambda_function.reconcile_handler"
+  runtime          = var.runtime
+  architectures    = ["x86_64"]
+  memory_size      = var.memory_size
+  timeout          = local.reconcile_timeout_seconds
+
+  environment {
+    variables = local.reconcile_environment
+  }
+
+  depends_on = [
+    aws_cloudwatch_log_group.reconcile,
+    aws_iam_role_policy.reconcile,
+  ]
+}
+
+# EventBridge Scheduler's role: it may invoke the reconcile function and nothing else.
+data "aws_iam_policy_document" "scheduler_assume_role" {
+  statement {
+    sid     = "SchedulerAssumeRole"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "scheduler" {
+  count = local.reconcile_count
+
+  name               = "${local.reconcile_name}-scheduler"
+  description        = "EventBridge Scheduler's role for invoking ${local.reconcile_name}."
+  assume_role_policy = data.aws_iam_policy_document.scheduler_assume_role.json
+}
+
+resource "aws_iam_role_policy" "scheduler" {
+  count = local.reconcile_count
+
+  name = "${local.reconcile_name}-invoke"
+  role = aws_iam_role.scheduler[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid      = "InvokeReconcile"
+      Effect   = "Allow"
+      Action   = "lambda:InvokeFunction"
+      Resource = aws_lambda_function.reconcile[0].arn
+    }]
+  })
+}
+
+resource "aws_scheduler_schedule" "reconcile" {
+  count = local.reconcile_count
+
+  name                         = local.reconcile_name
+  description                  = "Runs the call logger's reconcile over the last ${var.reconcile_window}."
+  schedule_expression          = var.reconcile_schedule
+  schedule_expression_timezone = "UTC"
+
+  flexible_time_window {
+    mode = "OFF"
+  }
+
+  target {
+    arn      = aws_lambda_function.reconcile[0].arn
+    role_arn = aws_iam_role.scheduler[0].arn
+    input    = jsonencode(local.reconcile_event)
+
+    # A failed run is retried by Lambda's own asynchronous retries; the next run overlaps it.
+    retry_policy {
+      maximum_retry_attempts = 0
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.scheduler]
+}
+
+# The missing-calls alarm (alerts.tf) counts reconcile's warning line; this function writes to its
+# own log group, so that group feeds the same metric.
+resource "aws_cloudwatch_log_metric_filter" "reconcile_missing_calls" {
+  count = local.alerts ? local.reconcile_count : 0
+
+  name           = "${local.reconcile_name}-missing-calls"
+  log_group_name = aws_cloudwatch_log_group.reconcile[0].name
+  pattern        = local.log_alarms["missing-calls"].pattern
+
+  metric_transformation {
+    name      = "missing-calls"
+    namespace = local.metric_namespace
+    value     = "1"
+  }
+}

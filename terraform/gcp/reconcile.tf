@@ -1,0 +1,114 @@
+# Reconcile: every `reconcile_schedule`, Cloud Scheduler asks a second function, built from the same
+# source bundle (entry point reconcile_calls), to add the calls GREEN-API's call journal knows and
+# the log lacks (lost webhooks). That function is private: only the scheduler's own service account,
+# with an OIDC token, may invoke it. `reconcile_enabled = false` removes all of it.
+
+locals {
+  reconcile_count = var.reconcile_enabled ? 1 : 0
+  # The event function/call_logger/scheduled.py recognises; the window lives only here.
+  reconcile_event = { action = "reconcile", since = var.reconcile_window }
+  # A run reads the journal, checks up to 10,000 calls and spends at most 60 s on caller names.
+  reconcile_timeout_seconds = 300
+}
+
+resource "google_cloudfunctions2_function" "reconcile" {
+  #checkov:skip=CKV_GCP_124:Cloud Scheduler is outside any VPC, so ingress stays ALLOW_ALL; only the scheduler's account may invoke it (IAM).
+  count = local.reconcile_count
+
+  project     = var.project_id
+  name        = "${var.function_name}-reconcile"
+  location    = var.region
+  description = "Adds the calls GREEN-API's call journal knows and the log lacks (Cloud Scheduler)."
+  labels      = var.labels
+
+  build_config {
+    runtime         = var.runtime
+    entry_point     = "reconcile_calls"
+    service_account = google_service_account.build.id
+
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory = var.memory
+    timeout_seconds  = local.reconcile_timeout_seconds
+    # One run at a time: overlapping runs would only repeat each other's reads.
+    min_instance_count               = 0
+    max_instance_count               = 1
+    max_instance_request_concurrency = 1
+    ingress_settings                 = "ALLOW_ALL"
+    all_traffic_on_latest_revision   = true
+    service_account_email            = google_service_account.runtime.email
+
+    environment_variables = local.function_env
+
+    secret_environment_variables {
+      key        = "GREEN_API_TOKEN"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.green_api_token.secret_id
+      version    = google_secret_manager_secret_version.green_api_token.version
+    }
+  }
+
+  # The same grants as the webhook function, given time to reach every service.
+  depends_on = [time_sleep.grants_propagated]
+}
+
+# The scheduler's identity: it may invoke the reconcile function and nothing else.
+resource "google_service_account" "scheduler" {
+  count = local.reconcile_count
+
+  project      = var.project_id
+  account_id   = "${substr(var.function_name, 0, 20)}-sched"
+  display_name = "${var.function_name} reconcile scheduler"
+  description  = "Cloud Scheduler's identity for invoking the call logger's reconcile function (OIDC)."
+
+  depends_on = [time_sleep.apis_enabled]
+}
+
+resource "google_cloud_run_service_iam_member" "scheduler_invoker" {
+  count = local.reconcile_count
+
+  project  = var.project_id
+  location = var.region
+  service  = google_cloudfunctions2_function.reconcile[0].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = google_service_account.scheduler[0].member
+}
+
+resource "google_cloud_scheduler_job" "reconcile" {
+  count = local.reconcile_count
+
+  project          = var.project_id
+  region           = var.region
+  name             = "${var.function_name}-reconcile"
+  description      = "Runs the call logger's reconcile over the last ${var.reconcile_window}."
+  schedule         = var.reconcile_schedule
+  time_zone        = "Etc/UTC"
+  attempt_deadline = "${local.reconcile_timeout_seconds + 20}s"
+
+  # A failed run (500) is tried again once; the next scheduled run overlaps it anyway.
+  retry_config {
+    retry_count          = 1
+    min_backoff_duration = "60s"
+  }
+
+  http_target {
+    http_method = "POST"
+    uri         = google_cloudfunctions2_function.reconcile[0].service_config[0].uri
+    body        = base64encode(jsonencode(local.reconcile_event))
+    headers     = { "Content-Type" = "application/json" }
+
+    oidc_token {
+      service_account_email = google_service_account.scheduler[0].email
+      audience              = google_cloudfunctions2_function.reconcile[0].service_config[0].uri
+    }
+  }
+
+  depends_on = [google_cloud_run_service_iam_member.scheduler_invoker]
+}
