@@ -87,6 +87,26 @@ tf-fmt:
 tf-test: $(IAC_STAMP)
 	$(IAC_PY) -m pytest -p no:cacheprovider --confcutdir=tests/iac tests/iac
 
+# After an apply: point the GREEN-API instance(s) at the function with the stack's outputs ($(1) is
+# the stack's terraform command): every instance of green_api_instances, or the one instance. The
+# tokens reach configure-instance through the environment, never the command line.
+define configure_from_outputs
+	@out() { $(1) output -raw "$$1"; }; \
+	webhook_url="$$(out webhook_url)" && \
+	WEBHOOK_TOKEN="$$(out webhook_token)" && export WEBHOOK_TOKEN && \
+	instances="$$(out green_api_instances)" && \
+	echo "configure-instance --webhook-url $$webhook_url" && \
+	if [ -n "$$instances" ]; then \
+	  GREEN_API_INSTANCES="$$instances" $(PY) -m call_logger configure-instance --all \
+	    --webhook-url "$$webhook_url"; \
+	else \
+	  GREEN_API_TOKEN="$$(out green_api_token)" \
+	  GREEN_API_ID_INSTANCE="$$(out green_api_id_instance)" \
+	  GREEN_API_URL="$$(out green_api_url)" \
+	  $(PY) -m call_logger configure-instance --webhook-url "$$webhook_url"; \
+	fi
+endef
+
 # `make deploy` deploys to Google Cloud; `make deploy CLOUD=aws` to AWS (same as deploy-aws).
 CLOUD ?= gcp
 # Both end with `make backfill`: one run of the deployed reconcile function over BACKFILL (GREEN-API's
@@ -111,12 +131,7 @@ deploy-gcp: $(STAMP)
 	$(PY) -m call_logger preflight --stack $(GCP_DIR) --terraform $(TERRAFORM) \
 	  --tfvars-out $(GCP_DIR)/$(PREFLIGHT_VARS) $(PREFLIGHT_ARGS)
 	$(TF_GCP) apply -input=false -var-file=$(PREFLIGHT_VARS) $(TF_APPLY_FLAGS)
-	WEBHOOK_TOKEN="$$($(TF_GCP) output -raw webhook_token)" \
-	GREEN_API_TOKEN="$$($(TF_GCP) output -raw green_api_token)" \
-	GREEN_API_ID_INSTANCE="$$($(TF_GCP) output -raw green_api_id_instance)" \
-	GREEN_API_URL="$$($(TF_GCP) output -raw green_api_url)" \
-	$(PY) -m call_logger configure-instance \
-	  --webhook-url "$$($(TF_GCP) output -raw webhook_url)"
+	$(call configure_from_outputs,$(TF_GCP))
 	$(MAKE) --no-print-directory backfill-gcp
 
 # The deployed reconcile function over BACKFILL, with the stack's own settings, through gcloud
@@ -201,15 +216,7 @@ tf-aws-offline-init:
 deploy-aws: lambda-zip
 	terraform -chdir=$(TF_AWS) init -input=false
 	terraform -chdir=$(TF_AWS) apply -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
-	@out() { terraform -chdir=$(TF_AWS) output -raw "$$1"; }; \
-	webhook_url="$$(out webhook_url)" && \
-	WEBHOOK_TOKEN="$$(out webhook_token)" && \
-	GREEN_API_TOKEN="$$(out green_api_token)" && \
-	GREEN_API_ID_INSTANCE="$$(out green_api_id_instance)" && \
-	GREEN_API_URL="$$(out green_api_url)" && \
-	export WEBHOOK_TOKEN GREEN_API_TOKEN GREEN_API_ID_INSTANCE GREEN_API_URL && \
-	echo "configure-instance --webhook-url $$webhook_url" && \
-	$(PY) -m call_logger configure-instance --webhook-url "$$webhook_url"
+	$(call configure_from_outputs,terraform -chdir=$(TF_AWS))
 	$(MAKE) --no-print-directory backfill-aws
 
 # The deployed reconcile function over BACKFILL, with your AWS credentials.

@@ -238,10 +238,10 @@ def probe_reconcile() -> dict[str, Any]:
         _seed_recorded(firestore.Client(), fake.id_instance, journal)
         since = timedelta(seconds=now - journal[-1]["timestamp"] + 3600)
         started = time.perf_counter()
-        first = run_reconcile(config, since, lookup_budget=0)
+        (first,) = run_reconcile(config, since, lookup_budget=0)
         seconds = time.perf_counter() - started
         before = collections.Counter(counter.by_method)
-        second = run_reconcile(config, since, lookup_budget=0)
+        (second,) = run_reconcile(config, since, lookup_budget=0)
         reads = sum((counter.by_method - before)[method] for method in READ_METHODS)
     lost = sum(_lost(n) for n in range(entries))
     if first.error or second.error or first.added != lost:

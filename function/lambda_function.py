@@ -25,9 +25,11 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def reconcile_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The scheduler's event {"action": "reconcile", "since": ...}: the counts, or an error
     (Lambda records the failed invocation; a rerun completes what was left)."""
+    from call_logger.journal import run_counts, run_error
     from call_logger.scheduled import reconcile_event
 
-    report = reconcile_event(CONFIG, event)
-    if report.error is not None:
-        raise RuntimeError(f"reconcile failed: {report.summary()}")
-    return report.counts()
+    reports = reconcile_event(CONFIG, event)
+    error = run_error(reports)
+    if error is not None:
+        raise RuntimeError(f"reconcile failed: {error}")
+    return run_counts(reports)

@@ -4,6 +4,7 @@ deployed from the same source)."""
 
 from __future__ import annotations
 
+import json
 import os
 
 import functions_framework
@@ -35,11 +36,13 @@ def reconcile_calls(request: Request) -> tuple[str, int, dict[str, str]]:
     """Cloud Scheduler's run. Only its service account's OIDC token gets through Cloud Run (the
     function is private), so the body is trusted to say what to do: 200 with the counts, 500
     when GREEN-API or storage failed (the scheduler retries; a rerun completes it)."""
+    from call_logger.journal import run_counts, run_error
     from call_logger.scheduled import NotAReconcileRun, reconcile_event
 
     try:
-        report = reconcile_event(CONFIG, request.get_json(silent=True))
+        reports = reconcile_event(CONFIG, request.get_json(silent=True))
     except NotAReconcileRun as error:
         return f"Bad Request: {error}", 400, {"Content-Type": "text/plain"}
-    status = 500 if report.error is not None else 200
-    return report.as_json(), status, {"Content-Type": "application/json"}
+    status = 500 if run_error(reports) is not None else 200
+    body = json.dumps(run_counts(reports), sort_keys=True)
+    return body, status, {"Content-Type": "application/json"}

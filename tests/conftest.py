@@ -167,7 +167,13 @@ def make_client(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> ClientFact
 
 def _set_function_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
     defaults = {"WEBHOOK_TOKEN": TOKEN, "STORE_TIMEOUT": "2"}
-    for name in ("CALL_MODE", "GREEN_API_ID_INSTANCE", "GREEN_API_TOKEN", "CALL_LABELS"):
+    for name in (
+        "CALL_MODE",
+        "GREEN_API_ID_INSTANCE",
+        "GREEN_API_TOKEN",
+        "GREEN_API_INSTANCES",
+        "CALL_LABELS",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in (defaults | env).items():
         monkeypatch.setenv(name, value)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bench.run import Settings, figures, markdown, probe
+from call_logger.config import Config
+
+from bench.probes import IGNORED_SAMPLES, SAMPLES
+from bench.run import MANY_INSTANCES, Settings, figures, instance_map, markdown, probe
 from tests.support.emulator import FirestoreEmulator
 
 KEYS = {
     "ignored_rps_ratio",
     "ignored_p99_ratio",
     "cold_start_ratio",
+    "cold_start_ratio_500_instances",
     "roundtrips_per_recorded_call",
     "contact_lookups_per_caller",
     "recorded_rps_ratio",
@@ -41,6 +45,7 @@ def test_results_have_one_number_per_key_and_a_table_row_each() -> None:
         },
         "cold_start": {
             "ours": {"median_s": 0.5, "runs_s": [0.5]},
+            "ours_500_instances": {"median_s": 0.55, "runs_s": [0.55]},
             "baseline": {"median_s": 0.5, "runs_s": [0.5]},
         },
         "imports": probe("imports"),
@@ -70,12 +75,23 @@ def test_results_have_one_number_per_key_and_a_table_row_each() -> None:
     assert all(isinstance(value, float) for value in json.loads(json.dumps(results)).values())
     assert results["ignored_rps_ratio"] == 0.95
     assert results["peer_tornado_rps_ratio"] == 0.5
+    assert results["cold_start_ratio_500_instances"] == 1.1
     assert results["reconcile_10k_seconds"] == 29.9
     text = markdown(results, table, raw, Settings())
     for key in KEYS:
         assert f"`{key}`" in text
     assert "make bench" in text
     assert "**FAIL**" not in text  # every figure above meets its goal exactly
+
+
+def test_the_500_instance_map_is_one_the_function_accepts() -> None:
+    config = Config.from_env({"GREEN_API_INSTANCES": instance_map(MANY_INSTANCES)})
+    assert len(config.instances) == MANY_INSTANCES
+    assert all(instance.label and instance.settings for instance in config.instances)
+    # The cold start waits for a 200 to a sample body: its instance must be in the map.
+    for name in IGNORED_SAMPLES:
+        body = json.loads((SAMPLES / f"{name}.json").read_text())
+        assert config.instances.allows(body["instanceData"]["idInstance"]), name
 
 
 def test_reconcile_probe_counts_one_read_per_100_recorded_entries(

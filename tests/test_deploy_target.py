@@ -48,6 +48,7 @@ def terraform(tmp_path: Path, fake_green_api: FakeGreenApi) -> FakeCli:
         "green_api_token": fake_green_api.token,
         "green_api_id_instance": str(fake_green_api.id_instance),
         "green_api_url": fake_green_api.url,
+        "green_api_instances": "",  # one instance: the stack's output is empty
     }
     for name, value in outputs.items():
         fake.answer("output", name, stdout=value)
@@ -141,3 +142,32 @@ def test_skip_preflight_leaves_gcloud_alone(
     assert done.returncode == 0, done.stderr
     assert not [step for step in steps(terraform.bin_dir) if step.startswith("gcloud")]
     assert apply_vars(stack, terraform) == {}
+
+
+def test_with_an_instance_map_it_configures_every_instance(
+    stack: Path, tmp_path: Path, fake_green_api: FakeGreenApi
+) -> None:
+    with FakeGreenApi(id_instance=1101000002, token="second-token-0123456789") as second:
+        instances = {
+            str(fake.id_instance): {"apiUrl": fake.url, "apiTokenInstance": fake.token}
+            for fake in (fake_green_api, second)
+        }
+        terraform = FakeCli("terraform", tmp_path / "bin").install()
+        terraform.answer("init")
+        terraform.answer("console", stdout=json.dumps(json.dumps(FACTS)) + "\n")
+        terraform.answer("apply")
+        outputs = {
+            "webhook_url": WEBHOOK_URL,
+            "webhook_token": WEBHOOK_TOKEN,
+            "green_api_instances": json.dumps(instances),
+        }
+        for name, value in outputs.items():
+            terraform.answer("output", name, stdout=value)
+
+        done = deploy(stack, terraform)
+
+        assert done.returncode == 0, done.stderr
+        for fake in (fake_green_api, second):
+            [settings] = fake.requests_for("setSettings")
+            assert settings.json["webhookUrl"] == WEBHOOK_URL
+            assert fake.token not in done.stdout + done.stderr

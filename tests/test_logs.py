@@ -206,3 +206,15 @@ def test_an_unexpected_failure_is_one_error_line_with_its_traceback(
     assert line["exception"].startswith("Traceback (most recent call last)")
     assert "RuntimeError: boom while handling 7900***4567@c.us" in line["exception"]
     assert line["callId"] == CALL_ID
+
+
+def test_a_token_in_a_green_api_url_is_replaced_without_being_named() -> None:
+    # GREEN_API_INSTANCES may hold hundreds of tokens: none is named to the formatter.
+    stream = io.StringIO()
+    configure("INFO", "masked", stream=stream)
+    url = "https://7105.api.greenapi.com/waInstance1101000002/sendMessage/unnamed-t0ken-123/x"
+    logging.getLogger("call_logger.test").warning("failed: %s", url, extra={"event": "x.failed"})
+    configure()  # back to stdout
+    (line,) = lines(stream.getvalue())
+    assert "unnamed-t0ken-123" not in json.dumps(line)
+    assert line["message"].endswith("/waInstance1101000002/sendMessage/***/x")

@@ -70,7 +70,7 @@ def make_poller(
     client: GreenApiClient, stop: threading.Event | None = None, **options: Any
 ) -> tuple[Poller, Sleeps]:
     sleeps = Sleeps()
-    service = build_service(Config.from_env(os.environ), client, Source.POLL)
+    service = build_service(Config.from_env(os.environ), lambda instance_id: client, Source.POLL)
     return Poller(client, service, stop=stop, sleep=sleeps, **options), sleeps
 
 

@@ -320,6 +320,11 @@ BAD_VALUES = {
     "business_hours": ("9-18", "mon-fri 09:00-18:00, sat 10:00-14:00"),
     "timezone": ("Berlin", "an IANA time zone name"),
     "digest_time": ("9am", "a time of day such as 09:00"),
+    # Both the shape (a key that is no idInstance) and the mix with green_api_token are refused.
+    "green_api_instances": (
+        '{"shop" = {apiUrl = "https://api.green-api.com", apiTokenInstance = "0123456789"}}',
+        "keyed by idInstance",
+    ),
     "green_api_url": ("http://api.green-api.com", "must be an https:// URL"),
     "log_level": ("LOUD", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
     "alert_email": ("nobody", "null or an email address"),
@@ -342,6 +347,7 @@ def test_bad_values_are_refused(stack: Stack) -> None:
     for name, (_, message) in BAD_VALUES.items():
         assert f"var.{name}" in errors, name
         assert message in errors, (name, plan.stderr)
+    assert "not both" in errors
 
 
 # --- the whole life of the stack against moto ---------------------------------------------------
@@ -407,9 +413,66 @@ def test_stack_lifecycle_against_moto(stack: Stack) -> None:
     assert {"reconcile_function_name", "reconcile_schedule_name"}.isdisjoint(later)  # null
     _check_reconcile_gone(stack)
 
-    stack.run("destroy", "-input=false", "-auto-approve", base, no_retention)
+    # Several instances: one secret holds the whole map, and the function reads it.
+    many = stack.write_vars("many.tfvars.json", MANY_INSTANCES)
+    stack.run("apply", "-input=false", "-auto-approve", base, no_retention, many)
+    _check_instance_map(stack, stack.outputs())
+
+    stack.run("destroy", "-input=false", "-auto-approve", base, no_retention, many)
     _check_gone(stack, outputs)
     assert stack.outputs() == {}
+
+
+MANY_INSTANCES: dict[str, Any] = {
+    "green_api_token": None,
+    "green_api_id_instance": None,
+    "green_api_instances": {
+        "1101000001": {
+            "apiUrl": "https://7105.api.greenapi.com",
+            "apiTokenInstance": "shop-token-0123456789",
+            "label": "Shop",
+            "operatorChatId": "79000000001@c.us",
+        },
+        "1101000002": {
+            "apiUrl": "https://api.green-api.com",
+            "apiTokenInstance": "clinic-token-0123456789",
+        },
+    },
+}
+
+
+def _check_instance_map(stack: Stack, outputs: Mapping[str, Any]) -> None:
+    arn = outputs["green_api_token_secret_arn"]
+    assert outputs["green_api_token_secret_name"].startswith(f"{NAME}/green-api-instances-")
+    variables = _function_config(stack)["Environment"]["Variables"]
+    assert variables["GREEN_API_INSTANCES_SECRET_ARN"] == arn
+    for single in ("GREEN_API_TOKEN_SECRET_ARN", "GREEN_API_URL", "GREEN_API_ID_INSTANCE"):
+        assert single not in variables
+    assert "shop-token" not in json.dumps(_function_config(stack))
+    assert outputs["green_api_token"] == ""
+
+    # What the function does at cold start, with the Lambda's own environment.
+    from call_logger.aws_lambda import environ_with_secrets
+    from call_logger.config import Config
+
+    with pytest.MonkeyPatch.context() as environ:
+        # boto3 finds the region, credentials and endpoint in the process environment.
+        for key, value in {
+            **_base_env(),
+            "AWS_ENDPOINT_URL_SECRETS_MANAGER": stack.moto_url,
+        }.items():
+            environ.setenv(key, value)
+        config = Config.from_env(environ_with_secrets(variables))
+    assert [(i.id, i.label, i.token) for i in config.instances] == [
+        (1101000001, "Shop", "shop-token-0123456789"),
+        (1101000002, "", "clinic-token-0123456789"),
+    ]
+    assert config.settings_for(1101000001).operator_chat_id == "79000000001@c.us"
+    assert json.loads(outputs["green_api_instances"]) == json.loads(
+        stack.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
+    )
+
+    assert arn in _as_list(_role_statements(stack, outputs["role_arn"])["OwnSecrets"]["Resource"])
 
 
 def _plan_json(stack: Stack, *args: str) -> dict[str, Any]:
@@ -507,6 +570,7 @@ def _check_role(stack: Stack, outputs: Mapping[str, Any]) -> None:
     assert trust["Principal"] == {"Service": "lambda.amazonaws.com"}
     assert trust["Action"] == "sts:AssumeRole"
 
+    assert iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == []
     statements = _role_statements(stack, outputs["role_arn"])
     assert set(statements) == {"CallTable", "OwnSecrets", "OwnLogs"}
     for statement in statements.values():

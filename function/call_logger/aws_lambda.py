@@ -15,6 +15,9 @@ from .webhook import Webhook
 SECRET_SETTINGS = {
     "WEBHOOK_TOKEN": "WEBHOOK_TOKEN_SECRET_ARN",
     "GREEN_API_TOKEN": "GREEN_API_TOKEN_SECRET_ARN",
+    # The instance map holds every instance's token. No version is named: a new secret version
+    # (an instance added) is read at the next cold start.
+    "GREEN_API_INSTANCES": "GREEN_API_INSTANCES_SECRET_ARN",
 }
 
 

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .config import Config, parse_duration
+from .instances import Instances
 from .notification import phone_of
 
 if TYPE_CHECKING:
@@ -110,9 +111,21 @@ def _take(found: Iterator[dict[str, Any]], limit: int) -> Iterator[dict[str, Any
             return  # closes the stream: no more documents are read
 
 
-def as_json(found: list[dict[str, Any]]) -> str:
-    """A JSON array of the records' fields; timestamps in ISO 8601."""
-    return json.dumps(found, default=_json_value, ensure_ascii=False, indent=2, sort_keys=True)
+def as_json(found: list[dict[str, Any]], instances: Instances) -> str:
+    """A JSON array of the records' fields, with `instanceLabel` where the instance map gives
+    one; timestamps in ISO 8601."""
+    labelled = [_with_instance_label(fields, instances) for fields in found]
+    return json.dumps(labelled, default=_json_value, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def _with_instance_label(fields: dict[str, Any], instances: Instances) -> dict[str, Any]:
+    label = _instance_label(fields, instances)
+    return {**fields, "instanceLabel": label} if label else fields
+
+
+def _instance_label(fields: dict[str, Any], instances: Instances) -> str:
+    instance_id = fields.get("instanceId")
+    return instances.label_of(instance_id) if isinstance(instance_id, int) else ""
 
 
 def _json_value(value: object) -> object:
@@ -124,13 +137,22 @@ def _json_value(value: object) -> object:
 COLUMNS = ("time (UTC)", "phone", "name", "label", "status")
 
 
-def as_table(found: list[dict[str, Any]], query: CallQuery) -> str:
+def as_table(found: list[dict[str, Any]], query: CallQuery, instances: Instances) -> str:
+    """A table, newest first; with several instances, the first column says whose call it
+    was (the instance's label, or its id)."""
     if not found:
         kind = "unanswered calls" if query.unanswered else "calls"
         chat = f" from {query.chat_id}" if query.chat_id else ""
         return f"No {kind}{chat} in the last {query.since_text or query.since}."
+    several = len(instances) > 1
+    columns = ("instance", *COLUMNS) if several else COLUMNS
     rows = [
         (
+            *(
+                (_instance_label(fields, instances) or str(fields.get("instanceId", "")),)
+                if several
+                else ()
+            ),
             utc_time(fields.get("eventAt")),
             phone_of(str(fields.get("chatId", ""))) or str(fields.get("chatId", "")),
             fields.get("callerName") or "",
@@ -139,7 +161,7 @@ def as_table(found: list[dict[str, Any]], query: CallQuery) -> str:
         )
         for fields in found
     ]
-    return table(COLUMNS, rows)
+    return table(columns, rows)
 
 
 def table(columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> str:

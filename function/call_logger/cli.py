@@ -7,6 +7,8 @@ sets `run=<function(args, env) -> exit code>`, and one line in _parser().
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import json
 import logging
 import os
@@ -23,6 +25,7 @@ from call_logger.config import Config, ConfigError
 
 if TYPE_CHECKING:
     from call_logger.green_api import GreenApiClient
+    from call_logger.instances import Instance
     from call_logger.report import Figures
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -76,9 +79,22 @@ def _configure_instance_parser(commands: _Commands) -> None:
             "Set webhookUrl, webhookUrlToken, incomingCallWebhook, incomingWebhook and "
             "outgoingCallWebhook (and with CALLBACK_BY_MESSAGE, the default, outgoingWebhook and "
             "outgoingMessageWebhook) to yes on the instance named by GREEN_API_URL, "
-            "GREEN_API_ID_INSTANCE and GREEN_API_TOKEN. "
+            "GREEN_API_ID_INSTANCE and GREEN_API_TOKEN, or on instances of GREEN_API_INSTANCES "
+            "(--all, or --instance ID). "
             "GREEN-API applies settings within about 5 minutes and restarts the instance."
         ),
+    )
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument(
+        "--all",
+        action="store_true",
+        help="every instance of GREEN_API_INSTANCES, one after another (each reported)",
+    )
+    which.add_argument(
+        "--instance",
+        type=int,
+        metavar="ID",
+        help="only this idInstance of GREEN_API_INSTANCES (e.g. one just added)",
     )
     parser.add_argument("--webhook-url", required=True, help="the deployed function's URL")
     parser.add_argument(
@@ -100,8 +116,8 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     missing = [
         name
         for name, present in (
-            ("GREEN_API_ID_INSTANCE", config.id_instance is not None),
-            ("GREEN_API_TOKEN", bool(config.green_api_token)),
+            ("GREEN_API_ID_INSTANCE", len(config.instances) > 0),
+            ("GREEN_API_TOKEN", not config.instances or bool(config.instances.with_token())),
             ("--webhook-url", bool(webhook_url)),
         )
         if not present
@@ -114,23 +130,62 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     webhook_token = args.webhook_token or config.webhook_token
     if not args.check and not webhook_token:
         return _usage("missing WEBHOOK_TOKEN (or --webhook-token): the function requires it")
+    try:
+        targets = _targets(config, args.all, args.instance)
+    except ValueError as error:
+        return _usage(str(error))
 
     from call_logger.green_api import GreenApiClient, GreenApiError  # requests: only here
 
-    client = GreenApiClient.from_config(config)
-    assert client is not None  # id and token were checked above
-    with client:
-        try:
-            if args.check:
-                return _check_settings(client, config, webhook_url)
-            return _set_settings(client, config, webhook_url, webhook_token)
-        except GreenApiError as error:  # its message is already token-free
-            print(f"configure-instance: GREEN-API call failed: {error}", file=sys.stderr)
-            return EXIT_FAILED
+    failed = 0
+    for instance in targets:
+        if len(targets) > 1 or args.all:
+            print(f"== instance {instance.name}")
+        client = GreenApiClient.for_instance(instance)
+        assert client is not None  # only instances with a token are targets
+        with client:
+            try:
+                # The instance's own settings decide what it needs (replies, notices).
+                settings = config.for_instance(instance.id)
+                if args.check:
+                    code = _check_settings(client, settings, webhook_url)
+                else:
+                    code = _set_settings(client, instance, settings, webhook_url, webhook_token)
+            except GreenApiError as error:  # its message is already token-free
+                print(
+                    f"configure-instance: instance {instance.name}: GREEN-API call failed: {error}",
+                    file=sys.stderr,
+                )
+                code = EXIT_FAILED
+        failed += code != EXIT_OK
+    if failed and len(targets) > 1:
+        print(f"configure-instance: {failed} of {len(targets)} instances failed", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _targets(config: Config, every: bool, instance_id: int | None) -> list[Instance]:
+    """The instances a command acts on: all of them, the one named, or the only one."""
+    instances = config.instances.with_token()
+    if every:
+        return instances
+    if instance_id is not None:
+        chosen = [instance for instance in instances if instance.id == instance_id]
+        if not chosen:
+            raise ValueError(f"--instance {instance_id} is not an instance of GREEN_API_INSTANCES")
+        return chosen
+    if len(instances) > 1:
+        raise ValueError(
+            f"GREEN_API_INSTANCES names {len(instances)} instances: choose --all or --instance ID"
+        )
+    return instances
 
 
 def _set_settings(
-    client: GreenApiClient, config: Config, webhook_url: str, webhook_token: str
+    client: GreenApiClient,
+    instance: Instance,
+    config: Config,
+    webhook_url: str,
+    webhook_token: str,
 ) -> int:
     settings = {
         "webhookUrl": webhook_url,
@@ -141,7 +196,7 @@ def _set_settings(
     if answer.get("saveSettings") is not True:
         print(f"configure-instance: GREEN-API did not save the settings: {answer}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"Set on instance {config.id_instance} ({config.green_api_url}):")
+    print(f"Set on instance {instance.name} ({instance.api_url}):")
     shown = {**settings, "webhookUrlToken": mask(webhook_token)}
     for name, value in shown.items():
         print(f"  {name:<20} {value}")
@@ -250,8 +305,8 @@ def poll(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     missing = [
         name
         for name, present in (
-            ("GREEN_API_ID_INSTANCE", config.id_instance is not None),
-            ("GREEN_API_TOKEN", bool(config.green_api_token)),
+            ("GREEN_API_ID_INSTANCE", len(config.instances) > 0),
+            ("GREEN_API_TOKEN", not config.instances or bool(config.instances.with_token())),
         )
         if not present
     ]
@@ -261,14 +316,13 @@ def poll(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     configure_for(config)  # the function's JSON lines: chat ids masked, tokens redacted
 
-    from call_logger.green_api import GreenApiClient  # requests: only here
-    from call_logger.poller import Poller
+    from call_logger.green_api import ClientPool  # requests: only here
+    from call_logger.poller import poll_instances
     from call_logger.service import build_service
 
-    client = GreenApiClient.from_config(config)
-    assert client is not None  # id and token were checked above
+    clients = ClientPool(config.instances)
     try:
-        service = build_service(config, client)
+        service = build_service(config, clients)
     except Exception as error:  # e.g. no credentials or project for Firestore
         return _fail("poll", f"cannot use Firestore: {error}", EXIT_FAILED)
 
@@ -282,15 +336,15 @@ def poll(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with client:
-            logging.getLogger(__name__).info(
-                "polling instance %s at %s%s",
-                config.id_instance,
-                config.green_api_url,
-                " until the queue is empty" if args.once else "",
+        with contextlib.closing(clients):
+            return poll_instances(
+                config.instances.with_token(),
+                clients,
+                service,
+                receive_timeout=args.receive_timeout,
+                stop=stop,
+                once=args.once,
             )
-            poller = Poller(client, service, receive_timeout=args.receive_timeout, stop=stop)
-            return poller.run(once=args.once)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -361,7 +415,12 @@ def calls(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         found = calls_query.fetch(config, query)
     except calls_query.Unreachable as error:
         return _fail("calls", f"cannot read the records: {error}", EXIT_FAILED)
-    print(calls_query.as_json(found) if args.json else calls_query.as_table(found, query))
+    instances = config.instances
+    print(
+        calls_query.as_json(found, instances)
+        if args.json
+        else calls_query.as_table(found, query, instances)
+    )
     return EXIT_OK
 
 
@@ -385,6 +444,12 @@ def _report_parser(views: _Commands) -> None:
     )
     parser.add_argument("--json", dest="as_json", action="store_true", help="print JSON")
     parser.add_argument("--html", metavar="FILE", help="write the report page to FILE")
+    parser.add_argument(
+        "--instance",
+        type=int,
+        metavar="ID",
+        help="only this instance's calls, in its own TIMEZONE, titled with its label",
+    )
     parser.set_defaults(run=calls_report)
 
 
@@ -405,17 +470,26 @@ def calls_report(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return _fail("calls report", str(error), EXIT_USAGE)
     except ValueError as error:
         return _fail("calls report", f"--since: {error}", EXIT_USAGE)
+    title, settings = "Calls", config
+    if args.instance is not None:
+        instance = config.instances.get(args.instance)
+        if instance is None:
+            return _fail(
+                "calls report", f"--instance {args.instance} is not configured", EXIT_USAGE
+            )
+        title, settings = f"Calls: {instance.name}", config.for_instance(instance.id)
     until = datetime.now(UTC)
     try:
         figures = calls_query.with_store(
-            config, lambda store: reporting.figures(store, config, until - window, until)
+            config,
+            lambda store: reporting.figures(store, settings, until - window, until, args.instance),
         )
     except calls_query.Unreachable as error:
         return _fail("calls report", f"cannot read the records: {error}", EXIT_FAILED)
     if args.html:
         try:
             with open(args.html, "w", encoding="utf-8") as page:
-                page.write(report_html.render(figures))
+                page.write(report_html.render(figures, title))
         except OSError as error:
             return _fail("calls report", f"cannot write {args.html}: {error}", EXIT_FAILED)
     if args.as_json:
@@ -470,6 +544,12 @@ def _digest_parser(views: _Commands) -> None:
         "--date", type=_date, metavar="YYYY-MM-DD", help="the day (default: yesterday)"
     )
     parser.add_argument("--send", action="store_true", help="send it to OPERATOR_CHAT_ID")
+    parser.add_argument(
+        "--instance",
+        type=int,
+        metavar="ID",
+        help="with GREEN_API_INSTANCES: only this instance's digest (default: each instance's)",
+    )
     parser.set_defaults(run=calls_digest)
 
 
@@ -490,6 +570,8 @@ def calls_digest(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         config = Config.from_env(env)
     except ConfigError as error:
         return _fail("calls digest", str(error), EXIT_USAGE)
+    if len(config.instances) > 1:
+        return _digest_per_instance(args, config)
     green_api = None
     if args.send:
         from call_logger.green_api import GreenApiClient
@@ -516,6 +598,50 @@ def calls_digest(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return EXIT_OK
 
 
+def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
+    """Each instance's digest: its own calls, in its own TIMEZONE, sent (--send) through it to
+    its own operator chat. One failing instance does not stop the others."""
+    from call_logger import calls as calls_query
+    from call_logger import reporting
+    from call_logger.green_api import GreenApiClient
+
+    try:
+        targets = _targets(config, args.instance is None, args.instance)
+    except ValueError as error:
+        return _fail("calls digest", str(error), EXIT_USAGE)
+    failed = 0
+    for instance in targets:
+        settings = config.for_instance(instance.id)
+        print(f"== instance {instance.name}")
+        send = args.send and bool(settings.operator_chat_id)
+        if args.send and not send:
+            print(f"(instance {instance.name} has no operatorChatId: not sent)", file=sys.stderr)
+        client = GreenApiClient.for_instance(instance) if send else None
+        digest_of = functools.partial(
+            reporting.run_digest,
+            config=settings,
+            green_api=client,
+            day=args.date,
+            send=send,
+            instance_id=instance.id,
+        )
+        try:
+            result = calls_query.with_store(config, digest_of)
+        except calls_query.Unreachable as error:
+            return _fail("calls digest", f"cannot read the records: {error}", EXIT_FAILED)
+        except Exception as error:  # GREEN-API refused or failed: its message is token-free
+            print(f"calls digest: instance {instance.name}: not sent: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        finally:
+            if client is not None:
+                client.close()
+        print(result.text)
+        if result.already_sent:
+            print(f"(the digest of {result.day} was sent before; not sent again)", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 # -- reconcile --------------------------------------------------------------------------------
 
 
@@ -528,8 +654,9 @@ def _reconcile_parser(commands: _Commands) -> None:
             "the log lacks, exactly as the webhook would have (CALL_MODE, labels, layout), with "
             "source=journal. A call already recorded under the same id, or with the same status "
             "within RECONCILE_MATCH_WINDOW (default 120s) in the same chat, is not added again. "
-            "Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN and the store settings the function "
-            "uses. Exit 0 when done, 1 when GREEN-API or storage failed (a rerun completes it), "
+            "Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN (or GREEN_API_INSTANCES: every "
+            "instance in turn) and the store settings the function uses. "
+            "Exit 0 when done, 1 when GREEN-API or storage failed (a rerun completes it), "
             "2 for usage or missing settings."
         ),
     )
@@ -545,7 +672,10 @@ def _reconcile_parser(commands: _Commands) -> None:
     parser.add_argument(
         "--json",
         action="store_true",
-        help="one JSON object: journal, already_recorded, added, skipped, rejected, dry_run",
+        help=(
+            "one JSON object: journal, already_recorded, added, skipped, rejected, dry_run "
+            "(with several instances, the totals and each one's under `instances`)"
+        ),
     )
     parser.add_argument(
         "--lookup-budget",
@@ -569,8 +699,9 @@ def reconcile(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return _fail("reconcile", str(error), EXIT_USAGE)
     if since <= timedelta(0):
         return _fail("reconcile", "--since must be more than zero", EXIT_USAGE)
-    if config.id_instance is None or not config.green_api_token:
+    if not config.instances.with_token():
         return _fail("reconcile", "missing GREEN_API_ID_INSTANCE or GREEN_API_TOKEN", EXIT_USAGE)
+    from call_logger.journal import run_counts, run_error
     from call_logger.logs import configure
     from call_logger.service import run_reconcile
 
@@ -578,10 +709,15 @@ def reconcile(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     # is the result alone.
     configure(config.log_level, config.log_chat_ids, (config.green_api_token,), sys.stderr)
 
-    report = run_reconcile(config, since, dry_run=args.dry_run, lookup_budget=lookup_budget)
-    print(report.as_json() if args.json else f"reconcile: {report.summary()}.")
-    if report.error is not None:
-        return _fail("reconcile", f"stopped: {report.error}", EXIT_FAILED)
+    reports = run_reconcile(config, since, dry_run=args.dry_run, lookup_budget=lookup_budget)
+    if args.json:
+        print(json.dumps(run_counts(reports), sort_keys=True))
+    else:
+        for report in reports:
+            print(f"reconcile: {report.summary()}.")
+    failure = run_error(reports) if len(reports) > 1 else reports[0].error
+    if failure is not None:
+        return _fail("reconcile", f"stopped: {failure}", EXIT_FAILED)
     return EXIT_OK
 
 
@@ -616,7 +752,12 @@ def status(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         found = instance_status.fetch(config)
     except instance_status.Unreachable as error:
         return _fail("status", f"cannot read the instance states: {error}", EXIT_FAILED)
-    print(instance_status.as_json(found) if args.json else instance_status.as_table(found))
+    instances = config.instances
+    print(
+        instance_status.as_json(found, instances)
+        if args.json
+        else instance_status.as_table(found, instances)
+    )
     return EXIT_OK
 
 

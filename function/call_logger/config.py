@@ -10,13 +10,16 @@ import json
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, time, timedelta, tzinfo
 from enum import StrEnum
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from . import instances as instance_map
 from .hours import FORMAT as BUSINESS_HOURS_FORMAT
 from .hours import BusinessHours
+from .instances import InstanceError, Instances
 from .notification import canonical_status, is_personal_chat
 
 
@@ -106,11 +109,64 @@ class Config:
     digest_time: time | None = None
     log_level: str = "INFO"
     log_chat_ids: str = "masked"
+    # The instances served (GREEN_API_INSTANCES, or the single-instance settings as a map of one).
+    instances: Instances = field(default_factory=Instances, repr=False)
+    # idInstance -> the configuration with that instance's own settings (only instances that have
+    # some); see settings_for().
+    per_instance: Mapping[int, Config] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if not self.instances and self.id_instance is not None:
+            # The single-instance settings are a map of one, however the Config was made.
+            single = instance_map.single(self.id_instance, self.green_api_url, self.green_api_token)
+            object.__setattr__(self, "instances", single)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
         """Build the configuration; a bad value raises ConfigError naming what is allowed."""
+        config = cls._from_settings(env)
+        instances = _instances(env)
+        if instances is None:
+            return config
+        per_instance = {}
+        for instance in instances:
+            if instance.settings:
+                try:
+                    per_instance[instance.id] = cls._from_settings({**env, **instance.settings})
+                except ConfigError as error:
+                    names = ", ".join(
+                        key
+                        for key, name in instance_map.SETTINGS.items()
+                        if name in instance.settings
+                    )
+                    raise ConfigError(
+                        f"{instance_map.VARIABLE}[{instance.id}] ({names}): {error}"
+                    ) from None
+        return replace(config, instances=instances, per_instance=MappingProxyType(per_instance))
 
+    def settings_for(self, instance_id: int) -> Config:
+        """The configuration that applies to a call of this instance: the deployment's, with
+        the instance's own settings (GREEN_API_INSTANCES) in place of the deployment-wide ones."""
+        return self.per_instance.get(instance_id, self)
+
+    def for_instance(self, instance_id: int) -> Config:
+        """One instance of the map as a deployment of one: its settings, and it the only
+        instance (its id, URL and token), so that a flow made for one instance (a command that
+        acts on each instance in turn) runs unchanged. KeyError for an instance not in the map."""
+        instance = self.instances.by_id[instance_id]
+        return replace(
+            self.settings_for(instance_id),
+            id_instance=instance.id,
+            green_api_url=instance.api_url,
+            green_api_token=instance.token,
+            instances=Instances(),  # __post_init__ makes the map of one
+            per_instance=MappingProxyType({}),
+        )
+
+    @classmethod
+    def _from_settings(cls, env: Mapping[str, str]) -> Config:
         def get(name: str) -> str:
             return env.get(name, "").strip()
 
@@ -158,7 +214,11 @@ class Config:
             ),
             timezone=_timezone(get("TIMEZONE") or "UTC"),
             callback_by_message=_flag(get("CALLBACK_BY_MESSAGE") or "true", "CALLBACK_BY_MESSAGE"),
-            digest_time=_digest_time(get("DIGEST_TIME"), get("OPERATOR_CHAT_ID")),
+            digest_time=_digest_time(
+                # Somewhere to send it: the deployment's chat, or the instances' own chats.
+                get("DIGEST_TIME"),
+                get("OPERATOR_CHAT_ID") or get("GREEN_API_INSTANCES"),
+            ),
             log_level=_choice(get("LOG_LEVEL").upper() or "INFO", "LOG_LEVEL", LOG_LEVELS),
             log_chat_ids=_choice(get("LOG_CHAT_IDS") or "masked", "LOG_CHAT_IDS", LOG_CHAT_IDS),
         )
@@ -172,6 +232,28 @@ class Config:
         """Whether some call can get an automatic reply (MISSED_CALL_REPLY or its after-hours
         text is set)."""
         return bool(self.reply_template or self.after_hours_template)
+
+
+def _instances(env: Mapping[str, str]) -> Instances | None:
+    """The map of GREEN_API_INSTANCES; None when it is not set."""
+    text = env.get("GREEN_API_INSTANCES", "").strip()
+    if not text:
+        return None
+    single = [
+        name
+        for name in ("GREEN_API_ID_INSTANCE", "GREEN_API_URL", "GREEN_API_TOKEN")
+        if env.get(name, "").strip()
+    ]
+    if single:
+        raise ConfigError(
+            f"{instance_map.VARIABLE} is set, and so is {', '.join(single)}: name the instances "
+            f"in {instance_map.VARIABLE} alone (each with its apiUrl and apiTokenInstance), or "
+            "one instance with GREEN_API_ID_INSTANCE, GREEN_API_URL and GREEN_API_TOKEN"
+        )
+    try:
+        return instance_map.parse(text)
+    except InstanceError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _timezone(value: str) -> tzinfo:
@@ -191,7 +273,10 @@ def _timezone(value: str) -> tzinfo:
 def _digest_time(value: str, operator_chat_id: str) -> time | None:
     digest_time = _clock_time(value, "DIGEST_TIME")
     if digest_time is not None and not operator_chat_id:
-        raise ConfigError("DIGEST_TIME needs OPERATOR_CHAT_ID: the chat the digest is sent to")
+        raise ConfigError(
+            "DIGEST_TIME needs OPERATOR_CHAT_ID (or GREEN_API_INSTANCES with operatorChatId):"
+            " the chat the digest is sent to"
+        )
     return digest_time
 
 

@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from urllib3.response import BaseHTTPResponse
 
     from call_logger.config import Config
+    from call_logger.instances import Instance, Instances
 
-__all__ = ["ContactInfo", "GreenApiClient", "GreenApiError", "Notification"]
+__all__ = ["ClientPool", "ContactInfo", "GreenApiClient", "GreenApiError", "Notification"]
 
 T = TypeVar("T")
 
@@ -186,6 +187,13 @@ class GreenApiClient:
         if config.id_instance is None or not config.green_api_token:
             return None
         return cls(config.green_api_url, config.id_instance, config.green_api_token)
+
+    @classmethod
+    def for_instance(cls, instance: Instance, **options: Any) -> GreenApiClient | None:
+        """A client for one instance of the map, or None when it has no token."""
+        if not instance.token:
+            return None
+        return cls(instance.api_url, instance.id, instance.token, **options)
 
     def __repr__(self) -> str:
         return f"GreenApiClient({self._prefix!r})"
@@ -398,3 +406,38 @@ class GreenApiClient:
         if not isinstance(data, dict):
             raise GreenApiError(f"{method}: the answer is not a JSON object", method=method)
         return data
+
+
+class ClientPool:
+    """The GREEN-API client of each instance of the map, made on its first call and then kept
+    (its connections serve the instance's next calls). Made lazily so that a map of hundreds of
+    instances costs nothing at start; a call of an instance outside the map, or of one without
+    a token, gets None."""
+
+    def __init__(self, instances: Instances, **options: Any) -> None:
+        self._instances = instances
+        self._options = options
+        self._clients: dict[int, GreenApiClient | None] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, instance_id: int) -> GreenApiClient | None:
+        try:
+            return self._clients[instance_id]
+        except KeyError:
+            pass
+        with self._lock:
+            if instance_id not in self._clients:
+                instance = self._instances.get(instance_id)
+                self._clients[instance_id] = (
+                    None
+                    if instance is None
+                    else GreenApiClient.for_instance(instance, **self._options)
+                )
+            return self._clients[instance_id]
+
+    def close(self) -> None:
+        with self._lock:
+            for client in self._clients.values():
+                if client is not None:
+                    client.close()
+            self._clients.clear()

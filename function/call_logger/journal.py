@@ -10,7 +10,7 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -156,6 +156,26 @@ class ReconcileReport:
             f"{self.added} calls were missing from the log: webhooks were lost between "
             f"{_time(self.first_added)} and {_time(self.last_added)}"
         )
+
+
+def run_counts(reports: Sequence[ReconcileReport]) -> dict[str, Any]:
+    """The --json object (and the scheduled run's answer) of a run: the one instance's counts;
+    with several instances, their totals and each instance's own counts under `instances`."""
+    if len(reports) == 1:
+        return reports[0].counts()
+    found: dict[str, Any] = {name: sum(getattr(r, name) for r in reports) for name in COUNTS}
+    found["dry_run"] = all(report.dry_run for report in reports)
+    error = run_error(reports)
+    if error is not None:
+        found["error"] = error
+    found["instances"] = {str(report.instance_id): report.counts() for report in reports}
+    return found
+
+
+def run_error(reports: Sequence[ReconcileReport]) -> str | None:
+    """What failed in the run, instance by instance; None when nothing did."""
+    errors = [f"instance {r.instance_id}: {r.error}" for r in reports if r.error is not None]
+    return "; ".join(errors) if errors else None
 
 
 def _time(value: datetime | None) -> str:

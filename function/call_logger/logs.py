@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from .config import Config
 
 REDACTED = "***"
+# A GREEN-API URL carries the instance's token as the path segment after the method. Redacting by
+# this shape covers every instance of GREEN_API_INSTANCES in one pass, whatever the map's size
+# (naming each of hundreds of tokens would cost every log line a replace per token).
+_TOKEN_IN_URL = re.compile(r"(/waInstance\d+/[A-Za-z]+/)[^/\s?#\"\\]+")
 TRACE_KEY = "logging.googleapis.com/trace"
 SPAN_KEY = "logging.googleapis.com/spanId"
 
@@ -113,6 +117,8 @@ class JsonFormatter(logging.Formatter):
         line = json.dumps(entry, ensure_ascii=False, default=str)  # newlines become \n: one line
         for secret in self._secrets:
             line = line.replace(secret, REDACTED)
+        if "/waInstance" in line:
+            line = _TOKEN_IN_URL.sub(rf"\g<1>{REDACTED}", line)
         return mask_chat_ids(line) if self._mask else line
 
 

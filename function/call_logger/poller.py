@@ -12,6 +12,10 @@ queue and back off; the next receiveNotification returns the same item, so nothi
 Instance check: the webhook answers 403 to a body of another instance, because anyone may post
 to a URL. A polled item comes from our own instance's queue, fetched with our token, so it is
 processed whatever its instanceData says (the record keys use the body's idInstance, as always).
+
+Several instances (GREEN_API_INSTANCES): poll_instances runs one Poller per instance, each in its
+own thread with its own client. A long poll of one instance never waits for another's, a failing
+instance backs off alone, and each loop deletes only receipts of its own queue.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -31,6 +35,7 @@ from .store import StorageUnavailable
 from .webhook import IGNORED, event_of, level_for
 
 if TYPE_CHECKING:
+    from .instances import Instance
     from .service import Outcome
 
 log = logging.getLogger(__name__)
@@ -90,7 +95,9 @@ class Poller:
         sleep: Callable[[float], object] | None = None,
         backoff: Backoff = Backoff(),
         max_attempts: int = ONCE_MAX_ATTEMPTS,
+        name: str = "",
     ) -> None:
+        """`name`: the instance, prefixed to every log line when several are polled."""
         if not MIN_RECEIVE_TIMEOUT <= receive_timeout <= MAX_RECEIVE_TIMEOUT:
             raise ValueError(
                 f"receive_timeout must be {MIN_RECEIVE_TIMEOUT} to {MAX_RECEIVE_TIMEOUT} s"
@@ -103,6 +110,9 @@ class Poller:
         self._sleep = sleep if sleep is not None else self._stop.wait
         self._backoff = backoff
         self._max_attempts = max_attempts
+        self._log: logging.Logger | logging.LoggerAdapter[logging.Logger] = (
+            _Prefixed(log, {"prefix": f"instance {name}: "}) if name else log
+        )
 
     def run(self, *, once: bool = False) -> int:
         """Poll until the stop flag is set (EXIT_OK). once: until the queue is empty (EXIT_OK),
@@ -118,14 +128,14 @@ class Poller:
             except _Failed as failure:
                 failures += 1
                 if once and failures >= self._max_attempts:
-                    log.error("giving up after %d attempts in a row: %s", failures, failure)
+                    self._log.error("giving up after %d attempts in a row: %s", failures, failure)
                     return EXIT_GAVE_UP
                 delay = self._backoff.delay(failures)
-                log.warning("%s; trying again in %g s", failure, delay)
+                self._log.warning("%s; trying again in %g s", failure, delay)
                 self._sleep(delay)
                 continue
             failures = 0
-        log.info("stopped")
+        self._log.info("stopped")
         return EXIT_OK
 
     def _step(self, once: bool) -> None:
@@ -153,7 +163,7 @@ class Poller:
             ) from None
         except Exception as error:
             # As the webhook's 503: an unknown failure is treated as a passing one.
-            log.exception("receipt %s %s failed", item.receipt_id, kind)
+            self._log.exception("receipt %s %s failed", item.receipt_id, kind)
             raise _Failed(
                 f"receipt {item.receipt_id} {kind}: failed, left in the queue: {error}"
             ) from None
@@ -164,7 +174,7 @@ class Poller:
             raise _Failed(f"receipt {item.receipt_id} {kind}: {outcome}, {error}") from None
         gone = "" if deleted else " (was already deleted)"
         annotate(outcome=outcome)
-        log.log(
+        self._log.log(
             level_for(fields, None),
             "receipt %s %s: %s%s",
             item.receipt_id,
@@ -247,3 +257,56 @@ def _json_type(value: object) -> str:
     if isinstance(value, str):
         return "a string"
     return "an array" if isinstance(value, list) else type(value).__name__
+
+
+class _Prefixed(logging.LoggerAdapter):
+    def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, Any]:
+        assert self.extra is not None
+        return f"{self.extra['prefix']}{msg}", kwargs
+
+
+def poll_instances(
+    instances: Sequence[Instance],
+    clients: Callable[[int], NotificationQueue | None],
+    service: CallHandler,
+    *,
+    receive_timeout: int = DEFAULT_RECEIVE_TIMEOUT,
+    stop: threading.Event,
+    once: bool = False,
+) -> int:
+    """Poll every instance's queue until `stop` (or, once: until each queue is empty). One
+    instance is polled in this thread; several each in a thread of their own. EXIT_GAVE_UP if
+    any loop gave up."""
+    pollers = []
+    for instance in instances:
+        queue = clients(instance.id)
+        if queue is None:
+            raise ValueError(f"instance {instance.id} has no GREEN-API client")
+        log.info(
+            "polling instance %s at %s%s",
+            instance.name,
+            instance.api_url,
+            " until the queue is empty" if once else "",
+        )
+        name = instance.name if len(instances) > 1 else ""
+        pollers.append(
+            Poller(queue, service, receive_timeout=receive_timeout, stop=stop, name=name)
+        )
+    if len(pollers) == 1:
+        return pollers[0].run(once=once)
+    codes = [EXIT_OK] * len(pollers)
+
+    def run(index: int) -> None:
+        codes[index] = pollers[index].run(once=once)
+
+    threads = [
+        threading.Thread(target=run, args=(index,), name=f"poll-{instance.id}", daemon=True)
+        for index, instance in enumerate(instances)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        # A bounded join, so that the main thread keeps running signal handlers (the stop).
+        while thread.is_alive():
+            thread.join(STOP_CHECK_INTERVAL)
+    return max(codes)

@@ -22,12 +22,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def figures(store: Store, config: Config, since: datetime, until: datetime) -> report.Figures:
-    """The report for since..until. StorageUnavailable while reading."""
+def figures(
+    store: Store,
+    config: Config,
+    since: datetime,
+    until: datetime,
+    instance_id: int | None = None,
+) -> report.Figures:
+    """The report for since..until, of one instance when `instance_id` is given (else of every
+    record). StorageUnavailable while reading."""
     records = [
         fields
         for fields in store.recent_records(since, None)
-        if isinstance(fields.get("eventAt"), datetime) and fields["eventAt"] <= until
+        if isinstance(fields.get("eventAt"), datetime)
+        and fields["eventAt"] <= until
+        and (instance_id is None or fields.get("instanceId") == instance_id)
     ]
     # Only chats with a missed call can be waiting; their summaries say what handled them since.
     waiting_keys = {
@@ -54,15 +63,20 @@ def run_digest(
     day: date | None = None,
     send: bool = False,
     now: datetime | None = None,
+    instance_id: int | None = None,
 ) -> Digest:
     """The digest of `day` (default: yesterday in TIMEZONE); with `send`, sent to
     OPERATOR_CHAT_ID at most once per day: the day is claimed in storage before sending, so a
-    repeated or concurrent run sends nothing (and a failed send is not retried: never twice)."""
+    repeated or concurrent run sends nothing (and a failed send is not retried: never twice).
+
+    With several instances, each gets its own (`instance_id`): its calls only, its day claimed
+    apart, and `config` and `green_api` are that instance's (Config.for_instance)."""
     now = now or datetime.now(UTC)
     zone = config.timezone
     day = day or digest.yesterday(now, zone)
     since, until = digest.day_bounds(day, zone)
-    text = digest.text(figures(store, config, since, until), day, now.astimezone(zone).date())
+    found = figures(store, config, since, until, instance_id)
+    text = digest.text(found, day, now.astimezone(zone).date())
     if not send:
         return Digest(day, text, sent=False)
     if not config.operator_chat_id or green_api is None:
@@ -70,7 +84,8 @@ def run_digest(
             "sending needs OPERATOR_CHAT_ID, GREEN_API_ID_INSTANCE and GREEN_API_TOKEN"
         )
     try:
-        store.claim_digest(day.isoformat(), now)
+        claim = day.isoformat() if instance_id is None else f"{day.isoformat()}_{instance_id}"
+        store.claim_digest(claim, now)
     except WriteConflict:
         log.info("digest of %s was sent before", day, extra={"event": "digest_skipped"})
         return Digest(day, text, sent=False, already_sent=True)
@@ -80,12 +95,17 @@ def run_digest(
 
 
 def scheduled_digest(
-    store: Store, config: Config, green_api: GreenApi | None, now: datetime | None = None
+    store: Store,
+    config: Config,
+    green_api: GreenApi | None,
+    now: datetime | None = None,
+    instance_id: int | None = None,
 ) -> Digest | None:
     """What a scheduled run does (every run, whatever its period): send yesterday's digest once
-    DIGEST_TIME has passed today; None while it is not due or DIGEST_TIME is empty."""
+    DIGEST_TIME has passed today; None while it is not due or DIGEST_TIME is empty. With several
+    instances, once per instance (`instance_id`, `config` its Config.for_instance)."""
     now = now or datetime.now(UTC)
     day = digest.due(now, config.digest_time, config.timezone)
     if day is None:
         return None
-    return run_digest(store, config, green_api, day, send=True, now=now)
+    return run_digest(store, config, green_api, day, send=True, now=now, instance_id=instance_id)

@@ -24,9 +24,10 @@ class NotAReconcileRun(ValueError):
     """The event is not the scheduler's: nothing was done."""
 
 
-def reconcile_event(config: Config, event: object) -> ReconcileReport:
-    """Run reconcile as the event asks (its one log line is written); NotAReconcileRun for any
-    other event, ConfigError when the function lacks the GREEN-API settings."""
+def reconcile_event(config: Config, event: object) -> list[ReconcileReport]:
+    """Run reconcile as the event asks, every instance in turn (each writes its one log line);
+    NotAReconcileRun for any other event, ConfigError when the function lacks the GREEN-API
+    settings."""
     if not isinstance(event, dict) or event.get("action") != RECONCILE_ACTION:
         raise NotAReconcileRun('expected {"action": "reconcile", "since": "<duration>"}')
     since_text = event.get("since")
@@ -52,7 +53,25 @@ def send_digest_if_due(config: Config) -> None:
     from .reporting import scheduled_digest
     from .service import make_store
 
-    try:
-        scheduled_digest(make_store(config), config, GreenApiClient.from_config(config))
-    except Exception as error:
-        log.error("the daily digest failed: %s", error, extra={"event": "digest.failed"})
+    store = make_store(config)
+    if len(config.instances) <= 1:
+        try:
+            scheduled_digest(store, config, GreenApiClient.from_config(config))
+        except Exception as error:
+            log.error("the daily digest failed: %s", error, extra={"event": "digest.failed"})
+        return
+    # Several instances: each its own digest (its calls, its TIMEZONE, its operator chat).
+    for instance in config.instances.with_token():
+        settings = config.for_instance(instance.id)
+        if not settings.operator_chat_id:
+            continue
+        client = GreenApiClient.for_instance(instance)
+        try:
+            scheduled_digest(store, settings, client, instance_id=instance.id)
+        except Exception as error:
+            log.error(
+                "the daily digest of instance %s failed: %s",
+                instance.id,
+                error,
+                extra={"event": "digest.failed", "instance": instance.id},
+            )

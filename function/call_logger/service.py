@@ -9,6 +9,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
@@ -86,19 +87,36 @@ class GreenApi(Protocol):
 # Decides whether to look the caller's name up, given the chat as read; returns the lookup.
 NameSource = Callable[[CallNotification, ChatState | None], NameLookup | None]
 
+# idInstance -> the GREEN-API client of that instance, or None when it cannot be called (not in
+# the map, or no token): green_api.ClientPool is the real one.
+Clients = Callable[[int], GreenApi | None]
+
+
+def _no_clients(instance_id: int) -> GreenApi | None:
+    return None
+
+
+@dataclass(frozen=True)
+class _Line:
+    """What a call's own instance brings: its settings (the deployment's, with the instance's
+    own in GREEN_API_INSTANCES) and its GREEN-API client (None: GREEN-API is not called)."""
+
+    settings: Config
+    green_api: GreenApi | None
+
 
 class CallService:
     def __init__(
         self,
         config: Config,
         store: Store,
-        green_api: GreenApi | None = None,
+        clients: Clients = _no_clients,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         source: Source = Source.WEBHOOK,
     ) -> None:
         self._config = config
         self._store = store
-        self._green_api = green_api
+        self._clients = clients
         self._clock = clock
         self._source = source
         days = config.retention_days
@@ -126,9 +144,14 @@ class CallService:
         # Replies and notices are about calls to the business, never about its own calls out.
         if call.direction == INCOMING:
             self._send_claimed_reply(call, record)
-            if self._green_api is not None and replies.notifies_operator(self._config, call):
-                self._notify_operator(call, record)
+            line = self._line(call.instance_id)
+            if line.green_api is not None and replies.notifies_operator(line.settings, call):
+                self._notify_operator(call, record, line)
         return Outcome.RECORDED
+
+    def _line(self, instance_id: int) -> _Line:
+        """Everything a call speaks for is its own instance's: its settings, its client."""
+        return _Line(self._config.settings_for(instance_id), self._clients(instance_id))
 
     def _outgoing_message(self, body: dict[str, Any]) -> Outcome:
         """A message the business sent: it handles the chat's missed calls (CALLBACK_BY_MESSAGE),
@@ -255,24 +278,29 @@ class CallService:
     def _reply_claim(
         self, call: CallNotification, snapshot: Snapshot, now: datetime
     ) -> ReplyClaim | None:
-        if self._green_api is None or call.direction != INCOMING:
+        line = self._line(call.instance_id)
+        if line.green_api is None or call.direction != INCOMING:
             return None  # a reply answers a call to the business, never one it made
         last_reply_at = snapshot.chat.last_reply_at if snapshot.chat else None
-        template = replies.reply_template(self._config, call, last_reply_at, now)
+        template = replies.reply_template(line.settings, call, last_reply_at, now)
         return None if template is None else ReplyClaim(template, now)
 
     def _webhook_name(self, call: CallNotification, chat: ChatState | None) -> NameLookup | None:
-        """A delivery looks the name up once per CONTACT_CACHE_TTL per chat."""
-        if not needs_lookup(chat, self._clock(), self._config.contact_cache_ttl):
+        """A delivery looks the name up once per CONTACT_CACHE_TTL per chat (and instance),
+        through the call's own instance."""
+        line = self._line(call.instance_id)
+        if not needs_lookup(chat, self._clock(), line.settings.contact_cache_ttl):
             return None
-        return self._look_up(call.chat_id, self._config.lookup_budget)
+        return self._look_up(line.green_api, call.chat_id, line.settings.lookup_budget)
 
-    def _look_up(self, chat_id: str, budget: float) -> NameLookup | None:
+    def _look_up(
+        self, green_api: GreenApi | None, chat_id: str, budget: float
+    ) -> NameLookup | None:
         """The caller's name; None when it could not be learnt now (the next call tries again)."""
-        if self._green_api is None:
+        if green_api is None:
             return None
         try:
-            contact = self._green_api.get_contact_info(chat_id, budget=budget)
+            contact = green_api.get_contact_info(chat_id, budget=budget)
         except Exception as error:  # a lookup never fails the notification
             log.warning("GetContactInfo failed: %s", error, extra={"event": "lookup.failed"})
             return None
@@ -280,16 +308,17 @@ class CallService:
 
     def _send_claimed_reply(self, call: CallNotification, record: Record) -> None:
         if call.direction == INCOMING and record.reply_text is not None:
-            self._reply(call, record.reply_text)
+            self._reply(call, record.reply_text, self._line(call.instance_id))
 
-    def _reply(self, call: CallNotification, text: str) -> None:
-        """Send the claimed reply to the caller and note on the record what became of it.
-        Neither a failed send nor a failed note fails the notification; nothing is retried
-        inline (the chat's cooldown is spent either way: a caller never gets two)."""
-        assert self._green_api is not None  # a reply is claimed only with a client
+    def _reply(self, call: CallNotification, text: str, line: _Line) -> None:
+        """Send the claimed reply to the caller, through the call's own instance, and note on
+        the record what became of it. Neither a failed send nor a failed note fails the
+        notification; nothing is retried inline (the chat's cooldown is spent either way: a
+        caller never gets two)."""
+        assert line.green_api is not None  # a reply is claimed only with a client
         try:
-            reply_id = self._green_api.send_message(
-                call.chat_id, text, budget=self._config.lookup_budget
+            reply_id = line.green_api.send_message(
+                call.chat_id, text, budget=line.settings.lookup_budget
             )
         except Exception as error:
             _log_failed_send("reply.failed", "automatic reply", error)
@@ -310,13 +339,14 @@ class CallService:
                 extra={"event": "reply.note_failed", "callId": call.call_id},
             )
 
-    def _notify_operator(self, call: CallNotification, record: Record) -> None:
-        """Tell OPERATOR_CHAT_ID about the recorded call ("Missed call from Ivan +7900...")."""
-        assert self._green_api is not None
-        config = self._config
+    def _notify_operator(self, call: CallNotification, record: Record, line: _Line) -> None:
+        """Tell the instance's operator chat about the recorded call ("Missed call from Ivan
+        +7900..."), through that instance."""
+        assert line.green_api is not None
+        config = line.settings
         text = replies.render(config.operator_template, call, record.caller_name, record.label)
         try:
-            self._green_api.send_message(config.operator_chat_id, text, budget=config.lookup_budget)
+            line.green_api.send_message(config.operator_chat_id, text, budget=config.lookup_budget)
         except Exception as error:  # a failed notice is logged, never fails the notification
             _log_failed_send("operator.failed", "operator notice", error)
 
@@ -326,10 +356,13 @@ class CallService:
         """Record every final status in GREEN-API's journal of the last `since` that the log
         lacks, exactly as its webhook would have. A failure of GREEN-API or storage stops the run
         and is in the report (what was added stays added; a rerun completes it)."""
-        assert self._green_api is not None and self._config.id_instance is not None
-        report = ReconcileReport(self._config.id_instance, since, dry_run)
+        instance_id = self._config.id_instance
+        assert instance_id is not None  # run_reconcile: one instance at a time
+        green_api = self._clients(instance_id)
+        assert green_api is not None
+        report = ReconcileReport(instance_id, since, dry_run)
         try:
-            entries = self._green_api.last_incoming_calls(journal.minutes_covering(since))
+            entries = green_api.last_incoming_calls(journal.minutes_covering(since))
             report.journal = len(entries)
             self._reconcile(entries, report, pacer)
         except StorageUnavailable as error:
@@ -477,7 +510,8 @@ class CallService:
             if not needs_lookup(chat, self._clock(), self._config.contact_cache_ttl):
                 return None
             budget = pacer.slot(self._config.lookup_budget)
-            return None if budget is None else self._look_up(call.chat_id, budget)
+            green_api = self._clients(call.instance_id)
+            return None if budget is None else self._look_up(green_api, call.chat_id, budget)
 
         return name_of
 
@@ -521,31 +555,42 @@ def _log_failed_send(event: str, what: str, error: Exception) -> None:
 
 
 def build_service(
-    config: Config, green_api: GreenApi | None = None, source: Source = Source.WEBHOOK
+    config: Config, clients: Clients | None = None, source: Source = Source.WEBHOOK
 ) -> CallService:
     """The CallService the webhook, the poller and reconcile run: the configured store, and
-    GREEN-API for names, notices and the journal (without GREEN_API_ID_INSTANCE and
-    GREEN_API_TOKEN: none of these)."""
-    from .green_api import GreenApiClient
+    each instance's GREEN-API client for names, messages and the journal (none for an instance
+    without a token)."""
+    if clients is None:
+        from .green_api import ClientPool
 
-    if green_api is None:
-        green_api = GreenApiClient.from_config(config)
-    return CallService(config, make_store(config), green_api, source=source)
+        clients = ClientPool(config.instances)
+    return CallService(config, make_store(config), clients, source=source)
 
 
 def run_reconcile(
     config: Config, since: timedelta, *, dry_run: bool = False, lookup_budget: float = 60.0
-) -> ReconcileReport:
-    """One reconcile run of the configured instance (the CLI and both scheduled entry points).
-    ConfigError without GREEN_API_ID_INSTANCE or GREEN_API_TOKEN."""
-    from .green_api import GreenApiClient
-
-    client = GreenApiClient.from_config(config)
-    if client is None or config.id_instance is None:
+) -> list[ReconcileReport]:
+    """One reconcile run (the CLI and both scheduled entry points): every instance in turn,
+    each as a deployment of one (its own client, journal and 1 request/s lookup pace), one
+    report each. ConfigError when no instance has an id and a token."""
+    instances = config.instances.with_token()
+    if not instances:
         raise ConfigError("reconcile needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN")
-    with client:
+    return [
+        _reconcile_instance(config.for_instance(instance.id), since, dry_run, lookup_budget)
+        for instance in instances
+    ]
+
+
+def _reconcile_instance(
+    config: Config, since: timedelta, dry_run: bool, lookup_budget: float
+) -> ReconcileReport:
+    from .green_api import ClientPool
+
+    assert config.id_instance is not None  # Config.for_instance
+    with contextlib.closing(ClientPool(config.instances)) as clients:
         try:
-            service = build_service(config, client, Source.JOURNAL)
+            service = build_service(config, clients, Source.JOURNAL)
         except StorageUnavailable as error:  # e.g. no credentials for Firestore
             report = ReconcileReport(config.id_instance, since, dry_run, error=str(error))
             log_reconcile(report)

@@ -1,4 +1,6 @@
-"""`status`: each known instance's state (instances/{idInstance}) from the configured store."""
+"""`status`: each instance's state (instances/{idInstance}) from the configured store: every
+instance with a stored state, and every configured instance (GREEN_API_INSTANCES, or
+GREEN_API_ID_INSTANCE) also when none is stored yet."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from typing import Any
 
 from .calls import Unreachable, as_json, first_line, table, utc_time
 from .config import Config
+from .instances import Instances
 from .notification import what_to_do
 
 __all__ = ["Unreachable", "as_json", "as_table", "fetch"]
@@ -20,23 +23,40 @@ def fetch(config: Config) -> list[dict[str, Any]]:
         found = list(make_store(config).instance_states())
     except StorageUnavailable as error:
         raise Unreachable(first_line(str(error))) from None
+    known = {fields.get("instanceId") for fields in found}
+    # A configured instance that never sent stateInstanceChanged is listed too, without a state.
+    found += [
+        {"instanceId": instance.id, "state": None}
+        for instance in config.instances
+        if instance.id not in known
+    ]
     return sorted(found, key=lambda fields: str(fields.get("instanceId")))
 
 
 COLUMNS = ("instance", "state", "since (UTC)", "wid", "what to do")
 
 
-def as_table(found: list[dict[str, Any]]) -> str:
+NO_STATE = "(none yet)"
+NO_STATE_ADVICE = "set the instance's stateWebhook to yes to see its state here"
+
+
+def as_table(found: list[dict[str, Any]], instances: Instances) -> str:
+    """One row per instance, named by its label and id where the instance map gives a label."""
     if not found:
         return "No instance state known yet (none has sent stateInstanceChanged)."
     rows = [
         (
-            str(fields.get("instanceId", "")),
-            str(fields.get("state", "")),
+            _name(fields.get("instanceId"), instances),
+            str(fields["state"]) if fields.get("state") else NO_STATE,
             utc_time(fields.get("stateChangedAt")),
             str(fields.get("wid") or ""),
-            what_to_do(str(fields.get("state"))),
+            what_to_do(str(fields["state"])) if fields.get("state") else NO_STATE_ADVICE,
         )
         for fields in found
     ]
     return table(COLUMNS, rows)
+
+
+def _name(instance_id: object, instances: Instances) -> str:
+    instance = instances.get(instance_id) if isinstance(instance_id, int) else None
+    return instance.name if instance is not None else str(instance_id or "")

@@ -102,8 +102,8 @@ class Webhook:
             return _refused("request.refused", Reply(400, f"Bad Request: {error}"))
         fields.update(log_fields(body))  # the request's fields (no context lookup: hot path)
         instance, kind = fields["instance"], fields["type"]
-        expected_instance = self._config.id_instance
-        if expected_instance is not None and instance is not None and instance != expected_instance:
+        # The allow-list is the instance map's keys: one dict lookup, whatever the map's size.
+        if instance is not None and not self._config.instances.allows(instance):
             return _refused("instance.refused", Reply(403, FOREIGN_INSTANCE))
         if is_tracked(kind, self._config.callback_by_message):
             return self._handled(lambda service: service.handle(body, raw))

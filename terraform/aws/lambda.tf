@@ -5,15 +5,21 @@ locals {
   environment = merge(
     var.environment_variables,
     {
-      STORE                      = "dynamodb"
-      DYNAMODB_TABLE             = aws_dynamodb_table.calls.name
-      CALL_MODE                  = var.call_mode
-      GREEN_API_URL              = var.green_api_url
-      CONTACT_CACHE_TTL          = var.contact_cache_ttl
-      LOG_LEVEL                  = var.log_level
-      LOG_CHAT_IDS               = var.log_chat_ids
-      WEBHOOK_TOKEN_SECRET_ARN   = aws_secretsmanager_secret.webhook_token.arn
+      STORE                    = "dynamodb"
+      DYNAMODB_TABLE           = aws_dynamodb_table.calls.name
+      CALL_MODE                = var.call_mode
+      CONTACT_CACHE_TTL        = var.contact_cache_ttl
+      LOG_LEVEL                = var.log_level
+      LOG_CHAT_IDS             = var.log_chat_ids
+      WEBHOOK_TOKEN_SECRET_ARN = aws_secretsmanager_secret.webhook_token.arn
+    },
+    # Several instances: each entry of the map has its own id and URL (the function refuses
+    # GREEN_API_INSTANCES next to the single-instance settings).
+    local.many_instances ? {
+      GREEN_API_INSTANCES_SECRET_ARN = aws_secretsmanager_secret.green_api_token.arn
+      } : {
       GREEN_API_TOKEN_SECRET_ARN = aws_secretsmanager_secret.green_api_token.arn
+      GREEN_API_URL              = var.green_api_url
     },
     var.green_api_id_instance == null ? {} : { GREEN_API_ID_INSTANCE = tostring(var.green_api_id_instance) },
     var.record_retention_days == null ? {} : { RECORD_RETENTION_DAYS = tostring(var.record_retention_days) },

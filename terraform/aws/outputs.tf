@@ -10,8 +10,14 @@ output "webhook_token" {
 }
 
 output "green_api_token" {
-  description = "GREEN-API apiTokenInstance, as stored in Secrets Manager (for configure-instance)."
-  value       = aws_secretsmanager_secret_version.green_api_token.secret_string
+  description = "GREEN-API apiTokenInstance, as stored in Secrets Manager (for configure-instance); empty with green_api_instances."
+  value       = local.many_instances ? "" : aws_secretsmanager_secret_version.green_api_token.secret_string
+  sensitive   = true
+}
+
+output "green_api_instances" {
+  description = "GREEN_API_INSTANCES as stored in Secrets Manager, for `configure-instance --all`; empty with a single instance."
+  value       = local.many_instances ? aws_secretsmanager_secret_version.green_api_token.secret_string : ""
   sensitive   = true
 }
 
@@ -66,12 +72,12 @@ output "webhook_token_secret_name" {
 }
 
 output "green_api_token_secret_arn" {
-  description = "Secrets Manager secret holding the GREEN-API token."
+  description = "Secrets Manager secret holding the GREEN-API token, or GREEN_API_INSTANCES with green_api_instances (put a new version to add an instance)."
   value       = aws_secretsmanager_secret.green_api_token.arn
 }
 
 output "green_api_token_secret_name" {
-  description = "Name of the secret holding the GREEN-API token."
+  description = "Name of the secret holding the GREEN-API token or GREEN_API_INSTANCES."
   value       = aws_secretsmanager_secret.green_api_token.name
 }
 

@@ -9,9 +9,16 @@ resource "aws_secretsmanager_secret" "webhook_token" {
   recovery_window_in_days = var.secret_recovery_window_days
 }
 
+# The GREEN-API credentials: the one instance's token, or the whole instance map (every
+# instance's apiTokenInstance in it). The function reads it at cold start without naming a
+# version, so a new version (an instance added) is served from the next cold start.
+locals {
+  many_instances = length(var.green_api_instances) > 0
+}
+
 resource "aws_secretsmanager_secret" "green_api_token" {
-  name_prefix             = "${var.name}/green-api-token-"
-  description             = "GREEN-API apiTokenInstance used by ${var.name}."
+  name_prefix             = local.many_instances ? "${var.name}/green-api-instances-" : "${var.name}/green-api-token-"
+  description             = local.many_instances ? "GREEN_API_INSTANCES (each instance's apiUrl and apiTokenInstance) used by ${var.name}." : "GREEN-API apiTokenInstance used by ${var.name}."
   recovery_window_in_days = var.secret_recovery_window_days
 }
 
@@ -45,7 +52,7 @@ resource "aws_secretsmanager_secret_version" "webhook_token_given" {
 
 resource "aws_secretsmanager_secret_version" "green_api_token" {
   secret_id     = aws_secretsmanager_secret.green_api_token.id
-  secret_string = var.green_api_token
+  secret_string = local.many_instances ? jsonencode(var.green_api_instances) : var.green_api_token
 }
 
 locals {

@@ -181,14 +181,41 @@ variable "green_api_url" {
 }
 
 variable "green_api_token" {
-  description = "GREEN-API apiTokenInstance. Stored in Secrets Manager (and in the Terraform state: keep the state private); the function reads it through GREEN_API_TOKEN_SECRET_ARN."
+  description = "GREEN-API apiTokenInstance of the one instance. Stored in Secrets Manager (and in the Terraform state: keep the state private); the function reads it through GREEN_API_TOKEN_SECRET_ARN. null when green_api_instances names the instances."
   type        = string
   sensitive   = true
-  nullable    = false
+  default     = null
 
   validation {
-    condition     = length(trimspace(var.green_api_token)) > 0
+    condition     = var.green_api_token == null || try(length(trimspace(var.green_api_token)) > 0, false)
     error_message = "The green_api_token must not be empty."
+  }
+}
+
+variable "green_api_instances" {
+  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours and timezone (checked by the function at start, as the deployment-wide settings are). Stored as one Secrets Manager secret that the function reads at each cold start (GREEN_API_INSTANCES_SECRET_ARN). Empty: the one instance of green_api_token."
+  type = map(object({
+    apiUrl                    = string
+    apiTokenInstance          = string
+    label                     = optional(string)
+    operatorChatId            = optional(string)
+    missedCallReply           = optional(string)
+    missedCallReplyAfterHours = optional(string)
+    businessHours             = optional(string)
+    timezone                  = optional(string)
+  }))
+  default   = {}
+  nullable  = false
+  sensitive = true
+
+  validation {
+    condition     = alltrue([for id, instance in var.green_api_instances : can(regex("^[1-9][0-9]{0,18}$", id)) && can(regex("^https://[^\\s/]+", instance.apiUrl)) && length(trimspace(instance.apiTokenInstance)) >= 8 && !can(regex("[\\s/?#]", instance.apiTokenInstance))])
+    error_message = "The green_api_instances must be keyed by idInstance (digits), each with an https:// apiUrl and an apiTokenInstance of at least 8 characters without spaces."
+  }
+
+  validation {
+    condition     = length(var.green_api_instances) > 0 ? (var.green_api_id_instance == null && var.green_api_token == null) : var.green_api_token != null
+    error_message = "Name the instances either in green_api_instances or with green_api_token (and green_api_id_instance), not both (and not neither)."
   }
 }
 
@@ -263,7 +290,8 @@ variable "environment_variables" {
       "STORE", "DYNAMODB_TABLE", "CALL_MODE", "GREEN_API_ID_INSTANCE", "GREEN_API_URL", "CALL_LABELS",
       "RECORD_RETENTION_DAYS", "CONTACT_CACHE_TTL", "OPERATOR_CHAT_ID", "WEBHOOK_TOKEN", "GREEN_API_TOKEN",
       "LOG_LEVEL", "LOG_CHAT_IDS",
-      "WEBHOOK_TOKEN_SECRET_ARN", "GREEN_API_TOKEN_SECRET_ARN",
+      "WEBHOOK_TOKEN_SECRET_ARN", "GREEN_API_TOKEN_SECRET_ARN", "GREEN_API_INSTANCES",
+      "GREEN_API_INSTANCES_SECRET_ARN",
     ])) == 0
     error_message = "The environment_variables must not set a variable this stack manages (STORE, DYNAMODB_TABLE, CALL_MODE, the tokens, ...): use the dedicated variable."
   }

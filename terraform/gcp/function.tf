@@ -5,14 +5,18 @@ locals {
   # when unset so the function's own defaults apply. Secrets are never in this map.
   function_env = merge(
     {
-      CALL_MODE             = var.call_mode
+      CALL_MODE            = var.call_mode
+      GOOGLE_CLOUD_PROJECT = var.project_id
+      FIRESTORE_DATABASE   = google_firestore_database.this.name
+      CONTACT_CACHE_TTL    = var.contact_cache_ttl
+      LOG_LEVEL            = var.log_level
+      LOG_CHAT_IDS         = var.log_chat_ids
+    },
+    # One instance: its id and URL; several: each entry of the GREEN_API_INSTANCES secret has its
+    # own (the function refuses both at once).
+    local.many_instances ? {} : {
       GREEN_API_ID_INSTANCE = tostring(var.green_api_id_instance)
       GREEN_API_URL         = var.green_api_url
-      GOOGLE_CLOUD_PROJECT  = var.project_id
-      FIRESTORE_DATABASE    = google_firestore_database.this.name
-      CONTACT_CACHE_TTL     = var.contact_cache_ttl
-      LOG_LEVEL             = var.log_level
-      LOG_CHAT_IDS          = var.log_chat_ids
     },
     length(var.call_labels) > 0 ? { CALL_LABELS = jsonencode(var.call_labels) } : {},
     var.record_retention_days != null ? { RECORD_RETENTION_DAYS = tostring(var.record_retention_days) } : {},
@@ -72,7 +76,7 @@ resource "google_cloudfunctions2_function" "webhook" {
 
     environment_variables = local.function_env
 
-    # Secrets, pinned to the version Terraform wrote (a new value means a new revision).
+    # WEBHOOK_TOKEN is pinned to the version Terraform wrote (a new value means a new revision).
     secret_environment_variables {
       key        = "WEBHOOK_TOKEN"
       project_id = var.project_id
@@ -80,16 +84,23 @@ resource "google_cloudfunctions2_function" "webhook" {
       version    = google_secret_manager_secret_version.webhook_token.version
     }
 
+    # The GREEN-API secret (the token, or the instance map) is read as its latest version at each
+    # cold start: an instance added, or a token rotated, with a new secret version (gcloud secrets
+    # versions add) is used from the next cold start, without a redeploy.
     secret_environment_variables {
-      key        = "GREEN_API_TOKEN"
+      key        = local.green_api_secret.key
       project_id = var.project_id
       secret     = google_secret_manager_secret.green_api_token.secret_id
-      version    = google_secret_manager_secret_version.green_api_token.version
+      version    = "latest"
     }
   }
 
   # The runtime account must be able to read its secrets and Firestore before the first revision
   # starts, and the build account must be able to build: wait until those grants have propagated
-  # (iam.tf), which comes after the APIs are usable.
-  depends_on = [time_sleep.grants_propagated]
+  # (iam.tf), which comes after the APIs are usable. The GREEN-API secret is read as "latest",
+  # which must exist before the first revision starts.
+  depends_on = [
+    time_sleep.grants_propagated,
+    google_secret_manager_secret_version.green_api_token,
+  ]
 }

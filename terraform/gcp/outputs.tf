@@ -15,7 +15,7 @@ output "webhook_token_secret" {
 }
 
 output "green_api_token_secret" {
-  description = "Secret Manager secret ID holding GREEN_API_TOKEN."
+  description = "Secret Manager secret ID holding GREEN_API_TOKEN, or GREEN_API_INSTANCES when green_api_instances names the instances (add a version to it to add an instance)."
   value       = google_secret_manager_secret.green_api_token.secret_id
 }
 
@@ -35,7 +35,7 @@ output "firestore_database" {
 }
 
 output "green_api_id_instance" {
-  description = "GREEN_API_ID_INSTANCE, for `call_logger configure-instance`."
+  description = "GREEN_API_ID_INSTANCE, for `call_logger configure-instance` (null with green_api_instances)."
   value       = var.green_api_id_instance
 }
 
@@ -51,8 +51,14 @@ output "webhook_token" {
 }
 
 output "green_api_token" {
-  description = "GREEN_API_TOKEN value, for `call_logger configure-instance`."
+  description = "GREEN_API_TOKEN value, for `call_logger configure-instance` (null with green_api_instances)."
   value       = var.green_api_token
+  sensitive   = true
+}
+
+output "green_api_instances" {
+  description = "GREEN_API_INSTANCES, for `call_logger configure-instance --all`; empty with a single instance."
+  value       = local.many_instances ? jsonencode(var.green_api_instances) : ""
   sensitive   = true
 }
 

@@ -1,5 +1,6 @@
-# Secrets reach the function only as secret environment variables (see function.tf), pinned to a
-# version number. A version's secret_data cannot change, so a new value replaces the version:
+# Secrets reach the function only as secret environment variables (see function.tf). The webhook
+# token is pinned to a version number; the GREEN-API secret is read as its latest version at each
+# cold start. A version's secret_data cannot change, so a new value replaces the version:
 # create_before_destroy makes the new version first, moves the function to it, and only then
 # destroys the old one, so the running function never points at a destroyed version.
 #
@@ -36,13 +37,26 @@ resource "google_secret_manager_secret_version" "webhook_token" {
   }
 }
 
-# The GREEN-API token is required rather than optional: a secret environment variable must point
-# at an existing secret version, and making the variable optional would need a `dynamic` block
-# that offline checks (tfparse) cannot see into. Every deployment has the token anyway: it is on
-# the same console page as idInstance, and `make deploy` needs it to configure the instance.
+# The GREEN-API credentials: the one instance's token (GREEN_API_TOKEN), or the whole instance map
+# (GREEN_API_INSTANCES, every instance's apiTokenInstance in it). One secret either way, so that
+# the function's secret environment variable is a plain block (offline checks such as tfparse do
+# not look into `dynamic` blocks): its key and the secret's name follow the mode.
+locals {
+  many_instances = length(var.green_api_instances) > 0
+  green_api_secret = local.many_instances ? {
+    key       = "GREEN_API_INSTANCES"
+    secret_id = "${var.function_name}-green-api-instances"
+    data      = jsonencode(var.green_api_instances)
+    } : {
+    key       = "GREEN_API_TOKEN"
+    secret_id = "${var.function_name}-green-api-token"
+    data      = var.green_api_token
+  }
+}
+
 resource "google_secret_manager_secret" "green_api_token" {
   project   = var.project_id
-  secret_id = "${var.function_name}-green-api-token"
+  secret_id = local.green_api_secret.secret_id
   labels    = var.labels
 
   replication {
@@ -54,7 +68,7 @@ resource "google_secret_manager_secret" "green_api_token" {
 
 resource "google_secret_manager_secret_version" "green_api_token" {
   secret      = google_secret_manager_secret.green_api_token.id
-  secret_data = var.green_api_token
+  secret_data = local.green_api_secret.data
 
   lifecycle {
     create_before_destroy = true

@@ -128,18 +128,18 @@ variable "call_labels" {
 }
 
 variable "green_api_id_instance" {
-  description = "GREEN_API_ID_INSTANCE: the idInstance of the GREEN-API instance whose calls are logged."
+  description = "GREEN_API_ID_INSTANCE: the idInstance of the one GREEN-API instance whose calls are logged. null when green_api_instances names the instances."
   type        = number
-  nullable    = false
+  default     = null
 
   validation {
-    condition     = floor(var.green_api_id_instance) == var.green_api_id_instance && var.green_api_id_instance >= 1 && var.green_api_id_instance < 10000000000
-    error_message = "green_api_id_instance must be a whole number of at most 10 digits (the instance's idInstance)."
+    condition     = var.green_api_id_instance == null ? true : (floor(var.green_api_id_instance) == var.green_api_id_instance && var.green_api_id_instance >= 1 && var.green_api_id_instance < 10000000000)
+    error_message = "green_api_id_instance must be null or a whole number of at most 10 digits (the instance's idInstance)."
   }
 }
 
 variable "green_api_url" {
-  description = "GREEN_API_URL: the instance's apiUrl, shown in the GREEN-API console."
+  description = "GREEN_API_URL: the instance's apiUrl, shown in the GREEN-API console (one instance; each entry of green_api_instances has its own apiUrl)."
   type        = string
   default     = "https://api.green-api.com"
   nullable    = false
@@ -151,14 +151,41 @@ variable "green_api_url" {
 }
 
 variable "green_api_token" {
-  description = "GREEN_API_TOKEN: the instance's apiTokenInstance (GREEN-API console), stored in Secret Manager. Required: the function uses it for caller names and operator messages, and `make deploy` uses it to point the instance at the webhook."
+  description = "GREEN_API_TOKEN: the one instance's apiTokenInstance (GREEN-API console), stored in Secret Manager. Needed with green_api_id_instance: the function uses it for caller names and operator messages, and `make deploy` uses it to point the instance at the webhook."
   type        = string
+  default     = null
   sensitive   = true
-  nullable    = false
 
   validation {
-    condition     = length(trimspace(var.green_api_token)) >= 8 && !can(regex("\\s", var.green_api_token))
+    condition     = var.green_api_token == null ? true : (length(trimspace(var.green_api_token)) >= 8 && !can(regex("\\s", var.green_api_token)))
     error_message = "green_api_token must be the instance's apiTokenInstance: at least 8 characters, no spaces."
+  }
+}
+
+variable "green_api_instances" {
+  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours and timezone (checked by the function at start, as the deployment-wide settings are). Stored as one Secret Manager secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
+  type = map(object({
+    apiUrl                    = string
+    apiTokenInstance          = string
+    label                     = optional(string)
+    operatorChatId            = optional(string)
+    missedCallReply           = optional(string)
+    missedCallReplyAfterHours = optional(string)
+    businessHours             = optional(string)
+    timezone                  = optional(string)
+  }))
+  default   = {}
+  nullable  = false
+  sensitive = true
+
+  validation {
+    condition     = alltrue([for id, instance in var.green_api_instances : can(regex("^[1-9][0-9]{0,18}$", id)) && can(regex("^https://[^/\\s]+(/[^\\s]*)?$", instance.apiUrl)) && length(trimspace(instance.apiTokenInstance)) >= 8 && !can(regex("[\\s/?#]", instance.apiTokenInstance))])
+    error_message = "green_api_instances must be keyed by idInstance (digits), each with an https:// apiUrl and an apiTokenInstance of at least 8 characters without spaces."
+  }
+
+  validation {
+    condition     = length(var.green_api_instances) > 0 ? (var.green_api_id_instance == null && var.green_api_token == null) : (var.green_api_id_instance != null && var.green_api_token != null)
+    error_message = "Name the instances either in green_api_instances or with green_api_id_instance and green_api_token, not both (and not neither)."
   }
 }
 

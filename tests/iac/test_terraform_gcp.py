@@ -368,12 +368,13 @@ def test_tokens_are_secret_environment_variables_never_plain_ones(
     assert (
         secrets["GREEN_API_TOKEN"]["secret"] == ids["google_secret_manager_secret.green_api_token"]
     )
-    for key, name in (("WEBHOOK_TOKEN", "webhook_token"), ("GREEN_API_TOKEN", "green_api_token")):
-        # Pinned to the version Terraform wrote, so a new value redeploys the function.
-        assert reference(secrets[key]["version"]) == (
-            f"google_secret_manager_secret_version.{name}.version"
-        )
-        assert secrets[key]["project_id"] == "my-call-logger-project"
+    # The webhook token is pinned to the version Terraform wrote, so a new value redeploys the
+    # function; the GREEN-API secret is read as its latest version at each cold start.
+    assert reference(secrets["WEBHOOK_TOKEN"]["version"]) == (
+        "google_secret_manager_secret_version.webhook_token.version"
+    )
+    assert secrets["GREEN_API_TOKEN"]["version"] == "latest"
+    assert {secret["project_id"] for secret in secrets.values()} == {"my-call-logger-project"}
 
 
 def test_a_new_secret_value_is_created_before_the_old_version_is_destroyed(model: Model) -> None:
@@ -394,6 +395,8 @@ def test_token_variables_are_sensitive_and_the_webhook_token_is_generated(model:
     outputs = {o["__tfmeta"]["label"]: o for o in model["output"]}
     assert outputs["webhook_token"]["sensitive"] is True
     assert outputs["green_api_token"]["sensitive"] is True
+    assert variable(model, "green_api_instances")["sensitive"] is True
+    assert outputs["green_api_instances"]["sensitive"] is True
 
 
 # --- Alerts ---------------------------------------------------------------------------------
@@ -649,6 +652,12 @@ CASES: dict[str, tuple[str, str]] = {
     "green_api_id_instance": ("1.5", "7103000000"),
     "green_api_url": ('"http://api.green-api.com"', '"https://7103.api.greenapi.com"'),
     "green_api_token": ('"short"', '"0123456789abcdef0123456789abcdef"'),
+    # With the example's green_api_id_instance and green_api_token, a non-empty map is refused
+    # ("not both"); the good value is the empty map.
+    "green_api_instances": (
+        '{ "1" = { apiUrl = "https://a.b", apiTokenInstance = "0123456789" } }',
+        "{}",
+    ),
     "webhook_token": ('"too short"', '"an-adequately-long-webhook-token-0123"'),
     "contact_cache_ttl": ('"1 week"', '"15m"'),
     "operator_chat_id": ('"120363000000000000@g.us"', '"79001234567@c.us"'),
@@ -776,3 +785,65 @@ def test_cross_variable_validation(overrides: dict[str, str], name: str, tmp_pat
 def test_concurrency_with_a_whole_cpu_is_accepted(tmp_path: Path) -> None:
     model = load(tmp_path, max_instance_request_concurrency="8", cpu='"1"')
     assert all(c is True for c in conditions(model, "max_instance_request_concurrency"))
+
+
+# --- Several instances (green_api_instances) ------------------------------------------------
+
+INSTANCES = (
+    '{ "1101000001" = { apiUrl = "https://7105.api.greenapi.com", apiTokenInstance = '
+    '"shop-token-0123456789", label = "Shop" }, "1101000002" = { apiUrl = '
+    '"https://api.green-api.com", apiTokenInstance = "clinic-token-0123456789" } }'
+)
+
+
+def many(tmp_path: Path, **overrides: str) -> Model:
+    settings = {
+        "green_api_instances": INSTANCES,
+        "green_api_id_instance": "null",
+        "green_api_token": "null",
+    }
+    return load(tmp_path, **(settings | overrides))
+
+
+def one(key: str = "1", url: str = "https://a.b", token: str = "0123456789") -> str:
+    """A green_api_instances value of one instance, as HCL."""
+    return f'{{ "{key}" = {{ apiUrl = "{url}", apiTokenInstance = "{token}" }} }}'
+
+
+def test_the_instance_map_is_one_secret_read_as_its_latest_version(tmp_path: Path) -> None:
+    model = many(tmp_path)
+    assert all(c is True for c in conditions(model, "green_api_instances"))
+    function = resource(model, "google_cloudfunctions2_function.webhook")
+    service = function["service_config"]
+    secrets = {s["key"]: s for s in blocks(service["secret_environment_variables"])}
+    assert set(secrets) == {"WEBHOOK_TOKEN", "GREEN_API_INSTANCES"}
+    assert secrets["GREEN_API_INSTANCES"]["version"] == "latest"
+    secret = resource(model, "google_secret_manager_secret.green_api_token")
+    assert secret["secret_id"] == "green-call-logger-green-api-instances"
+    assert secrets["GREEN_API_INSTANCES"]["secret"] == secret["secret_id"]
+    data = json.loads(
+        resource(model, "google_secret_manager_secret_version.green_api_token")["secret_data"]
+    )
+    assert sorted(data) == ["1101000001", "1101000002"]
+    assert data["1101000001"]["apiTokenInstance"] == "shop-token-0123456789"
+    assert data["1101000001"]["label"] == "Shop"
+    # Each instance has its own id and URL: the single-instance ones would be refused.
+    env = service["environment_variables"]
+    assert not {"GREEN_API_ID_INSTANCE", "GREEN_API_URL", "GREEN_API_TOKEN"} & set(env)
+    assert "GREEN_API_INSTANCES" in _config_env_names()
+    assert "shop-token" not in json.dumps(service["environment_variables"])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "broken"),
+    [
+        ({"green_api_instances": one(key="shop")}, "key"),
+        ({"green_api_instances": one(url="http://a.b")}, "url"),
+        ({"green_api_instances": one(token="has space s")}, "token"),
+        ({"green_api_token": '"0123456789abcdef"'}, "both"),
+    ],
+)
+def test_a_bad_instance_map_is_refused(
+    tmp_path: Path, overrides: dict[str, str], broken: str
+) -> None:
+    assert False in list(conditions(many(tmp_path, **overrides), "green_api_instances")), broken

@@ -8,7 +8,7 @@ moto, boto3 or requests.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -211,3 +211,8 @@ class GreenApiError(Exception):
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
         self.details = details
+
+
+def every_instance(green_api: FakeGreenApi | None) -> Callable[[int], FakeGreenApi | None]:
+    """The service's `clients`: this one fake for a call of any instance."""
+    return lambda instance_id: green_api

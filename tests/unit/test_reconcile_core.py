@@ -10,7 +10,7 @@ from call_logger.config import Config
 from call_logger.journal import LookupPacer, ReconcileReport, minutes_covering
 from call_logger.service import WINDOW_PRELOAD_AT, CallService
 
-from tests.unit.fakes import FakeGreenApi, MemoryStore
+from tests.unit.fakes import FakeGreenApi, MemoryStore, every_instance
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 INSTANCE = 1101000001
@@ -30,7 +30,9 @@ def entry(n: int, chat: int, age: int, status: str = "pickUp") -> dict[str, Any]
 
 def run(store: MemoryStore, journal: list[Any], **options: Any) -> ReconcileReport:
     green_api = FakeGreenApi(journal=journal, journal_fails=options.pop("fails", False))
-    service = CallService(Config(id_instance=INSTANCE), store, green_api, clock=lambda: NOW)
+    service = CallService(
+        Config(id_instance=INSTANCE), store, every_instance(green_api), clock=lambda: NOW
+    )
     pacer = LookupPacer(0)
     return service.reconcile(timedelta(days=1), dry_run=options.get("dry_run", False), pacer=pacer)
 
@@ -103,7 +105,7 @@ def test_a_fresh_missed_call_only_the_journal_knew_gets_its_reply_once() -> None
     store = MemoryStore()
     green_api = FakeGreenApi(journal=[entry(1, 1, 60, "missed"), entry(2, 2, 3600, "missed")])
     config = Config(id_instance=INSTANCE, reply_template="Sorry we missed your call")
-    service = CallService(config, store, green_api, clock=lambda: NOW)
+    service = CallService(config, store, every_instance(green_api), clock=lambda: NOW)
     for _ in range(2):  # the second run adds nothing and sends nothing
         service.reconcile(timedelta(days=1), dry_run=False, pacer=LookupPacer(0))
     # The call of an hour ago is past MISSED_CALL_REPLY_MAX_AGE: recorded, never greeted.

@@ -13,7 +13,7 @@ from call_logger.service import MAX_WRITE_ROUNDS, CallService, Outcome
 from call_logger.store import StorageUnavailable
 
 from tests.support.label_table import STATUSES, canonical, expected_label
-from tests.unit.fakes import FakeGreenApi, MemoryStore
+from tests.unit.fakes import FakeGreenApi, MemoryStore, every_instance
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 CHAT = "79001234567@c.us"
@@ -36,7 +36,7 @@ def handle(service: CallService, body: dict[str, Any]) -> Outcome:
 
 
 def make(store: MemoryStore, green_api: FakeGreenApi | None = None, **settings: Any) -> CallService:
-    return CallService(Config(**settings), store, green_api, clock=lambda: NOW)
+    return CallService(Config(**settings), store, every_instance(green_api), clock=lambda: NOW)
 
 
 @pytest.mark.parametrize("mode", list(Mode))
@@ -109,7 +109,9 @@ def test_the_name_is_looked_up_once_per_chat_and_cached() -> None:
 def test_the_name_is_looked_up_again_after_the_cache_ttl() -> None:
     store, green_api = MemoryStore(), FakeGreenApi(names={CHAT: "Ivan Petrov"})
     handle(make(store, green_api), call("offer"))
-    later = CallService(Config(), store, green_api, clock=lambda: NOW + Config().contact_cache_ttl)
+    later = CallService(
+        Config(), store, every_instance(green_api), clock=lambda: NOW + Config().contact_cache_ttl
+    )
     handle(later, call("pickUp"))
     assert green_api.lookups == [CHAT, CHAT]
 
@@ -118,7 +120,9 @@ def test_a_failed_lookup_keeps_the_name_already_known() -> None:
     store, green_api = MemoryStore(), FakeGreenApi(names={CHAT: "Ivan Petrov"})
     handle(make(store, green_api), call("offer"))
     green_api.names.clear()  # the next lookup fails
-    later = CallService(Config(), store, green_api, clock=lambda: NOW + timedelta(days=2))
+    later = CallService(
+        Config(), store, every_instance(green_api), clock=lambda: NOW + timedelta(days=2)
+    )
     assert handle(later, call("pickUp")) is Outcome.RECORDED
     assert [fields["callerName"] for fields in store.records.values()] == ["Ivan Petrov"] * 2
 
@@ -144,6 +148,31 @@ def test_a_failed_notice_does_not_fail_the_call() -> None:
     service = make(store, green_api, operator_chat_id="79990000000@c.us")
     assert handle(service, call()) is Outcome.RECORDED
     assert len(store.records) == 1
+
+
+def test_each_call_uses_its_own_instances_client_and_settings() -> None:
+    shop, clinic = FakeGreenApi(names={CHAT: "Ivan (shop)"}), FakeGreenApi(names={CHAT: "Ivan"})
+    instances = {
+        "1101000001": {"apiUrl": "https://a.example", "apiTokenInstance": "t0k3n-shop"},
+        "1101000002": {
+            "apiUrl": "https://b.example",
+            "apiTokenInstance": "t0k3n-clinic",
+            "operatorChatId": "79990000002@c.us",
+        },
+    }
+    config = Config.from_env(
+        {"GREEN_API_INSTANCES": json.dumps(instances), "OPERATOR_CHAT_ID": "79990000001@c.us"}
+    )
+    clients = {1101000001: shop, 1101000002: clinic}
+    store = MemoryStore()
+    service = CallService(config, store, clients.get, clock=lambda: NOW)
+    for instance in (1101000001, 1101000002):
+        handle(service, call(instanceData={"idInstance": instance, "wid": "79990000000@c.us"}))
+    assert (shop.lookups, clinic.lookups) == ([CHAT], [CHAT])
+    assert shop.sent == [("79990000001@c.us", "Incoming call from Ivan (shop) +79001234567")]
+    assert clinic.sent == [("79990000002@c.us", "Incoming call from Ivan +79001234567")]
+    names = {key: fields["callerName"] for (key, _), fields in store.records.items()}
+    assert names == {f"1101000001_{CHAT}": "Ivan (shop)", f"1101000002_{CHAT}": "Ivan"}
 
 
 def test_a_missed_call_gets_one_reply_noted_on_the_record() -> None:
@@ -177,3 +206,33 @@ def test_a_failed_reply_is_noted_and_never_retried() -> None:
     (record,) = store.records.values()
     assert "sendMessage failed" in record["replyError"]
     assert green_api.sent == []
+
+
+def test_replies_follow_each_instances_own_text_hours_and_time_zone() -> None:
+    # Monday 12:00 UTC: open in London, 21:00 and closed in Tokyo.
+    shop, clinic = FakeGreenApi(names={CHAT: None}), FakeGreenApi(names={CHAT: None})
+    hours = {"businessHours": "mon-fri 09:00-18:00", "missedCallReplyAfterHours": "We are closed."}
+    instances = {
+        "1101000001": {
+            "apiUrl": "https://a.example",
+            "apiTokenInstance": "t0k3n-shop",
+            "missedCallReply": "The shop will call you back.",
+            "timezone": "Europe/London",
+            **hours,
+        },
+        "1101000002": {
+            "apiUrl": "https://b.example",
+            "apiTokenInstance": "t0k3n-clinic",
+            "timezone": "Asia/Tokyo",
+            **hours,
+        },
+    }
+    env = {"GREEN_API_INSTANCES": json.dumps(instances), "MISSED_CALL_REPLY": "We will call back."}
+    config = Config.from_env(env)
+    clients = {1101000001: shop, 1101000002: clinic}
+    service = CallService(config, MemoryStore(), clients.get, clock=lambda: NOW)
+    for instance in (1101000001, 1101000002):
+        data = {"idInstance": instance, "wid": "79990000000@c.us"}
+        handle(service, call("missed", instanceData=data))
+    assert shop.sent == [(CHAT, "The shop will call you back.")]
+    assert clinic.sent == [(CHAT, "We are closed.")]

@@ -1,0 +1,159 @@
+"""The GREEN-API instances one deployment serves, parsed once at start. Pure: nothing heavy.
+
+Two ways to name them, never both (config.py refuses that at start):
+
+- GREEN_API_INSTANCES: a JSON object keyed by idInstance, for several numbers in one deployment:
+
+      {"1101000001": {"apiUrl": "https://7105.api.greenapi.com",
+                      "apiTokenInstance": "...", "label": "Shop", "operatorChatId": "..."}}
+
+- GREEN_API_ID_INSTANCE, GREEN_API_URL and GREEN_API_TOKEN: one instance, a map of one.
+
+The map's keys are the allow-list: a notification of any other instance is refused. Only the
+single-instance settings may leave the id unset (`restricted` is then False: any instance is
+accepted, as before there was a map, and GREEN-API is never called).
+
+Lookups are one dict access: nothing per request grows with the map. The per-instance settings
+(`operatorChatId`, ...) are kept here as the environment variables they stand for; config.py
+checks them with the very rules of those variables and keeps the result per instance.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+VARIABLE = "GREEN_API_INSTANCES"
+
+# Per-instance settings: JSON key -> the deployment-wide environment variable it overrides.
+SETTINGS: Mapping[str, str] = MappingProxyType(
+    {
+        "operatorChatId": "OPERATOR_CHAT_ID",
+        "missedCallReply": "MISSED_CALL_REPLY",
+        "missedCallReplyAfterHours": "MISSED_CALL_REPLY_AFTER_HOURS",
+        "businessHours": "BUSINESS_HOURS",
+        "timezone": "TIMEZONE",
+    }
+)
+REQUIRED = ("apiUrl", "apiTokenInstance")
+KEYS = (*REQUIRED, "label", *SETTINGS)
+
+MAX_ID = 2**63 - 1  # the range a stored idInstance (a Firestore integer) holds
+MAX_LABEL_CHARS = 100
+_ID = re.compile(r"^[1-9][0-9]{0,18}$")
+_URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
+
+
+class InstanceError(ValueError):
+    """GREEN_API_INSTANCES cannot be used; the message names the instance and the key, never a
+    token."""
+
+
+@dataclass(frozen=True)
+class Instance:
+    id: int
+    api_url: str
+    # Never in repr(): a Config (and so any traceback that shows one) holds every instance.
+    token: str = field(repr=False)
+    label: str = ""
+    # Environment-variable form of this instance's own settings, e.g. {"OPERATOR_CHAT_ID": ...}.
+    settings: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        """How commands name the instance: its label and id, or the id alone."""
+        return f"{self.label} ({self.id})" if self.label else str(self.id)
+
+
+@dataclass(frozen=True)
+class Instances:
+    """The instances by idInstance (read-only), and whether other instances are refused."""
+
+    by_id: Mapping[int, Instance] = field(default_factory=lambda: MappingProxyType({}))
+    restricted: bool = False
+
+    def allows(self, instance_id: int) -> bool:
+        return not self.restricted or instance_id in self.by_id
+
+    def get(self, instance_id: int) -> Instance | None:
+        return self.by_id.get(instance_id)
+
+    def label_of(self, instance_id: int) -> str:
+        instance = self.by_id.get(instance_id)
+        return instance.label if instance else ""
+
+    def __iter__(self) -> Iterator[Instance]:
+        """In idInstance order, so that commands print and poll in a stable order."""
+        return iter(sorted(self.by_id.values(), key=lambda instance: instance.id))
+
+    def __len__(self) -> int:
+        return len(self.by_id)
+
+    def with_token(self) -> list[Instance]:
+        """The instances GREEN-API can be called for (those with a token)."""
+        return [instance for instance in self if instance.token]
+
+
+def single(id_instance: int | None, api_url: str, token: str) -> Instances:
+    """The single-instance settings as a map of one; no id: no map, every instance accepted."""
+    if id_instance is None:
+        return Instances()
+    instance = Instance(id_instance, api_url.rstrip("/"), token)
+    return Instances(MappingProxyType({id_instance: instance}), restricted=True)
+
+
+def parse(text: str) -> Instances:
+    """GREEN_API_INSTANCES as Instances; InstanceError says what is wrong and where."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise InstanceError(f"{VARIABLE} must be a JSON object keyed by idInstance") from None
+    if not isinstance(value, dict) or not value:
+        raise InstanceError(
+            f"{VARIABLE} must be a non-empty JSON object keyed by idInstance, such as "
+            '{"1101000001": {"apiUrl": "https://api.green-api.com", "apiTokenInstance": "..."}}'
+        )
+    # Keys are canonical (no leading zeros), so no two of them name one instance.
+    parsed = [_instance(key, entry) for key, entry in value.items()]
+    return Instances(MappingProxyType({instance.id: instance for instance in parsed}), True)
+
+
+def _instance(key: str, entry: Any) -> Instance:
+    if not _ID.match(key) or int(key) > MAX_ID:
+        raise InstanceError(
+            f"{VARIABLE}: {key[:30]!r} is not an idInstance (a whole number such as 1101000001)"
+        )
+    where = f"{VARIABLE}[{key}]"
+    if not isinstance(entry, dict):
+        raise InstanceError(f"{where} must be a JSON object with {' and '.join(REQUIRED)}")
+    # null is "not set": Terraform's jsonencode writes absent optional attributes as null.
+    entry = {name: value for name, value in entry.items() if value is not None}
+    unknown = sorted(set(entry) - set(KEYS))
+    if unknown:
+        raise InstanceError(
+            f"{where} has unknown key {unknown[0][:40]!r}; allowed keys: {', '.join(KEYS)}"
+        )
+    for name in entry:
+        if not isinstance(entry[name], str):
+            raise InstanceError(f"{where}.{name} must be a string")
+    missing = [name for name in REQUIRED if not entry.get(name, "").strip()]
+    if missing:
+        raise InstanceError(f"{where} needs {' and '.join(missing)}")
+    api_url = entry["apiUrl"].strip().rstrip("/")
+    if not _URL.match(api_url):
+        raise InstanceError(
+            f"{where}.apiUrl must be an http(s) URL such as https://api.green-api.com"
+        )
+    token = entry["apiTokenInstance"].strip()
+    if re.search(r"[\s/?#]", token):
+        # It becomes a path segment of every GREEN-API URL.
+        raise InstanceError(f"{where}.apiTokenInstance must not contain spaces, / ? or #")
+    label = entry.get("label", "").strip()
+    if len(label) > MAX_LABEL_CHARS:
+        raise InstanceError(f"{where}.label is longer than {MAX_LABEL_CHARS} characters")
+    settings = {SETTINGS[name]: entry[name] for name in SETTINGS if name in entry}
+    return Instance(int(key), api_url, token, label, MappingProxyType(settings))
