@@ -171,9 +171,14 @@ class DynamoDBStore:
                 found[key] = {name: fields[name] for name in fields.keys() - _KEYS - {"version"}}
         return found
 
-    def _batch_get(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _batch_get(
+        self, keys: list[dict[str, Any]], projection: str | None = None
+    ) -> list[dict[str, Any]]:
         """Strongly consistent BatchGetItem; keys left unprocessed under load are asked again."""
-        request = {self._table: {"Keys": keys, "ConsistentRead": True}}
+        wanted: dict[str, Any] = {"Keys": keys, "ConsistentRead": True}
+        if projection is not None:
+            wanted["ProjectionExpression"] = projection
+        request = {self._table: wanted}
         items: list[dict[str, Any]] = []
         with _storage_errors(self._table):
             while request:
@@ -306,19 +311,8 @@ class DynamoDBStore:
                 for chat_key, record_key in keys[start : start + EXISTENCE_BATCH]
             }
             wanted = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in chunk]
-            request = {
-                self._table: {
-                    "Keys": wanted,
-                    "ConsistentRead": True,
-                    "ProjectionExpression": "pk, sk",
-                }
-            }
-            with _storage_errors(self._table):
-                while request:  # unprocessed keys (under load) are asked for again
-                    answer = self._client.batch_get_item(RequestItems=request)
-                    for item in answer.get("Responses", {}).get(self._table, []):
-                        found.add(chunk[(item["pk"]["S"], item["sk"]["S"])])
-                    request = answer.get("UnprocessedKeys") or {}
+            for item in self._batch_get(wanted, projection="pk, sk"):
+                found.add(chunk[(item["pk"]["S"], item["sk"]["S"])])
         return found
 
     def chat_records_between(
@@ -333,14 +327,7 @@ class DynamoDBStore:
             ),
             "ConsistentRead": True,
         }
-        found: list[dict[str, Any]] = []
-        with _storage_errors(self._table):
-            while True:
-                page = self._client.query(**request)
-                found.extend(from_item(item) for item in page.get("Items", []))
-                if "LastEvaluatedKey" not in page:
-                    return found
-                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return list(self._query(request, frozenset()))
 
     def keep_rejected(
         self,
