@@ -69,7 +69,7 @@ chromium:
 
 # docs/report.png (the README's screenshot) and docs/report.html from the sample week.
 report-screenshot: $(STAMP) chromium
-	PYTHONPATH=function:. $(PY) -m tests.support.sample_report docs/report.png
+	PYTHONPATH=function:. $(PY) -m tools.report_screenshot docs/report.png
 
 # The fast layer alone: the core against in-memory fakes, no emulator, no server (tests/unit).
 # --confcutdir keeps tests/conftest.py, which starts the emulator and moto, out of it.
@@ -150,7 +150,7 @@ destroy-gcp:
 	$(TF_GCP) destroy -input=false $(TF_APPLY_FLAGS)
 
 run: check-run $(STAMP)
-	$(PY) -m tests.support.devserver --port $(PORT) --store $(STORE)
+	$(PY) -m devserver --port $(PORT) --store $(STORE)
 
 # Point the GREEN-API instance at the function (needs GREEN_API_ID_INSTANCE, GREEN_API_TOKEN,
 # WEBHOOK_TOKEN in the environment). CONFIGURE_ARGS=--check compares instead of setting.

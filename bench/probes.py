@@ -132,7 +132,7 @@ def _notifications(callers: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def probe_roundtrips() -> dict[str, Any]:
-    from tests.fake_green_api import FakeGreenApi
+    from devserver.fake_green_api import FakeGreenApi
 
     counter = _count_emulator_rpcs()
     callers = [f"7900555{n:04d}@c.us" for n in range(CALLERS)]
@@ -208,7 +208,7 @@ def probe_reconcile() -> dict[str, Any]:
     from call_logger.service import run_reconcile
     from google.cloud import firestore
 
-    from tests.fake_green_api import FakeGreenApi
+    from devserver.fake_green_api import FakeGreenApi
 
     entries = int(os.environ.get("RECONCILE_BENCH_ENTRIES", RECONCILE_ENTRIES))
     counter = _count_emulator_rpcs()

@@ -6,21 +6,16 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import functions_framework
 import pytest
 from flask.testing import FlaskClient
 from google.cloud import firestore
 
+from devserver.emulator import FirestoreEmulator
+from devserver.fake_green_api import FakeGreenApi
 from tests.support.backends import AwsBackend, Backend, Client, GcpBackend, firestore_documents
-from tests.support.emulator import FirestoreEmulator
-
-if TYPE_CHECKING:  # imported at run time by pytest_plugins, which rewrites its asserts
-    from tests.fake_green_api import FakeGreenApi
-
-# The fake GREEN-API server and its `fake_green_api` fixture.
-pytest_plugins = ["tests.fake_green_api"]
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "function" / "main.py"
@@ -120,6 +115,12 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setenv(name, value)
     chosen.reset()
     return chosen
+
+
+@pytest.fixture
+def fake_green_api() -> Iterator[FakeGreenApi]:
+    with FakeGreenApi() as server:
+        yield server
 
 
 @pytest.fixture

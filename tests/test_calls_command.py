@@ -13,10 +13,10 @@ from call_logger import firestore_store, report
 from call_logger.calls import chat_id_of
 from call_logger.cli import main
 
+from devserver.emulator import free_port
+from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import ClientFactory, as_a_fresh_process, post, sample
-from tests.fake_green_api import FakeGreenApi
 from tests.support.backends import Backend
-from tests.support.emulator import free_port
 
 IVAN = "79001234567@c.us"
 OLGA = "79005550000@c.us"

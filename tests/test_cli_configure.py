@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from call_logger.cli import main, mask
 
-from tests.fake_green_api import FakeGreenApi
+from devserver.fake_green_api import FakeGreenApi
 
 WEBHOOK_URL = "https://europe-west1-demo.cloudfunctions.net/green-call-logger"
 WEBHOOK_TOKEN = "whk-Secret-0123456789abcdef"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_green_api import FakeGreenApi
+from devserver.fake_green_api import FakeGreenApi
 from tests.support.fake_cli import FakeCli, logged_calls
 from tests.support.gcloud_answers import BILLING_OFF, DATABASE, PROJECT, answer_project
 

@@ -9,8 +9,8 @@ import pytest
 from call_logger import digest, report
 from call_logger.cli import main
 
+from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import ClientFactory, as_a_fresh_process, post, sample
-from tests.fake_green_api import FakeGreenApi
 from tests.support.backends import Backend
 from tests.unit.test_report_figures import MSK
 

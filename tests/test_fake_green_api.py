@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from tests.fake_green_api import FOREVER, FakeGreenApi
+from devserver.fake_green_api import FOREVER, FakeGreenApi
 
 
 def call(

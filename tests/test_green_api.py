@@ -24,8 +24,8 @@ from call_logger.green_api import (
 )
 from urllib3.response import HTTPResponse
 
+from devserver.fake_green_api import FOREVER, FakeGreenApi
 from tests.conftest import SAMPLES
-from tests.fake_green_api import FOREVER, FakeGreenApi
 
 CHAT = "79001234567@c.us"
 

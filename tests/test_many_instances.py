@@ -19,6 +19,7 @@ from call_logger.green_api import ClientPool
 from call_logger.poller import poll_instances
 from call_logger.service import build_service
 
+from devserver.fake_green_api import FOREVER, FakeGreenApi
 from tests.conftest import (
     ClientFactory,
     as_a_fresh_process,
@@ -27,7 +28,6 @@ from tests.conftest import (
     records,
     sample,
 )
-from tests.fake_green_api import FOREVER, FakeGreenApi
 from tests.support.backends import Backend, Client
 from tests.test_poller import wait_for
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from devserver.fake_green_api import FOREVER, FakeGreenApi
 from tests.conftest import ClientFactory, post, records, sample
-from tests.fake_green_api import FOREVER, FakeGreenApi
 from tests.support.backends import Backend, Client
 
 CALLER = "79001234567@c.us"

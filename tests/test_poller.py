@@ -23,9 +23,9 @@ from call_logger.records import Source
 from call_logger.service import build_service
 from google.cloud import firestore
 
+from devserver.emulator import FirestoreEmulator, free_port
+from devserver.fake_green_api import FOREVER, NO_BODY, FakeGreenApi
 from tests.conftest import ROOT, documents, records, sample
-from tests.fake_green_api import FOREVER, NO_BODY, FakeGreenApi
-from tests.support.emulator import FirestoreEmulator, free_port
 
 OFFER = sample("incoming-call-offer")
 PICKUP = sample("incoming-call-pickup")

@@ -14,8 +14,8 @@ from call_logger.cli import main
 from call_logger.journal import LookupPacer
 from call_logger.service import WINDOW_PRELOAD_AT
 
+from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import ClientFactory, journal_entry, post, records, sample
-from tests.fake_green_api import FakeGreenApi
 from tests.support.backends import Backend, Client
 
 IVAN = "79001234567@c.us"

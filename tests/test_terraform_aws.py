@@ -32,7 +32,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support.processes import stop_group
+from devserver.processes import stop_group
 
 REPO = Path(__file__).resolve().parents[1]
 STACK = REPO / "terraform" / "aws"

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from call_logger.notification import is_tracked
 
+from devserver.aws import LAMBDA
 from tests.conftest import (
     MAIN,
     ROOT,
@@ -21,7 +22,7 @@ from tests.conftest import (
     records,
     sample,
 )
-from tests.support.backends import LAMBDA, Backend
+from tests.support.backends import Backend
 from tests.support.label_table import LABELS, STATUSES, canonical, expected_label
 
 CALL_SAMPLES = {

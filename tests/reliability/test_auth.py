@@ -10,8 +10,8 @@ import pytest
 import requests
 from google.cloud import firestore
 
+from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import TOKEN, AppFactory, documents, sample
-from tests.fake_green_api import FakeGreenApi
 from tests.reliability.harness import LiveServer, report
 
 WRONG = "wrong-token-3a9d"

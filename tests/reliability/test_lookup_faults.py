@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from google.cloud import firestore
 
+from devserver.fake_green_api import FakeGreenApi, Fault, RecordedRequest
 from tests.conftest import AppFactory
-from tests.fake_green_api import FakeGreenApi, Fault, RecordedRequest
 from tests.reliability.harness import (
     Ids,
     Instance,

@@ -1,7 +1,8 @@
 """A fake GREEN-API: a real HTTP server on 127.0.0.1 that speaks the documented shapes.
 
-Use the `fake_green_api` fixture (registered from tests/conftest.py), point a client at
-`server.url`, `server.id_instance` and `server.token`, then assert on `server.requests`.
+The benchmark runs the function against it, and so do the tests (their `fake_green_api` fixture,
+in tests/conftest.py): point a client at `server.url`, `server.id_instance` and `server.token`,
+then look at `server.requests`.
 
 Failure injection, per GREEN-API method:
 
@@ -37,8 +38,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-import pytest
 
 FOREVER = math.inf
 # enqueue(NO_BODY): a queue item whose receiveNotification answer has a receiptId and no body.
@@ -323,7 +322,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle()
 
     def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep pytest output clean
+        pass  # keep the output of tests and benchmarks clean
 
     def _handle(self) -> None:
         fake = self.server.fake
@@ -424,9 +423,3 @@ def _phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"  # 466 and other GREEN-API-specific codes
-
-
-@pytest.fixture
-def fake_green_api() -> Iterator[FakeGreenApi]:
-    with FakeGreenApi() as server:
-        yield server
