@@ -85,7 +85,7 @@ tf-test: $(IAC_STAMP) ## tests/iac: tfparse and checkov in .venv-iac
 	$(IAC_PY) -m pytest -p no:cacheprovider --confcutdir=tests/iac tests/iac
 
 check-test check-run: ## what `make test` or `make run` needs, one line per missing tool
-	@$(PYTHON) tools/prereqs.py $(@:check-%=%) --store $(STORE)
+	@$(PYTHON) tools/prereqs.py $(@:check-%=%) --store $(STORE) --terraform $(TERRAFORM)
 
 # The report's browser test renders the page with Debian's headless chromium. Installed here when
 # missing and run as root; otherwise that test is skipped and says why.
