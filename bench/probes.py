@@ -142,7 +142,7 @@ def probe_roundtrips() -> dict[str, Any]:
         client = _client(
             {
                 "WEBHOOK_TOKEN": TOKEN,
-                "GREEN_API_ID_INSTANCE": str(fake.id_instance),
+                "GREEN_API_ID_INSTANCE": str(fake.instance_id),
                 "GREEN_API_TOKEN": fake.token,
                 "GREEN_API_URL": fake.url,
                 "CONTACT_CACHE_TTL": "24h",
@@ -230,12 +230,12 @@ def probe_reconcile() -> dict[str, Any]:
         config = Config.from_env(
             {
                 "GOOGLE_CLOUD_PROJECT": os.environ["GOOGLE_CLOUD_PROJECT"],
-                "GREEN_API_ID_INSTANCE": str(fake.id_instance),
+                "GREEN_API_ID_INSTANCE": str(fake.instance_id),
                 "GREEN_API_TOKEN": fake.token,
                 "GREEN_API_URL": fake.url,
             }
         )
-        _seed_recorded(firestore.Client(), fake.id_instance, journal)
+        _seed_recorded(firestore.Client(), fake.instance_id, journal)
         since = timedelta(seconds=now - journal[-1]["timestamp"] + 3600)
         started = time.perf_counter()
         (first,) = run_reconcile(config, since, lookup_budget=0)

@@ -132,7 +132,7 @@ def green_env(
     for name in ("CALL_MODE", "CALL_LABELS", "RECONCILE_MATCH_WINDOW", "RECORD_RETENTION_DAYS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GREEN_API_URL", fake_green_api.url)
-    monkeypatch.setenv("GREEN_API_ID_INSTANCE", str(fake_green_api.id_instance))
+    monkeypatch.setenv("GREEN_API_ID_INSTANCE", str(fake_green_api.instance_id))
     monkeypatch.setenv("GREEN_API_TOKEN", fake_green_api.token)
     monkeypatch.setenv("STORE_TIMEOUT", "2")
     monkeypatch.setenv("CONTACT_LOOKUP_BUDGET", "1")

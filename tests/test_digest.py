@@ -92,7 +92,7 @@ def day_of_calls(
     fake_green_api.set_contact("79001234567@c.us", contact_name="Ivan Petrov")
     settings = {
         "GREEN_API_URL": fake_green_api.url,
-        "GREEN_API_ID_INSTANCE": str(fake_green_api.id_instance),
+        "GREEN_API_ID_INSTANCE": str(fake_green_api.instance_id),
         "GREEN_API_TOKEN": fake_green_api.token,
         "OPERATOR_CHAT_ID": OPERATOR,
         "TIMEZONE": "Europe/Moscow",

@@ -38,7 +38,7 @@ def app(green_env: FakeGreenApi, make_client: ClientFactory) -> Client:
     """The deployed webhook, with the same settings as `reconcile` (make_client resets them)."""
     return make_client(
         GREEN_API_URL=green_env.url,
-        GREEN_API_ID_INSTANCE=str(green_env.id_instance),
+        GREEN_API_ID_INSTANCE=str(green_env.instance_id),
         GREEN_API_TOKEN=green_env.token,
         CONTACT_LOOKUP_BUDGET="1",
     )

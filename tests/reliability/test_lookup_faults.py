@@ -88,7 +88,7 @@ def test_failed_lookups_never_lose_a_record(make_app: AppFactory, db: firestore.
     with fake:
         for chat_id, name in names.items():
             fake.set_contact(chat_id, contact_name=name)
-        instance = fake.id_instance
+        instance = fake.instance_id
         stream = instance_stream(
             rng, ids, mode="all", instance=instance, callers=chats, calls=70, ignored=40
         )
