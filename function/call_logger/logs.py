@@ -54,8 +54,10 @@ def mask_chat_ids(text: str) -> str:
 
 def cloud_trace_fields(header: str | None, project: str | None) -> dict[str, str]:
     """The Cloud Logging trace fields for an X-Cloud-Trace-Context header (none without both)."""
-    match = _CLOUD_TRACE.match(header or "")
-    if not match or not project:
+    if not header or not project:
+        return {}
+    match = _CLOUD_TRACE.match(header)
+    if not match:
         return {}
     fields = {TRACE_KEY: f"projects/{project}/traces/{match.group(1).lower()}"}
     if match.group(2):

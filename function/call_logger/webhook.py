@@ -20,7 +20,15 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .config import Config
-from .envelope import STATE_INSTANCE_CHANGED, BadBody, is_tracked, log_fields, parse_body
+from .envelope import (
+    STATE_INSTANCE_CHANGED,
+    BadBody,
+    instance_id_of,
+    is_tracked,
+    log_fields,
+    notification_type,
+    parse_body,
+)
 from .logs import Throttle, annotate, current_fields, request_context
 
 if TYPE_CHECKING:
@@ -51,7 +59,11 @@ class Webhook:
     ) -> None:
         """`service` is built from `config` on the first incomingCall unless one is given."""
         self._config = config
+        # Read once: attribute and property lookups cost every ignored notification.
+        self._token_configured = config.auth_configured
         self._expected = f"Bearer {config.webhook_token}".encode()
+        self._instances = config.instances
+        self._callback_by_message = config.callback_by_message
         self._service = service
         self._lock = threading.Lock()
         # Lines about refused requests (401 storms and the like): one a minute per event.
@@ -84,19 +96,22 @@ class Webhook:
         refusal = self.refusal(method, authorization, content_length)
         if refusal is not None:
             return refusal
-        raw = _read_at_most(read, MAX_BODY_BYTES + 1)  # bounded even without a Content-Length
+        # Bounded even without a Content-Length; with one, done once that much has come.
+        raw = _read_body(read, MAX_BODY_BYTES + 1, content_length)
         if len(raw) > MAX_BODY_BYTES:
             return _refused("request.refused", Reply(413, "Payload Too Large"))
         try:
             body = parse_body(raw)
         except BadBody as error:
             return _refused("request.refused", Reply(400, f"Bad Request: {error}"))
-        fields.update(log_fields(body))  # the request's fields (no context lookup: hot path)
-        instance, kind = fields["instance"], fields["type"]
+        # The request's fields, set straight on the line's dict (no context lookup: hot path).
+        fields["instance"] = instance = instance_id_of(body)
+        fields["type"] = kind = notification_type(body)
         # The allow-list is the instance map's keys: one dict lookup, whatever the map's size.
-        if instance is not None and not self._config.instances.allows(instance):
+        if instance is not None and not self._instances.allows(instance):
             return _refused("instance.refused", Reply(403, FOREIGN_INSTANCE))
-        if is_tracked(kind, self._config.callback_by_message):
+        if is_tracked(kind, self._callback_by_message):
+            fields.update(log_fields(body))  # and for a call, its id, chat and status
             return self._handled(lambda service: service.handle(body, raw))
         if kind == STATE_INSTANCE_CHANGED:
             return self._handled(lambda service: service.record_state(body, raw))
@@ -118,7 +133,7 @@ class Webhook:
         return None
 
     def _authorized(self, authorization: str | None) -> bool:
-        if not self._config.auth_configured:
+        if not self._token_configured:
             if self._config.allow_unauthenticated:
                 return True
             annotate(
@@ -224,13 +239,17 @@ def _refused(event: str, reply: Reply) -> Reply:
     return reply
 
 
-def _read_at_most(read: Callable[[int], bytes], limit: int) -> bytes:
-    # A stream may return less than asked before its end, so read until the limit or b"".
+def _read_body(read: Callable[[int], bytes], limit: int, announced: int | None) -> bytes:
+    """At most `limit` bytes: the `announced` length when there is one (a stream allocates what
+    it is asked for, and the hot path pays for a megabyte asked in vain), else until b"". A
+    stream may return less than asked before its end, so it is read until then."""
+    wanted = limit if announced is None else min(limit, announced)
     chunks = []
-    while limit > 0:
-        chunk = read(limit)
+    received = 0
+    while received < wanted:
+        chunk = read(wanted - received)
         if not chunk:
             break
         chunks.append(chunk)
-        limit -= len(chunk)
-    return b"".join(chunks)
+        received += len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
