@@ -308,7 +308,7 @@ BAD_VALUES = {
     "reserved_concurrent_executions": ("0", "-1 (unreserved)"),
     "call_mode": ("sometimes", "all, results, offer, ignore"),
     "runtime": ("python3.11", "python3.12 or python3.13"),
-    "record_retention_days": ("0", "null or a whole number of at least 1"),
+    "record_retention_days": ("0", "null or a whole number of days from 1 to 36500"),
     "log_retention_days": ("10", "CloudWatch Logs retention value"),
     "call_labels": ('{"busy" = "Busy"}', "keys must be among incoming"),
     "operator_chat_id": ("120363000000000000@g.us", "never sent to a group"),
@@ -326,6 +326,8 @@ BAD_VALUES = {
         "keyed by idInstance",
     ),
     "green_api_url": ("http://api.green-api.com", "must be an https:// URL"),
+    "webhook_token": ("short-token-0123456789", "at least 24 characters"),
+    "environment_variables": ('{STORE = "firestore"}', "must not set a setting the stack manages"),
     "log_level": ("LOUD", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
     "alert_email": ("nobody", "null or an email address"),
 }
@@ -494,10 +496,25 @@ def _planned_changes(stack: Stack, *args: str) -> dict[str, set[str]]:
     return changes
 
 
+def test_one_instance_needs_its_id(stack: Stack) -> None:
+    # Without it the function would accept any instance's notifications and look up no names.
+    without_id = {k: v for k, v in _base_vars(stack).items() if k != "green_api_id_instance"}
+    plan = stack.run(
+        "plan", "-input=false", stack.write_vars("no-id.tfvars.json", without_id), check=False
+    )
+    assert plan.returncode != 0
+    errors = " ".join(plan.stderr.split())
+    assert "var.green_api_instances" in errors
+    assert "with green_api_id_instance and green_api_token" in errors
+
+
 def test_safe_defaults(stack: Stack) -> None:
     """Without the optional variables: retention 365 days, deletion protection, point-in-time
     recovery, a concurrency cap, JSON logs, and no alerting resources."""
-    required = {key: _base_vars(stack)[key] for key in ("region", "package_zip", "green_api_token")}
+    required = {
+        key: _base_vars(stack)[key]
+        for key in ("region", "package_zip", "green_api_id_instance", "green_api_token")
+    }
     plan = _plan_json(stack, stack.write_vars("required.tfvars.json", required))
     resources = {
         resource["address"]: resource["values"]
@@ -577,7 +594,6 @@ def _check_role(stack: Stack, outputs: Mapping[str, Any]) -> None:
         assert statement["Effect"] == "Allow"
         assert "*" not in _as_list(statement["Resource"])
 
-    table_arn = outputs["table_arn"]
     assert sorted(_as_list(statements["CallTable"]["Action"])) == [
         "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
@@ -585,10 +601,8 @@ def _check_role(stack: Stack, outputs: Mapping[str, Any]) -> None:
         "dynamodb:TransactWriteItems",
         "dynamodb:UpdateItem",
     ]
-    assert sorted(_as_list(statements["CallTable"]["Resource"])) == [
-        table_arn,
-        f"{table_arn}/index/*",
-    ]
+    # The table alone: only reconcile reads the byTime index.
+    assert _as_list(statements["CallTable"]["Resource"]) == [outputs["table_arn"]]
     assert _as_list(statements["OwnSecrets"]["Action"]) == ["secretsmanager:GetSecretValue"]
     assert sorted(_as_list(statements["OwnSecrets"]["Resource"])) == sorted(
         [outputs["webhook_token_secret_arn"], outputs["green_api_token_secret_arn"]]
