@@ -249,6 +249,11 @@ variable "digest_time" {
     condition     = var.digest_time == "" || can(regex("^([01][0-9]|2[0-3]):[0-5][0-9]$", var.digest_time))
     error_message = "digest_time must be a time of day such as 09:00 (24-hour), or empty."
   }
+
+  validation {
+    condition     = var.digest_time == "" || (var.reconcile_enabled && (var.operator_chat_id != "" || length(var.green_api_instances) > 0))
+    error_message = "digest_time needs reconcile_enabled (the digest rides on its runs) and operator_chat_id (or green_api_instances with operatorChatId): the chat it is sent to."
+  }
 }
 
 variable "timezone" {

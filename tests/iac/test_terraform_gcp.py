@@ -681,7 +681,8 @@ CASES: dict[str, tuple[str, str]] = {
     "missed_call_reply_max_age": ('"0m"', '"15m"'),
     "business_hours": ('"9-18"', '"mon-fri 09:00-18:00, Sat 10:00-14:00"'),
     "timezone": ('"Berlin"', '"America/Argentina/Buenos_Aires"'),
-    "digest_time": ('"9am"', '"09:00"'),
+    # A time is accepted with somewhere to send it (test_a_digest_needs_a_chat_and_the_schedule).
+    "digest_time": ('"9am"', '""'),
     "runtime": ('"python311"', '"python313"'),
     "memory": ('"256MB"', '"512Mi"'),
     "cpu": ('"lots"', '"1"'),
@@ -784,6 +785,15 @@ def test_every_validated_variable_has_a_case(model: Model) -> None:
         ({"min_instance_count": "5", "max_instance_count": "2"}, "max_instance_count"),
         ({"max_instance_request_concurrency": "8"}, "max_instance_request_concurrency"),
         ({"missed_call_reply_after_hours": '"Closed"'}, "business_hours"),
+        ({"digest_time": '"09:00"'}, "digest_time"),  # no chat to send it to
+        (
+            {
+                "digest_time": '"09:00"',
+                "operator_chat_id": '"79001234567@c.us"',
+                "reconcile_enabled": "false",  # no runs to send it
+            },
+            "digest_time",
+        ),
         (
             {"max_instance_request_concurrency": "8", "cpu": '"0.5"'},
             "max_instance_request_concurrency",
@@ -792,6 +802,15 @@ def test_every_validated_variable_has_a_case(model: Model) -> None:
 )
 def test_cross_variable_validation(overrides: dict[str, str], name: str, tmp_path: Path) -> None:
     assert False in list(conditions(load(tmp_path, **overrides), name))
+
+
+def test_a_digest_needs_a_chat_and_the_schedule(tmp_path: Path) -> None:
+    chat = '"79001234567@c.us"'
+    for accepted in (
+        load(tmp_path, digest_time='"09:00"', operator_chat_id=chat),
+        many(tmp_path, digest_time='"09:00"'),  # each instance's own operatorChatId
+    ):
+        assert all(c is True for c in conditions(accepted, "digest_time"))
 
 
 def test_concurrency_with_a_whole_cpu_is_accepted(tmp_path: Path) -> None:
