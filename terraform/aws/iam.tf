@@ -35,7 +35,7 @@ data "aws_iam_policy_document" "function" {
       "dynamodb:Query",
       # A record with its chat, atomically (save).
       "dynamodb:TransactWriteItems",
-      # The chat probe and summary, the reply noted on a record; a transaction's Update needs it too.
+      # The chat probe and summary, a reply noted on its record; also a transaction's Update.
       "dynamodb:UpdateItem",
     ]
     resources = [aws_dynamodb_table.calls.arn]
