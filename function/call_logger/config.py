@@ -9,18 +9,20 @@ from __future__ import annotations
 import json
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, time, timedelta, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from . import instances as instance_map
-from .hours import FORMAT as BUSINESS_HOURS_FORMAT
-from .hours import BusinessHours
+from .envelope import canonical_status, is_personal_chat
 from .instances import InstanceError, Instances
-from .notification import canonical_status, is_personal_chat
+
+if TYPE_CHECKING:
+    from .hours import BusinessHours
 
 
 class ConfigError(ValueError):
@@ -111,10 +113,15 @@ class Config:
     log_chat_ids: str = "masked"
     # The instances served (GREEN_API_INSTANCES, or the single-instance settings as a map of one).
     instances: Instances = field(default_factory=Instances, repr=False)
-    # idInstance -> the configuration with that instance's own settings (only instances that have
-    # some); see settings_for().
-    per_instance: Mapping[int, Config] = field(
+    # idInstance -> the Config fields that instance's own settings set (only instances that have
+    # some), checked at start; settings_for() applies them on first use.
+    per_instance: Mapping[int, Mapping[str, Any]] = field(
         default_factory=lambda: MappingProxyType({}), repr=False, compare=False
+    )
+    # settings_for()'s configurations, made once each: building 500 at start would cost a cold
+    # start more than the rest of it (bench: cold_start_ratio_500_instances).
+    _settings_made: dict[int, Config] = field(
+        default_factory=dict, init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
@@ -126,6 +133,7 @@ class Config:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
         """Build the configuration; a bad value raises ConfigError naming what is allowed."""
+        env = dict(env)  # os.environ decodes on every read
         config = cls._from_settings(env)
         instances = _instances(env)
         if instances is None:
@@ -134,7 +142,7 @@ class Config:
         for instance in instances:
             if instance.settings:
                 try:
-                    per_instance[instance.id] = cls._from_settings({**env, **instance.settings})
+                    per_instance[instance.id] = _instance_fields(env, instance.settings)
                 except ConfigError as error:
                     names = ", ".join(
                         key
@@ -149,7 +157,14 @@ class Config:
     def settings_for(self, instance_id: int) -> Config:
         """The configuration that applies to a call of this instance: the deployment's, with
         the instance's own settings (GREEN_API_INSTANCES) in place of the deployment-wide ones."""
-        return self.per_instance.get(instance_id, self)
+        fields = self.per_instance.get(instance_id)
+        if not fields:
+            return self
+        made = self._settings_made.get(instance_id)
+        if made is None:  # two threads may both make it: the same value, no harm
+            made = replace(self, **fields, instances=Instances(), per_instance=MappingProxyType({}))
+            self._settings_made[instance_id] = made
+        return made
 
     def for_instance(self, instance_id: int) -> Config:
         """One instance of the map as a deployment of one: its settings, and it the only
@@ -187,17 +202,12 @@ class Config:
             green_api_token=get("GREEN_API_TOKEN"),
             contact_cache_ttl=_duration(get("CONTACT_CACHE_TTL"), "CONTACT_CACHE_TTL", "24h"),
             lookup_budget=_seconds(get("CONTACT_LOOKUP_BUDGET"), "CONTACT_LOOKUP_BUDGET", 3.0),
-            operator_chat_id=_operator_chat(get("OPERATOR_CHAT_ID")),
             operator_template=_template(
                 get("OPERATOR_MESSAGE_TEMPLATE") or DEFAULT_OPERATOR_TEMPLATE,
                 "OPERATOR_MESSAGE_TEMPLATE",
             ),
             operator_notify_on=_statuses(
                 get("OPERATOR_NOTIFY_ON") or "offer", "OPERATOR_NOTIFY_ON"
-            ),
-            reply_template=_template(get("MISSED_CALL_REPLY"), "MISSED_CALL_REPLY"),
-            after_hours_template=_after_hours(
-                get("MISSED_CALL_REPLY_AFTER_HOURS"), bool(get("BUSINESS_HOURS"))
             ),
             reply_on=_statuses(
                 get("MISSED_CALL_REPLY_ON") or "missed,declined,hungUp", "MISSED_CALL_REPLY_ON"
@@ -208,11 +218,9 @@ class Config:
             reply_max_age=_positive_duration(
                 get("MISSED_CALL_REPLY_MAX_AGE"), "MISSED_CALL_REPLY_MAX_AGE", "15m"
             ),
-            business_hours=_business_hours(get("BUSINESS_HOURS")),
             reconcile_match_window=_duration(
                 get("RECONCILE_MATCH_WINDOW"), "RECONCILE_MATCH_WINDOW", "120s"
             ),
-            timezone=_timezone(get("TIMEZONE") or "UTC"),
             callback_by_message=_flag(get("CALLBACK_BY_MESSAGE") or "true", "CALLBACK_BY_MESSAGE"),
             digest_time=_digest_time(
                 # Somewhere to send it: the deployment's chat, or the instances' own chats.
@@ -221,6 +229,7 @@ class Config:
             ),
             log_level=_choice(get("LOG_LEVEL").upper() or "INFO", "LOG_LEVEL", LOG_LEVELS),
             log_chat_ids=_choice(get("LOG_CHAT_IDS") or "masked", "LOG_CHAT_IDS", LOG_CHAT_IDS),
+            **{name: read(get) for name, _, read in _INSTANCE_FIELDS},
         )
 
     @property
@@ -232,6 +241,43 @@ class Config:
         """Whether some call can get an automatic reply (MISSED_CALL_REPLY or its after-hours
         text is set)."""
         return bool(self.reply_template or self.after_hours_template)
+
+
+# The Config fields an instance of GREEN_API_INSTANCES may set for itself: each field, the
+# variables it is read from, and how (`get` reads a variable, the instance's own value first).
+_INSTANCE_FIELDS: tuple[tuple[str, tuple[str, ...], Callable[[Callable[[str], str]], Any]], ...] = (
+    (
+        "operator_chat_id",
+        ("OPERATOR_CHAT_ID",),
+        lambda get: _operator_chat(get("OPERATOR_CHAT_ID")),
+    ),
+    (
+        "reply_template",
+        ("MISSED_CALL_REPLY",),
+        lambda get: _template(get("MISSED_CALL_REPLY"), "MISSED_CALL_REPLY"),
+    ),
+    (
+        "after_hours_template",
+        ("MISSED_CALL_REPLY_AFTER_HOURS", "BUSINESS_HOURS"),
+        lambda get: _after_hours(get("MISSED_CALL_REPLY_AFTER_HOURS"), bool(get("BUSINESS_HOURS"))),
+    ),
+    ("business_hours", ("BUSINESS_HOURS",), lambda get: _business_hours(get("BUSINESS_HOURS"))),
+    ("timezone", ("TIMEZONE",), lambda get: _timezone(get("TIMEZONE") or "UTC")),
+)
+
+
+def _instance_fields(env: Mapping[str, str], settings: Mapping[str, str]) -> dict[str, Any]:
+    """The Config fields an instance's own settings change, checked by the rules of the variables
+    they stand for; fields its settings do not touch are not read again."""
+
+    def get(name: str) -> str:
+        return settings.get(name, env.get(name, "")).strip()
+
+    return {
+        name: read(get)
+        for name, variables, read in _INSTANCE_FIELDS
+        if any(variable in settings for variable in variables)
+    }
 
 
 def _instances(env: Mapping[str, str]) -> Instances | None:
@@ -430,7 +476,9 @@ def _positive_duration(value: str, name: str, default: str) -> timedelta:
 def _business_hours(value: str) -> BusinessHours | None:
     if not value:
         return None
+    from .hours import FORMAT, BusinessHours  # only when set: start-up stays cheap without it
+
     try:
         return BusinessHours.parse(value)
     except ValueError as error:
-        raise ConfigError(f"BUSINESS_HOURS must be {BUSINESS_HOURS_FORMAT}; {error}") from None
+        raise ConfigError(f"BUSINESS_HOURS must be {FORMAT}; {error}") from None

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .notification import INCOMING_CALL, CallNotification, canonical_status
+from .envelope import INCOMING_CALL, canonical_status
+from .notification import CallNotification
 from .records import ChatState
 
 # The counts of a run, in the order people read them (also the --json keys, with dry_run).

@@ -1,24 +1,22 @@
-"""Parse and validate a GREEN-API notification body. Pure: no I/O, nothing heavy imported."""
+"""Parse and validate the notifications the service handles (calls, outgoing messages, instance
+states) into typed values. Pure: no I/O, nothing heavy imported."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from decimal import Decimal
+from .envelope import (
+    OUTGOING_CALL,
+    OUTGOING_MESSAGE_API,
+    canonical_status,
+    instance_id_of,
+    notification_type,
+)
 
-INCOMING_CALL = "incomingCall"
-OUTGOING_CALL = "outgoingCall"  # a call made from the business's phone
-CALL_TYPES = frozenset({INCOMING_CALL, OUTGOING_CALL})
-# A message sent from the phone, and one sent through the API (the product's replies too).
-OUTGOING_MESSAGE_API = "outgoingAPIMessageReceived"
-OUTGOING_MESSAGE_TYPES = frozenset({"outgoingMessageReceived", OUTGOING_MESSAGE_API})
 INCOMING, OUTGOING = "incoming", "outgoing"
-STATE_INSTANCE_CHANGED = "stateInstanceChanged"
 # The one stateInstance in which the instance receives calls; any other one needs a person.
 AUTHORIZED = "authorized"
 # What a person does about each state GREEN-API documents (for logs, alerts and `status`).
@@ -31,28 +29,12 @@ _WHAT_TO_DO = {
     "starting": "the instance is starting: check again in a few minutes",
 }
 
-# GREEN-API's SDKs spell the "not answered" status hangUp, its documentation hungUp.
-CANONICAL_STATUS = {"hangUp": "hungUp"}
-
-# Chat id domains of a single person (a group is @g.us; anything else is not a person either).
-PERSONAL_DOMAINS = ("c.us", "lid")
-
-
-def canonical_status(status: str) -> str:
-    """The one spelling a status is stored, labelled and compared under."""
-    return CANONICAL_STATUS.get(status, status)
-
-
 # Firestore's limits on document ids and timestamps; a value outside them can never be stored.
 MAX_ID_BYTES = 1500
 MIN_TIMESTAMP = -62135596800  # 0001-01-01T00:00:00Z
 MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z
 MIN_INTEGER, MAX_INTEGER = -(2**63), 2**63 - 1  # a Firestore integer is 64-bit
 _RESERVED_ID = re.compile(r"^__.*__$", re.DOTALL)
-
-
-class BadBody(ValueError):
-    """The body is not a JSON object: no notification can be read from it."""
 
 
 class Unrecordable(ValueError):
@@ -105,11 +87,6 @@ class OutgoingMessage(ChatEvent):
     via_api: bool
 
 
-def is_tracked(kind: str | None, callback_by_message: bool) -> bool:
-    """Whether a notification type reaches the service; every other type is acknowledged."""
-    return kind in CALL_TYPES or (callback_by_message and kind in OUTGOING_MESSAGE_TYPES)
-
-
 @dataclass(frozen=True)
 class StateNotification:
     """A stateInstanceChanged: the instance's authorisation state as of `timestamp`."""
@@ -137,54 +114,6 @@ def phone_of(chat_id: str) -> str | None:
     return None
 
 
-def is_personal_chat(chat_id: str) -> bool:
-    """A person's chat (`<digits>@c.us` or `<id>@lid`): the only kind a message is sent to."""
-    number, at, domain = chat_id.partition("@")
-    return (
-        bool(number)
-        and at == "@"
-        and domain in PERSONAL_DOMAINS
-        and number.isascii()
-        and number.isdigit()
-    )
-
-
-def parse_body(raw: bytes) -> dict[str, Any]:
-    """The body as a JSON object, or BadBody."""
-    try:
-        value = json.loads(raw.decode("utf-8"), parse_int=_parse_int)
-    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
-        raise BadBody("the body is not UTF-8 JSON") from None
-    if not isinstance(value, dict):
-        raise BadBody("the body is not a JSON object")
-    return value
-
-
-def _parse_int(digits: str) -> int | Decimal:
-    try:
-        return int(digits)
-    except ValueError:
-        # Past Python's int() digit limit: still valid JSON (a 400 would stall the instance's
-        # queue for 24 h); a Decimal is no int, so such a number is never taken as an id or time.
-        from decimal import Decimal
-
-        return Decimal(digits)
-
-
-def notification_type(body: dict[str, Any]) -> str | None:
-    kind = body.get("typeWebhook")
-    return kind if isinstance(kind, str) else None
-
-
-def instance_id_of(body: dict[str, Any]) -> int | None:
-    """instanceData.idInstance when it is readable as a whole number, else None."""
-    data = body.get("instanceData")
-    if not isinstance(data, dict):
-        return None
-    value = data.get("idInstance")
-    return value if _is_int(value) else None
-
-
 def parse_outgoing_message(body: dict[str, Any]) -> OutgoingMessage | None:
     """An outgoing message's chat and time; None when they cannot be read (nothing to track)."""
     sender = body.get("senderData")
@@ -210,18 +139,6 @@ def parse_outgoing_message(body: dict[str, Any]) -> OutgoingMessage | None:
     except Unrecordable:
         return None  # no chat can have this key, so no call waits on it
     return message
-
-
-def log_fields(body: dict[str, Any]) -> dict[str, Any]:
-    """What a log line says about a notification: its instance and type, and for a call its id,
-    chat and status (the chat id is masked by the log formatter unless LOG_CHAT_IDS=full)."""
-    kind = notification_type(body)
-    fields: dict[str, Any] = {"instance": instance_id_of(body), "type": kind}
-    if kind in CALL_TYPES:
-        fields.update(
-            callId=body.get("idMessage"), chatId=body.get("from"), callStatus=body.get("status")
-        )
-    return fields
 
 
 def parse_call(body: dict[str, Any]) -> CallNotification:
@@ -272,10 +189,6 @@ def _timestamp(body: dict[str, Any]) -> int:
     if not MIN_TIMESTAMP <= timestamp <= MAX_TIMESTAMP:
         raise Unrecordable("timestamp is outside the range a Firestore timestamp can hold")
     return timestamp
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _text(body: dict[str, Any], name: str) -> str:

@@ -28,9 +28,9 @@ from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .envelope import STATE_INSTANCE_CHANGED, is_tracked, log_fields, notification_type
 from .green_api import GreenApiError, Notification
 from .logs import annotate, request_context
-from .notification import STATE_INSTANCE_CHANGED, is_tracked, log_fields, notification_type
 from .store import StorageUnavailable
 from .webhook import IGNORED, event_of, level_for
 

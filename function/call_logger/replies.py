@@ -11,7 +11,8 @@ from datetime import datetime
 from string import Formatter
 
 from .config import Config
-from .notification import CallNotification, is_personal_chat
+from .envelope import is_personal_chat
+from .notification import CallNotification
 
 # A placeholder left empty drops the spaces before it when what follows is a space, punctuation
 # or the end, and a comma before it when punctuation or the end follows: with no name,

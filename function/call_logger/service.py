@@ -16,18 +16,15 @@ from typing import Any, Protocol
 
 from . import journal, policy, replies
 from .config import Config, ConfigError, Mode
+from .envelope import OUTGOING_CALL, OUTGOING_MESSAGE_TYPES, canonical_status, notification_type
 from .journal import LookupPacer, ReconcileReport
 from .logs import annotate
 from .notification import (
     INCOMING,
     OUTGOING,
-    OUTGOING_CALL,
-    OUTGOING_MESSAGE_TYPES,
     CallNotification,
     OutgoingMessage,
     Unrecordable,
-    canonical_status,
-    notification_type,
     parse_call,
     parse_outgoing_message,
     parse_state,

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from call_logger import report, report_html
-from call_logger.notification import canonical_status
+from call_logger.envelope import canonical_status
 
 from tests.conftest import sample
 from tests.support.browser import screenshot

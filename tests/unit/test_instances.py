@@ -201,3 +201,26 @@ def test_each_instance_may_have_its_own_reply_hours_and_time_zone() -> None:
         "Asia/Tokyo",
         None,
     )
+
+
+def test_an_instance_hours_need_the_after_hours_reply_rule_too() -> None:
+    """MISSED_CALL_REPLY_AFTER_HOURS needs BUSINESS_HOURS: an instance's own after-hours reply
+    is checked against the deployment's hours when the instance has none of its own."""
+    text = json.dumps({"1101000001": entry(missedCallReplyAfterHours="Closed now.")})
+    with pytest.raises(ConfigError, match=r"\(missedCallReplyAfterHours\): .*needs BUSINESS_HOURS"):
+        Config.from_env({"GREEN_API_INSTANCES": text})
+    config = Config.from_env({"GREEN_API_INSTANCES": text, "BUSINESS_HOURS": "mon-fri 09:00-18:00"})
+    assert config.settings_for(1101000001).after_hours_template == "Closed now."
+
+
+def test_an_instance_configuration_is_made_once() -> None:
+    config = Config.from_env({"GREEN_API_INSTANCES": json.dumps(two())})
+    assert config.settings_for(1101000001) is config.settings_for(1101000001)
+
+
+def test_every_per_instance_setting_has_a_config_field() -> None:
+    """instances.SETTINGS (the JSON keys) and config's table of fields name the same variables."""
+    from call_logger.config import _INSTANCE_FIELDS
+
+    read = {variable for _, variables, _ in _INSTANCE_FIELDS for variable in variables}
+    assert read == set(instances.SETTINGS.values())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from call_logger.config import DEFAULT_LABELS, Mode
-from call_logger.notification import canonical_status
+from call_logger.envelope import canonical_status
 from call_logger.policy import label_for
 
 from tests.support.label_table import STATUSES, expected_label

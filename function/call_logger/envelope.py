@@ -1,0 +1,112 @@
+"""What the webhook reads of every notification before it knows whether to handle it: the body
+as JSON, its type, its instance and the fields of its log line; and the two spellings the
+configuration checks settings against (call statuses, a person's chat id).
+
+Standard library only and no dataclasses: every ignored notification, and every cold start,
+runs this module (creating a dataclass costs about a millisecond); call_logger.notification
+parses the notifications that are handled.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+INCOMING_CALL = "incomingCall"
+OUTGOING_CALL = "outgoingCall"  # a call made from the business's phone
+CALL_TYPES = frozenset({INCOMING_CALL, OUTGOING_CALL})
+# A message sent from the phone, and one sent through the API (the product's replies too).
+OUTGOING_MESSAGE_API = "outgoingAPIMessageReceived"
+OUTGOING_MESSAGE_TYPES = frozenset({"outgoingMessageReceived", OUTGOING_MESSAGE_API})
+STATE_INSTANCE_CHANGED = "stateInstanceChanged"
+
+# GREEN-API's SDKs spell the "not answered" status hangUp, its documentation hungUp.
+CANONICAL_STATUS = {"hangUp": "hungUp"}
+
+# Chat id domains of a single person (a group is @g.us; anything else is not a person either).
+PERSONAL_DOMAINS = ("c.us", "lid")
+
+
+class BadBody(ValueError):
+    """The body is not a JSON object: no notification can be read from it."""
+
+
+def canonical_status(status: str) -> str:
+    """The one spelling a status is stored, labelled and compared under."""
+    return CANONICAL_STATUS.get(status, status)
+
+
+def is_personal_chat(chat_id: str) -> bool:
+    """A person's chat (`<digits>@c.us` or `<id>@lid`): the only kind a message is sent to."""
+    number, at, domain = chat_id.partition("@")
+    return (
+        bool(number)
+        and at == "@"
+        and domain in PERSONAL_DOMAINS
+        and number.isascii()
+        and number.isdigit()
+    )
+
+
+def is_tracked(kind: str | None, callback_by_message: bool) -> bool:
+    """Whether a notification type reaches the service; every other type is acknowledged."""
+    return kind in CALL_TYPES or (callback_by_message and kind in OUTGOING_MESSAGE_TYPES)
+
+
+def parse_body(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object, or BadBody."""
+    try:
+        value = _DECODER.decode(raw.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise BadBody("the body is not UTF-8 JSON") from None
+    if not isinstance(value, dict):
+        raise BadBody("the body is not a JSON object")
+    return value
+
+
+def _parse_int(digits: str) -> int | Decimal:
+    try:
+        return int(digits)
+    except ValueError:
+        # Past Python's int() digit limit: still valid JSON (a 400 would stall the instance's
+        # queue for 24 h); a Decimal is no int, so such a number is never taken as an id or time.
+        from decimal import Decimal
+
+        return Decimal(digits)
+
+
+def notification_type(body: dict[str, Any]) -> str | None:
+    kind = body.get("typeWebhook")
+    return kind if isinstance(kind, str) else None
+
+
+def instance_id_of(body: dict[str, Any]) -> int | None:
+    """instanceData.idInstance when it is readable as a whole number, else None."""
+    data = body.get("instanceData")
+    if not isinstance(data, dict):
+        return None
+    value = data.get("idInstance")
+    return value if _is_int(value) else None
+
+
+def log_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """What a log line says about a notification: its instance and type, and for a call its id,
+    chat and status (the chat id is masked by the log formatter unless LOG_CHAT_IDS=full)."""
+    kind = notification_type(body)
+    fields: dict[str, Any] = {"instance": instance_id_of(body), "type": kind}
+    if kind in CALL_TYPES:
+        fields.update(
+            callId=body.get("idMessage"), chatId=body.get("from"), callStatus=body.get("status")
+        )
+    return fields
+
+
+# One decoder for every body (json.loads with an option builds a new one per call).
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
