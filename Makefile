@@ -1,4 +1,6 @@
 # Two commands matter: `make run` (local function + Firestore emulator) and `make test`.
+# `make help` lists every target by group: each target's `## ` comment is its line there, each
+# `##@ ` line starts a group.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -7,8 +9,6 @@ PORT ?= 8080
 # `make run STORE=dynamodb`: the AWS code path against DynamoDB on a local moto server, for those
 # without the Cloud SDK.
 STORE ?= firestore
-# The deployed function's URL; override with `make configure-instance WEBHOOK_URL=https://...`.
-WEBHOOK_URL ?= $$(terraform -chdir=terraform/gcp output -raw webhook_url)
 
 # Infrastructure checks run in a virtual environment of their own (tfparse and checkov pin many
 # packages; see terraform/requirements-check.txt). Terraform itself is not installed by make.
@@ -18,19 +18,28 @@ IAC_STAMP := $(IAC_VENV)/.installed
 TERRAFORM ?= terraform
 GCP_DIR := terraform/gcp
 TF_GCP := $(TERRAFORM) -chdir=$(GCP_DIR)
+TF_AWS := terraform/aws
+TF_AWS_CMD := $(TERRAFORM) -chdir=$(TF_AWS)
 # e.g. TF_APPLY_FLAGS=-auto-approve
 TF_APPLY_FLAGS ?=
+# The deployed function's URL; override with `make configure-instance WEBHOOK_URL=https://...`.
+WEBHOOK_URL ?= $$($(TF_GCP) output -raw webhook_url)
 
-.PHONY: test test-unit check-test check-run lint typecheck pytest run install clean configure-instance tf-check tf-fmt tf-test deploy destroy deploy-gcp destroy-gcp \
-	poll calls reconcile bench backfill backfill-gcp backfill-aws chromium report-screenshot
+# `make` alone prints the list.
+.DEFAULT_GOAL := help
+.PHONY: help run test test-unit lint typecheck pytest tf-check tf-fmt tf-test check-test \
+	check-run chromium deploy destroy backfill deploy-gcp destroy-gcp backfill-gcp deploy-aws \
+	destroy-aws backfill-aws lambda-zip tf-aws-offline-init configure-instance poll calls \
+	reconcile install lock clean bench report-screenshot
 
+# The deployed versions first (function/requirements.txt, hash-checked), so that the tests run
+# what is deployed; then this project and its development tools around them.
 $(STAMP): pyproject.toml function/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --require-hashes -r function/requirements.txt
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
-
-install: $(STAMP)
 
 $(IAC_STAMP): terraform/requirements-check.txt
 	$(PYTHON) -m venv $(IAC_VENV)
@@ -38,26 +47,49 @@ $(IAC_STAMP): terraform/requirements-check.txt
 	$(IAC_PY) -m pip install -q -r terraform/requirements-check.txt
 	touch $@
 
+##@ Run on this machine
+
+run: check-run $(STAMP) ## the function and a local database on 127.0.0.1:8080 (PORT=, STORE=dynamodb)
+	$(PY) -m devserver --port $(PORT) --store $(STORE)
+
+##@ Test
+
 # Each target's prerequisites are checked first, one line per missing tool (tools/prereqs.py).
-test: check-test lint typecheck pytest tf-check
+test: check-test lint typecheck pytest tf-check ## everything: lint, typecheck, pytest, the Terraform checks
 
-check-test check-run:
-	@$(PYTHON) tools/prereqs.py $(@:check-%=%) --store $(STORE)
+# The fast layer alone: the core against in-memory fakes, no emulator, no server (tests/unit).
+# --confcutdir keeps tests/conftest.py, which starts the emulator and moto, out of it.
+test-unit: $(STAMP) ## the fast layer alone (tests/unit: no emulator, no server)
+	$(PY) -m pytest -p no:cacheprovider --confcutdir=tests/unit tests/unit
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff check and ruff format --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(STAMP) ## mypy
 	$(VENV)/bin/mypy
 
 # TF_CLI_CONFIG_FILE: terraform/aws is applied to moto with the provider from the offline mirror.
-pytest: $(STAMP) chromium
-	TF_CLI_CONFIG_FILE=$(CURDIR)/terraform/aws/terraformrc.hcl $(PY) -m pytest
+pytest: $(STAMP) chromium ## the test suites (emulator, moto, terraform/aws applied to moto)
+	TF_CLI_CONFIG_FILE=$(CURDIR)/$(TF_AWS)/terraformrc.hcl $(PY) -m pytest
+
+# Offline checks of the Terraform stacks: no provider download, no cloud access.
+tf-check: tf-fmt tf-test ## the Terraform checks, offline
+
+tf-fmt: ## terraform fmt -check of both stacks
+	$(TERRAFORM) fmt -check -diff -recursive terraform/
+
+# tests/iac (tfparse model of the stack, checkov report). --confcutdir keeps the main suite's
+# conftest, which needs the function's dependencies, out of this environment.
+tf-test: $(IAC_STAMP) ## tests/iac: tfparse and checkov in .venv-iac
+	$(IAC_PY) -m pytest -p no:cacheprovider --confcutdir=tests/iac tests/iac
+
+check-test check-run: ## what `make test` or `make run` needs, one line per missing tool
+	@$(PYTHON) tools/prereqs.py $(@:check-%=%) --store $(STORE) --terraform $(TERRAFORM)
 
 # The report's browser test renders the page with Debian's headless chromium. Installed here when
 # missing and run as root; otherwise that test is skipped and says why.
-chromium:
+chromium: ## install Debian's chromium for the report's browser test (as root, when missing)
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
@@ -67,25 +99,7 @@ chromium:
 	         "the report's browser test will be skipped"; \
 	  fi; }
 
-# docs/report.png (the README's screenshot) and docs/report.html from the sample week.
-report-screenshot: $(STAMP) chromium
-	PYTHONPATH=function:. $(PY) -m tests.support.sample_report docs/report.png
-
-# The fast layer alone: the core against in-memory fakes, no emulator, no server (tests/unit).
-# --confcutdir keeps tests/conftest.py, which starts the emulator and moto, out of it.
-test-unit: $(STAMP)
-	$(PY) -m pytest -p no:cacheprovider --confcutdir=tests/unit tests/unit
-
-# Offline checks of the Terraform stacks: no provider download, no cloud access.
-tf-check: tf-fmt tf-test
-
-tf-fmt:
-	$(TERRAFORM) fmt -check -recursive terraform/
-
-# tests/iac (tfparse model of the stack, checkov report). --confcutdir keeps the main suite's
-# conftest, which needs the function's dependencies, out of this environment.
-tf-test: $(IAC_STAMP)
-	$(IAC_PY) -m pytest -p no:cacheprovider --confcutdir=tests/iac tests/iac
+##@ Deploy
 
 # After an apply: point the GREEN-API instance(s) at the function with the stack's outputs ($(1) is
 # the stack's terraform command): every instance of green_api_instances, or the one instance. The
@@ -112,9 +126,9 @@ CLOUD ?= gcp
 # Both end with `make backfill`: one run of the deployed reconcile function over BACKFILL (GREEN-API's
 # call journal holds up to 10,000 calls). BACKFILL= skips it; `make backfill` alone repeats it.
 BACKFILL ?= 7d
-backfill: backfill-$(CLOUD)
-deploy: deploy-$(CLOUD)
-destroy: destroy-$(CLOUD)
+deploy: deploy-$(CLOUD) ## deploy to CLOUD (gcp, or aws), point the instance at it, backfill
+destroy: destroy-$(CLOUD) ## remove the CLOUD stack
+backfill: backfill-$(CLOUD) ## one run of the deployed reconcile function over BACKFILL (7d)
 
 # Deploy to Google Cloud (variables from terraform/gcp/terraform.tfvars), then point the
 # GREEN-API instance at the new webhook with its token. Before the apply, the preflight enables the
@@ -123,7 +137,7 @@ destroy: destroy-$(CLOUD)
 # PREFLIGHT_ARGS=--skip-preflight skips it.
 PREFLIGHT_VARS := build/preflight.tfvars.json
 PREFLIGHT_ARGS ?=
-deploy-gcp: $(STAMP)
+deploy-gcp: $(STAMP) ## deploy terraform/gcp (Cloud Function + Firestore)
 	@test -f $(GCP_DIR)/terraform.tfvars || { \
 	  echo "Copy $(GCP_DIR)/terraform.tfvars.example to $(GCP_DIR)/terraform.tfvars and fill it in."; \
 	  exit 1; }
@@ -134,9 +148,14 @@ deploy-gcp: $(STAMP)
 	$(call configure_from_outputs,$(TF_GCP))
 	$(MAKE) --no-print-directory backfill-gcp
 
+# Remove the stack. With firestore_delete_protection = true the database and its records stay.
+destroy-gcp: ## remove terraform/gcp (the database stays with delete protection)
+	$(TF_GCP) init -input=false
+	$(TF_GCP) destroy -input=false $(TF_APPLY_FLAGS)
+
 # The deployed reconcile function over BACKFILL, with the stack's own settings, through gcloud
 # (your login; it may invoke the private function as the project's owner).
-backfill-gcp:
+backfill-gcp: ## backfill through gcloud
 	@job="$$($(TF_GCP) output -raw reconcile_function_name 2>/dev/null)"; \
 	if [ -z "$(BACKFILL)" ] || [ -z "$$job" ]; then echo "Backfill skipped."; exit 0; fi; \
 	echo "Backfill: reconcile over the last $(BACKFILL) ($$job)"; \
@@ -144,92 +163,100 @@ backfill-gcp:
 	  --region "$$($(TF_GCP) output -raw region)" \
 	  --data '{"action": "reconcile", "since": "$(BACKFILL)"}'
 
-# Remove the stack. With firestore_delete_protection = true the database and its records stay.
-destroy-gcp:
-	$(TF_GCP) init -input=false
-	$(TF_GCP) destroy -input=false $(TF_APPLY_FLAGS)
-
-run: check-run $(STAMP)
-	$(PY) -m tests.support.devserver --port $(PORT) --store $(STORE)
-
-# Point the GREEN-API instance at the function (needs GREEN_API_ID_INSTANCE, GREEN_API_TOKEN,
-# WEBHOOK_TOKEN in the environment). CONFIGURE_ARGS=--check compares instead of setting.
-configure-instance: $(STAMP)
-	$(PY) -m call_logger configure-instance --webhook-url "$(WEBHOOK_URL)" $(CONFIGURE_ARGS)
-
-# Without a public URL: take notifications from the instance's queue (its webhookUrl must be
-# empty). Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN; ARGS="--once" drains and exits.
-poll: $(STAMP)
-	$(PY) -m call_logger poll $(ARGS)
-
-# Recent call records, e.g. `make calls ARGS="--since 7d --unanswered"`.
-calls: $(STAMP)
-	$(PY) -m call_logger calls $(ARGS)
-
-# Add the calls GREEN-API's journal knows and the log lacks, e.g. `make reconcile ARGS="--since 7d
-# --dry-run"`. Needs GREEN_API_ID_INSTANCE, GREEN_API_TOKEN and the store settings.
-reconcile: $(STAMP)
-	$(PY) -m call_logger reconcile $(ARGS)
-
-clean:
-	rm -rf $(VENV) $(IAC_VENV) $(PEER_VENV) .mypy_cache .ruff_cache .pytest_cache $(GCP_DIR)/build build
-
 # --- AWS: Lambda + DynamoDB (terraform/aws) ---------------------------------------------------
 # `make test` runs tests/test_terraform_aws.py, which applies the stack to a local moto server
 # with the provider from the offline mirror (terraform/aws/terraformrc.hcl). deploy-aws and
 # destroy-aws use your own Terraform configuration and AWS credentials, and the normal registry.
-TF_AWS := terraform/aws
 LAMBDA_ZIP := build/lambda.zip
 TF_AWS_VARS := -var 'package_zip=$(CURDIR)/$(LAMBDA_ZIP)'
 AWS_APPLY_FLAGS ?=
 # Python of the Lambda runtime: keep equal to the stack's runtime variable (python3.12 by default).
 LAMBDA_PYTHON_VERSION ?= 3.12
 LAMBDA_PKG := build/lambda-pkg-py$(LAMBDA_PYTHON_VERSION)
-
-.PHONY: lambda-zip deploy-aws destroy-aws tf-aws-fmt tf-aws-offline-init
-
-# Runtime dependencies for Lambda: requests and its own, and tzdata (the runtime has no zoneinfo
-# files), as Linux x86_64 wheels for the runtime (version ranges from function/requirements.txt).
-# boto3 comes with the Lambda runtime; functions-framework and google-cloud-firestore are for
-# Google Cloud only. The $$(...) is unquoted on purpose: one word per requirement.
-$(LAMBDA_PKG).stamp: function/requirements.txt $(STAMP) Makefile
-	rm -rf $(LAMBDA_PKG)
-	$(PY) -m pip install -q --target $(LAMBDA_PKG) --platform manylinux2014_x86_64 \
-		--implementation cp --python-version $(LAMBDA_PYTHON_VERSION) --only-binary=:all: \
-		$$(grep -E '^(requests|tzdata)([^A-Za-z0-9_.-]|$$)' function/requirements.txt)
-	touch $@
-
-# build/lambda.zip: function/ plus those dependencies, reproducible (same files, same bytes).
-lambda-zip: $(LAMBDA_PKG).stamp
-	$(PY) $(TF_AWS)/build_zip.py $(LAMBDA_ZIP) function $(LAMBDA_PKG)
-
-tf-aws-fmt:
-	terraform fmt -check -diff -recursive $(TF_AWS)
-
-# Initialise terraform/aws from the offline mirror (for validate or plan by hand, no registry).
-tf-aws-offline-init:
-	TF_CLI_CONFIG_FILE=$(CURDIR)/$(TF_AWS)/terraformrc.hcl terraform -chdir=$(TF_AWS) init -input=false
+LAMBDA_LOCK := $(TF_AWS)/lambda-requirements.txt
 
 # Deploy to the AWS account of your credentials with terraform/aws/terraform.tfvars, then point the
 # GREEN-API instance at the Function URL. The tokens reach configure-instance through the
 # environment, never the command line.
-deploy-aws: lambda-zip
-	terraform -chdir=$(TF_AWS) init -input=false
-	terraform -chdir=$(TF_AWS) apply -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
-	$(call configure_from_outputs,terraform -chdir=$(TF_AWS))
+deploy-aws: lambda-zip ## deploy terraform/aws (Lambda + DynamoDB)
+	$(TF_AWS_CMD) init -input=false
+	$(TF_AWS_CMD) apply -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
+	$(call configure_from_outputs,$(TF_AWS_CMD))
 	$(MAKE) --no-print-directory backfill-aws
 
+# Needs build/lambda.zip too (the stack hashes it): lambda-zip rebuilds it if it is missing.
+destroy-aws: lambda-zip ## remove terraform/aws
+	$(TF_AWS_CMD) destroy -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
+
 # The deployed reconcile function over BACKFILL, with your AWS credentials.
-backfill-aws: $(STAMP)
-	@name="$$(terraform -chdir=$(TF_AWS) output -raw reconcile_function_name 2>/dev/null)"; \
+backfill-aws: $(STAMP) ## backfill with your AWS credentials
+	@name="$$($(TF_AWS_CMD) output -raw reconcile_function_name 2>/dev/null)"; \
 	if [ -z "$(BACKFILL)" ] || [ -z "$$name" ]; then echo "Backfill skipped."; exit 0; fi; \
 	echo "Backfill: reconcile over the last $(BACKFILL) ($$name)"; \
 	$(PY) $(TF_AWS)/invoke_reconcile.py "$$name" "$(BACKFILL)" \
-	  "$$(terraform -chdir=$(TF_AWS) output -raw region)"
+	  "$$($(TF_AWS_CMD) output -raw region)"
 
-# Needs build/lambda.zip too (the stack hashes it): lambda-zip rebuilds it if it is missing.
-destroy-aws: lambda-zip
-	terraform -chdir=$(TF_AWS) destroy -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
+# Runtime dependencies for Lambda: the pinned, hash-checked LAMBDA_LOCK (`make lock`), as Linux
+# x86_64 wheels for the runtime.
+$(LAMBDA_PKG).stamp: $(LAMBDA_LOCK) $(STAMP) Makefile
+	rm -rf $(LAMBDA_PKG)
+	$(PY) -m pip install -q --target $(LAMBDA_PKG) --platform manylinux2014_x86_64 \
+		--implementation cp --python-version $(LAMBDA_PYTHON_VERSION) --only-binary=:all: \
+		--require-hashes -r $(LAMBDA_LOCK)
+	touch $@
+
+# build/lambda.zip: function/ plus those dependencies, reproducible (same files, same bytes).
+lambda-zip: $(LAMBDA_PKG).stamp ## build/lambda.zip: function/ and its pinned dependencies
+	$(PY) $(TF_AWS)/build_zip.py $(LAMBDA_ZIP) function $(LAMBDA_PKG)
+
+# Initialise terraform/aws from the offline mirror (for validate or plan by hand, no registry).
+tf-aws-offline-init: ## terraform init of terraform/aws from the offline provider mirror
+	TF_CLI_CONFIG_FILE=$(CURDIR)/$(TF_AWS)/terraformrc.hcl $(TF_AWS_CMD) init -input=false
+
+##@ Operate
+
+# Point the GREEN-API instance at the function (needs GREEN_API_ID_INSTANCE, GREEN_API_TOKEN,
+# WEBHOOK_TOKEN in the environment). CONFIGURE_ARGS=--check compares instead of setting.
+configure-instance: $(STAMP) ## point the GREEN-API instance at WEBHOOK_URL (CONFIGURE_ARGS=--check compares)
+	$(PY) -m call_logger configure-instance --webhook-url "$(WEBHOOK_URL)" $(CONFIGURE_ARGS)
+
+# Without a public URL: take notifications from the instance's queue (its webhookUrl must be
+# empty). Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN; ARGS="--once" drains and exits.
+poll: $(STAMP) ## take notifications from the instance's queue, without a public URL
+	$(PY) -m call_logger poll $(ARGS)
+
+# Recent call records, e.g. `make calls ARGS="--since 7d --unanswered"`.
+calls: $(STAMP) ## recent call records (ARGS="--since 7d --unanswered")
+	$(PY) -m call_logger calls $(ARGS)
+
+# Add the calls GREEN-API's journal knows and the log lacks, e.g. `make reconcile ARGS="--since 7d
+# --dry-run"`. Needs GREEN_API_ID_INSTANCE, GREEN_API_TOKEN and the store settings.
+reconcile: $(STAMP) ## add the calls GREEN-API's journal has and the log lacks
+	$(PY) -m call_logger reconcile $(ARGS)
+
+##@ Maintain
+
+help: ## this list (`make` alone)
+	@echo "make TARGET [VARIABLE=value ...]"
+	@awk 'BEGIN { FS = ":[^#]*## " } \
+	  /^##@ / { printf "\n%s\n", substr($$0, 5) } \
+	  /^[a-zA-Z0-9_ -]+:[^=]*## / { printf "  %-22s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+install: $(STAMP) ## create .venv with the pinned dependencies and the development tools
+
+# The function's dependencies pinned with hashes, for every platform and every Python from 3.11,
+# from pyproject.toml's ranges: function/requirements.txt (what Cloud Functions' build installs)
+# and, at the same versions, the Lambda zip's subset (terraform/aws/lambda-requirements.in).
+# Pins that still fit the ranges are kept; LOCK_ARGS=--upgrade takes the newest releases.
+LOCK_ARGS ?=
+UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command 'make lock' $(LOCK_ARGS)
+lock: $(STAMP) ## pin the function's dependencies with hashes (LOCK_ARGS=--upgrade: newest)
+	$(UV_COMPILE) pyproject.toml -o function/requirements.txt
+	$(UV_COMPILE) $(TF_AWS)/lambda-requirements.in -c function/requirements.txt -o $(LAMBDA_LOCK)
+
+clean: ## remove the virtualenvs, caches and build/
+	rm -rf $(VENV) $(IAC_VENV) $(PEER_VENV) .mypy_cache .ruff_cache .pytest_cache $(GCP_DIR)/build build
 
 # Benchmarks (not part of `make test`): writes bench/results.json and bench/results.md.
 # Needs wrk (installed from Debian's packages if missing) and GREEN-API's own webhook server
@@ -240,6 +267,10 @@ $(PEER_VENV)/.installed:
 	$(PEER_VENV)/bin/python -m pip install -q whatsapp-api-webhook-server-python
 	touch $@
 
-bench: $(STAMP) $(PEER_VENV)/.installed
+bench: $(STAMP) $(PEER_VENV)/.installed ## the benchmark: bench/results.json and bench/results.md
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	PYTHONPATH=.:function $(PY) -m bench
+
+# docs/report.png (the README's screenshot) and docs/report.html from the sample week.
+report-screenshot: $(STAMP) chromium ## docs/report.png and docs/report.html from a sample week
+	PYTHONPATH=function:. $(PY) -m tools.report_screenshot docs/report.png

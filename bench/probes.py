@@ -132,7 +132,7 @@ def _notifications(callers: list[str]) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def probe_roundtrips() -> dict[str, Any]:
-    from tests.fake_green_api import FakeGreenApi
+    from devserver.fake_green_api import FakeGreenApi
 
     counter = _count_emulator_rpcs()
     callers = [f"7900555{n:04d}@c.us" for n in range(CALLERS)]
@@ -142,7 +142,7 @@ def probe_roundtrips() -> dict[str, Any]:
         client = _client(
             {
                 "WEBHOOK_TOKEN": TOKEN,
-                "GREEN_API_ID_INSTANCE": str(fake.id_instance),
+                "GREEN_API_ID_INSTANCE": str(fake.instance_id),
                 "GREEN_API_TOKEN": fake.token,
                 "GREEN_API_URL": fake.url,
                 "CONTACT_CACHE_TTL": "24h",
@@ -208,7 +208,7 @@ def probe_reconcile() -> dict[str, Any]:
     from call_logger.service import run_reconcile
     from google.cloud import firestore
 
-    from tests.fake_green_api import FakeGreenApi
+    from devserver.fake_green_api import FakeGreenApi
 
     entries = int(os.environ.get("RECONCILE_BENCH_ENTRIES", RECONCILE_ENTRIES))
     counter = _count_emulator_rpcs()
@@ -230,12 +230,12 @@ def probe_reconcile() -> dict[str, Any]:
         config = Config.from_env(
             {
                 "GOOGLE_CLOUD_PROJECT": os.environ["GOOGLE_CLOUD_PROJECT"],
-                "GREEN_API_ID_INSTANCE": str(fake.id_instance),
+                "GREEN_API_ID_INSTANCE": str(fake.instance_id),
                 "GREEN_API_TOKEN": fake.token,
                 "GREEN_API_URL": fake.url,
             }
         )
-        _seed_recorded(firestore.Client(), fake.id_instance, journal)
+        _seed_recorded(firestore.Client(), fake.instance_id, journal)
         since = timedelta(seconds=now - journal[-1]["timestamp"] + 3600)
         started = time.perf_counter()
         (first,) = run_reconcile(config, since, lookup_budget=0)

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.probes import IGNORED_SAMPLES, SAMPLES, TOKEN
-from tests.support.emulator import FirestoreEmulator, free_port
-from tests.support.processes import stop_group
+from devserver.emulator import FirestoreEmulator, free_port
+from devserver.processes import stop_group
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -551,11 +551,11 @@ def markdown(
         "Baseline: `bench/baseline_firestore_main.py`, one `set` per request.",
         "- Round trips: every RPC on the Firestore client's gRPC channel, counted by a client "
         "interceptor, retries included; the real `main.py` in functions-framework's test client "
-        "against the emulator and tests/fake_green_api.py, each notification delivered twice.",
+        "against the emulator and devserver/fake_green_api.py, each notification delivered twice.",
         "- Reconcile: `python -m bench.probes reconcile` seeds the emulator with 9,000 of 10,000 "
         "journal entries recorded (one call of each of 1,000 chats lost, names cached), runs "
-        "reconcile against tests/fake_green_api.py serving the journal and times it; then runs it "
-        "again, when all are recorded, counting the read RPCs on the gRPC channel.",
+        "reconcile against devserver/fake_green_api.py serving the journal and times it; then "
+        "runs it again, when all are recorded, counting the read RPCs on the gRPC channel.",
         f"- Cold start: process start to the first 200 for an ignored body, "
         f"{settings.cold_starts} starts of each, taking turns; ratio: median of per-pair "
         f"ratios. The {MANY_INSTANCES}-instance map gives each instance an apiUrl, a token, a "

@@ -6,21 +6,16 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import functions_framework
 import pytest
 from flask.testing import FlaskClient
 from google.cloud import firestore
 
+from devserver.emulator import FirestoreEmulator
+from devserver.fake_green_api import FakeGreenApi
 from tests.support.backends import AwsBackend, Backend, Client, GcpBackend, firestore_documents
-from tests.support.emulator import FirestoreEmulator
-
-if TYPE_CHECKING:  # imported at run time by pytest_plugins, which rewrites its asserts
-    from tests.fake_green_api import FakeGreenApi
-
-# The fake GREEN-API server and its `fake_green_api` fixture.
-pytest_plugins = ["tests.fake_green_api"]
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "function" / "main.py"
@@ -123,6 +118,12 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 @pytest.fixture
+def fake_green_api() -> Iterator[FakeGreenApi]:
+    with FakeGreenApi() as server:
+        yield server
+
+
+@pytest.fixture
 def green_env(
     backend: Backend, fake_green_api: FakeGreenApi, monkeypatch: pytest.MonkeyPatch
 ) -> FakeGreenApi:
@@ -131,7 +132,7 @@ def green_env(
     for name in ("CALL_MODE", "CALL_LABELS", "RECONCILE_MATCH_WINDOW", "RECORD_RETENTION_DAYS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GREEN_API_URL", fake_green_api.url)
-    monkeypatch.setenv("GREEN_API_ID_INSTANCE", str(fake_green_api.id_instance))
+    monkeypatch.setenv("GREEN_API_ID_INSTANCE", str(fake_green_api.instance_id))
     monkeypatch.setenv("GREEN_API_TOKEN", fake_green_api.token)
     monkeypatch.setenv("STORE_TIMEOUT", "2")
     monkeypatch.setenv("CONTACT_LOOKUP_BUDGET", "1")

@@ -8,8 +8,9 @@ import json
 import boto3
 import pytest
 
+from devserver.aws import LambdaClient
 from tests.conftest import TOKEN, ClientFactory, records, sample
-from tests.support.backends import Backend, LambdaClient
+from tests.support.backends import Backend
 
 # Only the Lambda deployment: the `backend` fixture narrowed to "aws".
 pytestmark = pytest.mark.parametrize("backend", ["aws"], indirect=True)

@@ -9,7 +9,7 @@ from call_logger.config import Config
 
 from bench.probes import IGNORED_SAMPLES, SAMPLES
 from bench.run import MANY_INSTANCES, Settings, figures, instance_map, markdown, probe
-from tests.support.emulator import FirestoreEmulator
+from devserver.emulator import FirestoreEmulator
 
 KEYS = {
     "ignored_rps_ratio",

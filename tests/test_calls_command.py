@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from call_logger import firestore_store, report
-from call_logger.calls import chat_id_of
 from call_logger.cli import main
+from call_logger.recent_calls import chat_id_of
 
+from devserver.emulator import free_port
+from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import ClientFactory, as_a_fresh_process, post, sample
-from tests.fake_green_api import FakeGreenApi
 from tests.support.backends import Backend
-from tests.support.emulator import free_port
 
 IVAN = "79001234567@c.us"
 OLGA = "79005550000@c.us"
@@ -30,7 +30,7 @@ def seeded(make_client: ClientFactory, fake_green_api: FakeGreenApi) -> list[dic
     fake_green_api.set_contact(IVAN, contact_name="Ivan Petrov")
     app = make_client(
         GREEN_API_URL=fake_green_api.url,
-        GREEN_API_ID_INSTANCE=str(fake_green_api.id_instance),
+        GREEN_API_ID_INSTANCE=str(fake_green_api.instance_id),
         GREEN_API_TOKEN=fake_green_api.token,
     )
     now = int(time.time())

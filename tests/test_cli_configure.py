@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from call_logger.cli import main, mask
 
-from tests.fake_green_api import FakeGreenApi
+from devserver.fake_green_api import FakeGreenApi
 
 WEBHOOK_URL = "https://europe-west1-demo.cloudfunctions.net/green-call-logger"
 WEBHOOK_TOKEN = "whk-Secret-0123456789abcdef"
@@ -23,7 +23,7 @@ def env(fake_green_api: FakeGreenApi, monkeypatch: pytest.MonkeyPatch) -> FakeGr
         if name.startswith(("GREEN_API_", "WEBHOOK_", "CALL_", "STORE")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("GREEN_API_URL", fake_green_api.url)
-    monkeypatch.setenv("GREEN_API_ID_INSTANCE", str(fake_green_api.id_instance))
+    monkeypatch.setenv("GREEN_API_ID_INSTANCE", str(fake_green_api.instance_id))
     monkeypatch.setenv("GREEN_API_TOKEN", fake_green_api.token)
     monkeypatch.setenv("WEBHOOK_TOKEN", WEBHOOK_TOKEN)
     return fake_green_api

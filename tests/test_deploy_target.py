@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_green_api import FakeGreenApi
+from devserver.fake_green_api import FakeGreenApi
 from tests.support.fake_cli import FakeCli, logged_calls
 from tests.support.gcloud_answers import BILLING_OFF, DATABASE, PROJECT, answer_project
 
@@ -46,7 +46,7 @@ def terraform(tmp_path: Path, fake_green_api: FakeGreenApi) -> FakeCli:
         "webhook_url": WEBHOOK_URL,
         "webhook_token": WEBHOOK_TOKEN,
         "green_api_token": fake_green_api.token,
-        "green_api_id_instance": str(fake_green_api.id_instance),
+        "green_api_id_instance": str(fake_green_api.instance_id),
         "green_api_url": fake_green_api.url,
         "green_api_instances": "",  # one instance: the stack's output is empty
     }
@@ -147,9 +147,9 @@ def test_skip_preflight_leaves_gcloud_alone(
 def test_with_an_instance_map_it_configures_every_instance(
     stack: Path, tmp_path: Path, fake_green_api: FakeGreenApi
 ) -> None:
-    with FakeGreenApi(id_instance=1101000002, token="second-token-0123456789") as second:
+    with FakeGreenApi(instance_id=1101000002, token="second-token-0123456789") as second:
         instances = {
-            str(fake.id_instance): {"apiUrl": fake.url, "apiTokenInstance": fake.token}
+            str(fake.instance_id): {"apiUrl": fake.url, "apiTokenInstance": fake.token}
             for fake in (fake_green_api, second)
         }
         terraform = FakeCli("terraform", tmp_path / "bin").install()

@@ -13,8 +13,8 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.support.emulator import free_port
-from tests.support.processes import stop_group
+from devserver.emulator import free_port
+from devserver.processes import stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "samples" / "incoming-call-offer.json"
@@ -24,7 +24,7 @@ SAMPLE = ROOT / "tests" / "samples" / "incoming-call-offer.json"
 def dynamodb_devserver() -> Iterator[tuple[str, str, list[str]]]:
     port, database_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WEBHOOK_"))}
-    command = ["-m", "tests.support.devserver", "--store", "dynamodb", "--port", str(port)]
+    command = ["-m", "devserver", "--store", "dynamodb", "--port", str(port)]
     process = subprocess.Popen(
         [sys.executable, *command, "--database-port", str(database_port)],
         cwd=ROOT,

@@ -9,8 +9,8 @@ import pytest
 from call_logger import digest, report
 from call_logger.cli import main
 
+from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import ClientFactory, as_a_fresh_process, post, sample
-from tests.fake_green_api import FakeGreenApi
 from tests.support.backends import Backend
 from tests.unit.test_report_figures import MSK
 
@@ -92,7 +92,7 @@ def day_of_calls(
     fake_green_api.set_contact("79001234567@c.us", contact_name="Ivan Petrov")
     settings = {
         "GREEN_API_URL": fake_green_api.url,
-        "GREEN_API_ID_INSTANCE": str(fake_green_api.id_instance),
+        "GREEN_API_ID_INSTANCE": str(fake_green_api.instance_id),
         "GREEN_API_TOKEN": fake_green_api.token,
         "OPERATOR_CHAT_ID": OPERATOR,
         "TIMEZONE": "Europe/Moscow",

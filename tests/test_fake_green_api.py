@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from tests.fake_green_api import FOREVER, FakeGreenApi
+from devserver.fake_green_api import FOREVER, FakeGreenApi
 
 
 def call(
@@ -23,7 +23,7 @@ def call(
     host, port = server.url.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     data = None if body is None else json.dumps(body)
-    path = f"/waInstance{server.id_instance}/{method}/{token or server.token}{query}"
+    path = f"/waInstance{server.instance_id}/{method}/{token or server.token}{query}"
     conn.request(verb, path, body=data, headers={"Content-Type": "application/json"})
     response = conn.getresponse()
     raw = response.read()

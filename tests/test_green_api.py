@@ -24,8 +24,8 @@ from call_logger.green_api import (
 )
 from urllib3.response import HTTPResponse
 
+from devserver.fake_green_api import FOREVER, FakeGreenApi
 from tests.conftest import SAMPLES
-from tests.fake_green_api import FOREVER, FakeGreenApi
 
 CHAT = "79001234567@c.us"
 
@@ -33,7 +33,7 @@ CHAT = "79001234567@c.us"
 @pytest.fixture
 def client(fake_green_api: FakeGreenApi) -> Iterator[GreenApiClient]:
     with GreenApiClient(
-        fake_green_api.url, fake_green_api.id_instance, fake_green_api.token, backoff_factor=0
+        fake_green_api.url, fake_green_api.instance_id, fake_green_api.token, backoff_factor=0
     ) as api:
         yield api
 
@@ -75,7 +75,6 @@ def test_send_message_returns_id(fake_green_api: FakeGreenApi, client: GreenApiC
 def test_settings_round_trip(fake_green_api: FakeGreenApi, client: GreenApiClient) -> None:
     assert client.set_settings({"incomingCallWebhook": "yes"}) == {"saveSettings": True}
     assert client.get_settings()["incomingCallWebhook"] == "yes"
-    assert client.get_webhooks_count() == 0
 
 
 def test_receive_and_delete(fake_green_api: FakeGreenApi, client: GreenApiClient) -> None:
@@ -98,12 +97,12 @@ def test_receive_and_delete(fake_green_api: FakeGreenApi, client: GreenApiClient
 def test_from_config(fake_green_api: FakeGreenApi) -> None:
     base = Config(green_api_url=fake_green_api.url)
     assert GreenApiClient.from_config(base) is None
-    assert GreenApiClient.from_config(Config(id_instance=1, green_api_token="")) is None
+    assert GreenApiClient.from_config(Config(instance_id=1, green_api_token="")) is None
     assert GreenApiClient.from_config(Config(green_api_token=fake_green_api.token)) is None
 
     config = Config(
         green_api_url=fake_green_api.url,
-        id_instance=fake_green_api.id_instance,
+        instance_id=fake_green_api.instance_id,
         green_api_token=fake_green_api.token,
     )
     client = GreenApiClient.from_config(config)
@@ -313,7 +312,7 @@ def test_token_never_in_errors_or_logs(
     with (
         GreenApiClient(
             fake_green_api.url,
-            fake_green_api.id_instance,
+            fake_green_api.instance_id,
             fake_green_api.token,
             timeout=(1, 0.3),
             backoff_factor=0,
@@ -338,7 +337,7 @@ def test_token_never_in_connection_refused_or_wrong_token(
         with pytest.raises(GreenApiError) as refused_post:
             api.get_contact_info(CHAT, budget=1)
     with (
-        GreenApiClient(fake_green_api.url, fake_green_api.id_instance, secret) as api,
+        GreenApiClient(fake_green_api.url, fake_green_api.instance_id, secret) as api,
         pytest.raises(GreenApiError) as unauthorized,
     ):
         api.get_settings()
@@ -421,7 +420,7 @@ def test_last_incoming_calls_failures_are_retryable_errors(
 def test_last_incoming_calls_hanging_answer_times_out(fake_green_api: FakeGreenApi) -> None:
     fake_green_api.fail("lastIncomingCalls", hang=FOREVER)
     api = GreenApiClient(
-        fake_green_api.url, fake_green_api.id_instance, fake_green_api.token, timeout=(1, 0.3)
+        fake_green_api.url, fake_green_api.instance_id, fake_green_api.token, timeout=(1, 0.3)
     )
     with api, pytest.raises(GreenApiError, match="timed out") as caught:
         api.last_incoming_calls(60)

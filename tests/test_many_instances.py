@@ -19,6 +19,7 @@ from call_logger.green_api import ClientPool
 from call_logger.poller import poll_instances
 from call_logger.service import build_service
 
+from devserver.fake_green_api import FOREVER, FakeGreenApi
 from tests.conftest import (
     ClientFactory,
     as_a_fresh_process,
@@ -27,7 +28,6 @@ from tests.conftest import (
     records,
     sample,
 )
-from tests.fake_green_api import FOREVER, FakeGreenApi
 from tests.support.backends import Backend, Client
 from tests.test_poller import wait_for
 
@@ -39,8 +39,8 @@ IDS = (1101000001, 1101000002, 1101000003)
 def servers() -> Iterator[list[FakeGreenApi]]:
     """Three instances, each its own server with its own id and token."""
     fakes = [
-        FakeGreenApi(id_instance=id_instance, token=f"token{n}-{id_instance}-0123456789abcdef")
-        for n, id_instance in enumerate(IDS)
+        FakeGreenApi(instance_id=instance_id, token=f"token{n}-{instance_id}-0123456789abcdef")
+        for n, instance_id in enumerate(IDS)
     ]
     for fake in fakes:
         fake.start()
@@ -52,8 +52,8 @@ def servers() -> Iterator[list[FakeGreenApi]]:
 def instance_map(*fakes: FakeGreenApi, **extra: dict[str, Any]) -> str:
     return json.dumps(
         {
-            str(fake.id_instance): {"apiUrl": fake.url, "apiTokenInstance": fake.token}
-            | extra.get(str(fake.id_instance), {})
+            str(fake.instance_id): {"apiUrl": fake.url, "apiTokenInstance": fake.token}
+            | extra.get(str(fake.instance_id), {})
             for fake in fakes
         }
     )
@@ -82,28 +82,28 @@ def test_each_instance_records_under_its_own_id_with_names_from_its_own_server(
     client = app(instance_map(shop, clinic))
 
     for instance in (shop, clinic):
-        assert post(client, call(instance.id_instance)).status_code == 200
-        assert post(client, call(instance.id_instance, "pickUp")).status_code == 200
+        assert post(client, call(instance.instance_id)).status_code == 200
+        assert post(client, call(instance.instance_id, "pickUp")).status_code == 200
 
     documents = backend.documents()
-    assert documents[f"chats/{shop.id_instance}_{CALLER}"]["callerName"] == (
+    assert documents[f"chats/{shop.instance_id}_{CALLER}"]["callerName"] == (
         "Ivan (shop's phone book)"
     )
-    assert documents[f"chats/{clinic.id_instance}_{CALLER}"]["callerName"] == (
+    assert documents[f"chats/{clinic.instance_id}_{CALLER}"]["callerName"] == (
         "Ivan Petrov (clinic)"
     )
     found = records(backend)
     assert sorted((doc["instanceId"], doc["status"]) for doc in found.values()) == [
-        (shop.id_instance, "offer"),
-        (shop.id_instance, "pickUp"),
-        (clinic.id_instance, "offer"),
-        (clinic.id_instance, "pickUp"),
+        (shop.instance_id, "offer"),
+        (shop.instance_id, "pickUp"),
+        (clinic.instance_id, "offer"),
+        (clinic.instance_id, "pickUp"),
     ]
     # The name cache is per chat and instance: one lookup on each server, each with its token
     # (the fake answers 401/403 to another instance's id or token).
     for instance in (shop, clinic):
         (lookup,) = instance.requests_for("getContactInfo")
-        assert lookup.path == f"/waInstance{instance.id_instance}/getContactInfo/{instance.token}"
+        assert lookup.path == f"/waInstance{instance.instance_id}/getContactInfo/{instance.token}"
 
 
 def test_an_instance_outside_the_map_is_refused_and_nothing_is_written(
@@ -113,8 +113,8 @@ def test_an_instance_outside_the_map_is_refused_and_nothing_is_written(
     client = app(instance_map(shop, clinic))
 
     for body in (
-        call(stranger.id_instance),
-        sample("incoming-message") | call(stranger.id_instance),
+        call(stranger.instance_id),
+        sample("incoming-message") | call(stranger.instance_id),
     ):
         assert post(client, body).status_code == 403
     assert backend.documents() == {}
@@ -131,25 +131,25 @@ def test_operator_notices_go_through_the_calls_own_instance(
         clinic,
         office,
         **{
-            str(shop.id_instance): {"operatorChatId": "79000000001@c.us", "label": "Shop"},
-            str(clinic.id_instance): {"operatorChatId": "79000000002@c.us"},
+            str(shop.instance_id): {"operatorChatId": "79000000001@c.us", "label": "Shop"},
+            str(clinic.instance_id): {"operatorChatId": "79000000002@c.us"},
         },
     )
     # The deployment's OPERATOR_CHAT_ID serves the instance without one of its own.
     client = app(instances, OPERATOR_CHAT_ID="79000000009@c.us")
 
     for fake in servers:
-        assert post(client, call(fake.id_instance)).status_code == 200
-        assert post(client, call(fake.id_instance)).status_code == 200  # a resend: no notice
+        assert post(client, call(fake.instance_id)).status_code == 200
+        assert post(client, call(fake.instance_id)).status_code == 200  # a resend: no notice
 
     sent = {
-        fake.id_instance: [r.json["chatId"] for r in fake.requests_for("sendMessage")]
+        fake.instance_id: [r.json["chatId"] for r in fake.requests_for("sendMessage")]
         for fake in servers
     }
     assert sent == {
-        shop.id_instance: ["79000000001@c.us"],
-        clinic.id_instance: ["79000000002@c.us"],
-        office.id_instance: ["79000000009@c.us"],
+        shop.instance_id: ["79000000001@c.us"],
+        clinic.instance_id: ["79000000002@c.us"],
+        office.instance_id: ["79000000009@c.us"],
     }
     for fake in servers:
         assert fake.token not in caplog.text
@@ -164,27 +164,27 @@ def test_replies_go_to_the_caller_through_the_calls_own_instance(
         clinic,
         office,
         **{
-            str(shop.id_instance): {"missedCallReply": "The shop will call you back."},
-            str(office.id_instance): {"missedCallReply": ""},  # no reply for this number
+            str(shop.instance_id): {"missedCallReply": "The shop will call you back."},
+            str(office.instance_id): {"missedCallReply": ""},  # no reply for this number
         },
     )
     client = app(instances, MISSED_CALL_REPLY="We will call you back.")
 
     for fake in servers:
-        missed = call(fake.id_instance, "missed", timestamp=int(time.time()))
+        missed = call(fake.instance_id, "missed", timestamp=int(time.time()))
         assert post(client, missed).status_code == 200
         assert post(client, missed).status_code == 200  # a resend: no second reply
 
     sent = {
-        fake.id_instance: [
+        fake.instance_id: [
             (r.json["chatId"], r.json["message"]) for r in fake.requests_for("sendMessage")
         ]
         for fake in servers
     }
     assert sent == {
-        shop.id_instance: [(CALLER, "The shop will call you back.")],
-        clinic.id_instance: [(CALLER, "We will call you back.")],
-        office.id_instance: [],
+        shop.instance_id: [(CALLER, "The shop will call you back.")],
+        clinic.instance_id: [(CALLER, "We will call you back.")],
+        office.instance_id: [],
     }
 
 
@@ -205,7 +205,7 @@ def command_env(servers: list[FakeGreenApi], monkeypatch: pytest.MonkeyPatch) ->
     for name in ("GREEN_API_ID_INSTANCE", "GREEN_API_TOKEN", "GREEN_API_URL", "OPERATOR_CHAT_ID"):
         monkeypatch.delenv(name, raising=False)
     shop, clinic, _ = servers
-    labels = {str(shop.id_instance): {"label": "Shop"}}
+    labels = {str(shop.instance_id): {"label": "Shop"}}
     monkeypatch.setenv("GREEN_API_INSTANCES", instance_map(shop, clinic, **labels))
     monkeypatch.setenv("WEBHOOK_TOKEN", WEBHOOK_TOKEN)
     monkeypatch.setenv("STORE_TIMEOUT", "2")
@@ -231,8 +231,8 @@ def test_configure_instance_all_sets_every_instance(
         assert request.json["webhookUrl"] == WEBHOOK_URL
         assert request.json["webhookUrlToken"] == WEBHOOK_TOKEN
     assert stranger.requests == []
-    assert f"== instance Shop ({shop.id_instance})" in out
-    assert f"== instance {clinic.id_instance}" in out
+    assert f"== instance Shop ({shop.instance_id})" in out
+    assert f"== instance {clinic.instance_id}" in out
     for fake in servers:
         assert fake.token not in out + err
     assert WEBHOOK_TOKEN not in out + err
@@ -248,7 +248,7 @@ def test_configure_instance_check_reports_per_instance(
     code, out, _ = configure(capsys, "--all", "--check")
 
     assert code == 1  # the clinic is not set up yet
-    shop_part, clinic_part = out.split(f"== instance {clinic.id_instance}")
+    shop_part, clinic_part = out.split(f"== instance {clinic.instance_id}")
     assert shop_part.count(" ok ") == 1 + len(flags) and "MISMATCH" not in shop_part
     assert "MISMATCH" in clinic_part
     assert shop.requests_for("setSettings") == clinic.requests_for("setSettings") == []
@@ -259,11 +259,11 @@ def test_configure_instance_one_of_the_map(
 ) -> None:
     shop, clinic, stranger = servers
 
-    assert configure(capsys, "--instance", str(clinic.id_instance))[0] == 0
+    assert configure(capsys, "--instance", str(clinic.instance_id))[0] == 0
     assert len(clinic.requests_for("setSettings")) == 1
     assert shop.requests == []
 
-    code, _, err = configure(capsys, "--instance", str(stranger.id_instance))
+    code, _, err = configure(capsys, "--instance", str(stranger.instance_id))
     assert code == 2 and "is not an instance of GREEN_API_INSTANCES" in err
     code, _, err = configure(capsys)
     assert code == 2 and "choose --all or --instance ID" in err
@@ -280,7 +280,7 @@ def test_one_failing_instance_does_not_stop_the_others(
 
     assert code == 1
     assert (
-        f"instance Shop ({shop.id_instance}): GREEN-API call failed: setSettings: HTTP 401" in err
+        f"instance Shop ({shop.instance_id}): GREEN-API call failed: setSettings: HTTP 401" in err
     )
     assert "1 of 2 instances failed" in err
     assert len(clinic.requests_for("setSettings")) == 1
@@ -293,10 +293,10 @@ def test_poll_drains_every_instance_each_deleting_only_its_own(
     shop.set_contact(CALLER, contact_name="Shop's Ivan")
     clinic.set_contact(CALLER, contact_name="Clinic's Ivan")
     queued = {
-        fake.id_instance: [
-            fake.enqueue(call(fake.id_instance)),
+        fake.instance_id: [
+            fake.enqueue(call(fake.instance_id)),
             fake.enqueue(sample("incoming-message")),
-            fake.enqueue(call(fake.id_instance, "pickUp")),
+            fake.enqueue(call(fake.instance_id, "pickUp")),
         ]
         for fake in (shop, clinic)
     }
@@ -305,9 +305,9 @@ def test_poll_drains_every_instance_each_deleting_only_its_own(
 
     for fake in (shop, clinic):
         assert fake.queue == []
-        assert deleted(fake) == queued[fake.id_instance]
+        assert deleted(fake) == queued[fake.instance_id]
     names = {doc["instanceId"]: doc["callerName"] for doc in records(backend).values()}
-    assert names == {shop.id_instance: "Shop's Ivan", clinic.id_instance: "Clinic's Ivan"}
+    assert names == {shop.instance_id: "Shop's Ivan", clinic.instance_id: "Clinic's Ivan"}
     assert len(records(backend)) == 4
 
 
@@ -315,9 +315,9 @@ def test_a_hanging_instance_does_not_hold_up_the_others(
     command_env: None, servers: list[FakeGreenApi], backend: Backend
 ) -> None:
     shop, clinic, _ = servers
-    shop.enqueue(call(shop.id_instance))
+    shop.enqueue(call(shop.instance_id))
     shop.fail("receiveNotification", hang=FOREVER)
-    receipts = [clinic.enqueue(call(clinic.id_instance, idMessage=f"{n:032X}")) for n in range(3)]
+    receipts = [clinic.enqueue(call(clinic.instance_id, idMessage=f"{n:032X}")) for n in range(3)]
     config = Config.from_env(os.environ)
     stop = threading.Event()
     with contextlib.closing(ClientPool(config.instances, backoff_factor=0)) as clients:
@@ -336,7 +336,7 @@ def test_a_hanging_instance_does_not_hold_up_the_others(
     assert codes == [0]
     assert shop.requests_for("deleteNotification") == []
     assert len(shop.queue) == 1
-    assert {doc["instanceId"] for doc in records(backend).values()} == {clinic.id_instance}
+    assert {doc["instanceId"] for doc in records(backend).values()} == {clinic.instance_id}
 
 
 def deleted(fake: FakeGreenApi) -> list[int]:
@@ -347,11 +347,11 @@ def test_calls_shows_whose_call_it_was(
     app: Any, servers: list[FakeGreenApi], backend: Backend, capsys: pytest.CaptureFixture[str]
 ) -> None:
     shop, clinic, _ = servers
-    instances = instance_map(shop, clinic, **{str(shop.id_instance): {"label": "Shop"}})
+    instances = instance_map(shop, clinic, **{str(shop.instance_id): {"label": "Shop"}})
     client = app(instances)
     now = int(time.time())
     for fake, minutes in ((shop, 1), (clinic, 2)):
-        body = call(fake.id_instance, timestamp=now - 60 * minutes)
+        body = call(fake.instance_id, timestamp=now - 60 * minutes)
         assert post(client, body).status_code == 200
 
     as_a_fresh_process()
@@ -360,7 +360,7 @@ def test_calls_shows_whose_call_it_was(
     header, shop_row, clinic_row = capsys.readouterr().out.splitlines()
     assert header.split()[:2] == ["instance", "time"]
     assert shop_row.startswith("Shop ")
-    assert clinic_row.startswith(f"{clinic.id_instance} ")
+    assert clinic_row.startswith(f"{clinic.instance_id} ")
 
     assert main(["calls", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
@@ -371,24 +371,24 @@ def test_status_lists_every_instance_of_the_map_by_its_label(
     app: Any, servers: list[FakeGreenApi], backend: Backend, capsys: pytest.CaptureFixture[str]
 ) -> None:
     shop, clinic, _ = servers
-    client = app(instance_map(shop, clinic, **{str(shop.id_instance): {"label": "Shop"}}))
+    client = app(instance_map(shop, clinic, **{str(shop.instance_id): {"label": "Shop"}}))
     authorized = sample("state-instance-changed") | {"stateInstance": "authorized"}
-    authorized["instanceData"] = {**authorized["instanceData"], "idInstance": shop.id_instance}
+    authorized["instanceData"] = {**authorized["instanceData"], "idInstance": shop.instance_id}
     assert post(client, authorized).status_code == 200
 
     as_a_fresh_process()
     capsys.readouterr()  # the function's own log lines
     assert main(["status"]) == 0
     _, shop_row, clinic_row = capsys.readouterr().out.splitlines()
-    assert shop_row.startswith(f"Shop ({shop.id_instance})  authorized")
-    assert clinic_row.startswith(f"{clinic.id_instance}")
+    assert shop_row.startswith(f"Shop ({shop.instance_id})  authorized")
+    assert clinic_row.startswith(f"{clinic.instance_id}")
     assert "(none yet)" in clinic_row and "stateWebhook" in clinic_row
 
     assert main(["status", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert [(row["instanceId"], row.get("instanceLabel"), row["state"]) for row in shown] == [
-        (shop.id_instance, "Shop", "authorized"),
-        (clinic.id_instance, None, None),
+        (shop.instance_id, "Shop", "authorized"),
+        (clinic.instance_id, None, None),
     ]
 
 
@@ -401,9 +401,9 @@ def test_each_instance_gets_its_own_digest_through_itself(
 ) -> None:
     shop, clinic, office = servers
     own = {
-        str(shop.id_instance): {"label": "Shop", "operatorChatId": "79000000001@c.us"},
+        str(shop.instance_id): {"label": "Shop", "operatorChatId": "79000000001@c.us"},
         # 23:30 UTC on the 24th is already the 25th in Moscow: the clinic's day.
-        str(clinic.id_instance): {
+        str(clinic.instance_id): {
             "operatorChatId": "79000000002@c.us",
             "timezone": "Europe/Moscow",
         },
@@ -412,7 +412,7 @@ def test_each_instance_gets_its_own_digest_through_itself(
     client = app(instances, CALL_MODE="results")
     for fake, at in ((shop, "2026-11-25T10:00:00+00:00"), (clinic, "2026-11-24T23:30:00+00:00")):
         missed = call(
-            fake.id_instance, "missed", timestamp=int(datetime.fromisoformat(at).timestamp())
+            fake.instance_id, "missed", timestamp=int(datetime.fromisoformat(at).timestamp())
         )
         assert post(client, missed).status_code == 200
     monkeypatch.setenv("GREEN_API_INSTANCES", instances)
@@ -429,11 +429,11 @@ def test_each_instance_gets_its_own_digest_through_itself(
         assert sent.json["chatId"] == chat
         assert sent.json["message"].startswith("Calls on 2026-11-25: 1, answered 0, missed 1.")
     assert office.requests == []  # no operator chat: printed, not sent
-    assert f"instance {office.id_instance} has no operatorChatId: not sent" in err
-    assert f"== instance Shop ({shop.id_instance})" in out
+    assert f"instance {office.instance_id} has no operatorChatId: not sent" in err
+    assert f"== instance Shop ({shop.instance_id})" in out
     assert {path for path in backend.documents() if path.startswith("digests/")} == {
-        f"digests/2026-11-25_{shop.id_instance}",
-        f"digests/2026-11-25_{clinic.id_instance}",
+        f"digests/2026-11-25_{shop.instance_id}",
+        f"digests/2026-11-25_{clinic.instance_id}",
     }
 
 
@@ -446,23 +446,23 @@ def test_the_report_of_one_instance(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     shop, clinic, _ = servers
-    instances = instance_map(shop, clinic, **{str(shop.id_instance): {"label": "Shop"}})
+    instances = instance_map(shop, clinic, **{str(shop.instance_id): {"label": "Shop"}})
     client = app(instances)
     now = int(time.time())
     for n, fake in enumerate((shop, clinic, clinic)):
-        missed = call(fake.id_instance, "missed", timestamp=now - 60, idMessage=f"{n:032X}")
+        missed = call(fake.instance_id, "missed", timestamp=now - 60, idMessage=f"{n:032X}")
         assert post(client, missed).status_code == 200
     monkeypatch.setenv("GREEN_API_INSTANCES", instances)
     as_a_fresh_process()
     capsys.readouterr()
     page = tmp_path / "shop.html"
 
-    assert main(["calls", "report", "--json", "--instance", str(shop.id_instance)]) == 0
+    assert main(["calls", "report", "--json", "--instance", str(shop.instance_id)]) == 0
     assert json.loads(capsys.readouterr().out)["missed"] == 1
     assert main(["calls", "report", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["missed"] == 3
-    assert main(["calls", "report", "--html", str(page), "--instance", str(shop.id_instance)]) == 0
-    assert f"<h1>Calls: Shop ({shop.id_instance})</h1>" in page.read_text()
+    assert main(["calls", "report", "--html", str(page), "--instance", str(shop.instance_id)]) == 0
+    assert f"<h1>Calls: Shop ({shop.instance_id})</h1>" in page.read_text()
     assert main(["calls", "report", "--instance", "7"]) == 2
 
 
@@ -485,17 +485,17 @@ def test_reconcile_runs_every_instance_through_its_own_journal(
     summary = json.loads(capsys.readouterr().out.splitlines()[-1])
     assert (summary["journal"], summary["added"], summary["dry_run"]) == (3, 3, False)
     assert {key: value["added"] for key, value in summary["instances"].items()} == {
-        str(shop.id_instance): 1,
-        str(clinic.id_instance): 2,
+        str(shop.instance_id): 1,
+        str(clinic.instance_id): 2,
     }
     for fake in (shop, clinic):
         (request,) = fake.requests_for("lastIncomingCalls")
         assert request.path.endswith(
-            f"/waInstance{fake.id_instance}/lastIncomingCalls/{fake.token}"
+            f"/waInstance{fake.instance_id}/lastIncomingCalls/{fake.token}"
         )
     found = {(doc["instanceId"], doc["callId"]) for doc in records(backend).values()}
     assert found == {
-        (shop.id_instance, "SHOP1"),
-        (clinic.id_instance, "CLINIC1"),
-        (clinic.id_instance, "CLINIC2"),
+        (shop.instance_id, "SHOP1"),
+        (clinic.instance_id, "CLINIC1"),
+        (clinic.instance_id, "CLINIC2"),
     }

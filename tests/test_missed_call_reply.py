@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from devserver.fake_green_api import FOREVER, FakeGreenApi
 from tests.conftest import ClientFactory, post, records, sample
-from tests.fake_green_api import FOREVER, FakeGreenApi
 from tests.support.backends import Backend, Client
 
 CALLER = "79001234567@c.us"
@@ -43,7 +43,7 @@ def green_app(make_client: ClientFactory, fake_green_api: FakeGreenApi) -> Clien
     def make(**env: str) -> Client:
         settings = {
             "GREEN_API_URL": fake_green_api.url,
-            "GREEN_API_ID_INSTANCE": str(fake_green_api.id_instance),
+            "GREEN_API_ID_INSTANCE": str(fake_green_api.instance_id),
             "GREEN_API_TOKEN": fake_green_api.token,
             "CONTACT_LOOKUP_BUDGET": "1",
             "MISSED_CALL_REPLY": REPLY,

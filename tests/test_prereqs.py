@@ -79,6 +79,16 @@ def test_each_missing_tool_is_one_line_naming_the_install(
     assert expected in line
 
 
+def test_terraform_is_the_command_make_is_given(tmp_path: Path) -> None:
+    path = _stub_machine(tmp_path, without="terraform")
+    elsewhere = tmp_path / "opt" / "terraform"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text("#!/bin/sh\necho 'Terraform v1.11.4'\n")
+    elsewhere.chmod(0o755)
+    done = _check(path, "test", "--terraform", str(elsewhere))
+    assert (done.returncode, done.stderr) == (0, "")
+
+
 def test_make_run_without_gcloud_suggests_dynamodb_and_shows_no_traceback(tmp_path: Path) -> None:
     if MAKE is None:
         pytest.skip("make is not on PATH")

@@ -14,8 +14,8 @@ from call_logger.cli import main
 from call_logger.journal import LookupPacer
 from call_logger.service import WINDOW_PRELOAD_AT
 
+from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import ClientFactory, journal_entry, post, records, sample
-from tests.fake_green_api import FakeGreenApi
 from tests.support.backends import Backend, Client
 
 IVAN = "79001234567@c.us"
@@ -38,7 +38,7 @@ def app(green_env: FakeGreenApi, make_client: ClientFactory) -> Client:
     """The deployed webhook, with the same settings as `reconcile` (make_client resets them)."""
     return make_client(
         GREEN_API_URL=green_env.url,
-        GREEN_API_ID_INSTANCE=str(green_env.id_instance),
+        GREEN_API_ID_INSTANCE=str(green_env.instance_id),
         GREEN_API_TOKEN=green_env.token,
         CONTACT_LOOKUP_BUDGET="1",
     )

@@ -8,8 +8,9 @@ from pathlib import Path
 from call_logger import report, report_html
 from call_logger.report_html import ANSWERED_COLOUR, HOUR_COLOUR, MISSED_COLOUR
 
-from tests.support.browser import PHONE_WIDTH, read_png, screenshot
+from tests.support.browser import read_png, screenshot
 from tests.unit.test_report_figures import CHATS, MSK, RECORDS, SINCE, UNTIL, figures
+from tools.browser import PHONE_WIDTH
 
 BACKGROUND = (0xF4, 0xF5, 0xF7)
 

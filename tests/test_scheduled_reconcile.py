@@ -12,9 +12,10 @@ from typing import Any
 import functions_framework
 import pytest
 
+from devserver.aws import load_lambda
+from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import MAIN, journal_entry, records
-from tests.fake_green_api import FakeGreenApi
-from tests.support.backends import Backend, load_lambda
+from tests.support.backends import Backend
 
 IVAN = "79001234567@c.us"
 # What terraform/gcp (the Cloud Scheduler job's body) and terraform/aws (the schedule's input) send.

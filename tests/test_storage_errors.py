@@ -19,9 +19,9 @@ from call_logger.config import Config
 from call_logger.dynamodb_store import DynamoDBStore
 from call_logger.firestore_store import FirestoreStore
 from call_logger.notification import parse_call
-from call_logger.records import ChatState, Snapshot, Source, plan_write
 from call_logger.service import CallService
 from call_logger.store import StorageMisconfigured, StorageUnavailable, WriteConflict
+from call_logger.write_plan import ChatState, Snapshot, Source, plan_write
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 

@@ -1,8 +1,9 @@
 """terraform/aws for real: fmt, init, validate, plan, apply and destroy against a local moto.
 
 Nothing here reaches the network. Terraform takes hashicorp/aws from the filesystem mirror named
-in terraform/aws/terraformrc.hcl, and works in a temporary copy of the stack, so its data dir,
-lock file and state never land in the repository. The copy gets one extra file, an override
+in terraform/aws/terraformrc.hcl, and works in a temporary copy of the stack (with its committed
+provider lock), so its data dir and state never land in the repository. The copy gets one extra
+file, an override
 (moto_override.tf) that points the provider at a moto server started by this module on a free
 loopback port: the stack itself keeps no test-only variables, and the test still applies
 exactly the stack's resources.
@@ -32,10 +33,12 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support.processes import stop_group
+from devserver.processes import stop_group
 
 REPO = Path(__file__).resolve().parents[1]
 STACK = REPO / "terraform" / "aws"
+# The committed provider lock (terraform init with the offline mirror wrote it).
+LOCK_FILE = ".terraform.lock.hcl"
 # The offline provider mirror: the Makefile selects it through TF_CLI_CONFIG_FILE.
 CLI_CONFIG = Path(os.environ.get("TF_CLI_CONFIG_FILE") or STACK / "terraformrc.hcl")
 PLUGIN_MIRROR = Path("/opt/tf-plugins/registry.terraform.io/hashicorp/aws")
@@ -209,8 +212,9 @@ def stack(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Stack:
     root = tmp_path_factory.mktemp("tf-aws")
     workdir = root / "stack"
     workdir.mkdir()
-    # Only the .tf files: never a developer's terraform.tfvars, .terraform or state.
-    for source in sorted(STACK.glob("*.tf")):
+    # Only the .tf files and the provider lock: never a developer's terraform.tfvars, .terraform
+    # or state.
+    for source in [*sorted(STACK.glob("*.tf")), STACK / LOCK_FILE]:
         shutil.copy2(source, workdir / source.name)
     (workdir / "moto_override.tf").write_text(OVERRIDE.format(url=moto_url))
 
@@ -253,6 +257,12 @@ def _base_vars(stack: Stack) -> dict[str, Any]:
 
 
 # --- fast checks ------------------------------------------------------------------------------
+
+
+def test_init_keeps_the_committed_provider_lock(stack: Stack) -> None:
+    # Init started from the committed lock and found nothing to add: it pins the provider the
+    # stack requires, with the hash of the package the mirror holds.
+    assert (stack.workdir / LOCK_FILE).read_text() == (STACK / LOCK_FILE).read_text()
 
 
 def test_stack_is_formatted() -> None:

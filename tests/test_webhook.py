@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from call_logger.envelope import is_tracked
+from call_logger.write_plan import rejected_id
 
+from devserver.aws import LAMBDA
 from tests.conftest import (
     MAIN,
     ROOT,
@@ -21,7 +23,7 @@ from tests.conftest import (
     records,
     sample,
 )
-from tests.support.backends import LAMBDA, Backend
+from tests.support.backends import Backend
 from tests.support.label_table import LABELS, STATUSES, canonical, expected_label
 
 CALL_SAMPLES = {
@@ -280,14 +282,12 @@ def test_other_instance_is_refused_for_every_type(
 def test_unrecordable_call_is_kept_in_rejected(
     make_client: ClientFactory, backend: Backend, changes: dict[str, Any], reason: str
 ) -> None:
-    import hashlib
-
     client = make_client()
     body = json.dumps(call("offer") | changes)
     for _ in range(3):  # redelivery adds nothing
         assert post(client, body).status_code == 200
     stored = backend.documents()
-    digest = hashlib.sha256(body.encode()).hexdigest()
+    digest = rejected_id(json.loads(body))
     assert list(stored) == [f"rejected/{digest}"]
     kept = stored[f"rejected/{digest}"]
     assert kept["body"] == body

@@ -4,7 +4,7 @@ Run by the Makefile with the system Python, before `.venv` exists, so it uses th
 library only:
 
     python3 tools/prereqs.py run [--store firestore|dynamodb]
-    python3 tools/prereqs.py test
+    python3 tools/prereqs.py test [--terraform PATH]
 
 Exit 0 when everything is there, 1 with one line per problem on stderr otherwise. The decisions
 (`problems`) are pure; `probe` is the only part that looks at the machine.
@@ -100,15 +100,16 @@ def terraform_version(version_output: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def probe(path: str | None = None) -> Found:
-    """Look for each tool on PATH (`path` overrides it, for tests) and read its version."""
+def probe(path: str | None = None, terraform_command: str = "terraform") -> Found:
+    """Look for each tool on PATH (`path` overrides it, for tests) and read its version;
+    Terraform is `terraform_command` (the Makefile's TERRAFORM)."""
     gcloud = shutil.which("gcloud", path=path)
     # The emulator is a component inside the SDK: <sdk>/bin/gcloud and
     # <sdk>/platform/cloud-firestore-emulator (gcloud components and Google's apt packages alike).
     sdk = Path(gcloud).resolve().parent.parent if gcloud else None
     emulator = sdk is not None and (sdk / "platform" / "cloud-firestore-emulator").is_dir()
     java = shutil.which("java", path=path)
-    terraform = shutil.which("terraform", path=path)
+    terraform = shutil.which(terraform_command, path=path)
     return Found(
         python=(sys.version_info.major, sys.version_info.minor),
         gcloud=gcloud is not None,
@@ -130,8 +131,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("target", choices=("run", "test"))
     parser.add_argument("--store", choices=("firestore", "dynamodb"), default="firestore")
+    parser.add_argument("--terraform", default="terraform", help="the terraform command")
     options = parser.parse_args(argv)
-    lines = problems(options.target, options.store, probe(environ.get("PATH")))
+    lines = problems(options.target, options.store, probe(environ.get("PATH"), options.terraform))
     for line in lines:
         print(f"make {options.target}: {line}", file=sys.stderr)
     return 1 if lines else 0

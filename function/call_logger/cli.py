@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from call_logger.config import Config, ConfigError
+from call_logger.limits import DEFAULT_RECEIVE_TIMEOUT, RECEIVE_TIMEOUT_RANGE
 
 if TYPE_CHECKING:
     from call_logger.green_api import GreenApiClient
@@ -113,15 +114,7 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     except ConfigError as error:
         return _usage(str(error))
     webhook_url = args.webhook_url.strip()
-    missing = [
-        name
-        for name, present in (
-            ("GREEN_API_ID_INSTANCE", len(config.instances) > 0),
-            ("GREEN_API_TOKEN", not config.instances or bool(config.instances.with_token())),
-            ("--webhook-url", bool(webhook_url)),
-        )
-        if not present
-    ]
+    missing = _missing_green_api(config) + ([] if webhook_url else ["--webhook-url"])
     if missing:
         return _usage(f"missing {', '.join(missing)}")
     parts = urlsplit(webhook_url)
@@ -244,14 +237,18 @@ def mask(secret: str) -> str:
 
 
 def _usage(message: str) -> int:
-    print(f"configure-instance: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return _fail("configure-instance", message, EXIT_USAGE)
+
+
+def _missing_green_api(config: Config) -> list[str]:
+    """The settings a command that calls GREEN-API lacks ([] when it has an instance with a
+    token: GREEN_API_ID_INSTANCE and GREEN_API_TOKEN, or GREEN_API_INSTANCES)."""
+    if not config.instances:
+        return ["GREEN_API_ID_INSTANCE"] + ([] if config.green_api_token else ["GREEN_API_TOKEN"])
+    return [] if config.instances.with_token() else ["GREEN_API_TOKEN"]
 
 
 # -- poll -------------------------------------------------------------------------------------
-
-# Mirrors poller.MIN/MAX_RECEIVE_TIMEOUT without importing it (it pulls in requests).
-RECEIVE_TIMEOUT_RANGE = (20, 60)
 
 
 def _poll_parser(commands: _Commands) -> None:
@@ -264,16 +261,21 @@ def _poll_parser(commands: _Commands) -> None:
             "(deleteNotification). GREEN-API queues notifications for polling only while the "
             "instance's webhookUrl is EMPTY: clear it first (in the console, or setSettings). "
             "Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN (GREEN_API_URL: the instance's "
-            "apiUrl) and the Firestore settings the function uses. SIGINT or SIGTERM stops it "
+            "apiUrl) and the storage settings the function uses (STORE and its database). "
+            "SIGINT or SIGTERM stops it "
             "after the notification in hand."
         ),
     )
     parser.add_argument(
         "--receive-timeout",
         type=_receive_timeout,
-        default=RECEIVE_TIMEOUT_RANGE[0],
+        default=DEFAULT_RECEIVE_TIMEOUT,
         metavar="SECONDS",
-        help="how long one receiveNotification waits for a notification, 20 to 60 (default 20)",
+        help=(
+            "how long one receiveNotification waits for a notification, "
+            f"{RECEIVE_TIMEOUT_RANGE[0]} to {RECEIVE_TIMEOUT_RANGE[1]} "
+            f"(default {DEFAULT_RECEIVE_TIMEOUT})"
+        ),
     )
     parser.add_argument(
         "--once",
@@ -302,16 +304,9 @@ def poll(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         config = Config.from_env(env)
     except ConfigError as error:
         return _fail("poll", str(error), EXIT_USAGE)
-    missing = [
-        name
-        for name, present in (
-            ("GREEN_API_ID_INSTANCE", len(config.instances) > 0),
-            ("GREEN_API_TOKEN", not config.instances or bool(config.instances.with_token())),
-        )
-        if not present
-    ]
+    missing = _missing_green_api(config)
     if missing:
-        return _fail("poll", f"missing {' and '.join(missing)}", EXIT_USAGE)
+        return _fail("poll", f"missing {', '.join(missing)}", EXIT_USAGE)
     from call_logger.logs import configure_for
 
     configure_for(config)  # the function's JSON lines: chat ids masked, tokens redacted
@@ -323,8 +318,8 @@ def poll(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     clients = ClientPool(config.instances)
     try:
         service = build_service(config, clients)
-    except Exception as error:  # e.g. no credentials or project for Firestore
-        return _fail("poll", f"cannot use Firestore: {error}", EXIT_FAILED)
+    except Exception as error:  # e.g. no credentials or project for the database
+        return _fail("poll", f"cannot use the store ({config.store}): {error}", EXIT_FAILED)
 
     stop = threading.Event()
 
@@ -358,9 +353,10 @@ def _calls_parser(commands: _Commands) -> None:
         "calls",
         help="print recent call records, newest first",
         description=(
-            "Print the call records the function wrote (Firestore, collection group `records`), "
-            "newest first. Reads GOOGLE_CLOUD_PROJECT, FIRESTORE_DATABASE and "
-            "FIRESTORE_EMULATOR_HOST as the function does. Times are UTC."
+            "Print the call records the function wrote, newest first, from the store it writes "
+            "(STORE: Firestore's collection group `records`, or the DynamoDB table). Reads the "
+            "storage settings as the function does (GOOGLE_CLOUD_PROJECT, FIRESTORE_DATABASE, "
+            "FIRESTORE_EMULATOR_HOST; DYNAMODB_TABLE). Times are UTC."
         ),
     )
     parser.add_argument(
@@ -402,24 +398,25 @@ def _positive(text: str) -> int:
 
 
 def calls(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from call_logger import calls as calls_query
+    from call_logger import recent_calls
+    from call_logger.store import Unreachable
 
     try:
         config = Config.from_env(env)
-        query = calls_query.CallQuery.from_options(
+        query = recent_calls.CallQuery.from_options(
             since=args.since, chat=args.chat, unanswered=args.unanswered, limit=args.limit
         )
     except (ConfigError, ValueError) as error:
         return _fail("calls", str(error), EXIT_USAGE)
     try:
-        found = calls_query.fetch(config, query)
-    except calls_query.Unreachable as error:
+        found = recent_calls.fetch(config, query)
+    except Unreachable as error:
         return _fail("calls", f"cannot read the records: {error}", EXIT_FAILED)
     instances = config.instances
     print(
-        calls_query.as_json(found, instances)
+        recent_calls.as_json(found, instances)
         if args.json
-        else calls_query.as_table(found, query, instances)
+        else recent_calls.as_table(found, query, instances)
     )
     return EXIT_OK
 
@@ -457,9 +454,9 @@ def calls_report(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     import json
     from datetime import UTC, datetime, timedelta
 
-    from call_logger import calls as calls_query
     from call_logger import report_html, reporting
     from call_logger.config import parse_duration
+    from call_logger.store import Unreachable, with_store
 
     try:
         config = Config.from_env(env)
@@ -480,11 +477,11 @@ def calls_report(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         title, settings = f"Calls: {instance.name}", config.for_instance(instance.id)
     until = datetime.now(UTC)
     try:
-        figures = calls_query.with_store(
+        figures = with_store(
             config,
             lambda store: reporting.figures(store, settings, until - window, until, args.instance),
         )
-    except calls_query.Unreachable as error:
+    except Unreachable as error:
         return _fail("calls report", f"cannot read the records: {error}", EXIT_FAILED)
     if args.html:
         try:
@@ -563,8 +560,8 @@ def _date(text: str) -> Any:
 
 
 def calls_digest(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from call_logger import calls as calls_query
     from call_logger import reporting
+    from call_logger.store import Unreachable, with_store
 
     try:
         config = Config.from_env(env)
@@ -584,11 +581,11 @@ def calls_digest(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 EXIT_USAGE,
             )
     try:
-        result = calls_query.with_store(
+        result = with_store(
             config,
             lambda store: reporting.run_digest(store, config, green_api, args.date, args.send),
         )
-    except calls_query.Unreachable as error:
+    except Unreachable as error:
         return _fail("calls digest", f"cannot read the records: {error}", EXIT_FAILED)
     except Exception as error:  # GREEN-API refused or failed: its message is token-free
         return _fail("calls digest", f"not sent: {error}", EXIT_FAILED)
@@ -601,9 +598,9 @@ def calls_digest(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
     """Each instance's digest: its own calls, in its own TIMEZONE, sent (--send) through it to
     its own operator chat. One failing instance does not stop the others."""
-    from call_logger import calls as calls_query
     from call_logger import reporting
     from call_logger.green_api import GreenApiClient
+    from call_logger.store import Unreachable, with_store
 
     try:
         targets = _targets(config, args.instance is None, args.instance)
@@ -626,8 +623,8 @@ def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
             instance_id=instance.id,
         )
         try:
-            result = calls_query.with_store(config, digest_of)
-        except calls_query.Unreachable as error:
+            result = with_store(config, digest_of)
+        except Unreachable as error:
             return _fail("calls digest", f"cannot read the records: {error}", EXIT_FAILED)
         except Exception as error:  # GREEN-API refused or failed: its message is token-free
             print(f"calls digest: instance {instance.name}: not sent: {error}", file=sys.stderr)
@@ -699,8 +696,9 @@ def reconcile(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return _fail("reconcile", str(error), EXIT_USAGE)
     if since <= timedelta(0):
         return _fail("reconcile", "--since must be more than zero", EXIT_USAGE)
-    if not config.instances.with_token():
-        return _fail("reconcile", "missing GREEN_API_ID_INSTANCE or GREEN_API_TOKEN", EXIT_USAGE)
+    missing = _missing_green_api(config)
+    if missing:
+        return _fail("reconcile", f"missing {', '.join(missing)}", EXIT_USAGE)
     from call_logger.journal import run_counts, run_error
     from call_logger.logs import configure
     from call_logger.service import run_reconcile
@@ -743,6 +741,7 @@ def _status_parser(commands: _Commands) -> None:
 
 def status(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from call_logger import status as instance_status
+    from call_logger.store import Unreachable
 
     try:
         config = Config.from_env(env)
@@ -750,7 +749,7 @@ def status(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return _fail("status", str(error), EXIT_USAGE)
     try:
         found = instance_status.fetch(config)
-    except instance_status.Unreachable as error:
+    except Unreachable as error:
         return _fail("status", f"cannot read the instance states: {error}", EXIT_FAILED)
     instances = config.instances
     print(

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from . import instances as instance_map
 from .envelope import canonical_status, is_personal_chat
 from .instances import InstanceError, Instances
+from .limits import SEND_MESSAGE_MAX_CHARS
 
 if TYPE_CHECKING:
     from .hours import BusinessHours
@@ -54,8 +55,8 @@ DEFAULT_GREEN_API_URL = "https://api.green-api.com"
 DEFAULT_OPERATOR_TEMPLATE = "{label} from {name} {phone}"
 # The placeholders a message template may use (replies.render fills them in).
 PLACEHOLDERS = ("name", "phone", "chat_id", "label")
-# sendMessage takes at most 20,000 characters; a template leaves room for what is filled in.
-MAX_TEMPLATE_CHARS = 19_000
+# A template leaves sendMessage's limit room for what is filled in (a name, a phone, a label).
+MAX_TEMPLATE_CHARS = SEND_MESSAGE_MAX_CHARS - 1_000
 
 # The incomingCall statuses GREEN-API documents, canonical (hangUp is read as hungUp).
 STATUSES = ("offer", "pickUp", "hungUp", "missed", "declined")
@@ -83,7 +84,7 @@ class Config:
     webhook_token: str = field(default="", repr=False)
     allow_unauthenticated: bool = False
     mode: Mode = Mode.ALL
-    id_instance: int | None = None
+    instance_id: int | None = None
     labels: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
     retention_days: int | None = None
     store: str = "firestore"
@@ -125,9 +126,9 @@ class Config:
     )
 
     def __post_init__(self) -> None:
-        if not self.instances and self.id_instance is not None:
+        if not self.instances and self.instance_id is not None:
             # The single-instance settings are a map of one, however the Config was made.
-            single = instance_map.single(self.id_instance, self.green_api_url, self.green_api_token)
+            single = instance_map.single(self.instance_id, self.green_api_url, self.green_api_token)
             object.__setattr__(self, "instances", single)
 
     @classmethod
@@ -173,7 +174,7 @@ class Config:
         instance = self.instances.by_id[instance_id]
         return replace(
             self.settings_for(instance_id),
-            id_instance=instance.id,
+            instance_id=instance.id,
             green_api_url=instance.api_url,
             green_api_token=instance.token,
             instances=Instances(),  # __post_init__ makes the map of one
@@ -190,7 +191,7 @@ class Config:
             webhook_token=get("WEBHOOK_TOKEN"),
             allow_unauthenticated=_flag(get("ALLOW_UNAUTHENTICATED"), "ALLOW_UNAUTHENTICATED"),
             mode=_mode(get("CALL_MODE")),
-            id_instance=_optional_int(get("GREEN_API_ID_INSTANCE"), "GREEN_API_ID_INSTANCE", 1),
+            instance_id=_optional_int(get("GREEN_API_ID_INSTANCE"), "GREEN_API_ID_INSTANCE", 1),
             labels=_labels(get("CALL_LABELS")),
             retention_days=_optional_int(get("RECORD_RETENTION_DAYS"), "RECORD_RETENTION_DAYS", 1),
             store=_choice(get("STORE") or "firestore", "STORE", ("firestore", "dynamodb")),

@@ -30,7 +30,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import Config
 from .notification import CallNotification
-from .records import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
 from .store import (
     EXISTENCE_BATCH,
     PermanentWriteError,
@@ -40,6 +39,7 @@ from .store import (
     WriteConflict,
     truncate_utf8,
 )
+from .write_plan import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
 
 CHAT_SK = "CHAT"
 RECORD_PREFIX = "RECORD#"

@@ -23,7 +23,6 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from .config import Config
 from .notification import CallNotification
-from .records import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
 from .store import (
     EXISTENCE_BATCH,
     PermanentWriteError,
@@ -33,6 +32,7 @@ from .store import (
     WriteConflict,
     truncate_utf8,
 )
+from .write_plan import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
 
 CHATS = "chats"
 RECORDS = "records"

@@ -65,13 +65,10 @@ class GreenApiError(Exception):
     retryable says whether trying again later (not inline) may succeed.
     """
 
-    def __init__(
-        self, message: str, *, status: int | None = None, retryable: bool = False, method: str = ""
-    ) -> None:
+    def __init__(self, message: str, *, status: int | None = None, retryable: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.retryable = retryable
-        self.method = method
 
 
 @dataclass(frozen=True)
@@ -147,7 +144,7 @@ class GreenApiClient:
     def __init__(
         self,
         base_url: str,
-        id_instance: int,
+        instance_id: int,
         api_token: str,
         *,
         timeout: tuple[float, float] = (3.05, 10),
@@ -159,8 +156,8 @@ class GreenApiClient:
         self._secrets = _variants(api_token)
         _LOG_FILTER.add(api_token)
         self._timeout = timeout
-        self._prefix = f"{base_url.rstrip('/')}/waInstance{id_instance}"
-        self.id_instance = id_instance
+        self._prefix = f"{base_url.rstrip('/')}/waInstance{instance_id}"
+        self.instance_id = instance_id
 
         retrying = _CappedRetry(
             total=3,
@@ -184,9 +181,9 @@ class GreenApiClient:
     @classmethod
     def from_config(cls, config: Config) -> GreenApiClient | None:
         """A client for the configured instance, or None when the id or token is missing."""
-        if config.id_instance is None or not config.green_api_token:
+        if config.instance_id is None or not config.green_api_token:
             return None
-        return cls(config.green_api_url, config.id_instance, config.green_api_token)
+        return cls(config.green_api_url, config.instance_id, config.green_api_token)
 
     @classmethod
     def for_instance(cls, instance: Instance, **options: Any) -> GreenApiClient | None:
@@ -221,9 +218,7 @@ class GreenApiClient:
         """
         data = self._post_within("getContactInfo", {"chatId": chat_id}, budget)
         if not isinstance(data, dict):
-            raise GreenApiError(
-                "getContactInfo: the answer is not a JSON object", method="getContactInfo"
-            )
+            raise GreenApiError("getContactInfo: the answer is not a JSON object")
         for key in ("contactName", "name"):
             value = data.get(key)
             if isinstance(value, str) and value.strip():
@@ -237,7 +232,7 @@ class GreenApiClient:
         data = self._post_within("sendMessage", {"chatId": chat_id, "message": message}, budget)
         message_id = data.get("idMessage") if isinstance(data, dict) else None
         if not isinstance(message_id, str) or not message_id:
-            raise GreenApiError("sendMessage: the answer has no idMessage", method="sendMessage")
+            raise GreenApiError("sendMessage: the answer has no idMessage")
         return message_id
 
     def get_settings(self) -> dict[str, Any]:
@@ -252,19 +247,8 @@ class GreenApiClient:
         data = self._request("GET", "getStateInstance")
         state = data.get("stateInstance") if isinstance(data, dict) else None
         if not isinstance(state, str):
-            raise GreenApiError(
-                "getStateInstance: the answer has no stateInstance", method="getStateInstance"
-            )
+            raise GreenApiError("getStateInstance: the answer has no stateInstance")
         return state
-
-    def get_webhooks_count(self) -> int:
-        data = self._request("GET", "getWebhooksCount")
-        count = data.get("count") if isinstance(data, dict) else None
-        if not isinstance(count, int) or isinstance(count, bool):
-            raise GreenApiError(
-                "getWebhooksCount: the answer has no count", method="getWebhooksCount"
-            )
-        return count
 
     def receive_notification(self, receive_timeout: int) -> Notification | None:
         """Long-poll the HTTP API queue; None when it stayed empty for receive_timeout s."""
@@ -280,9 +264,7 @@ class GreenApiClient:
             return None
         receipt_id = data.get("receiptId") if isinstance(data, dict) else None
         if not isinstance(receipt_id, int) or isinstance(receipt_id, bool):
-            raise GreenApiError(
-                "receiveNotification: the answer has no receiptId", method="receiveNotification"
-            )
+            raise GreenApiError("receiveNotification: the answer has no receiptId")
         # An item without a body is still handed over: only its receiptId can delete it.
         return Notification(receipt_id=receipt_id, body=data.get("body"), item=data)
 
@@ -292,11 +274,7 @@ class GreenApiClient:
         request a second, and an immediate retry would meet a 429; the next run retries."""
         data = self._request("GET", "lastIncomingCalls", params={"minutes": int(minutes)})
         if not isinstance(data, list):
-            raise GreenApiError(
-                "lastIncomingCalls: the answer is not a JSON array",
-                retryable=True,
-                method="lastIncomingCalls",
-            )
+            raise GreenApiError("lastIncomingCalls: the answer is not a JSON array", retryable=True)
         return data
 
     def delete_notification(self, receipt_id: int) -> bool:
@@ -304,9 +282,7 @@ class GreenApiClient:
         data = self._request("DELETE", "deleteNotification", suffix=f"/{int(receipt_id)}")
         result = data.get("result") if isinstance(data, dict) else None
         if not isinstance(result, bool):
-            raise GreenApiError(
-                "deleteNotification: the answer has no result", method="deleteNotification"
-            )
+            raise GreenApiError("deleteNotification: the answer has no result")
         return result
 
     # -- plumbing ---------------------------------------------------------------------------
@@ -357,7 +333,7 @@ class GreenApiClient:
         self, method: str, detail: str, *, status: int | None, retryable: bool
     ) -> GreenApiError:
         message = _redact(f"{method}: {detail}", self._secrets)
-        return GreenApiError(message, status=status, retryable=retryable, method=method)
+        return GreenApiError(message, status=status, retryable=retryable)
 
     def _post_within(self, method: str, payload: dict[str, Any], budget: float) -> Any:
         """POST `payload` to `method` (no retries), all of it within `budget` seconds."""
@@ -404,7 +380,7 @@ class GreenApiClient:
     @staticmethod
     def _object(method: str, data: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
-            raise GreenApiError(f"{method}: the answer is not a JSON object", method=method)
+            raise GreenApiError(f"{method}: the answer is not a JSON object")
         return data
 
 

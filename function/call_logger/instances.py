@@ -100,12 +100,12 @@ class Instances:
         return [instance for instance in self if instance.token]
 
 
-def single(id_instance: int | None, api_url: str, token: str) -> Instances:
+def single(instance_id: int | None, api_url: str, token: str) -> Instances:
     """The single-instance settings as a map of one; no id: no map, every instance accepted."""
-    if id_instance is None:
+    if instance_id is None:
         return Instances()
-    instance = Instance(id_instance, api_url.rstrip("/"), token)
-    return Instances(MappingProxyType({id_instance: instance}), restricted=True)
+    instance = Instance(instance_id, api_url.rstrip("/"), token)
+    return Instances(MappingProxyType({instance_id: instance}), restricted=True)
 
 
 def parse(text: str) -> Instances:

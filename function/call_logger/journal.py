@@ -17,7 +17,7 @@ from typing import Any
 
 from .envelope import INCOMING_CALL, canonical_status
 from .notification import CallNotification
-from .records import ChatState
+from .write_plan import ChatState
 
 # The counts of a run, in the order people read them (also the --json keys, with dry_run).
 COUNTS = ("journal", "already_recorded", "added", "skipped", "rejected")

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .envelope import STATE_INSTANCE_CHANGED, is_tracked, log_fields, notification_type
 from .green_api import GreenApiError, Notification
+from .limits import DEFAULT_RECEIVE_TIMEOUT, RECEIVE_TIMEOUT_RANGE
 from .logs import annotate, request_context
 from .store import StorageUnavailable
 from .webhook import IGNORED, event_of, level_for
@@ -40,8 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MIN_RECEIVE_TIMEOUT, MAX_RECEIVE_TIMEOUT = 20, 60
-DEFAULT_RECEIVE_TIMEOUT = 20
 # With --once a scheduled job gives up after this many failures in a row (the item stays queued).
 ONCE_MAX_ATTEMPTS = 5
 # How often a waiting main thread looks at the stop flag while a receive is in flight.
@@ -65,7 +64,7 @@ class CallHandler(Protocol):
 
     def record_state(self, body: dict[str, Any], raw: bytes) -> Outcome: ...
 
-    def reject(self, raw: bytes, reason: str) -> Outcome: ...
+    def reject(self, body: object, raw: bytes, reason: str) -> Outcome: ...
 
 
 @dataclass(frozen=True)
@@ -98,10 +97,9 @@ class Poller:
         name: str = "",
     ) -> None:
         """`name`: the instance, prefixed to every log line when several are polled."""
-        if not MIN_RECEIVE_TIMEOUT <= receive_timeout <= MAX_RECEIVE_TIMEOUT:
-            raise ValueError(
-                f"receive_timeout must be {MIN_RECEIVE_TIMEOUT} to {MAX_RECEIVE_TIMEOUT} s"
-            )
+        low, high = RECEIVE_TIMEOUT_RANGE
+        if not low <= receive_timeout <= high:
+            raise ValueError(f"receive_timeout must be {low} to {high} s")
         self._queue = queue
         self._service = service
         self._receive_timeout = receive_timeout
@@ -195,14 +193,15 @@ class Poller:
             else:
                 reason = f"the queued item's body is {_json_type(body)}, not a JSON object"
             raw = json.dumps(item.item, ensure_ascii=False).encode()
-            return self._service.reject(raw, reason).value
+            return self._service.reject(item.item, raw, reason).value
         kind = notification_type(body)
         annotate(**log_fields(body))
         # Outgoing messages go to the service too, which skips them without CALLBACK_BY_MESSAGE.
         if not is_tracked(kind, callback_by_message=True) and kind != STATE_INSTANCE_CHANGED:
             annotate(event=IGNORED)
             return "ignored"
-        # The webhook keys `rejected` by the request body; the body's JSON text is its equivalent.
+        # The webhook has the body's bytes; here it is the JSON text of the parsed body (either
+        # way `rejected` keys it by content, so one body is kept once).
         raw = json.dumps(body, ensure_ascii=False).encode()
         if kind == STATE_INSTANCE_CHANGED:
             return self._service.record_state(body, raw).value

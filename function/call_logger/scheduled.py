@@ -51,7 +51,7 @@ def send_digest_if_due(config: Config) -> None:
         return
     from .green_api import GreenApiClient
     from .reporting import scheduled_digest
-    from .service import make_store
+    from .store import make_store
 
     store = make_store(config)
     if len(config.instances) <= 1:

@@ -4,7 +4,6 @@ orchestrates store and GREEN-API for them."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import threading
@@ -30,7 +29,8 @@ from .notification import (
     parse_state,
     what_to_do,
 )
-from .records import (
+from .store import PermanentWriteError, StorageUnavailable, Store, WriteConflict, make_store
+from .write_plan import (
     ChatState,
     NameLookup,
     Record,
@@ -42,8 +42,8 @@ from .records import (
     plan_outgoing_message,
     plan_state,
     plan_write,
+    rejected_id,
 )
-from .store import PermanentWriteError, StorageUnavailable, Store, WriteConflict
 
 log = logging.getLogger(__name__)
 
@@ -127,14 +127,14 @@ class CallService:
         try:
             accepted = self._accept(body)
         except Unrecordable as error:
-            return self.reject(raw, str(error))
+            return self.reject(body, raw, str(error))
         if accepted is None:
             return Outcome.SKIPPED
         call, label = accepted
         try:
             record = self._record(call, label, self._source, self._webhook_name)
         except PermanentWriteError as error:
-            return self.reject(raw, f"the database refused the record: {error}")
+            return self.reject(body, raw, f"the database refused the record: {error}")
         if record is None:
             return Outcome.DUPLICATE
         # Only the delivery that created the record gets here: no message is ever sent twice.
@@ -191,7 +191,7 @@ class CallService:
         try:
             notification = parse_state(body)
         except Unrecordable as error:
-            return self.reject(raw, str(error))
+            return self.reject(body, raw, str(error))
         annotate(state=notification.state, stateChangedAt=notification.changed_at.isoformat())
         for _ in range(MAX_WRITE_ROUNDS):
             stored = self._store.load_instance(notification.instance_id)
@@ -353,7 +353,7 @@ class CallService:
         """Record every final status in GREEN-API's journal of the last `since` that the log
         lacks, exactly as its webhook would have. A failure of GREEN-API or storage stops the run
         and is in the report (what was added stays added; a rerun completes it)."""
-        instance_id = self._config.id_instance
+        instance_id = self._config.instance_id
         assert instance_id is not None  # run_reconcile: one instance at a time
         green_api = self._clients(instance_id)
         assert green_api is not None
@@ -372,17 +372,16 @@ class CallService:
         return report
 
     def _reconcile(self, entries: list[Any], report: ReconcileReport, pacer: LookupPacer) -> None:
-        assert self._config.id_instance is not None
-        wanted: dict[tuple[str, str], tuple[CallNotification, str, bytes]] = {}
+        assert self._config.instance_id is not None
+        wanted: dict[tuple[str, str], tuple[CallNotification, str, object]] = {}
         for entry in entries:
-            raw = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode()
             if not isinstance(entry, dict):
-                self._reject_entry(report, raw, "the journal entry is not a JSON object")
+                self._reject_entry(report, entry, "the journal entry is not a JSON object")
                 continue
             try:
-                accepted = self._accept(journal.as_notification(entry, self._config.id_instance))
+                accepted = self._accept(journal.as_notification(entry, self._config.instance_id))
             except Unrecordable as error:
-                self._reject_entry(report, raw, f"journal entry: {error}")
+                self._reject_entry(report, entry, f"journal entry: {error}")
                 continue
             if accepted is None:
                 report.skipped += 1
@@ -392,13 +391,13 @@ class CallService:
             if key in wanted:  # the journal listed it twice
                 report.already_recorded += 1
                 continue
-            wanted[key] = (call, label, raw)
+            wanted[key] = (call, label, entry)
         existing = self._store.existing_records(list(wanted))
         report.already_recorded += len(existing)
         # Absent keys by chat: chats are handled in parallel (each an RPC-bound sequence of a
         # read, a window query and a commit), the entries of one chat in order, so that an entry
         # sees the records added for the entries before it.
-        absent: dict[str, list[tuple[CallNotification, str, bytes]]] = {}
+        absent: dict[str, list[tuple[CallNotification, str, object]]] = {}
         for key, item in wanted.items():
             if key not in existing:
                 absent.setdefault(item[0].chat_key, []).append(item)
@@ -407,13 +406,13 @@ class CallService:
         lock = threading.Lock()
         failed = threading.Event()
 
-        def add_chat(items: list[tuple[CallNotification, str, bytes]]) -> None:
+        def add_chat(items: list[tuple[CallNotification, str, object]]) -> None:
             chat_key = items[0][0].chat_key
             # The chat's records as read by the run (None: ask the store per entry), with the
             # records this run adds (or, in a dry run, would add) appended as it goes.
             known = None if preloaded is None else preloaded.get(chat_key, [])
             pending: list[dict[str, Any]] = [] if known is None else known
-            for call, label, raw in items:
+            for call, label, entry in items:
                 if failed.is_set():
                     return
                 try:
@@ -422,7 +421,9 @@ class CallService:
                     )
                 except PermanentWriteError as error:
                     with lock:
-                        self._reject_entry(report, raw, f"the database refused the record: {error}")
+                        self._reject_entry(
+                            report, entry, f"the database refused the record: {error}"
+                        )
                     continue
                 except BaseException:
                     failed.set()  # the other chats stop at their next entry
@@ -477,7 +478,7 @@ class CallService:
         )
 
     def _records_near_all(
-        self, absent: dict[str, list[tuple[CallNotification, str, bytes]]], window: float
+        self, absent: dict[str, list[tuple[CallNotification, str, object]]], window: float
     ) -> dict[str, list[dict[str, Any]]] | None:
         """With many absent entries, every record in their time span (and the window around
         it), read in one query and grouped by chat: one read instead of one per entry. None
@@ -512,20 +513,22 @@ class CallService:
 
         return name_of
 
-    def _reject_entry(self, report: ReconcileReport, raw: bytes, reason: str) -> None:
+    def _reject_entry(self, report: ReconcileReport, entry: object, reason: str) -> None:
         report.rejected += 1
         if not report.dry_run:
-            self.reject(raw, reason)
+            self.reject(entry, json.dumps(entry, ensure_ascii=False).encode(), reason)
 
-    def reject(self, raw: bytes, reason: str) -> Outcome:
-        """Keep a notification that can never be recorded in `rejected`, id sha256(raw).
+    def reject(self, body: object, raw: bytes, reason: str) -> Outcome:
+        """Keep a notification that can never be recorded in `rejected`: its text as received
+        (`raw`), under an id made from its content (`body`, parsed), so that the webhook and the
+        poller, which receive one notification as different bytes, keep it once.
         StorageUnavailable means it was not kept (yet)."""
-        body = raw.decode("utf-8", errors="replace")
+        text = raw.decode("utf-8", errors="replace")
         now = self._clock()
         expires = expire_at(now, self._retention) if self._retention else None
         # WriteConflict: an earlier delivery kept it, and receivedAt stays the first receipt.
         with contextlib.suppress(WriteConflict):
-            self._store.keep_rejected(hashlib.sha256(raw).hexdigest(), body, reason, now, expires)
+            self._store.keep_rejected(rejected_id(body), text, reason, now, expires)
         annotate(reason=reason)  # on the line about this notification (the webhook's, the poller's)
         return Outcome.REJECTED
 
@@ -584,12 +587,12 @@ def _reconcile_instance(
 ) -> ReconcileReport:
     from .green_api import ClientPool
 
-    assert config.id_instance is not None  # Config.for_instance
+    assert config.instance_id is not None  # Config.for_instance
     with contextlib.closing(ClientPool(config.instances)) as clients:
         try:
             service = build_service(config, clients, Source.JOURNAL)
         except StorageUnavailable as error:  # e.g. no credentials for Firestore
-            report = ReconcileReport(config.id_instance, since, dry_run, error=str(error))
+            report = ReconcileReport(config.instance_id, since, dry_run, error=str(error))
             log_reconcile(report)
             return report
         return service.reconcile(since, dry_run=dry_run, pacer=LookupPacer(lookup_budget))
@@ -616,14 +619,3 @@ def log_reconcile(report: ReconcileReport) -> None:
             **fields,
         },
     )
-
-
-def make_store(config: Config) -> Store:
-    """STORE picks the database; each is imported only when chosen."""
-    if config.store == "dynamodb":
-        from .dynamodb_store import DynamoDBStore
-
-        return DynamoDBStore.from_config(config)
-    from .firestore_store import FirestoreStore
-
-    return FirestoreStore.from_config(config)

@@ -6,23 +6,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from .calls import Unreachable, as_json, first_line, table, utc_time
 from .config import Config
 from .instances import Instances
 from .notification import what_to_do
+from .recent_calls import as_json, table, utc_time
 
-__all__ = ["Unreachable", "as_json", "as_table", "fetch"]
+__all__ = ["as_json", "as_table", "fetch"]
 
 
 def fetch(config: Config) -> list[dict[str, Any]]:
     """Every stored instance state, by instance id. Raises Unreachable."""
-    from .service import make_store
-    from .store import StorageUnavailable
+    from .store import with_store
 
-    try:
-        found = list(make_store(config).instance_states())
-    except StorageUnavailable as error:
-        raise Unreachable(first_line(str(error))) from None
+    found = with_store(config, lambda store: list(store.instance_states()))
     known = {fields.get("instanceId") for fields in found}
     # A configured instance that never sent stateInstanceChanged is listed too, without a state.
     found += [

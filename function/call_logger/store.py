@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .notification import CallNotification
-from .records import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
+from .write_plan import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
+
+if TYPE_CHECKING:
+    from .config import Config
+
+T = TypeVar("T")
 
 
 def truncate_utf8(text: str, limit: int) -> str:
@@ -117,3 +122,27 @@ class Store(Protocol):
         """Remember that the digest of `day` (YYYY-MM-DD) is being sent; WriteConflict if an
         earlier run claimed it."""
         ...
+
+
+def make_store(config: Config) -> Store:
+    """STORE picks the database; each is imported only when chosen."""
+    if config.store == "dynamodb":
+        from .dynamodb_store import DynamoDBStore
+
+        return DynamoDBStore.from_config(config)
+    from .firestore_store import FirestoreStore
+
+    return FirestoreStore.from_config(config)
+
+
+class Unreachable(Exception):
+    """A command could not read the store; the message is one line that says why."""
+
+
+def with_store(config: Config, use: Callable[[Store], T]) -> T:
+    """`use(store)` with the configured store, for a command: Unreachable when it cannot be read."""
+    try:
+        return use(make_store(config))
+    except StorageUnavailable as error:
+        text = str(error).strip()
+        raise Unreachable(text.splitlines()[0] if text else text) from None

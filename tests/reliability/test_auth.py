@@ -10,8 +10,8 @@ import pytest
 import requests
 from google.cloud import firestore
 
+from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import TOKEN, AppFactory, documents, sample
-from tests.fake_green_api import FakeGreenApi
 from tests.reliability.harness import LiveServer, report
 
 WRONG = "wrong-token-3a9d"
@@ -40,7 +40,7 @@ def test_wrong_credentials_answer_401_and_no_token_is_logged(
     sent = 0
     configured = make_app(
         GREEN_API_URL=fake_green_api.url,
-        GREEN_API_ID_INSTANCE=str(fake_green_api.id_instance),
+        GREEN_API_ID_INSTANCE=str(fake_green_api.instance_id),
         GREEN_API_TOKEN=fake_green_api.token,
         CONTACT_LOOKUP_BUDGET="0.5",
     ).application

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from google.cloud import firestore
 
+from devserver.fake_green_api import FakeGreenApi, Fault, RecordedRequest
 from tests.conftest import AppFactory
-from tests.fake_green_api import FakeGreenApi, Fault, RecordedRequest
 from tests.reliability.harness import (
     Ids,
     Instance,
@@ -88,7 +88,7 @@ def test_failed_lookups_never_lose_a_record(make_app: AppFactory, db: firestore.
     with fake:
         for chat_id, name in names.items():
             fake.set_contact(chat_id, contact_name=name)
-        instance = fake.id_instance
+        instance = fake.instance_id
         stream = instance_stream(
             rng, ids, mode="all", instance=instance, callers=chats, calls=70, ignored=40
         )

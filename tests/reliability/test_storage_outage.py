@@ -11,6 +11,7 @@ from collections import Counter
 import pytest
 from google.cloud import firestore
 
+from devserver.emulator import FirestoreEmulator
 from tests.conftest import AppFactory
 from tests.reliability.harness import (
     Attempt,
@@ -26,7 +27,6 @@ from tests.reliability.harness import (
     stored_paths,
     stored_records,
 )
-from tests.support.emulator import FirestoreEmulator
 
 pytestmark = pytest.mark.slow
 

@@ -10,10 +10,6 @@ field names for both (DynamoDB items are mapped back), so assertions are written
 
 from __future__ import annotations
 
-import base64
-import importlib.util
-import json
-import sys
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,11 +22,11 @@ from call_logger.dynamodb_store import CHAT_SK, RECORD_PREFIX, from_item, to_ite
 from google.cloud import firestore
 from moto.server import ThreadedMotoServer
 
-from tests.support.emulator import FirestoreEmulator, free_port
+from devserver.aws import LambdaClient, create_table, load_lambda
+from devserver.emulator import FirestoreEmulator, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "function" / "main.py"
-LAMBDA = ROOT / "function" / "lambda_function.py"
 TABLE = "green-call-logger-test"
 
 
@@ -181,17 +177,6 @@ class AwsBackend:
             self._server.start()
 
 
-def load_lambda() -> Any:
-    """function/lambda_function.py as a fresh module, as create_app does for main.py (the
-    configuration is read at import, as at a cold start)."""
-    spec = importlib.util.spec_from_file_location("lambda_function", LAMBDA)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["lambda_function"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def firestore_documents(db: firestore.Client) -> dict[str, dict[str, Any]]:
     """Every document by path: what a person would see in the console."""
     found: dict[str, dict[str, Any]] = {}
@@ -202,34 +187,6 @@ def firestore_documents(db: firestore.Client) -> dict[str, dict[str, Any]]:
                 for child in sub.stream():
                     found[child.reference.path] = child.to_dict() or {}
     return found
-
-
-def create_table(client: Any, name: str) -> None:
-    """The table of terraform/aws/dynamodb.tf."""
-    client.create_table(
-        TableName=name,
-        BillingMode="PAY_PER_REQUEST",
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-            {"AttributeName": "gsi1pk", "AttributeType": "S"},
-            {"AttributeName": "eventAt", "AttributeType": "N"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "byTime",
-                "KeySchema": [
-                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
-                    {"AttributeName": "eventAt", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
 
 
 def _path(pk: str, sk: str) -> str:
@@ -254,59 +211,3 @@ def _key(path: str) -> dict[str, str]:
     if len(parts) == 2:
         return {"pk": f"CHAT#{parts[1]}", "sk": CHAT_SK}
     return {"pk": f"CHAT#{parts[1]}", "sk": RECORD_PREFIX + parts[3]}
-
-
-class LambdaAnswer:
-    def __init__(self, result: dict[str, Any]) -> None:
-        self.status_code: int = result["statusCode"]
-        self.text: str = result.get("body", "")
-
-
-class LambdaClient:
-    """Builds the events a Lambda Function URL sends (payload 2.0) and calls the handler."""
-
-    def __init__(self, handler: Any) -> None:
-        self._handler = handler
-
-    def open(
-        self,
-        method: str,
-        data: bytes | str | None = None,
-        json_body: Any = None,
-        headers: dict[str, str] | None = None,
-        content_type: str = "application/json",
-    ) -> LambdaAnswer:
-        if json_body is not None:
-            data = json.dumps(json_body)
-        raw = data.encode() if isinstance(data, str) else (data or b"")
-        event = {
-            "version": "2.0",
-            "rawPath": "/",
-            "headers": {key.lower(): value for key, value in (headers or {}).items()}
-            | {"content-type": content_type},
-            "requestContext": {"http": {"method": method, "path": "/"}},
-            # Function URLs base64-encode bodies that are not text; do so for every body here,
-            # so the decoding path is the one exercised.
-            "body": base64.b64encode(raw).decode(),
-            "isBase64Encoded": True,
-        }
-        result: dict[str, Any] = self._handler(event, None)
-        return LambdaAnswer(result)
-
-    def post(self, path: str, **kwargs: Any) -> LambdaAnswer:
-        return self._call("POST", kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> LambdaAnswer:
-        return self._call("GET", kwargs)
-
-    def put(self, path: str, **kwargs: Any) -> LambdaAnswer:
-        return self._call("PUT", kwargs)
-
-    def _call(self, method: str, kwargs: dict[str, Any]) -> LambdaAnswer:
-        return self.open(
-            method,
-            data=kwargs.get("data"),
-            json_body=kwargs.get("json"),
-            headers=kwargs.get("headers"),
-            content_type=kwargs.get("content_type", "application/json"),
-        )

@@ -1,61 +1,30 @@
-"""Render an HTML file with Debian's headless chromium and read the PNG it makes.
+"""The report's browser test: the browser or a skip saying how to get it, and the PNG it draws.
 
-`make` installs chromium (apt-get, as root) when it is missing; where it cannot, tests that need it
-are skipped with the reason, except in CI, where a missing browser fails them.
+Where `make` cannot install chromium, tests that need it are skipped with the reason, except in
+CI, where a missing browser fails them.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import struct
-import subprocess
-import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-# A phone's CSS width (iPhone 12-15, most Android phones are 360-412).
-PHONE_WIDTH = 390
+from tools import browser
 
 
-def chromium() -> str:
-    """The browser's path, or skip (fail in CI) saying how to get it."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found:
-        return found
-    message = (
-        "chromium is not installed: `make test` installs it as root (apt-get install chromium); "
-        "install it yourself to run the browser tests"
-    )
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def screenshot(page: Path, png: Path, width: int = PHONE_WIDTH, height: int = 1600) -> None:
-    """The page as the browser draws it at `width` x `height` CSS pixels, 1 device pixel each."""
-    browser = chromium()
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                browser,
-                "--headless",
-                "--no-sandbox",  # root in containers; the page is our own file
-                "--disable-gpu",
-                "--hide-scrollbars",
-                "--force-device-scale-factor=1",
-                f"--user-data-dir={profile}",
-                f"--window-size={width},{height}",
-                f"--screenshot={png}",
-                page.resolve().as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+def screenshot(page: Path, png: Path) -> None:
+    """The page as the browser draws it at a phone's width, or skip (fail in CI) without one."""
+    if browser.chromium() is None:
+        message = f"{browser.MISSING}; install it yourself to run the browser tests"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    browser.screenshot(page, png)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,15 @@ from datetime import datetime
 from typing import Any
 
 from call_logger.notification import CallNotification
-from call_logger.records import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
 from call_logger.store import EXISTENCE_BATCH, RecordKey, StorageUnavailable, WriteConflict
+from call_logger.write_plan import (
+    ChatState,
+    ChatWrite,
+    Snapshot,
+    StateWrite,
+    StoredState,
+    WritePlan,
+)
 
 
 @dataclass

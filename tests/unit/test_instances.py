@@ -112,7 +112,7 @@ def test_config_reads_the_map_and_each_instance_its_own_settings() -> None:
     # No setting of its own: the deployment's.
     assert config.settings_for(1101000002) is config
     assert config.settings_for(1101000002).operator_chat_id == "79000000009@c.us"
-    assert config.id_instance is None and config.green_api_token == ""
+    assert config.instance_id is None and config.green_api_token == ""
 
 
 def test_config_keeps_the_single_instance_settings_as_a_map_of_one() -> None:
@@ -159,7 +159,7 @@ def test_no_token_in_the_repr_of_a_config() -> None:
 def test_an_instance_as_a_deployment_of_one() -> None:
     config = Config.from_env({"GREEN_API_INSTANCES": json.dumps(two())})
     shop = config.for_instance(1101000001)
-    assert (shop.id_instance, shop.green_api_url, shop.green_api_token) == (
+    assert (shop.instance_id, shop.green_api_url, shop.green_api_token) == (
         1101000001,
         "https://7105.api.greenapi.com",
         TOKEN_A,

@@ -31,7 +31,7 @@ def entry(n: int, chat: int, age: int, status: str = "pickUp") -> dict[str, Any]
 def run(store: MemoryStore, journal: list[Any], **options: Any) -> ReconcileReport:
     green_api = FakeGreenApi(journal=journal, journal_fails=options.pop("fails", False))
     service = CallService(
-        Config(id_instance=INSTANCE), store, every_instance(green_api), clock=lambda: NOW
+        Config(instance_id=INSTANCE), store, every_instance(green_api), clock=lambda: NOW
     )
     pacer = LookupPacer(0)
     return service.reconcile(timedelta(days=1), dry_run=options.get("dry_run", False), pacer=pacer)
@@ -104,7 +104,7 @@ def test_many_missing_entries_are_matched_from_one_read_of_their_time_span() -> 
 def test_a_fresh_missed_call_only_the_journal_knew_gets_its_reply_once() -> None:
     store = MemoryStore()
     green_api = FakeGreenApi(journal=[entry(1, 1, 60, "missed"), entry(2, 2, 3600, "missed")])
-    config = Config(id_instance=INSTANCE, reply_template="Sorry we missed your call")
+    config = Config(instance_id=INSTANCE, reply_template="Sorry we missed your call")
     service = CallService(config, store, every_instance(green_api), clock=lambda: NOW)
     for _ in range(2):  # the second run adds nothing and sends nothing
         service.reconcile(timedelta(days=1), dry_run=False, pacer=LookupPacer(0))

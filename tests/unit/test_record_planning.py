@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from call_logger.notification import CallNotification, StateNotification
-from call_logger.records import (
+from call_logger.write_plan import (
     ChatState,
     NameLookup,
     Snapshot,

@@ -50,7 +50,7 @@ def post(
     ],
 )
 def test_the_first_failing_check_answers(case: dict[str, Any], expected: int) -> None:
-    hook = webhook(id_instance=1101000001)
+    hook = webhook(instance_id=1101000001)
     assert post(hook, **case) == expected
 
 

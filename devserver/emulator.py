@@ -12,7 +12,7 @@ import time
 import urllib.request
 from types import TracebackType
 
-from tests.support.processes import stop_group
+from devserver.processes import stop_group
 
 
 def free_port() -> int:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from .config import Config, parse_duration
 from .instances import Instances
@@ -28,15 +28,9 @@ from .notification import phone_of
 if TYPE_CHECKING:
     from .store import Store
 
-T = TypeVar("T")
-
 # Statuses of a call that rang or was answered; everything else went unanswered.
 ANSWERED_OR_RINGING = ("offer", "pickUp")
 _PHONE = re.compile(r"^\+?\d{5,20}$")
-
-
-class Unreachable(Exception):
-    """The store could not be reached or refused the query; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -83,18 +77,9 @@ def fetch(config: Config, query: CallQuery, now: datetime | None = None) -> list
         found = store.recent_records(since_at, query.chat_id)
         return list(_take(_matching(found, query), query.limit))
 
+    from .store import with_store  # the store's client is loaded only when a command reads
+
     return with_store(config, read)
-
-
-def with_store(config: Config, use: Callable[[Store], T]) -> T:
-    """`use(store)` with the configured store; Unreachable (one line) when it cannot be read."""
-    from .service import make_store
-    from .store import StorageUnavailable
-
-    try:
-        return use(make_store(config))
-    except StorageUnavailable as error:
-        raise Unreachable(first_line(str(error))) from None
 
 
 def _matching(found: Iterable[dict[str, Any]], query: CallQuery) -> Iterator[dict[str, Any]]:
@@ -177,7 +162,3 @@ def utc_time(value: object) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
     return ""
-
-
-def first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else text

@@ -1,6 +1,6 @@
 """How long `calls report` takes over 10,000 records of a week in the Firestore emulator.
 
-python -m tests.support.report_load   (PYTHONPATH=function:.; needs the emulator, like make test)
+python -m bench.report_load   (PYTHONPATH=function:.; needs the emulator, like make test)
 
 Not a test (no wall-clock limits in tests): a measurement for the README. It writes 10,000
 records of 800 chats spread over the last 6.9 days, then times the report's read and figures.
@@ -13,7 +13,7 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
-from tests.support.emulator import FirestoreEmulator
+from devserver.emulator import FirestoreEmulator
 
 RECORDS, CHATS, BATCH = 10_000, 800, 500
 

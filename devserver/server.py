@@ -1,4 +1,5 @@
-"""`make run`: a local database and the function on 127.0.0.1, until Ctrl-C stops both.
+"""`make run` (python -m devserver): a local database and the function on 127.0.0.1, until
+Ctrl-C stops both.
 
 - `--store firestore` (the default): the Firestore emulator and function/main.py in
   functions-framework, as on Google Cloud.
@@ -10,7 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import signal
 import subprocess
@@ -20,7 +20,10 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-ROOT = Path(__file__).resolve().parents[2]
+from devserver.aws import LambdaClient, create_table, load_lambda
+from devserver.emulator import FirestoreEmulator
+
+ROOT = Path(__file__).resolve().parents[1]
 DEV_TOKEN = "dev-token"
 SAMPLE = ROOT / "tests" / "samples" / "incoming-call-offer.json"
 TABLE = "green-call-logger"
@@ -42,8 +45,6 @@ def main() -> int:
 
 
 def _run_firestore(port: int, database_port: int) -> int:
-    from tests.support.emulator import FirestoreEmulator
-
     emulator = FirestoreEmulator(port=database_port).start()
     env = os.environ | emulator.environ()
     server = subprocess.Popen(
@@ -76,8 +77,6 @@ def _run_dynamodb(port: int, database_port: int) -> int:
     import boto3
     from moto.server import ThreadedMotoServer
 
-    from tests.support.backends import LambdaClient, create_table
-
     database = ThreadedMotoServer(ip_address="127.0.0.1", port=database_port, verbose=False)
     database.start()
     url = f"http://127.0.0.1:{database_port}"
@@ -89,7 +88,7 @@ def _run_dynamodb(port: int, database_port: int) -> int:
     }
     os.environ.update(aws | {"STORE": "dynamodb", "DYNAMODB_TABLE": TABLE})
     create_table(boto3.client("dynamodb", endpoint_url=url, region_name="us-east-1"), TABLE)
-    lambda_client = LambdaClient(_load_lambda_handler())
+    lambda_client = LambdaClient(load_lambda().lambda_handler)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -125,18 +124,6 @@ def _run_dynamodb(port: int, database_port: int) -> int:
     return 0
 
 
-def _load_lambda_handler() -> Any:
-    """function/lambda_function.py as Lambda loads it: configuration is read at import."""
-    sys.path.insert(0, str(ROOT / "function"))
-    spec = importlib.util.spec_from_file_location(
-        "lambda_function", ROOT / "function" / "lambda_function.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.lambda_handler
-
-
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         print(f"{self.command} {self.path} -> {code}", file=sys.stderr, flush=True)
@@ -152,7 +139,3 @@ def _banner(database: str, port: int, env: dict[str, str]) -> None:
         "Ctrl-C stops both.\n",
         flush=True,
     )
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,12 +1,13 @@
 """A week of a small shop's calls made from the GREEN-API samples, and the report page of it.
 
 `make report-screenshot` writes docs/report.html and docs/report.png (the README's screenshot)
-from it: python -m tests.support.sample_report docs/report.png
+from it: python -m tools.report_screenshot docs/report.png
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,8 +17,10 @@ from zoneinfo import ZoneInfo
 from call_logger import report, report_html
 from call_logger.envelope import canonical_status
 
-from tests.conftest import sample
-from tests.support.browser import screenshot
+from tools.browser import screenshot
+
+# GREEN-API's sample notifications, as the tests use them.
+SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "samples"
 
 ZONE = ZoneInfo("Europe/Moscow")
 UNTIL = datetime(2026, 11, 30, 18, 0, tzinfo=ZONE)
@@ -31,6 +34,11 @@ CALLERS = {
     "123456789012345@lid": None,
 }
 FINALS = ("incoming-call-pickup", "incoming-call-missed", "incoming-call-declined")
+
+
+def sample(name: str) -> dict[str, Any]:
+    value: dict[str, Any] = json.loads((SAMPLES / f"{name}.json").read_text())
+    return value
 
 
 def records(seed: int = 15) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:

@@ -8,6 +8,8 @@ on the order in which notifications arrive.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -311,3 +313,10 @@ def plan_state(notification: StateNotification, stored: StoredState | None) -> S
             "wid": notification.wid,
         },
     )
+
+
+def rejected_id(body: object) -> str:
+    """The id of a notification kept in `rejected`: a hash of its content in one canonical JSON
+    form, whatever bytes it arrived as (the webhook's request, the poller's queue item)."""
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()

@@ -1,7 +1,8 @@
 """A fake GREEN-API: a real HTTP server on 127.0.0.1 that speaks the documented shapes.
 
-Use the `fake_green_api` fixture (registered from tests/conftest.py), point a client at
-`server.url`, `server.id_instance` and `server.token`, then assert on `server.requests`.
+The benchmark runs the function against it, and so do the tests (their `fake_green_api` fixture,
+in tests/conftest.py): point a client at `server.url`, `server.instance_id` and `server.token`,
+then look at `server.requests`.
 
 Failure injection, per GREEN-API method:
 
@@ -37,8 +38,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-import pytest
 
 FOREVER = math.inf
 # enqueue(NO_BODY): a queue item whose receiveNotification answer has a receiptId and no body.
@@ -88,11 +87,11 @@ class FakeGreenApi:
     def __init__(
         self,
         *,
-        id_instance: int = 1101000001,
+        instance_id: int = 1101000001,
         token: str = "f4k3t0k3n5ecret0123456789abcdef0123456789abcdef",
         empty_wait_cap: float = 0.2,
     ) -> None:
-        self.id_instance = id_instance
+        self.instance_id = instance_id
         self.token = token
         # receiveNotification on an empty queue waits min(receiveTimeout, this) seconds.
         self.empty_wait_cap = empty_wait_cap
@@ -323,7 +322,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle()
 
     def log_message(self, format: str, *args: Any) -> None:
-        pass  # keep pytest output clean
+        pass  # keep the output of tests and benchmarks clean
 
     def _handle(self) -> None:
         fake = self.server.fake
@@ -346,7 +345,7 @@ class _Handler(BaseHTTPRequestHandler):
 
         if len(parts) not in (3, 4) or method not in VERBS or VERBS[method] != self.command:
             return self._send(HTTPStatus.NOT_FOUND, {"message": "Not Found"})
-        if parts[0] != f"waInstance{fake.id_instance}":
+        if parts[0] != f"waInstance{fake.instance_id}":
             return self._send(HTTPStatus.FORBIDDEN, {"message": "Forbidden"})
         if parts[2] != fake.token:
             return self._send(HTTPStatus.UNAUTHORIZED, {"message": "Unauthorized"})
@@ -424,9 +423,3 @@ def _phrase(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"  # 466 and other GREEN-API-specific codes
-
-
-@pytest.fixture
-def fake_green_api() -> Iterator[FakeGreenApi]:
-    with FakeGreenApi() as server:
-        yield server
