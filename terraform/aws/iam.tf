@@ -1,6 +1,7 @@
-# The function's execution role: assumable by Lambda only, allowed exactly what the function
-# does (read and write this table and its indexes, read its two secrets, write its own logs).
-# No GetItem or ConditionCheckItem: reads are BatchGetItem, conditions ride on the writes.
+# The function's execution role: assumable by Lambda only, allowed exactly what the webhook
+# does (read and write this table, read its two secrets, write its own logs). No GetItem or
+# ConditionCheckItem: reads are BatchGetItem, conditions ride on the writes. No index: only the
+# reconcile function and the CLI read byTime (reconcile.tf).
 
 data "aws_iam_policy_document" "assume_role" {
   statement {
@@ -26,18 +27,18 @@ data "aws_iam_policy_document" "function" {
     sid    = "CallTable"
     effect = "Allow"
     actions = [
+      # The chat and the record (load), the chat and instance state (load_chat, load_instance).
       "dynamodb:BatchGetItem",
+      # A record alone, a rejected notification, an instance state.
       "dynamodb:PutItem",
-      # Query: the reconcile path (issue 12) runs in the Lambda and reads the byTime index.
-      # Remove it if reconcile does not run there.
+      # An outgoing message against one chat's records (is_reply): a key query on the table.
       "dynamodb:Query",
+      # A record with its chat, atomically (save).
       "dynamodb:TransactWriteItems",
+      # The chat probe and summary, a reply noted on its record; also a transaction's Update.
       "dynamodb:UpdateItem",
     ]
-    resources = [
-      aws_dynamodb_table.calls.arn,
-      "${aws_dynamodb_table.calls.arn}/index/*",
-    ]
+    resources = [aws_dynamodb_table.calls.arn]
   }
 
   statement {

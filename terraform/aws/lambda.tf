@@ -2,46 +2,14 @@
 # so the URL takes unauthenticated calls and the function itself checks WEBHOOK_TOKEN.
 
 locals {
-  environment = merge(
-    var.environment_variables,
-    {
-      STORE                    = "dynamodb"
-      DYNAMODB_TABLE           = aws_dynamodb_table.calls.name
-      CALL_MODE                = var.call_mode
-      CONTACT_CACHE_TTL        = var.contact_cache_ttl
-      LOG_LEVEL                = var.log_level
-      LOG_CHAT_IDS             = var.log_chat_ids
-      WEBHOOK_TOKEN_SECRET_ARN = aws_secretsmanager_secret.webhook_token.arn
-    },
-    # Several instances: each entry of the map has its own id and URL (the function refuses
-    # GREEN_API_INSTANCES next to the single-instance settings).
-    local.many_instances ? {
-      GREEN_API_INSTANCES_SECRET_ARN = aws_secretsmanager_secret.green_api_token.arn
-      } : {
-      GREEN_API_TOKEN_SECRET_ARN = aws_secretsmanager_secret.green_api_token.arn
-      GREEN_API_URL              = var.green_api_url
-    },
-    var.green_api_id_instance == null ? {} : { GREEN_API_ID_INSTANCE = tostring(var.green_api_id_instance) },
-    var.record_retention_days == null ? {} : { RECORD_RETENTION_DAYS = tostring(var.record_retention_days) },
-    length(var.call_labels) == 0 ? {} : { CALL_LABELS = jsonencode(var.call_labels) },
-    # Messages: their settings only when they are on (the function's defaults are the same).
-    var.operator_chat_id == "" ? {} : {
-      OPERATOR_CHAT_ID   = var.operator_chat_id
-      OPERATOR_NOTIFY_ON = join(",", var.operator_notify_on)
-    },
-    var.missed_call_reply == "" && var.missed_call_reply_after_hours == "" ? {} : {
-      MISSED_CALL_REPLY             = var.missed_call_reply
-      MISSED_CALL_REPLY_AFTER_HOURS = var.missed_call_reply_after_hours
-      MISSED_CALL_REPLY_ON          = join(",", var.missed_call_reply_on)
-      MISSED_CALL_REPLY_COOLDOWN    = var.missed_call_reply_cooldown
-      MISSED_CALL_REPLY_MAX_AGE     = var.missed_call_reply_max_age
-    },
-    # TIMEZONE also sets the days of the report and the digest.
-    { TIMEZONE = var.timezone },
-    var.business_hours == "" ? {} : { BUSINESS_HOURS = var.business_hours },
-    # The digest rides on the scheduled reconcile runs (reconcile.tf).
-    var.digest_time == "" ? {} : { DIGEST_TIME = var.digest_time },
-  )
+  # The settings (settings.tf), where the records are, and where the function reads its secrets
+  # at cold start: only their ARNs are in the configuration, never the values.
+  environment = merge(local.settings_environment, {
+    STORE                                      = "dynamodb"
+    DYNAMODB_TABLE                             = aws_dynamodb_table.calls.name
+    WEBHOOK_TOKEN_SECRET_ARN                   = aws_secretsmanager_secret.webhook_token.arn
+    "${local.green_api_secret.key}_SECRET_ARN" = aws_secretsmanager_secret.green_api_token.arn
+  })
 }
 
 # Lambda writes to /aws/lambda/<function name>; creating the group here sets its retention.

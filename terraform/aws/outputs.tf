@@ -22,7 +22,7 @@ output "green_api_instances" {
 }
 
 output "green_api_id_instance" {
-  description = "GREEN_API_ID_INSTANCE the function accepts, as text (empty: any), for `terraform output -raw`."
+  description = "GREEN_API_ID_INSTANCE the function accepts, as text (empty with green_api_instances), for `terraform output -raw`."
   value       = var.green_api_id_instance == null ? "" : tostring(var.green_api_id_instance)
 }
 

@@ -6,8 +6,6 @@
 locals {
   reconcile_count = var.reconcile_enabled ? 1 : 0
   reconcile_name  = "${var.name}-reconcile"
-  # The event function/call_logger/scheduled.py recognises; the window lives only here.
-  reconcile_event = { action = "reconcile", since = var.reconcile_window }
   # It needs the store and GREEN-API settings, never the webhook token.
   reconcile_environment = { for key, value in local.environment : key => value if key != "WEBHOOK_TOKEN_SECRET_ARN" }
   # A run reads the journal, checks up to 10,000 calls and spends at most 60 s on caller names.

@@ -1,43 +1,11 @@
 # The webhook: a 2nd-gen Cloud Function (a Cloud Run service built by Cloud Build from the zip).
 
 locals {
-  # Plain settings, named as function/call_logger/config.py reads them. Optional ones are left out
-  # when unset so the function's own defaults apply. Secrets are never in this map.
-  function_env = merge(
-    {
-      CALL_MODE            = var.call_mode
-      GOOGLE_CLOUD_PROJECT = var.project_id
-      FIRESTORE_DATABASE   = google_firestore_database.this.name
-      CONTACT_CACHE_TTL    = var.contact_cache_ttl
-      LOG_LEVEL            = var.log_level
-      LOG_CHAT_IDS         = var.log_chat_ids
-    },
-    # One instance: its id and URL; several: each entry of the GREEN_API_INSTANCES secret has its
-    # own (the function refuses both at once).
-    local.many_instances ? {} : {
-      GREEN_API_ID_INSTANCE = tostring(var.green_api_id_instance)
-      GREEN_API_URL         = var.green_api_url
-    },
-    length(var.call_labels) > 0 ? { CALL_LABELS = jsonencode(var.call_labels) } : {},
-    var.record_retention_days != null ? { RECORD_RETENTION_DAYS = tostring(var.record_retention_days) } : {},
-    # Messages: their settings only when they are on (the function's defaults are the same).
-    var.operator_chat_id != "" ? {
-      OPERATOR_CHAT_ID   = var.operator_chat_id
-      OPERATOR_NOTIFY_ON = join(",", var.operator_notify_on)
-    } : {},
-    var.missed_call_reply == "" && var.missed_call_reply_after_hours == "" ? {} : {
-      MISSED_CALL_REPLY             = var.missed_call_reply
-      MISSED_CALL_REPLY_AFTER_HOURS = var.missed_call_reply_after_hours
-      MISSED_CALL_REPLY_ON          = join(",", var.missed_call_reply_on)
-      MISSED_CALL_REPLY_COOLDOWN    = var.missed_call_reply_cooldown
-      MISSED_CALL_REPLY_MAX_AGE     = var.missed_call_reply_max_age
-    },
-    # TIMEZONE also sets the days of the report and the digest.
-    { TIMEZONE = var.timezone },
-    var.business_hours == "" ? {} : { BUSINESS_HOURS = var.business_hours },
-    # The digest rides on the scheduled reconcile runs (reconcile.tf).
-    var.digest_time == "" ? {} : { DIGEST_TIME = var.digest_time },
-  )
+  # The settings (settings.tf), and where the records are. Secrets are never in this map.
+  function_env = merge(local.settings_environment, {
+    GOOGLE_CLOUD_PROJECT = var.project_id
+    FIRESTORE_DATABASE   = google_firestore_database.this.name
+  })
 }
 
 resource "google_cloudfunctions2_function" "webhook" {

@@ -5,8 +5,6 @@
 
 locals {
   reconcile_count = var.reconcile_enabled ? 1 : 0
-  # The event function/call_logger/scheduled.py recognises; the window lives only here.
-  reconcile_event = { action = "reconcile", since = var.reconcile_window }
   # A run reads the journal, checks up to 10,000 calls and spends at most 60 s on caller names.
   reconcile_timeout_seconds = 300
 }
@@ -47,16 +45,21 @@ resource "google_cloudfunctions2_function" "reconcile" {
 
     environment_variables = local.function_env
 
+    # The GREEN-API secret, as the webhook function reads it (the token or the instance map).
     secret_environment_variables {
-      key        = "GREEN_API_TOKEN"
+      key        = local.green_api_secret.key
       project_id = var.project_id
       secret     = google_secret_manager_secret.green_api_token.secret_id
-      version    = google_secret_manager_secret_version.green_api_token.version
+      version    = "latest"
     }
   }
 
-  # The same grants as the webhook function, given time to reach every service.
-  depends_on = [time_sleep.grants_propagated]
+  # The same grants as the webhook function, given time to reach every service; "latest" must
+  # exist before the first revision starts.
+  depends_on = [
+    time_sleep.grants_propagated,
+    google_secret_manager_secret_version.green_api_token,
+  ]
 }
 
 # The scheduler's identity: it may invoke the reconcile function and nothing else.

@@ -6,16 +6,6 @@
 #
 # Their values are in the Terraform state: keep the state private (local file or a locked bucket).
 
-# Used when var.webhook_token is null. Only URL/header-safe characters.
-resource "random_password" "webhook_token" {
-  length  = 48
-  special = false
-}
-
-locals {
-  webhook_token = coalesce(var.webhook_token, random_password.webhook_token.result)
-}
-
 resource "google_secret_manager_secret" "webhook_token" {
   project   = var.project_id
   secret_id = "${var.function_name}-webhook-token"
@@ -37,26 +27,13 @@ resource "google_secret_manager_secret_version" "webhook_token" {
   }
 }
 
-# The GREEN-API credentials: the one instance's token (GREEN_API_TOKEN), or the whole instance map
-# (GREEN_API_INSTANCES, every instance's apiTokenInstance in it). One secret either way, so that
-# the function's secret environment variable is a plain block (offline checks such as tfparse do
-# not look into `dynamic` blocks): its key and the secret's name follow the mode.
-locals {
-  many_instances = length(var.green_api_instances) > 0
-  green_api_secret = local.many_instances ? {
-    key       = "GREEN_API_INSTANCES"
-    secret_id = "${var.function_name}-green-api-instances"
-    data      = jsonencode(var.green_api_instances)
-    } : {
-    key       = "GREEN_API_TOKEN"
-    secret_id = "${var.function_name}-green-api-token"
-    data      = var.green_api_token
-  }
-}
-
+# The GREEN-API credentials (local.green_api_secret in settings.tf): the one instance's token, or
+# the whole instance map. One secret either way, so that the function's secret environment
+# variable is a plain block (offline checks such as tfparse do not look into `dynamic` blocks): its
+# key and the secret's name follow the mode.
 resource "google_secret_manager_secret" "green_api_token" {
   project   = var.project_id
-  secret_id = local.green_api_secret.secret_id
+  secret_id = "${var.function_name}-${local.green_api_secret.name}"
   labels    = var.labels
 
   replication {

@@ -205,23 +205,13 @@ def test_firestore_database_is_native_with_protection_and_pitr_from_variables(
     assert other["location_id"] == "eur3"
 
 
-def _index_fields(index: dict[str, Any]) -> list[tuple[str, str]]:
-    return [(f["field_path"], f["order"]) for f in blocks(index["fields"])]
-
-
-def test_composite_indexes_serve_the_cli_queries_across_all_chats(model: Model) -> None:
-    indexes = resources(model, "google_firestore_index")
-    assert all(i["collection"] == "records" for i in indexes)
-    assert all(i["query_scope"] == "COLLECTION_GROUP" for i in indexes)
-    assert sorted(_index_fields(i) for i in indexes) == sorted(
-        [
-            # status not-in [...] + eventAt range, ORDER BY eventAt DESC: Firestore appends the
-            # other inequality field (status) in the direction of the last order.
-            [("eventAt", "DESCENDING"), ("status", "DESCENDING")],
-            [("chatId", "ASCENDING"), ("eventAt", "DESCENDING")],
-            [("instanceId", "ASCENDING"), ("eventAt", "DESCENDING")],
-        ]
-    )
+def test_the_one_composite_index_serves_calls_for_one_chat(model: Model) -> None:
+    # FirestoreStore.recent_records with a chat: chatId == X and eventAt >= since, ordered by
+    # eventAt desc, across the `records` collection group. Every other query has one field.
+    (index,) = resources(model, "google_firestore_index")
+    assert (index["collection"], index["query_scope"]) == ("records", "COLLECTION_GROUP")
+    fields = [(f["field_path"], f["order"]) for f in blocks(index["fields"])]
+    assert fields == [("chatId", "ASCENDING"), ("eventAt", "DESCENDING")]
 
 
 def test_event_at_gets_a_collection_group_index_and_keeps_the_collection_ones(
@@ -389,9 +379,10 @@ def test_a_new_secret_value_is_created_before_the_old_version_is_destroyed(model
 def test_token_variables_are_sensitive_and_the_webhook_token_is_generated(model: Model) -> None:
     assert variable(model, "webhook_token")["sensitive"] is True
     assert variable(model, "green_api_token")["sensitive"] is True
-    password = resource(model, "random_password.webhook_token")
-    assert password["length"] >= 32
-    assert password["special"] is False  # travels in an Authorization header
+    # Generated once (settings.tf), the same way as on AWS, and kept: a new uuid() at each plan
+    # is ignored.
+    generated = resource(model, "terraform_data.generated_webhook_token")
+    assert generated["input"] == "(sensitive value)"
     outputs = {o["__tfmeta"]["label"]: o for o in model["output"]}
     assert outputs["webhook_token"]["sensitive"] is True
     assert outputs["green_api_token"]["sensitive"] is True
@@ -543,10 +534,30 @@ def test_reconcile_is_a_second_function_from_the_same_source(
     service = reconcile["service_config"]
     assert service["environment_variables"] == function["service_config"]["environment_variables"]
     assert reference(service["service_account_email"]) == "google_service_account.runtime.email"
-    assert [s["key"] for s in blocks(service["secret_environment_variables"])] == [
-        "GREEN_API_TOKEN"
-    ]
+    # The GREEN-API secret as the webhook reads it; never the webhook token.
+    assert _secret_environment(reconcile) == {
+        "GREEN_API_TOKEN": _secret_environment(function)["GREEN_API_TOKEN"]
+    }
     assert service["max_instance_count"] == 1
+
+
+def _secret_environment(function: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+    """A function's secret environment variables: name -> (project, secret, version)."""
+    return {
+        s["key"]: (s["project_id"], s["secret"], s["version"])
+        for s in blocks(function["service_config"]["secret_environment_variables"])
+    }
+
+
+def test_the_reconcile_function_reads_the_instance_map_as_the_webhook_does(
+    tmp_path: Path,
+) -> None:
+    model = many(tmp_path)
+    webhook, reconcile = (
+        _secret_environment(resource(model, f"google_cloudfunctions2_function.{name}"))
+        for name in ("webhook", "reconcile")
+    )
+    assert reconcile == {"GREEN_API_INSTANCES": webhook["GREEN_API_INSTANCES"]}
 
 
 def test_only_the_scheduler_account_may_invoke_the_reconcile_function(model: Model) -> None:
@@ -659,6 +670,7 @@ CASES: dict[str, tuple[str, str]] = {
         "{}",
     ),
     "webhook_token": ('"too short"', '"an-adequately-long-webhook-token-0123"'),
+    "environment_variables": ('{ CALL_MODE = "offer" }', '{ STORE_TIMEOUT = "5s" }'),
     "contact_cache_ttl": ('"1 week"', '"15m"'),
     "operator_chat_id": ('"120363000000000000@g.us"', '"79001234567@c.us"'),
     "operator_notify_on": ('["offer", "rang"]', '["offer", "missed", "hangUp"]'),
@@ -669,7 +681,8 @@ CASES: dict[str, tuple[str, str]] = {
     "missed_call_reply_max_age": ('"0m"', '"15m"'),
     "business_hours": ('"9-18"', '"mon-fri 09:00-18:00, Sat 10:00-14:00"'),
     "timezone": ('"Berlin"', '"America/Argentina/Buenos_Aires"'),
-    "digest_time": ('"9am"', '"09:00"'),
+    # A time is accepted with somewhere to send it (test_a_digest_needs_a_chat_and_the_schedule).
+    "digest_time": ('"9am"', '""'),
     "runtime": ('"python311"', '"python313"'),
     "memory": ('"256MB"', '"512Mi"'),
     "cpu": ('"lots"', '"1"'),
@@ -772,6 +785,15 @@ def test_every_validated_variable_has_a_case(model: Model) -> None:
         ({"min_instance_count": "5", "max_instance_count": "2"}, "max_instance_count"),
         ({"max_instance_request_concurrency": "8"}, "max_instance_request_concurrency"),
         ({"missed_call_reply_after_hours": '"Closed"'}, "business_hours"),
+        ({"digest_time": '"09:00"'}, "digest_time"),  # no chat to send it to
+        (
+            {
+                "digest_time": '"09:00"',
+                "operator_chat_id": '"79001234567@c.us"',
+                "reconcile_enabled": "false",  # no runs to send it
+            },
+            "digest_time",
+        ),
         (
             {"max_instance_request_concurrency": "8", "cpu": '"0.5"'},
             "max_instance_request_concurrency",
@@ -780,6 +802,15 @@ def test_every_validated_variable_has_a_case(model: Model) -> None:
 )
 def test_cross_variable_validation(overrides: dict[str, str], name: str, tmp_path: Path) -> None:
     assert False in list(conditions(load(tmp_path, **overrides), name))
+
+
+def test_a_digest_needs_a_chat_and_the_schedule(tmp_path: Path) -> None:
+    chat = '"79001234567@c.us"'
+    for accepted in (
+        load(tmp_path, digest_time='"09:00"', operator_chat_id=chat),
+        many(tmp_path, digest_time='"09:00"'),  # each instance's own operatorChatId
+    ):
+        assert all(c is True for c in conditions(accepted, "digest_time"))
 
 
 def test_concurrency_with_a_whole_cpu_is_accepted(tmp_path: Path) -> None:
@@ -847,3 +878,66 @@ def test_a_bad_instance_map_is_refused(
     tmp_path: Path, overrides: dict[str, str], broken: str
 ) -> None:
     assert False in list(conditions(many(tmp_path, **overrides), "green_api_instances")), broken
+
+
+def test_one_instance_needs_its_id_as_well_as_its_token(tmp_path: Path) -> None:
+    # Without the id the function would accept any instance's notifications.
+    for missing in ("green_api_id_instance", "green_api_token"):
+        model = load(tmp_path, **{missing: "null"})
+        assert False in list(conditions(model, "green_api_instances")), missing
+
+
+# --- One contract for both stacks (terraform/shared/settings.tf) ----------------------------
+
+SHARED = ROOT / "terraform" / "shared" / "settings.tf"
+
+
+def _variables_declared_in(path: Path) -> set[str]:
+    return set(re.findall(r'^variable "(\w+)"', path.read_text(), flags=re.MULTILINE))
+
+
+@pytest.mark.parametrize("cloud", ["gcp", "aws"])
+def test_both_stacks_take_the_shared_settings(cloud: str) -> None:
+    stack = ROOT / "terraform" / cloud
+    link = stack / "settings.tf"
+    # A relative link, so that a checkout anywhere resolves it.
+    assert link.is_symlink() and link.readlink() == Path("../shared/settings.tf")
+    assert link.resolve() == SHARED
+    own = set().union(*(_variables_declared_in(f) for f in stack.glob("*.tf") if f != link))
+    assert own.isdisjoint(_variables_declared_in(SHARED))
+
+
+def _every_setting_on(tmp_path: Path) -> Model:
+    return load(
+        tmp_path,
+        operator_chat_id='"79001234567@c.us"',
+        missed_call_reply='"Sorry we missed your call."',
+        business_hours='"mon-fri 09:00-18:00"',
+        digest_time='"09:00"',
+    )
+
+
+def test_extra_environment_variables_reach_the_function_and_cannot_override(
+    tmp_path: Path,
+) -> None:
+    model = load(tmp_path, environment_variables='{ STORE_TIMEOUT = "5s" }')
+    env = resource(model, "google_cloudfunctions2_function.webhook")["service_config"][
+        "environment_variables"
+    ]
+    assert env["STORE_TIMEOUT"] == "5s"
+    function = resource(_every_setting_on(tmp_path), "google_cloudfunctions2_function.webhook")
+    managed = set(function["service_config"]["environment_variables"]) | {
+        s["key"] for s in blocks(function["service_config"]["secret_environment_variables"])
+    }
+    accepted = [
+        name
+        for name in sorted(managed | {"GREEN_API_INSTANCES"})
+        if all(
+            condition is True
+            for condition in conditions(
+                load(tmp_path, environment_variables=f'{{ {name} = "x" }}'),
+                "environment_variables",
+            )
+        )
+    ]
+    assert accepted == []
