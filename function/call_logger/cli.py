@@ -112,21 +112,29 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     try:
         config = Config.from_env(env)
     except ConfigError as error:
-        return _usage(str(error))
+        return _fail("configure-instance", str(error), EXIT_USAGE)
     webhook_url = args.webhook_url.strip()
     missing = _missing_green_api(config) + ([] if webhook_url else ["--webhook-url"])
     if missing:
-        return _usage(f"missing {', '.join(missing)}")
+        return _fail("configure-instance", f"missing {', '.join(missing)}", EXIT_USAGE)
     parts = urlsplit(webhook_url)
     if parts.scheme not in ("https", "http") or not parts.netloc:
-        return _usage(f"--webhook-url must be an http(s) URL, not {webhook_url!r}")
+        return _fail(
+            "configure-instance",
+            f"--webhook-url must be an http(s) URL, not {webhook_url!r}",
+            EXIT_USAGE,
+        )
     webhook_token = args.webhook_token or config.webhook_token
     if not args.check and not webhook_token:
-        return _usage("missing WEBHOOK_TOKEN (or --webhook-token): the function requires it")
+        return _fail(
+            "configure-instance",
+            "missing WEBHOOK_TOKEN (or --webhook-token): the function requires it",
+            EXIT_USAGE,
+        )
     try:
         targets = _targets(config, args.all, args.instance)
     except ValueError as error:
-        return _usage(str(error))
+        return _fail("configure-instance", str(error), EXIT_USAGE)
 
     from call_logger.green_api import GreenApiClient, GreenApiError  # requests: only here
 
@@ -234,10 +242,6 @@ def _check_can_send(client: GreenApiClient) -> None:
 def mask(secret: str) -> str:
     """First 2 characters and ***; nothing of a short secret."""
     return f"{secret[:2]}***" if len(secret) >= 8 else "***"
-
-
-def _usage(message: str) -> int:
-    return _fail("configure-instance", message, EXIT_USAGE)
 
 
 def _missing_green_api(config: Config) -> list[str]:

@@ -7,7 +7,7 @@ redeliveries. Every message goes to a person's chat, never to a group.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from string import Formatter
 
 from .config import Config
@@ -18,6 +18,10 @@ from .notification import CallNotification
 # or the end, and a comma before it when punctuation or the end follows: with no name,
 # "Hello {name}, ..." reads "Hello, ..." and "Thank you, {name}." reads "Thank you.".
 _CLOSES = re.compile(r"^(\s|[,.;:!?)]|$)")
+# A claimed reply is sent, then its replyId noted on the record; GREEN-API's webhook about that
+# very message (outgoingAPIMessageReceived) can come in between. For this long after a claim, a
+# message sent through the API that matches no replyId may still be the reply.
+REPLY_NOTE_WINDOW = timedelta(seconds=30)
 
 
 def reply_template(
@@ -77,3 +81,9 @@ def render(template: str, call: CallNotification, name: str | None, label: str) 
                     pieces[-1] = pieces[-1].rstrip(",;: ")
         pieces.append(value)
     return re.sub(" {2,}", " ", "".join(pieces)).strip()
+
+
+def reply_may_be_unnoted(last_reply_at: datetime | None, now: datetime) -> bool:
+    """Whether the chat's last automatic reply may still be on its way to its note (replyId):
+    it was claimed within REPLY_NOTE_WINDOW."""
+    return last_reply_at is not None and now - last_reply_at <= REPLY_NOTE_WINDOW

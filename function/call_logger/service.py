@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,9 @@ RECONCILE_WORKERS = 8
 # From this many journal entries missing by key, reconcile reads the records of their whole time
 # span in one query for the time-window match, instead of one query per entry.
 WINDOW_PRELOAD_AT = 50
+# Pauses (s) between looks for the replyId of a reply still being sent (replies.REPLY_NOTE_WINDOW):
+# together longer than a send within CONTACT_LOOKUP_BUDGET's default and the note after it.
+REPLY_NOTE_WAITS = (0.25, 0.5, 1.0, 2.0)
 
 
 class Outcome(StrEnum):
@@ -110,12 +114,14 @@ class CallService:
         clients: Clients = _no_clients,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         source: Source = Source.WEBHOOK,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._config = config
         self._store = store
         self._clients = clients
         self._clock = clock
         self._source = source
+        self._sleep = sleep
         days = config.retention_days
         self._retention = timedelta(days=days) if days else None
 
@@ -166,23 +172,42 @@ class CallService:
         store = self._store
         if not store.probe_chat(message.chat_key):
             return Outcome.SKIPPED  # never called: nothing waits, and no chat document is made
-        if message.via_api and store.is_reply(message.chat_key, message.message_id):
+        chat = store.load_chat(message.chat_key)
+        if chat is None:
+            return Outcome.SKIPPED
+        if message.via_api and self._is_own_reply(message, chat.last_reply_at):
             return Outcome.SKIPPED  # the missed-call reply: no call back by a person
         for _ in range(MAX_WRITE_ROUNDS):
-            chat = store.load_chat(message.chat_key)
-            if chat is None:
-                return Outcome.SKIPPED
             write = plan_outgoing_message(chat, message.event_at)
             if write is None:
                 return Outcome.DUPLICATE  # an earlier or newer message is already counted
             try:
                 store.save_chat(message.chat_key, write)
             except WriteConflict:
+                chat = store.load_chat(message.chat_key)
+                if chat is None:
+                    return Outcome.SKIPPED
                 continue
             return Outcome.RECORDED
         raise StorageUnavailable(
             f"chat {message.chat_key} kept changing under {MAX_WRITE_ROUNDS} writes"
         )
+
+    def _is_own_reply(self, message: OutgoingMessage, last_reply_at: datetime | None) -> bool:
+        """Whether a message sent through the API is the product's own reply: a record of the
+        chat holds its id. Right after a claim the id may not be noted yet (the webhook about
+        the message can overtake the send's answer), so then it is looked for a few more times:
+        counted as a person's call-back, the reply would mark the missed call handled."""
+        chat_key, message_id = message.chat_key, message.message_id
+        if self._store.is_reply(chat_key, message_id):
+            return True
+        if not replies.reply_may_be_unnoted(last_reply_at, self._clock()):
+            return False
+        for pause in REPLY_NOTE_WAITS:
+            self._sleep(pause)
+            if self._store.is_reply(chat_key, message_id):
+                return True
+        return False
 
     def record_state(self, body: dict[str, Any], raw: bytes) -> Outcome:
         """Make a stateInstanceChanged the instance's state unless a newer one is stored.

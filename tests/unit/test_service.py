@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from call_logger.config import Config, Mode
-from call_logger.service import MAX_WRITE_ROUNDS, CallService, Outcome
+from call_logger.replies import REPLY_NOTE_WINDOW
+from call_logger.service import MAX_WRITE_ROUNDS, REPLY_NOTE_WAITS, CallService, Outcome
 from call_logger.store import StorageUnavailable
 
 from tests.support.label_table import STATUSES, canonical, expected_label
@@ -236,3 +237,67 @@ def test_replies_follow_each_instances_own_text_hours_and_time_zone() -> None:
         handle(service, call("missed", instanceData=data))
     assert shop.sent == [(CHAT, "The shop will call you back.")]
     assert clinic.sent == [(CHAT, "We are closed.")]
+
+
+# -- the reply's own message, and call-back by message ------------------------------------------
+
+CHAT_KEY = f"1101000001_{CHAT}"
+
+
+def api_message(message_id: str, at: datetime) -> dict[str, Any]:
+    return {
+        "typeWebhook": "outgoingAPIMessageReceived",
+        "instanceData": {"idInstance": 1101000001, "wid": "79990000000@c.us"},
+        "timestamp": int(at.timestamp()),
+        "idMessage": message_id,
+        "senderData": {"chatId": CHAT, "sender": "79990000000@c.us"},
+    }
+
+
+def replied_to_a_missed_call(now: datetime, sleeps: list[float]) -> tuple[CallService, MemoryStore]:
+    """A missed call just recorded, its reply sent as SENT1 (the replyId noted on the record)."""
+    store = MemoryStore()
+    service = CallService(
+        Config(reply_template="Sorry we missed you"),
+        store,
+        every_instance(FakeGreenApi()),
+        clock=lambda: now,
+        sleep=sleeps.append,
+    )
+    assert handle(service, call("missed")) is Outcome.RECORDED
+    return service, store
+
+
+def test_the_reply_overtaking_the_note_of_its_id_is_no_call_back() -> None:
+    sleeps: list[float] = []
+    service, store = replied_to_a_missed_call(NOW, sleeps)
+    ((key, fields),) = store.records.items()
+    reply_id = fields.pop("replyId")  # not noted yet: the send has not answered
+
+    def note_while_waiting(seconds: float) -> None:
+        sleeps.append(seconds)
+        store.records[key]["replyId"] = reply_id
+
+    service._sleep = note_while_waiting
+    assert handle(service, api_message(reply_id, NOW)) is Outcome.SKIPPED
+    assert store.chats[CHAT_KEY]["awaitingCallback"] is True
+    assert len(sleeps) == 1
+
+
+def test_a_person_writing_through_the_api_right_after_the_reply_is_a_call_back() -> None:
+    sleeps: list[float] = []
+    service, store = replied_to_a_missed_call(NOW, sleeps)
+
+    assert handle(service, api_message("BY-A-PERSON", NOW)) is Outcome.RECORDED
+    assert store.chats[CHAT_KEY]["awaitingCallback"] is False
+    assert len(sleeps) == len(REPLY_NOTE_WAITS)  # looked for the id a while, then counted it
+
+
+def test_long_after_the_reply_an_api_message_is_counted_at_once() -> None:
+    sleeps: list[float] = []
+    service, store = replied_to_a_missed_call(NOW, sleeps)
+    service._clock = lambda: NOW + REPLY_NOTE_WINDOW + timedelta(seconds=1)
+
+    assert handle(service, api_message("BY-A-PERSON", NOW)) is Outcome.RECORDED
+    assert store.chats[CHAT_KEY]["awaitingCallback"] is False
+    assert sleeps == []
