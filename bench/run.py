@@ -47,8 +47,10 @@ class Settings:
     # Measured runs of each server. Servers take turns within a round, so the runs of one round
     # saw nearly the same background load: a ratio is the median of per-round ratios, and many
     # short rounds let it shrug off the bursts of other work on a shared machine.
-    rounds: int = 10
-    cold_starts: int = 11  # process starts of each function, taking turns
+    rounds: int = 16
+    # Process starts of each function, taking turns. Start times on a shared machine come in two
+    # modes tens of milliseconds apart, so it takes many pairs for the median ratio to settle.
+    cold_starts: int = 31
     callers: int = 1000  # distinct chats in the recorded-call load
 
 
