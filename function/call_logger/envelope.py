@@ -1,6 +1,7 @@
 """What the webhook reads of every notification before it knows whether to handle it: the body
-as JSON, its type, its instance and the fields of its log line; and the two spellings the
-configuration checks settings against (call statuses, a person's chat id).
+as JSON, its type, its instance and the fields of its log line; the instance state its log
+lines key on; and the two spellings the configuration checks settings against (call statuses,
+a person's chat id).
 
 Standard library only and no dataclasses: every ignored notification, and every cold start,
 runs this module (creating a dataclass costs about a millisecond); call_logger.notification
@@ -23,6 +24,8 @@ CALL_TYPES = frozenset({INCOMING_CALL, OUTGOING_CALL})
 OUTGOING_MESSAGE_API = "outgoingAPIMessageReceived"
 OUTGOING_MESSAGE_TYPES = frozenset({"outgoingMessageReceived", OUTGOING_MESSAGE_API})
 STATE_INSTANCE_CHANGED = "stateInstanceChanged"
+# The one stateInstance in which the instance receives calls; any other one needs a person.
+AUTHORIZED = "authorized"
 
 # GREEN-API's SDKs spell the "not answered" status hangUp, its documentation hungUp.
 CANONICAL_STATUS = {"hangUp": "hungUp"}

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .envelope import (
+    AUTHORIZED,
     OUTGOING_CALL,
     OUTGOING_MESSAGE_API,
     canonical_status,
@@ -17,8 +18,6 @@ from .envelope import (
 )
 
 INCOMING, OUTGOING = "incoming", "outgoing"
-# The one stateInstance in which the instance receives calls; any other one needs a person.
-AUTHORIZED = "authorized"
 # What a person does about each state GREEN-API documents (for logs, alerts and `status`).
 _WHAT_TO_DO = {
     AUTHORIZED: "",

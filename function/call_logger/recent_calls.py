@@ -19,14 +19,12 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .config import Config, parse_duration
 from .instances import Instances
 from .notification import phone_of
-
-if TYPE_CHECKING:
-    from .store import Store
+from .store import Store, with_store
 
 # Statuses of a call that rang or was answered; everything else went unanswered.
 ANSWERED_OR_RINGING = ("offer", "pickUp")
@@ -76,8 +74,6 @@ def fetch(config: Config, query: CallQuery, now: datetime | None = None) -> list
     def read(store: Store) -> list[dict[str, Any]]:
         found = store.recent_records(since_at, query.chat_id)
         return list(_take(_matching(found, query), query.limit))
-
-    from .store import with_store  # the store's client is loaded only when a command reads
 
     return with_store(config, read)
 

@@ -10,14 +10,13 @@ from .config import Config
 from .instances import Instances
 from .notification import what_to_do
 from .recent_calls import as_json, table, utc_time
+from .store import with_store
 
 __all__ = ["as_json", "as_table", "fetch"]
 
 
 def fetch(config: Config) -> list[dict[str, Any]]:
     """Every stored instance state, by instance id. Raises Unreachable."""
-    from .store import with_store
-
     found = with_store(config, lambda store: list(store.instance_states()))
     known = {fields.get("instanceId") for fields in found}
     # A configured instance that never sent stateInstanceChanged is listed too, without a state.

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .config import Config
 from .envelope import (
+    AUTHORIZED,
     STATE_INSTANCE_CHANGED,
     BadBody,
     instance_id_of,
@@ -223,8 +224,6 @@ def level_for(fields: Mapping[str, Any], status: int | None) -> int:
     ):
         return logging.ERROR
     if fields.get("event") == "instance.state" and outcome == "recorded":
-        from .notification import AUTHORIZED  # loaded by then: the service recorded the state
-
         return logging.INFO if fields.get("state") == AUTHORIZED else logging.ERROR
     if (status is not None and status >= 400) or outcome == "rejected":
         return logging.WARNING

@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from .notification import AUTHORIZED, INCOMING, OUTGOING, CallNotification, StateNotification
+from .envelope import AUTHORIZED
+from .notification import INCOMING, OUTGOING, CallNotification, StateNotification
 from .replies import render
 
 # Call-back tracking: the chat summary's times, each only moving forward, and the flag that
