@@ -107,6 +107,7 @@ class Config:
     reply_max_age: timedelta = timedelta(minutes=15)
     business_hours: BusinessHours | None = None
     reconcile_match_window: timedelta = timedelta(seconds=120)
+    reconcile_max_call: timedelta = timedelta(hours=4)
     timezone: tzinfo = UTC
     callback_by_message: bool = True
     digest_time: time | None = None
@@ -221,6 +222,9 @@ class Config:
             ),
             reconcile_match_window=_duration(
                 get("RECONCILE_MATCH_WINDOW"), "RECONCILE_MATCH_WINDOW", "120s"
+            ),
+            reconcile_max_call=_positive_duration(
+                get("RECONCILE_MAX_CALL"), "RECONCILE_MAX_CALL", "4h"
             ),
             callback_by_message=_flag(get("CALLBACK_BY_MESSAGE") or "true", "CALLBACK_BY_MESSAGE"),
             digest_time=_digest_time(

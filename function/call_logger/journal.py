@@ -10,14 +10,13 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .envelope import INCOMING_CALL, canonical_status
-from .notification import CallNotification
-from .write_plan import ChatState
+from .envelope import INCOMING_CALL, outcome
+from .notification import INCOMING, CallNotification
 
 # The counts of a run, in the order people read them (also the --json keys, with dry_run).
 COUNTS = ("journal", "already_recorded", "added", "skipped", "rejected")
@@ -40,25 +39,110 @@ def as_notification(entry: Mapping[str, Any], instance_id: int) -> dict[str, Any
     }
 
 
-def matches(call: CallNotification, records: Iterable[Mapping[str, Any]], window: float) -> bool:
-    """Whether one of the chat's records is this call under another id: the same (canonical)
-    status, with eventAt within `window` seconds of the journal's timestamp."""
-    for fields in records:
+# The status of an answered call: its webhook's time is the ANSWER, its journal time the END.
+ANSWERED = "pickUp"
+JOURNAL_SOURCE = "journal"  # write_plan.Source.JOURNAL: a record whose eventAt is a call's end
+
+
+@dataclass(frozen=True)
+class JournalCall:
+    """A journal entry as a call: `duration` in seconds when GREEN-API sends one."""
+
+    call: CallNotification
+    duration: float | None = None
+
+    @property
+    def end(self) -> datetime:
+        return self.call.event_at  # the journal's timestamp is when the call ended
+
+
+def duration_of(entry: Mapping[str, Any]) -> float | None:
+    """The entry's `duration` (seconds) when it is a plausible one, else None (not documented:
+    some clients read it, so it is used when present and ignored when odd)."""
+    value = entry.get("duration")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 0 <= value < 10**7 else None
+
+
+@dataclass(frozen=True)
+class Matching:
+    """When a record can be the same call as a journal entry of the same chat and outcome.
+
+    A record of the webhook (or the poller) holds the time of ITS notification: for `pickUp` the
+    moment the call was answered, which lies before the journal's end and no earlier than the
+    longest call (`max_call`), or within `window` of end - duration when the entry has one; for
+    any other final status the call's end, within `window`. A record reconcile added holds the
+    journal's end itself, so it is compared within `window` whatever its status."""
+
+    window: timedelta
+    max_call: timedelta
+
+    def span(self, entry: JournalCall) -> tuple[datetime, datetime]:
+        """The eventAt range in which a record can be this entry's call (for the query)."""
+        end = entry.end
+        start = end - self.window
+        if outcome(entry.call.status) == ANSWERED:
+            answered = end - self.max_call
+            if entry.duration is not None:
+                answered = end - timedelta(seconds=entry.duration) - self.window
+            start = min(start, answered)
+        return start, end + self.window
+
+    def distance(self, entry: JournalCall, fields: Mapping[str, Any]) -> float | None:
+        """How far (seconds) the record lies from where this call's record would be; None when
+        it cannot be this call."""
         status, event_at = fields.get("status"), fields.get("eventAt")
         if not isinstance(status, str) or not isinstance(event_at, datetime):
-            continue
-        same_status = canonical_status(status) == call.status
-        if same_status and abs((event_at - call.event_at).total_seconds()) <= window:
-            return True
-    return False
+            return None
+        if fields.get("direction", INCOMING) != INCOMING:
+            return None  # a call the business made is never one it received
+        kind = outcome(entry.call.status)
+        if outcome(status) != kind:
+            return None
+        end, window = entry.end, self.window.total_seconds()
+        expected = end
+        if kind == ANSWERED and fields.get("source") != JOURNAL_SOURCE:
+            if entry.duration is None:
+                before = (end - event_at).total_seconds()
+                fits = 0 <= before <= self.max_call.total_seconds()
+                return before if fits else None
+            expected = end - timedelta(seconds=entry.duration)
+        apart = abs((event_at - expected).total_seconds())
+        return apart if apart <= window else None
+
+    def assign(
+        self, entries: Sequence[JournalCall], records: Sequence[Mapping[str, Any]]
+    ) -> dict[int, int]:
+        """Entry index -> index of the record that answers for it, for one chat: nearest pairs
+        first, each record for at most one entry and each entry at most one record, so two calls
+        one of whose webhooks was lost keep exactly one match. Ties go to the older entry and the
+        older record: the same answer on every run."""
+        pairs = []
+        for i, entry in enumerate(entries):
+            for j, fields in enumerate(records):
+                apart = self.distance(entry, fields)
+                if apart is not None:
+                    pairs.append((apart, entry.end, fields["eventAt"], i, j))
+        pairs.sort()
+        chosen: dict[int, int] = {}
+        taken: set[int] = set()
+        for _, _, _, i, j in pairs:
+            if i not in chosen and j not in taken:
+                chosen[i] = j
+                taken.add(j)
+        return chosen
 
 
-def may_have_nearby(chat: ChatState | None, call: CallNotification, window: float) -> bool:
-    """Whether the chat can hold a record within `window` seconds of the call: lastCallAt is the
-    newest record's eventAt, so a chat whose last call is older holds none (no query needed)."""
-    if chat is None or chat.last_call_at is None:
-        return False
-    return (call.event_at - chat.last_call_at).total_seconds() <= window
+def record_key_of(fields: Mapping[str, Any]) -> str:
+    """A stored record's key (notification.CallNotification.record_key) from its fields."""
+    return f"{fields.get('callId')}_{fields.get('status')}"
+
+
+def may_have_nearby(last_call_at: datetime | None, start: datetime) -> bool:
+    """Whether a chat can hold a record at or after `start`: lastCallAt is its newest record's
+    eventAt, so a chat whose last call is older holds none (no query needed)."""
+    return last_call_at is not None and last_call_at >= start
 
 
 class LookupPacer:

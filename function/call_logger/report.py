@@ -27,6 +27,7 @@ from .notification import phone_of
 ANSWERED = "pickUp"
 RINGING = "offer"
 OUTGOING = "outgoing"
+JOURNAL = "journal"  # a record only `reconcile` found: its eventAt is when the call ENDED
 # The chat-summary times after which a missed call counts as handled.
 HANDLED_FIELDS = ("lastAnsweredAt", "lastOutgoingCallAt", "lastOutgoingMessageAt")
 # An offer and a pickUp without a shared idMessage are one call when this close in one chat
@@ -151,14 +152,15 @@ def compute(
 
 def answer_seconds(incoming: Iterable[Mapping[str, Any]]) -> list[float]:
     """Seconds from ring (offer) to answer (pickUp) for each answered call whose offer is known:
-    the offer with the same idMessage, else the chat's latest unmatched offer shortly before."""
+    the offer with the same idMessage, else the chat's latest unmatched offer shortly before.
+    A pickUp from the journal holds the call's end, so its answer time is unknown."""
     offers: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     pickups = []
     for fields in incoming:
         if fields.get("status") == RINGING:
             offers[chat_key(fields)].append(fields)
-        elif fields.get("status") == ANSWERED:
-            pickups.append(fields)
+        elif fields.get("status") == ANSWERED and fields.get("source") != JOURNAL:
+            pickups.append(fields)  # a journal record's eventAt is the call's end, no answer
     used: set[int] = set()
     waits = []
     for pickup in sorted(pickups, key=lambda fields: fields["eventAt"]):
