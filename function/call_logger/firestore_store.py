@@ -56,6 +56,9 @@ _UPDATE_CONFLICTS: tuple[type[Exception], ...] = (
     gexc.NotFound,
     gexc.Aborted,
 )
+# How an update of a missing document fails ("No document to update: projects/..."; the
+# emulator says "no entity to update"), unlike a missing database's NotFound.
+_NO_DOCUMENT = "to update"
 # The data itself is refused (too large, invalid): no resend can cure it.
 _PERMANENT = (gexc.InvalidArgument,)
 
@@ -99,13 +102,17 @@ class FirestoreStore:
     def probe_chat(self, chat_key: str) -> bool:
         # Removing a field no document has: an update that changes nothing, and like every
         # update fails (NotFound) where the document does not exist, which it never creates.
+        # A database that does not exist answers NotFound too: only "no document to update"
+        # means the chat never called; anything else is the configuration error it is.
         with self._errors("probing a chat", _UPDATE_CONFLICTS):
             try:
                 self._chat(chat_key).update(
                     {_NEVER_SET: firestore.DELETE_FIELD}, retry=self._retry, timeout=self._timeout
                 )
-            except gexc.NotFound:
-                return False
+            except gexc.NotFound as error:
+                if _NO_DOCUMENT in str(error).lower():
+                    return False
+                raise self._no_database("probing a chat", error) from error
         return True
 
     def load_chat(self, chat_key: str) -> ChatState | None:
@@ -280,10 +287,7 @@ class FirestoreStore:
         except conflicts as error:
             raise WriteConflict(str(error)) from error
         except gexc.NotFound as error:  # no such database: nothing else a read or create misses
-            raise StorageMisconfigured(
-                f"{self._database} was not found ({doing}): create it or set FIRESTORE_DATABASE"
-                f" and GOOGLE_CLOUD_PROJECT to an existing one. {error}"
-            ) from error
+            raise self._no_database(doing, error) from error
         except gexc.FailedPrecondition as error:  # a missing index (its link is in the message)
             raise StorageMisconfigured(
                 f"{self._database} refused {doing}, an index may be missing or still building: "
@@ -293,6 +297,12 @@ class FirestoreStore:
             raise PermanentWriteError(str(error)) from error
         except gexc.GoogleAPIError as error:
             raise StorageUnavailable(f"{type(error).__name__}: {error}") from error
+
+    def _no_database(self, doing: str, error: Exception) -> StorageMisconfigured:
+        return StorageMisconfigured(
+            f"{self._database} was not found ({doing}): create it or set FIRESTORE_DATABASE"
+            f" and GOOGLE_CLOUD_PROJECT to an existing one. {error}"
+        )
 
 
 def _chat_state(doc: Any) -> ChatState | None:
