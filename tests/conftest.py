@@ -140,7 +140,7 @@ def green_env(
 
 
 @pytest.fixture
-def green_app(green_env: FakeGreenApi, make_client: ClientFactory) -> Client:
+def reconcile_app(green_env: FakeGreenApi, make_client: ClientFactory) -> Client:
     """The deployed webhook, with the same settings as `reconcile` (make_client resets them)."""
     return make_client(
         GREEN_API_URL=green_env.url,

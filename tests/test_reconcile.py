@@ -34,8 +34,8 @@ def webhook(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str
 
 
 @pytest.fixture
-def app(green_app: Client) -> Client:
-    return green_app
+def app(reconcile_app: Client) -> Client:
+    return reconcile_app
 
 
 def reconcile(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:

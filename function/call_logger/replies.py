@@ -12,7 +12,7 @@ from string import Formatter
 
 from .config import Config
 from .envelope import is_personal_chat
-from .notification import CallNotification
+from .notification import CallNotification, OutgoingMessage
 
 # A placeholder left empty drops the spaces before it when what follows is a space, punctuation
 # or the end, and a comma before it when punctuation or the end follows: with no name,
@@ -87,3 +87,19 @@ def reply_may_be_unnoted(last_reply_at: datetime | None, now: datetime) -> bool:
     """Whether the chat's last automatic reply may still be on its way to its note (replyId):
     it was claimed within REPLY_NOTE_WINDOW."""
     return last_reply_at is not None and now - last_reply_at <= REPLY_NOTE_WINDOW
+
+
+def is_sent_reply(
+    message: OutgoingMessage,
+    reply_digest: str | None,
+    last_reply_at: datetime | None,
+    cooldown: timedelta,
+) -> bool:
+    """Whether a message sent through the API is the chat's automatic reply by its text: the
+    same text as the reply claimed for the chat (its digest), within the cooldown of that claim.
+    Independent of timing otherwise: the reply's webhook may come late (a stalled queue) and its
+    replyId may never have been noted (a send that timed out and was delivered)."""
+    if not message.via_api or message.text_digest is None or last_reply_at is None:
+        return False
+    apart = abs(message.event_at - last_reply_at)
+    return message.text_digest == reply_digest and apart <= cooldown

@@ -184,7 +184,7 @@ class CallService:
         chat = store.load_chat(message.chat_key)
         if chat is None:
             return Outcome.SKIPPED
-        if message.via_api and self._is_own_reply(message, chat.last_reply_at):
+        if message.via_api and self._is_own_reply(message, chat):
             return Outcome.SKIPPED  # the missed-call reply: no call back by a person
         for _ in range(MAX_WRITE_ROUNDS):
             write = plan_outgoing_message(chat, message.event_at)
@@ -202,14 +202,19 @@ class CallService:
             f"chat {message.chat_key} kept changing under {MAX_WRITE_ROUNDS} writes"
         )
 
-    def _is_own_reply(self, message: OutgoingMessage, last_reply_at: datetime | None) -> bool:
-        """Whether a message sent through the API is the product's own reply: a record of the
-        chat holds its id. Right after a claim the id may not be noted yet (the webhook about
-        the message can overtake the send's answer), so then it is looked for a few more times:
-        counted as a person's call-back, the reply would mark the missed call handled."""
+    def _is_own_reply(self, message: OutgoingMessage, chat: ChatState) -> bool:
+        """Whether a message sent through the API is the product's own reply: the text of the
+        reply claimed for the chat within its cooldown (no read), or a record of the chat holds
+        its id. Right after a claim the id may not be noted yet (the webhook about the message
+        can overtake the send's answer), so then it is looked for a few more times: counted as
+        a person's call-back, the reply would mark the missed call handled."""
+        cooldown = self._line(message.instance_id).settings.reply_cooldown
+        if replies.is_sent_reply(message, chat.last_reply_digest, chat.last_reply_at, cooldown):
+            return True
         chat_key, message_id = message.chat_key, message.message_id
         if self._store.is_reply(chat_key, message_id):
             return True
+        last_reply_at = chat.last_reply_at
         if not replies.reply_may_be_unnoted(last_reply_at, self._clock()):
             return False
         for pause in REPLY_NOTE_WAITS:

@@ -17,7 +17,13 @@ from enum import StrEnum
 from typing import Any
 
 from .envelope import AUTHORIZED
-from .notification import INCOMING, OUTGOING, CallNotification, StateNotification
+from .notification import (
+    INCOMING,
+    OUTGOING,
+    CallNotification,
+    StateNotification,
+    message_digest,
+)
 from .replies import render
 
 # Call-back tracking: the chat summary's times, each only moving forward, and the flag that
@@ -29,6 +35,9 @@ LAST_OUTGOING_MESSAGE = "lastOutgoingMessageAt"
 CALLBACK_TIMES = (LAST_MISSED, LAST_ANSWERED, LAST_OUTGOING_CALL, LAST_OUTGOING_MESSAGE)
 AWAITING_CALLBACK = "awaitingCallback"
 LAST_REPLY = "lastReplyAt"  # when the chat was last sent an automatic reply (the cooldown)
+# notification.message_digest of that reply's text: GREEN-API's webhook about a message with
+# this text, sent through the API within the cooldown, is the reply, whatever its timing.
+LAST_REPLY_DIGEST = "lastReplyDigest"
 
 
 class Source(StrEnum):
@@ -50,6 +59,7 @@ class ChatState:
     times: Mapping[str, datetime] = field(default_factory=dict)  # CALLBACK_TIMES present
     awaiting_callback: bool | None = None  # None: not written yet
     last_reply_at: datetime | None = None  # when this chat was last sent an automatic reply
+    last_reply_digest: str | None = None  # LAST_REPLY_DIGEST
 
     @classmethod
     def from_fields(cls, version: Any, data: Mapping[str, Any]) -> ChatState:
@@ -62,6 +72,7 @@ class ChatState:
             times={name: data[name] for name in CALLBACK_TIMES if data.get(name) is not None},
             awaiting_callback=data.get(AWAITING_CALLBACK),
             last_reply_at=data.get(LAST_REPLY),
+            last_reply_digest=data.get(LAST_REPLY_DIGEST),
         )
 
 
@@ -194,7 +205,9 @@ def _chat_write(
 ) -> ChatWrite | None:
     # The chat (caller's number and name) expires with its newest record: lastCallAt + retention.
     expiry = {"expireAt": expire_at(record.event_at, retention)} if retention else {}
-    reply = {} if replied_at is None else {LAST_REPLY: replied_at}
+    reply: dict[str, Any] = {}
+    if replied_at is not None and record.reply_text is not None:
+        reply = {LAST_REPLY: replied_at, LAST_REPLY_DIGEST: message_digest(record.reply_text)}
     if chat is None:
         return ChatWrite(
             create=True,

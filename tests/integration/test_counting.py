@@ -20,8 +20,8 @@ HOUR = 3600
 
 
 @pytest.fixture
-def app(green_app: Client) -> Client:
-    return green_app
+def app(reconcile_app: Client) -> Client:
+    return reconcile_app
 
 
 def delivered(app: Client, status: str, timestamp: int, call_id: str) -> None:
