@@ -571,7 +571,7 @@ def calls_digest(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         config = Config.from_env(env)
     except ConfigError as error:
         return _fail("calls digest", str(error), EXIT_USAGE)
-    if len(config.instances) > 1:
+    if len(config.instances) > 1 or config.instance_map:
         return _digest_per_instance(args, config)
     green_api = None
     if args.send:

@@ -362,6 +362,11 @@ class DynamoDBStore:
                 ConditionExpression="attribute_not_exists(pk)",
             )
 
+    def release_digest(self, day: str) -> None:
+        key = {"pk": f"DIGEST#{day}", "sk": DIGEST_SK}
+        with _storage_errors(self._table):
+            self._client.delete_item(TableName=self._table, Key=to_item(key))
+
     def load_instance(self, instance_id: int) -> StoredState | None:
         key = {"pk": {"S": instance_pk(instance_id)}, "sk": {"S": INSTANCE_SK}}
         item = self._get([key]).get(INSTANCE_SK)

@@ -252,6 +252,11 @@ class FirestoreStore:
         with self._errors("claiming the digest", _CREATE_CONFLICTS):
             ref.create({"sentAt": sent_at}, retry=self._retry, timeout=self._timeout)
 
+    def release_digest(self, day: str) -> None:
+        ref = self._client.collection(DIGESTS).document(day)
+        with self._errors("releasing the digest"):
+            ref.delete(retry=self._retry, timeout=self._timeout)
+
     def load_instance(self, instance_id: int) -> StoredState | None:
         ref = self._client.collection(INSTANCES).document(str(instance_id))
         with self._errors("reading the instance state"):

@@ -20,6 +20,8 @@ from .notification import INCOMING, CallNotification
 
 # The counts of a run, in the order people read them (also the --json keys, with dry_run).
 COUNTS = ("journal", "already_recorded", "added", "skipped", "rejected")
+# lastIncomingCalls returns at most this many entries: a journal this long may be cut off.
+JOURNAL_MAX = 10_000
 
 
 def minutes_covering(since: timedelta) -> int:
@@ -200,6 +202,7 @@ class ReconcileReport:
     first_added: datetime | None = None
     last_added: datetime | None = None
     error: str | None = None
+    truncated: bool = False  # the journal returned JOURNAL_MAX entries: older calls may be missing
 
     def count_added(self, event_at: datetime) -> None:
         self.added += 1
@@ -210,6 +213,8 @@ class ReconcileReport:
         """The --json object: the integer counts and dry_run (and error, after a failure)."""
         found: dict[str, Any] = {name: getattr(self, name) for name in COUNTS}
         found["dry_run"] = self.dry_run
+        if self.truncated:
+            found["truncated"] = True
         if self.error is not None:
             found["error"] = self.error
         return found
@@ -232,6 +237,11 @@ class ReconcileReport:
         )
         if self.missing_calls:
             text += f". {self.missing_message()}"
+        if self.truncated:
+            text += (
+                f". The journal returned its maximum of {JOURNAL_MAX:,} entries: older calls may"
+                " be cut off; run reconcile with a shorter --since more often"
+            )
         if self.error is not None:
             text += f". Stopped: {self.error}; a rerun completes it"
         return text
@@ -250,6 +260,8 @@ def run_counts(reports: Sequence[ReconcileReport]) -> dict[str, Any]:
         return reports[0].counts()
     found: dict[str, Any] = {name: sum(getattr(r, name) for r in reports) for name in COUNTS}
     found["dry_run"] = all(report.dry_run for report in reports)
+    if any(report.truncated for report in reports):
+        found["truncated"] = True
     error = run_error(reports)
     if error is not None:
         found["error"] = error

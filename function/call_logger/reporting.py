@@ -67,7 +67,8 @@ def run_digest(
 ) -> Digest:
     """The digest of `day` (default: yesterday in TIMEZONE); with `send`, sent to
     OPERATOR_CHAT_ID at most once per day: the day is claimed in storage before sending, so a
-    repeated or concurrent run sends nothing (and a failed send is not retried: never twice).
+    repeated or concurrent run sends nothing. A send GREEN-API refused (an error answer)
+    releases the claim for the next run; one that timed out is not retried (never twice).
 
     With several instances, each gets its own (`instance_id`): its calls only, its day claimed
     apart, and `config` and `green_api` are that instance's (Config.for_instance)."""
@@ -89,7 +90,20 @@ def run_digest(
     except WriteConflict:
         log.info("digest of %s was sent before", day, extra={"event": "digest_skipped"})
         return Digest(day, text, sent=False, already_sent=True)
-    green_api.send_message(config.operator_chat_id, text, budget=config.lookup_budget)
+    try:
+        green_api.send_message(config.operator_chat_id, text, budget=config.lookup_budget)
+    except Exception as error:
+        # An error answer (HTTP status) means GREEN-API did not take it: release the day so the
+        # next run sends it. A timeout may have been delivered: the claim stays (never twice).
+        status = getattr(error, "status", None)
+        if status is not None:
+            store.release_digest(claim)
+            log.warning(
+                "digest of %s refused by GREEN-API; the next run sends it again",
+                day,
+                extra={"event": "digest.released", "greenApiStatus": status},
+            )
+        raise
     log.info("digest of %s sent", day, extra={"event": "digest_sent"})
     return Digest(day, text, sent=True)
 

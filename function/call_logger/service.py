@@ -393,6 +393,7 @@ class CallService:
         try:
             entries = green_api.last_incoming_calls(journal.minutes_covering(since))
             report.journal = len(entries)
+            report.truncated = len(entries) >= journal.JOURNAL_MAX
             self._reconcile(entries, report, pacer)
         except StorageUnavailable as error:
             report.error = f"storage: {error}"
@@ -659,6 +660,8 @@ def log_reconcile(report: ReconcileReport) -> None:
         event, level = "reconcile.missing_calls", logging.WARNING
     else:
         event, level = "reconcile.run", logging.INFO
+    if report.truncated:
+        level = logging.WARNING  # the summary says older calls may be cut off
     if report.error is not None:
         level = logging.ERROR
     fields = {name: value for name, value in report.counts().items() if name != "error"}

@@ -123,6 +123,11 @@ class Store(Protocol):
         earlier run claimed it."""
         ...
 
+    def release_digest(self, day: str) -> None:
+        """Forget the claim of `day` (GREEN-API refused the digest: it was not sent), so that
+        the next run sends it; nothing happens when it is not claimed."""
+        ...
+
 
 def make_store(config: Config) -> Store:
     """STORE picks the database; each is imported only when chosen."""

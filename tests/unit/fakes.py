@@ -88,6 +88,10 @@ class MemoryStore:
             raise WriteConflict("already claimed")
         self.digests[day] = sent_at
 
+    def release_digest(self, day: str) -> None:
+        self._check_up()
+        self.digests.pop(day, None)
+
     def save(self, plan: WritePlan) -> None:
         self._check_up()
         self.saves += 1
