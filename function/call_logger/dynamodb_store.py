@@ -39,7 +39,15 @@ from .store import (
     WriteConflict,
     truncate_utf8,
 )
-from .write_plan import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
+from .write_plan import (
+    PERSON,
+    ChatState,
+    ChatWrite,
+    Snapshot,
+    StateWrite,
+    StoredState,
+    WritePlan,
+)
 
 CHAT_SK = "CHAT"
 RECORD_PREFIX = "RECORD#"
@@ -225,6 +233,27 @@ class DynamoDBStore:
         update = self._chat_update(chat_pk(chat_key), write)["Update"]
         with _storage_errors(self._table):
             self._client.update_item(**update)
+
+    def link_person(
+        self, chat_key: str, instance_id: int, chat_id: str, person: str, expire_at: datetime | None
+    ) -> None:
+        # A chat made here gets the version 1 a chat made by a call starts with.
+        values: dict[str, Any] = {":p": person, ":i": instance_id, ":c": chat_id, ":v": 1}
+        expression = (
+            "SET #person = :p, instanceId = if_not_exists(instanceId, :i),"
+            " chatId = if_not_exists(chatId, :c), version = if_not_exists(version, :v)"
+        )
+        if expire_at is not None:
+            values[":e"] = expire_at
+            expression += ", expireAt = if_not_exists(expireAt, :e)"
+        with _storage_errors(self._table):
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": chat_pk(chat_key), "sk": CHAT_SK}),
+                UpdateExpression=expression,
+                ExpressionAttributeNames={"#person": PERSON},
+                ExpressionAttributeValues=to_item(values),
+            )
 
     def is_reply(self, chat_key: str, message_id: str) -> bool:
         # One chat's partition, records only; replyId is filtered (a chat has few records).

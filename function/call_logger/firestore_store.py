@@ -32,7 +32,15 @@ from .store import (
     WriteConflict,
     truncate_utf8,
 )
-from .write_plan import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
+from .write_plan import (
+    PERSON,
+    ChatState,
+    ChatWrite,
+    Snapshot,
+    StateWrite,
+    StoredState,
+    WritePlan,
+)
 
 CHATS = "chats"
 RECORDS = "records"
@@ -126,6 +134,21 @@ class FirestoreStore:
             self._chat(chat_key).update(
                 write.fields, option=option, retry=self._retry, timeout=self._timeout
             )
+
+    def link_person(
+        self, chat_key: str, instance_id: int, chat_id: str, person: str, expire_at: datetime | None
+    ) -> None:
+        ref = self._chat(chat_key)
+        made = {"instanceId": instance_id, "chatId": chat_id, PERSON: person}
+        with self._errors("linking a chat", (gexc.AlreadyExists,)):
+            try:
+                ref.update({PERSON: person}, retry=self._retry, timeout=self._timeout)
+                return
+            except gexc.NotFound as error:
+                if _NO_DOCUMENT not in str(error).lower():
+                    raise self._no_database("linking a chat", error) from error
+            expiry = {"expireAt": expire_at} if expire_at else {}
+            ref.create(made | expiry, retry=self._retry, timeout=self._timeout)
 
     def is_reply(self, chat_key: str, message_id: str) -> bool:
         # Equality on one field of one chat's records: Firestore's automatic single-field index.

@@ -45,6 +45,11 @@ def figures(
         if report.is_incoming(fields) and fields.get("status") not in ("offer", "pickUp")
     }
     chats = store.chat_summaries(waiting_keys)
+    # The same person's other chats (a lid's and a phone's), where a link is known: what handled
+    # their calls may be noted there.
+    linked = set(report.person_keys(chats)) | set(report.person_keys(chats).values())
+    if linked - chats.keys():
+        chats |= store.chat_summaries(linked - chats.keys())
     return report.compute(records, chats, since, until, config.timezone)
 
 

@@ -80,6 +80,8 @@ class GreenApi(Protocol):
 
     def get_contact_info(self, chat_id: str, *, budget: float) -> Contact: ...
 
+    def lid_of(self, chat_id: str, *, budget: float) -> str | None: ...
+
     def send_message(self, chat_id: str, message: str, *, budget: float) -> Any: ...
 
     def last_incoming_calls(self, minutes: int) -> list[Any]: ...
@@ -186,21 +188,31 @@ class CallService:
             return Outcome.SKIPPED
         if message.via_api and self._is_own_reply(message, chat):
             return Outcome.SKIPPED  # the missed-call reply: no call back by a person
+        outcome = self._note_on(message.chat_key, chat, message.event_at)
+        if chat.linked_chat_id is not None:
+            # The same person under their other id (lid or phone): called back there too.
+            linked_key = f"{message.instance_id}_{chat.linked_chat_id}"
+            noted = self._note_on(linked_key, store.load_chat(linked_key), message.event_at)
+            if noted is Outcome.RECORDED:
+                outcome = noted
+        return outcome
+
+    def _note_on(self, chat_key: str, chat: ChatState | None, at: datetime) -> Outcome:
+        """Note a message sent to the chat `at` on its summary (call-back tracking)."""
+        store = self._store
         for _ in range(MAX_WRITE_ROUNDS):
-            write = plan_outgoing_message(chat, message.event_at)
+            if chat is None:
+                return Outcome.SKIPPED
+            write = plan_outgoing_message(chat, at)
             if write is None:
                 return Outcome.DUPLICATE  # an earlier or newer message is already counted
             try:
-                store.save_chat(message.chat_key, write)
+                store.save_chat(chat_key, write)
             except WriteConflict:
-                chat = store.load_chat(message.chat_key)
-                if chat is None:
-                    return Outcome.SKIPPED
+                chat = store.load_chat(chat_key)
                 continue
             return Outcome.RECORDED
-        raise StorageUnavailable(
-            f"chat {message.chat_key} kept changing under {MAX_WRITE_ROUNDS} writes"
-        )
+        raise StorageUnavailable(f"chat {chat_key} kept changing under {MAX_WRITE_ROUNDS} writes")
 
     def _is_own_reply(self, message: OutgoingMessage, chat: ChatState) -> bool:
         """Whether a message sent through the API is the product's own reply: the text of the
@@ -295,23 +307,49 @@ class CallService:
             if not looked_up:
                 lookup = name_of(call, snapshot.chat)
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
-            reply = self._reply_claim(call, snapshot, self._clock())
+            reply = self._reply_claim(call, snapshot, self._clock(), lookup)
             plan = plan_write(call, label, snapshot, lookup, self._retention, source, reply)
             try:
                 self._store.save(plan)
             except WriteConflict:
                 continue  # e.g. a concurrent call from this chat claimed the reply: decide again
+            if lookup is not None and lookup.lid is not None:
+                self._link_lid(call, lookup.lid)
             return plan.record
         raise StorageUnavailable(f"the chat kept changing under {MAX_WRITE_ROUNDS} writes")
 
+    def _link_lid(self, call: CallNotification, lid: str) -> None:
+        """Note on the lid's chat that this phone chat is the same person (learnt with the
+        caller's name); a failure only leaves the two unlinked until the next lookup."""
+        expires = expire_at(call.event_at, self._retention) if self._retention else None
+        try:
+            self._store.link_person(
+                f"{call.instance_id}_{lid}", call.instance_id, lid, call.chat_id, expires
+            )
+        except Exception as error:  # the record stands
+            log.warning("could not link the lid: %s", error, extra={"event": "lookup.failed"})
+
     def _reply_claim(
-        self, call: CallNotification, snapshot: Snapshot, now: datetime
+        self,
+        call: CallNotification,
+        snapshot: Snapshot,
+        now: datetime,
+        lookup: NameLookup | None = None,
     ) -> ReplyClaim | None:
         line = self._line(call.instance_id)
         if line.green_api is None or call.direction != INCOMING:
             return None  # a reply answers a call to the business, never one it made
-        last_reply_at = snapshot.chat.last_reply_at if snapshot.chat else None
+        chat = snapshot.chat
+        last_reply_at = chat.last_reply_at if chat else None
         template = replies.reply_template(line.settings, call, last_reply_at, now)
+        linked_id = chat.linked_chat_id if chat else None
+        linked_id = linked_id or (lookup.lid if lookup else None)
+        if template is not None and linked_id is not None:
+            # The same person under their other id may have had the reply: one cooldown.
+            linked = self._store.load_chat(f"{call.instance_id}_{linked_id}")
+            if linked is not None and linked.last_reply_at is not None:
+                latest = max(linked.last_reply_at, last_reply_at or linked.last_reply_at)
+                template = replies.reply_template(line.settings, call, latest, now)
         return None if template is None else ReplyClaim(template, now)
 
     def _webhook_name(self, call: CallNotification, chat: ChatState | None) -> NameLookup | None:
@@ -320,12 +358,14 @@ class CallService:
         line = self._line(call.instance_id)
         if not needs_lookup(chat, self._clock(), line.settings.contact_cache_ttl):
             return None
-        return self._look_up(line.green_api, call.chat_id, line.settings.lookup_budget)
+        return self._look_up(line.green_api, call.chat_id, line.settings.lookup_budget, chat)
 
     def _look_up(
-        self, green_api: GreenApi | None, chat_id: str, budget: float
+        self, green_api: GreenApi | None, chat_id: str, budget: float, chat: ChatState | None
     ) -> NameLookup | None:
-        """The caller's name; None when it could not be learnt now (the next call tries again)."""
+        """The caller's name; None when it could not be learnt now (the next call tries again).
+        With it, a phone chat not yet linked learns its lid (checkWhatsapp): one person whichever
+        id WhatsApp gives."""
         if green_api is None:
             return None
         try:
@@ -333,7 +373,13 @@ class CallService:
         except Exception as error:  # a lookup never fails the notification
             log.warning("GetContactInfo failed: %s", error, extra={"event": "lookup.failed"})
             return None
-        return NameLookup(contact.name, self._clock())
+        lid = None
+        if chat_id.endswith("@c.us") and (chat is None or chat.linked_chat_id is None):
+            try:
+                lid = green_api.lid_of(chat_id, budget=budget)
+            except Exception as error:  # the two ids stay unlinked until the next lookup
+                log.warning("checkWhatsapp failed: %s", error, extra={"event": "lookup.failed"})
+        return NameLookup(contact.name, self._clock(), lid)
 
     def _send_claimed_reply(self, call: CallNotification, record: Record) -> None:
         if call.direction == INCOMING and record.reply_text is not None:
@@ -565,7 +611,9 @@ class CallService:
                 return None
             budget = pacer.slot(self._config.lookup_budget)
             green_api = self._clients(call.instance_id)
-            return None if budget is None else self._look_up(green_api, call.chat_id, budget)
+            if budget is None:
+                return None
+            return self._look_up(green_api, call.chat_id, budget, chat)
 
         return name_of
 

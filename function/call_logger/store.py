@@ -69,6 +69,13 @@ class Store(Protocol):
         """Update the chat summary if `write.version` still holds; WriteConflict if not."""
         ...
 
+    def link_person(
+        self, chat_key: str, instance_id: int, chat_id: str, person: str, expire_at: datetime | None
+    ) -> None:
+        """Note on the chat of a lid (made if it never called: its instanceId, chatId and
+        `expire_at`, kept otherwise) that `person` (a phone chat id) is the same person."""
+        ...
+
     def is_reply(self, chat_key: str, message_id: str) -> bool:
         """Whether a record of the chat holds this idMessage as `replyId` (a message the
         product sent itself)."""

@@ -38,6 +38,10 @@ LAST_REPLY = "lastReplyAt"  # when the chat was last sent an automatic reply (th
 # notification.message_digest of that reply's text: GREEN-API's webhook about a message with
 # this text, sent through the API within the cooldown, is the reply, whatever its timing.
 LAST_REPLY_DIGEST = "lastReplyDigest"
+# One person, two ids: a phone chat's `lid` (learnt from GREEN-API's checkWhatsapp), and on that
+# lid's chat `person`, the phone chat id. Either names the person's other chat.
+LID = "lid"
+PERSON = "person"
 
 
 class Source(StrEnum):
@@ -60,6 +64,7 @@ class ChatState:
     awaiting_callback: bool | None = None  # None: not written yet
     last_reply_at: datetime | None = None  # when this chat was last sent an automatic reply
     last_reply_digest: str | None = None  # LAST_REPLY_DIGEST
+    linked_chat_id: str | None = None  # the same person's other chat id (LID or PERSON)
 
     @classmethod
     def from_fields(cls, version: Any, data: Mapping[str, Any]) -> ChatState:
@@ -73,6 +78,7 @@ class ChatState:
             awaiting_callback=data.get(AWAITING_CALLBACK),
             last_reply_at=data.get(LAST_REPLY),
             last_reply_digest=data.get(LAST_REPLY_DIGEST),
+            linked_chat_id=data.get(LID) or data.get(PERSON),
         )
 
 
@@ -88,6 +94,7 @@ class NameLookup:
 
     name: str | None
     checked_at: datetime
+    lid: str | None = None  # a phone chat's lid, when checkWhatsapp gave one with the name
 
 
 @dataclass(frozen=True)
@@ -221,6 +228,7 @@ def _chat_write(
                 "lastCallAt": record.event_at,
                 "lastLabel": record.label,
             }
+            | ({LID: lookup.lid} if lookup and lookup.lid else {})
             | expiry
             | callback_update({}, None, callback_time(call), record.event_at)
             | reply,
@@ -234,6 +242,8 @@ def _chat_write(
     if lookup is not None:
         fields["callerName"] = lookup.name
         fields["callerNameCheckedAt"] = lookup.checked_at
+        if lookup.lid:
+            fields[LID] = lookup.lid
     fields |= callback_update(
         chat.times, chat.awaiting_callback, callback_time(call), call.event_at
     )
