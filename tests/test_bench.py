@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from call_logger.config import Config
+from call_logger.settings.config import Config
 
 from bench.probes import IGNORED_SAMPLES, SAMPLES
 from bench.run import MANY_INSTANCES, Settings, figures, instance_map, markdown, probe

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from call_logger import firestore_store, report
 from call_logger.cli import main
-from call_logger.recent_calls import chat_id_of
+from call_logger.core import report
+from call_logger.flows.recent_calls import chat_id_of
+from call_logger.stores import firestore as firestore_store
 
 from devserver.emulator import free_port
 from devserver.fake_green_api import FakeGreenApi

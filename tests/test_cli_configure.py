@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from call_logger.cli import main, mask
+from call_logger.cli import main
+from call_logger.cli.configure_instance import mask
 
 from devserver.fake_green_api import FakeGreenApi
 

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from call_logger import digest, report
 from call_logger.cli import main
+from call_logger.core import digest, report
 
 from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import ClientFactory, as_a_fresh_process, post, sample

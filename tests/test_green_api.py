@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from call_logger.config import Config
 from call_logger.green_api import (
     ContactInfo,
     GreenApiClient,
@@ -22,6 +21,7 @@ from call_logger.green_api import (
     Notification,
     _CappedRetry,
 )
+from call_logger.settings.config import Config
 from urllib3.response import HTTPResponse
 
 from devserver.fake_green_api import FOREVER, FakeGreenApi
@@ -373,7 +373,7 @@ def _assert_clean(error: GreenApiError, caplog: pytest.LogCaptureFixture, token:
 def test_hot_path_modules_do_not_import_requests() -> None:
     # green_api (and requests) load lazily, only when a call needs the API.
     code = (
-        "import sys, call_logger, call_logger.config, call_logger.cli; "
+        "import sys, call_logger, call_logger.settings.config, call_logger.cli; "
         "loaded = {'requests', 'urllib3', 'call_logger.green_api'} & set(sys.modules); "
         "sys.exit(sorted(loaded) or 0)"
     )

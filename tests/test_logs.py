@@ -9,8 +9,8 @@ import os
 from typing import Any, cast
 
 import pytest
-from call_logger.logs import JsonFormatter, Throttle, configure, request_context
-from call_logger.webhook import Webhook
+from call_logger.entrypoints.http import Webhook
+from call_logger.settings.logs import JsonFormatter, Throttle, configure, request_context
 
 from tests.conftest import TOKEN, AppFactory, ClientFactory, post
 from tests.support.backends import Backend
@@ -171,7 +171,7 @@ def test_extra_fields_and_request_fields_become_keys() -> None:
 def test_webhook_without_a_token_setting_is_an_error_once_a_minute(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from call_logger.config import Config
+    from call_logger.settings.config import Config
 
     configure()
     webhook = Webhook(Config())
@@ -191,7 +191,7 @@ class _BrokenService:
 def test_an_unexpected_failure_is_one_error_line_with_its_traceback(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from call_logger.config import Config
+    from call_logger.settings.config import Config
 
     configure()
     webhook = Webhook(Config(webhook_token="t"), service=cast(Any, _BrokenService()))

@@ -13,11 +13,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from call_logger.cli import main, required_flags
-from call_logger.config import Config
+from call_logger.cli import main
+from call_logger.cli.configure_instance import required_flags
+from call_logger.flows.poller import poll_instances
+from call_logger.flows.webhook import build_service
 from call_logger.green_api import ClientPool
-from call_logger.poller import poll_instances
-from call_logger.service import build_service
+from call_logger.settings.config import Config
 
 from devserver.fake_green_api import FOREVER, FakeGreenApi
 from tests.conftest import (

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from call_logger.envelope import BadBody, instance_id_of, parse_body
-from call_logger.notification import Unrecordable, parse_call
+from call_logger.core.envelope import BadBody, instance_id_of, parse_body
+from call_logger.core.notification import Unrecordable, parse_call
 
 from tests.conftest import sample
 

@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 from call_logger.cli import main
-from call_logger.config import Config
+from call_logger.core.write_plan import Source, rejected_id
+from call_logger.flows.poller import EXIT_GAVE_UP, EXIT_OK, Backoff, Poller
+from call_logger.flows.shared import Outcome
+from call_logger.flows.webhook import build_service
 from call_logger.green_api import GreenApiClient
-from call_logger.poller import EXIT_GAVE_UP, EXIT_OK, Backoff, Poller
-from call_logger.service import Outcome, build_service
-from call_logger.write_plan import Source, rejected_id
+from call_logger.settings.config import Config
 from google.cloud import firestore
 
 from devserver.emulator import FirestoreEmulator, free_port
@@ -137,7 +138,7 @@ def test_drains_calls_duplicates_ignored_types_and_garbage(
     assert any("body is a string" in reason for reason in reasons)
     assert any("from is missing" in reason for reason in reasons)
 
-    lines = [r.getMessage() for r in caplog.records if r.name == "call_logger.poller"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "call_logger.flows.poller"]
     assert f"receipt {queued['offer']} incomingCall: recorded" in lines
     assert f"receipt {queued['duplicate']} incomingCall: duplicate" in lines
     assert f"receipt {queued['message']} incomingMessageReceived: ignored" in lines

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from call_logger import preflight as decide
 from call_logger.cli import main
-from call_logger.preflight import DeployFacts
+from call_logger.core import preflight as decide
+from call_logger.core.preflight import DeployFacts
 
 from tests.support.fake_cli import FakeCli, logged_calls
 from tests.support.gcloud_answers import (

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from call_logger.cli import main
-from call_logger.journal import LookupPacer
-from call_logger.service import WINDOW_PRELOAD_AT
+from call_logger.core.journal import LookupPacer
+from call_logger.flows.reconcile import WINDOW_PRELOAD_AT
 
 from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import ClientFactory, journal_entry, post, records, sample
@@ -340,7 +340,7 @@ def test_the_run_logs_one_line_and_warns_about_missing_calls(
     ]
     reconcile(capsys, "--since", "3650d")
     reconcile(capsys, "--since", "3650d")
-    first, second = (r for r in caplog.records if r.name == "call_logger.service")
+    first, second = (r for r in caplog.records if r.name == "call_logger.flows.reconcile")
     assert (first.levelno, first.__dict__["event"]) == (logging.WARNING, "reconcile.missing_calls")
     assert "2 calls were missing from the log: webhooks were lost between " in first.getMessage()
     assert "2025-11-25 15:55:25 UTC and 2025-11-25 16:15:05 UTC" in first.getMessage()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from call_logger import report, report_html
-from call_logger.report_html import ANSWERED_COLOUR, HOUR_COLOUR, MISSED_COLOUR
+from call_logger.core import report, report_html
+from call_logger.core.report_html import ANSWERED_COLOUR, HOUR_COLOUR, MISSED_COLOUR
 
 from tests.support.browser import read_png, screenshot
 from tests.unit.test_report_figures import CHATS, MSK, RECORDS, SINCE, UNTIL, figures

@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 from call_logger.cli import main
-from call_logger.config import Config
-from call_logger.dynamodb_store import DynamoDBStore
-from call_logger.firestore_store import FirestoreStore
-from call_logger.notification import parse_call
-from call_logger.service import CallService
-from call_logger.store import StorageMisconfigured, StorageUnavailable, WriteConflict
-from call_logger.write_plan import ChatState, Snapshot, Source, plan_write
+from call_logger.core.notification import parse_call
+from call_logger.core.write_plan import ChatState, Snapshot, Source, plan_write
+from call_logger.flows.webhook import CallService
+from call_logger.settings.config import Config
+from call_logger.stores.base import StorageMisconfigured, StorageUnavailable, WriteConflict
+from call_logger.stores.dynamodb import DynamoDBStore
+from call_logger.stores.firestore import FirestoreStore
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 

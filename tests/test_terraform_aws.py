@@ -466,8 +466,8 @@ def _check_instance_map(stack: Stack, outputs: Mapping[str, Any]) -> None:
     assert outputs["green_api_token"] == ""
 
     # What the function does at cold start, with the Lambda's own environment.
-    from call_logger.aws_lambda import environ_with_secrets
-    from call_logger.config import Config
+    from call_logger.entrypoints.aws_lambda import environ_with_secrets
+    from call_logger.settings.config import Config
 
     with pytest.MonkeyPatch.context() as environ:
         # boto3 finds the region, credentials and endpoint in the process environment.
@@ -732,7 +732,7 @@ def _role_statements(stack: Stack, role_arn: str) -> dict[str, Any]:
 
 def _check_reconcile(stack: Stack, outputs: Mapping[str, Any]) -> None:
     """A second function from the same zip, invoked only by the schedule, with the event
-    function/call_logger/scheduled.py recognises."""
+    function/call_logger/flows/scheduled.py recognises."""
     assert outputs["reconcile_function_name"] == RECONCILE
     lambda_ = stack.client("lambda")
     config = lambda_.get_function_configuration(FunctionName=RECONCILE)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from call_logger.envelope import is_tracked
-from call_logger.write_plan import rejected_id
+from call_logger.core.envelope import is_tracked
+from call_logger.core.write_plan import rejected_id
 
 from devserver.aws import LAMBDA
 from tests.conftest import (
@@ -152,10 +152,10 @@ import json, sys
 for body in json.loads({json.dumps(json.dumps(bodies))}):
     assert post(body) == 200
 heavy = [m for m in sys.modules if m.startswith(("google.cloud.firestore", "google.api_core",
-         "grpc", "requests", "urllib3", "boto3", "botocore", "call_logger.service",
-         "call_logger.store", "call_logger.green_api",
+         "grpc", "requests", "urllib3", "boto3", "botocore", "call_logger.flows.webhook",
+         "call_logger.stores.base", "call_logger.green_api",
          # parsing a handled notification, and business hours: dataclasses, each ~1 ms at start
-         "call_logger.notification", "call_logger.hours"))]
+         "call_logger.core.notification", "call_logger.settings.hours"))]
 print(json.dumps(heavy))
 """
     )
