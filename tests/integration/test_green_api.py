@@ -377,7 +377,7 @@ def test_hot_path_modules_do_not_import_requests() -> None:
         "loaded = {'requests', 'urllib3', 'call_logger.green_api'} & set(sys.modules); "
         "sys.exit(sorted(loaded) or 0)"
     )
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     result = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,

@@ -12,7 +12,7 @@ import pytest
 
 from tools.prereqs import Found, java_major, problems, terraform_version
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MAKE = shutil.which("make")
 EVERYTHING = Found(python=(3, 11), gcloud=True, emulator=True, java=17, terraform=(1, 11))
 TOOLS = ("gcloud", "java", "terraform")

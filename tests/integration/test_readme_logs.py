@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
-CODE = "\n".join(path.read_text() for path in (ROOT / "function" / "call_logger").glob("*.py"))
+CODE = "\n".join(path.read_text() for path in (ROOT / "function" / "call_logger").rglob("*.py"))
 
 
 def _section(title: str) -> str:

@@ -13,8 +13,8 @@ from call_logger.entrypoints.http import Webhook
 from call_logger.settings.logs import JsonFormatter, Throttle, configure, request_context
 
 from tests.conftest import TOKEN, AppFactory, ClientFactory, post
+from tests.integration.test_webhook import CALL_ID, call
 from tests.support.backends import Backend
-from tests.test_webhook import CALL_ID, call
 
 TRACE_ID = "105445aa7843bc8bf206b12000100000"
 STABLE_KEYS = {"severity", "message", "event", "instance", "callId", "status", "outcome", "ms"}

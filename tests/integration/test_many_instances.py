@@ -29,8 +29,8 @@ from tests.conftest import (
     records,
     sample,
 )
+from tests.integration.test_poller import wait_for
 from tests.support.backends import Backend, Client
-from tests.test_poller import wait_for
 
 CALLER = "79001234567@c.us"
 IDS = (1101000001, 1101000002, 1101000003)

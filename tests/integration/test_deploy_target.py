@@ -17,7 +17,7 @@ from devserver.fake_green_api import FakeGreenApi
 from tests.support.fake_cli import FakeCli, logged_calls
 from tests.support.gcloud_answers import BILLING_OFF, DATABASE, PROJECT, answer_project
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_URL = f"https://europe-west1-{PROJECT}.cloudfunctions.net/green-call-logger"
 WEBHOOK_TOKEN = "whk-deploy-0123456789abcdef"
 FACTS = {

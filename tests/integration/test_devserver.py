@@ -16,7 +16,7 @@ import pytest
 from devserver.emulator import free_port
 from devserver.processes import stop_group
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "tests" / "samples" / "incoming-call-offer.json"
 
 

@@ -35,7 +35,7 @@ from botocore.exceptions import ClientError
 
 from devserver.processes import stop_group
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 STACK = REPO / "terraform" / "aws"
 # The committed provider lock (terraform init with the offline mirror wrote it).
 LOCK_FILE = ".terraform.lock.hcl"
@@ -53,7 +53,7 @@ ALERT_EMAIL = "oncall@example.com"
 STARTUP_TIMEOUT = 60.0  # seconds for moto to start listening; generous for a loaded machine
 
 OVERRIDE = """\
-# Written by tests/test_terraform_aws.py into a temporary copy of terraform/aws.
+# Written by tests/integration/test_terraform_aws.py into a temporary copy of terraform/aws.
 # Terraform merges this provider block into the stack's one: every service goes to moto.
 provider "aws" {{
   access_key                  = "test"

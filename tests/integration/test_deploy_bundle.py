@@ -16,7 +16,7 @@ from functions_framework import _function_registry
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FUNCTION_DIR = ROOT / "function"
 # What Cloud Functions' build installs: requirements.txt in the deployed folder.
 LOCK = FUNCTION_DIR / "requirements.txt"

@@ -6,7 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # The Makefile's lines, continuations joined.
 LINES = re.sub(r"\\\n", " ", (ROOT / "Makefile").read_text()).splitlines()
 

@@ -15,7 +15,7 @@ from devserver.fake_green_api import FakeGreenApi
 
 WEBHOOK_URL = "https://europe-west1-demo.cloudfunctions.net/green-call-logger"
 WEBHOOK_TOKEN = "whk-Secret-0123456789abcdef"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
