@@ -1,9 +1,9 @@
 """Operator commands: `python -m call_logger <command>` (installed as `call-logger`).
 
-Adding a command takes one module in this package with `add_parser(commands)`, which declares
-its arguments and returns the parser, and `run(args, env) -> exit code`; and one entry in
-COMMANDS. What commands share (exit codes, errors, the configuration, common flags) is in
-_common.
+Adding a command takes one module in this package with NAME, HELP and DESCRIPTION,
+`add_arguments(parser)` and `run(args, env) -> exit code` (the _common.Command protocol), and
+one entry in COMMANDS. What commands share (exit codes, errors, the configuration, common
+flags) is in _common.
 """
 
 from __future__ import annotations

@@ -20,15 +20,22 @@ Subcommands = Any  # argparse's _SubParsersAction is private; typed loosely on p
 
 
 class Command(Protocol):
-    """A command module: its parser, and what it runs (an exit code)."""
+    """A command module: its name, help line and description, its arguments, and what it runs
+    (an exit code)."""
 
-    def add_parser(self, commands: Subcommands) -> argparse.ArgumentParser: ...
+    NAME: str
+    HELP: str
+    DESCRIPTION: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
 
     def run(self, args: argparse.Namespace, env: Mapping[str, str]) -> int: ...
 
 
 def register(commands: Subcommands, command: Command) -> None:
-    command.add_parser(commands).set_defaults(run=command.run)
+    parser = commands.add_parser(command.NAME, help=command.HELP, description=command.DESCRIPTION)
+    command.add_arguments(parser)
+    parser.set_defaults(run=command.run)
 
 
 class CommandFailed(Exception):

@@ -10,7 +10,6 @@ from call_logger.cli._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    Subcommands,
     add_json,
     add_since,
     fail,
@@ -18,18 +17,17 @@ from call_logger.cli._common import (
     register,
 )
 
+NAME = "calls"
+HELP = "print recent call records, newest first"
+DESCRIPTION = (
+    "Print the call records the function wrote, newest first, from the store it writes "
+    "(STORE: Firestore's collection group `records`, or the DynamoDB table). Reads the "
+    "storage settings as the function does (GOOGLE_CLOUD_PROJECT, FIRESTORE_DATABASE, "
+    "FIRESTORE_EMULATOR_HOST; DYNAMODB_TABLE). Times are UTC."
+)
 
-def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
-    parser = commands.add_parser(
-        "calls",
-        help="print recent call records, newest first",
-        description=(
-            "Print the call records the function wrote, newest first, from the store it writes "
-            "(STORE: Firestore's collection group `records`, or the DynamoDB table). Reads the "
-            "storage settings as the function does (GOOGLE_CLOUD_PROJECT, FIRESTORE_DATABASE, "
-            "FIRESTORE_EMULATOR_HOST; DYNAMODB_TABLE). Times are UTC."
-        ),
-    )
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_since(parser, "24h", "how far back, e.g. 90m, 24h, 7d (default 24h)")
     parser.add_argument(
         "--chat",
@@ -48,7 +46,6 @@ def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
     views = parser.add_subparsers(dest="view", metavar="VIEW")
     register(views, report)
     register(views, digest)
-    return parser
 
 
 def _positive(text: str) -> int:

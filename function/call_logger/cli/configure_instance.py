@@ -13,7 +13,6 @@ from call_logger.cli._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    Subcommands,
     add_instance,
     fail,
     load_config,
@@ -42,19 +41,19 @@ def required_flags(config: Config) -> dict[str, str]:
     return REQUIRED_FLAGS | (CALLBACK_MESSAGE_FLAGS if config.callback_by_message else {})
 
 
-def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
-    parser = commands.add_parser(
-        "configure-instance",
-        help="point the GREEN-API instance's webhook at the function (setSettings)",
-        description=(
-            "Set webhookUrl, webhookUrlToken, incomingCallWebhook, incomingWebhook and "
-            "outgoingCallWebhook (and with CALLBACK_BY_MESSAGE, the default, outgoingWebhook and "
-            "outgoingMessageWebhook) to yes on the instance named by GREEN_API_URL, "
-            "GREEN_API_ID_INSTANCE and GREEN_API_TOKEN, or on instances of GREEN_API_INSTANCES "
-            "(--all, or --instance ID). "
-            "GREEN-API applies settings within about 5 minutes and restarts the instance."
-        ),
-    )
+NAME = "configure-instance"
+HELP = "point the GREEN-API instance's webhook at the function (setSettings)"
+DESCRIPTION = (
+    "Set webhookUrl, webhookUrlToken, incomingCallWebhook, incomingWebhook and "
+    "outgoingCallWebhook (and with CALLBACK_BY_MESSAGE, the default, outgoingWebhook and "
+    "outgoingMessageWebhook) to yes on the instance named by GREEN_API_URL, "
+    "GREEN_API_ID_INSTANCE and GREEN_API_TOKEN, or on instances of GREEN_API_INSTANCES "
+    "(--all, or --instance ID). "
+    "GREEN-API applies settings within about 5 minutes and restarts the instance."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     which = parser.add_mutually_exclusive_group()
     which.add_argument(
         "--all",
@@ -70,7 +69,6 @@ def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
     parser.add_argument(
         "--check", action="store_true", help="change nothing; compare getSettings with the URL"
     )
-    return parser
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:

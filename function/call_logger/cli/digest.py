@@ -12,7 +12,6 @@ from call_logger.cli._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    Subcommands,
     add_instance,
     fail,
     load_config,
@@ -20,17 +19,16 @@ from call_logger.cli._common import (
 )
 from call_logger.settings.config import Config
 
+NAME = "digest"
+HELP = "the daily digest: yesterday's calls and who waits for a call back"
+DESCRIPTION = (
+    "Print the digest of a day (default: yesterday in TIMEZONE). With --send, also "
+    "send it to OPERATOR_CHAT_ID through GREEN-API, at most once per day: the day is "
+    "remembered in the store, so a second --send for it sends nothing."
+)
 
-def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
-    parser = commands.add_parser(
-        "digest",
-        help="the daily digest: yesterday's calls and who waits for a call back",
-        description=(
-            "Print the digest of a day (default: yesterday in TIMEZONE). With --send, also "
-            "send it to OPERATOR_CHAT_ID through GREEN-API, at most once per day: the day is "
-            "remembered in the store, so a second --send for it sends nothing."
-        ),
-    )
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--date", type=_date, metavar="YYYY-MM-DD", help="the day (default: yesterday)"
     )
@@ -39,7 +37,6 @@ def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
         parser,
         "with GREEN_API_INSTANCES: only this instance's digest (default: each instance's)",
     )
-    return parser
 
 
 def _date(text: str) -> Any:

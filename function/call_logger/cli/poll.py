@@ -9,25 +9,24 @@ import signal
 import threading
 from collections.abc import Mapping
 
-from call_logger.cli._common import EXIT_FAILED, Subcommands, fail, load_config, require_green_api
+from call_logger.cli._common import EXIT_FAILED, fail, load_config, require_green_api
 from call_logger.settings.limits import DEFAULT_RECEIVE_TIMEOUT, RECEIVE_TIMEOUT_RANGE
 
+NAME = "poll"
+HELP = "without a public URL: take notifications from the instance queue (webhookUrl empty)"
+DESCRIPTION = (
+    "Long-poll the instance's notification queue (receiveNotification), record calls "
+    "exactly as the webhook does, and delete each notification once it is handled "
+    "(deleteNotification). GREEN-API queues notifications for polling only while the "
+    "instance's webhookUrl is EMPTY: clear it first (in the console, or setSettings). "
+    "Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN (GREEN_API_URL: the instance's "
+    "apiUrl) and the storage settings the function uses (STORE and its database). "
+    "SIGINT or SIGTERM stops it "
+    "after the notification in hand."
+)
 
-def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
-    parser = commands.add_parser(
-        "poll",
-        help="without a public URL: take notifications from the instance queue (webhookUrl empty)",
-        description=(
-            "Long-poll the instance's notification queue (receiveNotification), record calls "
-            "exactly as the webhook does, and delete each notification once it is handled "
-            "(deleteNotification). GREEN-API queues notifications for polling only while the "
-            "instance's webhookUrl is EMPTY: clear it first (in the console, or setSettings). "
-            "Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN (GREEN_API_URL: the instance's "
-            "apiUrl) and the storage settings the function uses (STORE and its database). "
-            "SIGINT or SIGTERM stops it "
-            "after the notification in hand."
-        ),
-    )
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--receive-timeout",
         type=_receive_timeout,
@@ -47,7 +46,6 @@ def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
             "GREEN-API keeps failing (the notification stays queued)"
         ),
     )
-    return parser
 
 
 def _receive_timeout(text: str) -> int:

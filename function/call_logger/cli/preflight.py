@@ -8,23 +8,22 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from call_logger.cli._common import EXIT_FAILED, EXIT_OK, Subcommands, fail
+from call_logger.cli._common import EXIT_FAILED, EXIT_OK, fail
+
+NAME = "preflight"
+HELP = "before terraform apply on Google Cloud: enable the APIs and check the project"
+DESCRIPTION = (
+    "Run by `make deploy` after `terraform init`. Reads the project, the Firestore "
+    "database and the APIs from the stack (terraform console), then, when gcloud is "
+    "installed and logged in: checks that billing is enabled, enables the APIs (they take "
+    "a while to become usable), checks that an existing Firestore database can be "
+    "adopted and that the organisation policy admits the public invoker. Prints one line "
+    "per finding; exits 1 if the apply would fail. Writes the variables the apply needs "
+    "(firestore_database_exists) to --tfvars-out."
+)
 
 
-def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
-    parser = commands.add_parser(
-        "preflight",
-        help="before terraform apply on Google Cloud: enable the APIs and check the project",
-        description=(
-            "Run by `make deploy` after `terraform init`. Reads the project, the Firestore "
-            "database and the APIs from the stack (terraform console), then, when gcloud is "
-            "installed and logged in: checks that billing is enabled, enables the APIs (they take "
-            "a while to become usable), checks that an existing Firestore database can be "
-            "adopted and that the organisation policy admits the public invoker. Prints one line "
-            "per finding; exits 1 if the apply would fail. Writes the variables the apply needs "
-            "(firestore_database_exists) to --tfvars-out."
-        ),
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", required=True, help="the terraform/gcp directory")
     parser.add_argument(
         "--tfvars-out", required=True, metavar="PATH", help="JSON variables file for the apply"
@@ -36,7 +35,6 @@ def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
         action="store_true",
         help="check and enable nothing (the apply then cannot adopt an existing database)",
     )
-    return parser
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:

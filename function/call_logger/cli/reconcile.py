@@ -11,7 +11,6 @@ from call_logger.cli._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    Subcommands,
     add_json,
     add_since,
     fail,
@@ -19,22 +18,21 @@ from call_logger.cli._common import (
     require_green_api,
 )
 
+NAME = "reconcile"
+HELP = "add the calls GREEN-API's call journal knows and the log lacks (lost webhooks)"
+DESCRIPTION = (
+    "Read the instance's call journal (lastIncomingCalls) and record every final status "
+    "the log lacks, exactly as the webhook would have (CALL_MODE, labels, layout), with "
+    "source=journal. A call already recorded under the same id, or with the same status "
+    "within RECONCILE_MATCH_WINDOW (default 120s) in the same chat, is not added again. "
+    "Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN (or GREEN_API_INSTANCES: every "
+    "instance in turn) and the store settings the function uses. "
+    "Exit 0 when done, 1 when GREEN-API or storage failed (a rerun completes it), "
+    "2 for usage or missing settings."
+)
 
-def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
-    parser = commands.add_parser(
-        "reconcile",
-        help="add the calls GREEN-API's call journal knows and the log lacks (lost webhooks)",
-        description=(
-            "Read the instance's call journal (lastIncomingCalls) and record every final status "
-            "the log lacks, exactly as the webhook would have (CALL_MODE, labels, layout), with "
-            "source=journal. A call already recorded under the same id, or with the same status "
-            "within RECONCILE_MATCH_WINDOW (default 120s) in the same chat, is not added again. "
-            "Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN (or GREEN_API_INSTANCES: every "
-            "instance in turn) and the store settings the function uses. "
-            "Exit 0 when done, 1 when GREEN-API or storage failed (a rerun completes it), "
-            "2 for usage or missing settings."
-        ),
-    )
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_since(parser, "24h", "how far back the journal is read, e.g. 90m, 24h, 30d (default 24h)")
     parser.add_argument(
         "--dry-run", action="store_true", help="write nothing; report what it would add"
@@ -50,7 +48,6 @@ def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
         metavar="DURATION",
         help="total time for caller-name lookups, one per second at most (default 60s; 0: none)",
     )
-    return parser
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:

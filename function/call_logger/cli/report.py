@@ -10,7 +10,6 @@ from call_logger.cli._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    Subcommands,
     add_instance,
     add_json,
     add_since,
@@ -22,22 +21,21 @@ if TYPE_CHECKING:
     from call_logger.core.report import Figures
 
 
-def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
-    parser = commands.add_parser(
-        "report",
-        help="how calls went: answered, missed, time to answer, who waits for a call back",
-        description=(
-            "Figures for the period: calls answered and missed, the time from ringing to "
-            "answer, the people still waiting for a call back, calls per day and by hour "
-            "(days and hours in TIMEZONE). Printed as text, as one JSON object (--json), or "
-            "written as a self-contained HTML page with charts (--html FILE)."
-        ),
-    )
+NAME = "report"
+HELP = "how calls went: answered, missed, time to answer, who waits for a call back"
+DESCRIPTION = (
+    "Figures for the period: calls answered and missed, the time from ringing to "
+    "answer, the people still waiting for a call back, calls per day and by hour "
+    "(days and hours in TIMEZONE). Printed as text, as one JSON object (--json), or "
+    "written as a self-contained HTML page with charts (--html FILE)."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_since(parser, "7d", "how far back, e.g. 24h, 7d, 30d (default 7d)", dest="window")
     add_json(parser, "print JSON", dest="as_json")
     parser.add_argument("--html", metavar="FILE", help="write the report page to FILE")
     add_instance(parser, "only this instance's calls, in its own TIMEZONE, titled with its label")
-    return parser
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:

@@ -5,22 +5,20 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
-from call_logger.cli._common import EXIT_FAILED, EXIT_OK, Subcommands, add_json, fail, load_config
+from call_logger.cli._common import EXIT_FAILED, EXIT_OK, add_json, fail, load_config
+
+NAME = "status"
+HELP = "print each known instance's state (from stateInstanceChanged) and since when"
+DESCRIPTION = (
+    "Print the state of each GREEN-API instance that has sent stateInstanceChanged "
+    "(Firestore collection `instances`, or the DynamoDB table), when it changed, and "
+    "what to do about it. Reads the store settings as the function does. The instance "
+    "sends these notifications only with its setting stateWebhook = yes."
+)
 
 
-def add_parser(commands: Subcommands) -> argparse.ArgumentParser:
-    parser = commands.add_parser(
-        "status",
-        help="print each known instance's state (from stateInstanceChanged) and since when",
-        description=(
-            "Print the state of each GREEN-API instance that has sent stateInstanceChanged "
-            "(Firestore collection `instances`, or the DynamoDB table), when it changed, and "
-            "what to do about it. Reads the store settings as the function does. The instance "
-            "sends these notifications only with its setting stateWebhook = yes."
-        ),
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_json(parser, "a JSON array of the instances' fields instead")
-    return parser
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
