@@ -1,5 +1,6 @@
-"""One call notification (or outgoing message) in, one outcome out: the only place that
-orchestrates store and GREEN-API for them."""
+"""One notification (a call, an outgoing message, an instance state) in, one outcome out:
+CallService, the flow the webhook and the poller run; flows/reconcile records the journal's
+calls through it, so that a call is recorded one way whichever path brings it."""
 
 from __future__ import annotations
 
