@@ -2,7 +2,7 @@
 
 python -m bench.report_load   (PYTHONPATH=function:.; needs the emulator, like make test)
 
-Not a test (no wall-clock limits in tests): a measurement for the README. It writes 10,000
+Not a test (no wall-clock limits in tests): a measurement for docs/reports.md. It writes 10,000
 records of 800 chats spread over the last 6.9 days, then times the report's read and figures.
 """
 

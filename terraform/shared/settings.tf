@@ -136,7 +136,7 @@ variable "contact_cache_ttl" {
   }
 }
 
-# --- Messages sent for a recorded call (README: "Automatic reply to a missed call") -----------
+# --- Messages sent for a recorded call (docs/configuration.md: "Automatic reply to a missed call")
 
 variable "operator_chat_id" {
   description = "OPERATOR_CHAT_ID: a person's WhatsApp chat told about calls (statuses in operator_notify_on), e.g. 79001234567@c.us. Never a group. Empty: no message."

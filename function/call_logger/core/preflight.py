@@ -123,7 +123,7 @@ def firestore_findings(facts: DeployFacts, database: Parsed | Failed | None) -> 
             Finding(
                 f"could not check whether Firestore database {name} exists ({database.summary}); "
                 "if it does, the apply fails with 'already exists': rerun make deploy once the "
-                "check works, or see the troubleshooting table in the README",
+                "check works, or see the troubleshooting table in docs/deploy-gcp.md",
                 False,
             )
         ]

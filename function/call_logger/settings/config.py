@@ -1,7 +1,7 @@
 """Configuration, read once from the environment.
 
-The variable names are a contract shared with the README, Terraform and the tests. This module
-imports nothing heavy: it is loaded on the ignored-notification hot path.
+The variable names are a contract shared with docs/configuration.md, Terraform and the tests.
+This module imports nothing heavy: it is loaded on the ignored-notification hot path.
 """
 
 from __future__ import annotations

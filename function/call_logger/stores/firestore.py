@@ -1,6 +1,6 @@
 """Firestore behind the Store protocol: one read and one atomic, conditional commit per call.
 
-Layout (documented in the README, read by people in the console):
+Layout (documented in docs/data-model.md, read by people in the console):
   chats/{idInstance}_{chatId}                  the conversation partner and its last call
   chats/{idInstance}_{chatId}/records/{id}     one record per recorded notification
   rejected/{sha256 of the body}                notifications that can never be recorded

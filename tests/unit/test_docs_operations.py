@@ -1,19 +1,13 @@
-"""The README documents what operators read: every log event and key, the alerts, subscribing."""
+"""docs/operations.md documents what operators read: every log event and key, the alerts,
+subscribing; docs/configuration.md the settings of the logs."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-README = (ROOT / "README.md").read_text()
+from tests.support.docs import ROOT, section
+
 CODE = "\n".join(path.read_text() for path in (ROOT / "function" / "call_logger").rglob("*.py"))
-
-
-def _section(title: str) -> str:
-    start = README.index(f"\n## {title}\n")
-    end = README.find("\n## ", start + 1)
-    return README[start : end if end != -1 else None]
 
 
 def test_every_event_the_code_logs_is_documented() -> None:
@@ -21,22 +15,22 @@ def test_every_event_the_code_logs_is_documented() -> None:
     events |= set(re.findall(r"""_refused\(\s*["']([a-z]+\.[a-z_]+)["']""", CODE))
     events |= {f"call.{outcome}" for outcome in ("recorded", "duplicate", "skipped", "rejected")}
     assert len(events) > 10
-    logs = _section("Logs")
+    logs = section("operations.md", "Logs")
     assert sorted(event for event in events if f"`{event}`" not in logs) == []
 
 
 def test_the_stable_keys_are_documented() -> None:
-    logs = _section("Logs")
+    logs = section("operations.md", "Logs")
     for key in ("severity", "message", "logging.googleapis.com/trace", "event", "instance"):
         assert f"`{key}`" in logs, key
     for key in ("callId", "status", "outcome", "ms", "chatId", "exception", "suppressed"):
         assert f"`{key}`" in logs, key
     for setting in ("LOG_LEVEL", "LOG_CHAT_IDS"):
-        assert f"`{setting}`" in _section("Configuration"), setting
+        assert f"`{setting}`" in section("configuration.md", "Configuration"), setting
 
 
 def test_alerts_and_how_to_subscribe_are_documented() -> None:
-    alerts = _section("Alerts")
+    alerts = section("operations.md", "Alerts")
     assert "`alert_email`" in alerts
     for condition in ("(a)", "(b)", "(c)", "(d)", "`Errors`", "`Url5xxCount`"):
         assert condition in alerts, condition
