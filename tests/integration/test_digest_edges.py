@@ -9,8 +9,8 @@ import os
 
 import pytest
 from call_logger.cli import main
-from call_logger.config import Config
-from call_logger.scheduled import send_digest_if_due
+from call_logger.flows.scheduled import send_digest_if_due
+from call_logger.settings.config import Config
 
 from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import as_a_fresh_process

@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 import pytest
-from call_logger.firestore_store import FirestoreStore
+from call_logger.stores.firestore import FirestoreStore
 from google.api_core import exceptions as gexc
 from google.cloud import firestore
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 from call_logger.cli import main
-from call_logger.journal import JOURNAL_MAX
+from call_logger.core.journal import JOURNAL_MAX
 
 from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import journal_entry
@@ -31,7 +31,7 @@ def test_a_journal_at_its_maximum_says_older_calls_may_be_cut_off(
     assert main(["reconcile", "--json", "--lookup-budget", "0"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert (found["journal"], found["skipped"], found["truncated"]) == (JOURNAL_MAX,) * 2 + (True,)
-    (line,) = [r for r in caplog.records if r.name == "call_logger.service"]
+    (line,) = [r for r in caplog.records if r.name == "call_logger.flows.reconcile"]
     assert line.levelno == logging.WARNING
     assert "older calls may be cut off" in line.getMessage()
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from call_logger.envelope import outcome
-from call_logger.journal import JournalCall, Matching, duration_of, may_have_nearby
-from call_logger.notification import CallNotification
+from call_logger.core.journal import JournalCall, Matching, duration_of, may_have_nearby
+from call_logger.core.notification import CallNotification
+from call_logger.settings.limits import outcome
 
 END = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 CHAT = "79001234567@c.us"

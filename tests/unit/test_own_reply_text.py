@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from call_logger.notification import OutgoingMessage, message_digest, parse_outgoing_message
-from call_logger.replies import is_sent_reply
+from call_logger.core.notification import OutgoingMessage, message_digest, parse_outgoing_message
+from call_logger.core.replies import is_sent_reply
 
 CLAIMED = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 COOLDOWN = timedelta(hours=12)

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from call_logger.config import MAX_DAYS, Config, ConfigError, parse_duration
+from call_logger.settings.config import MAX_DAYS, Config, ConfigError, parse_duration
 
 
 @pytest.mark.parametrize(
