@@ -139,3 +139,21 @@ def test_the_reports_answered_count_equals_the_calls_answered(
     assert (figures["answered"], figures["missed"], figures["total"]) == (3, 1, 4)
     # D's journal entry ends a minute after its ring: an end, not the answer, so no wait of it.
     assert figures["answer_seconds_median"] == 30.0
+
+
+def test_a_call_recorded_twice_before_the_fix_counts_once_in_the_report(
+    green_env: FakeGreenApi,
+    app: Client,
+    backend: Backend,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ended = int(time.time()) - 600
+    delivered(app, "pickUp", ended - 900, "WEBHOOK")
+    green_env.journal = [journal_entry(IVAN, "pickUp", ended, "JOURNAL")]
+    monkeypatch.setenv("RECONCILE_MAX_CALL", "1m")  # the old rule: a 15-minute call is added
+    assert reconcile(capsys)["added"] == 1
+    assert ivan_records(backend) == [("pickUp", "journal"), ("pickUp", "webhook")]
+    monkeypatch.delenv("RECONCILE_MAX_CALL")
+    figures = run_json(capsys, "calls", "report", "--json")
+    assert (figures["answered"], figures["total"]) == (1, 1)

@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from call_logger.core.journal import JournalCall, Matching, duration_of, may_have_nearby
+from call_logger.core.journal import (
+    JournalCall,
+    Matching,
+    answered_twice,
+    duration_of,
+    may_have_nearby,
+)
 from call_logger.core.notification import CallNotification
 from call_logger.settings.limits import outcome
 
@@ -127,3 +133,13 @@ def test_a_chat_whose_last_call_is_older_than_the_span_holds_nothing_near() -> N
     assert may_have_nearby(END, END)
     assert not may_have_nearby(END - timedelta(seconds=1), END)
     assert not may_have_nearby(None, END)
+
+
+def test_a_journal_record_that_a_webhook_record_answers_for_is_counted_once() -> None:
+    webhook = record("pickUp", 900) | {"instanceId": 1, "chatId": CHAT}
+    journal = {"callId": "J", "status": "pickUp", "eventAt": END, "source": "journal"}
+    journal |= {"instanceId": 1, "chatId": CHAT}
+    other_chat = journal | {"chatId": "79005550000@c.us"}
+    lone = journal | {"eventAt": END + timedelta(hours=5), "callId": "J2"}  # no webhook for it
+    records = [webhook, journal, other_chat, lone]
+    assert answered_twice(records, RULE) == {1}

@@ -137,6 +137,43 @@ class Matching:
         return chosen
 
 
+def answered_twice(records: Sequence[Mapping[str, Any]], matching: Matching) -> set[int]:
+    """Indexes of the records reconcile added (`source: journal`) that a record of the webhook
+    or the poller answers for, chat by chat, by the same rule as reconcile: one call recorded
+    twice (before RECONCILE_MAX_CALL existed, or its webhook delivered after reconcile ran)."""
+    by_chat: dict[tuple[Any, Any], tuple[list[int], list[int]]] = {}
+    for index, fields in enumerate(records):
+        event_at, status = fields.get("eventAt"), fields.get("status")
+        if not isinstance(event_at, datetime) or not isinstance(status, str):
+            continue
+        if fields.get("direction", INCOMING) != INCOMING or status == "offer":
+            continue
+        found, others = by_chat.setdefault(
+            (fields.get("instanceId"), fields.get("chatId")), ([], [])
+        )
+        (found if fields.get("source") == JOURNAL_SOURCE else others).append(index)
+    twice: set[int] = set()
+    for found, others in by_chat.values():
+        if not found or not others:
+            continue
+        calls = [_as_journal_call(records[index]) for index in found]
+        chosen = matching.assign(calls, [records[index] for index in others])
+        twice.update(found[entry] for entry in chosen)
+    return twice
+
+
+def _as_journal_call(fields: Mapping[str, Any]) -> JournalCall:
+    event_at = fields["eventAt"]
+    call = CallNotification(
+        instance_id=int(fields.get("instanceId") or 0),
+        chat_id=str(fields.get("chatId")),
+        call_id=str(fields.get("callId")),
+        status=str(fields["status"]),
+        timestamp=int(event_at.timestamp()),
+    )
+    return JournalCall(call)
+
+
 def record_key_of(fields: Mapping[str, Any]) -> str:
     """A stored record's key (notification.CallNotification.record_key) from its fields."""
     return f"{fields.get('callId')}_{fields.get('status')}"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from call_logger.core.journal import Matching, answered_twice
 from call_logger.core.notification import phone_of
 
 ANSWERED = "pickUp"
@@ -122,13 +123,19 @@ def compute(
     since: datetime,
     until: datetime,
     timezone: tzinfo,
+    matching: Matching | None = None,
 ) -> Figures:
-    """Figures for records with since <= eventAt <= until; `chats` by chat_key (may lack some)."""
+    """Figures for records with since <= eventAt <= until; `chats` by chat_key (may lack some).
+    With `matching` (reconcile's rule), a call recorded by its webhook and again by reconcile
+    counts once."""
     in_window = [
         fields
         for fields in records
         if isinstance(fields.get("eventAt"), datetime) and since <= fields["eventAt"] <= until
     ]
+    if matching is not None:
+        twice = answered_twice(in_window, matching)
+        in_window = [fields for index, fields in enumerate(in_window) if index not in twice]
     incoming = [fields for fields in in_window if is_incoming(fields)]
     finals = [fields for fields in incoming if fields.get("status") != RINGING]
     answered = [fields for fields in finals if fields.get("status") == ANSWERED]

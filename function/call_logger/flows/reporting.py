@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from call_logger.core import digest, report
+from call_logger.core.journal import Matching
 from call_logger.settings.config import Config
 from call_logger.stores.base import Store, WriteConflict
 
@@ -50,7 +51,8 @@ def figures(
     linked = set(report.person_keys(chats)) | set(report.person_keys(chats).values())
     if linked - chats.keys():
         chats |= store.chat_summaries(linked - chats.keys())
-    return report.compute(records, chats, since, until, config.timezone)
+    matching = Matching(config.reconcile_match_window, config.reconcile_max_call)
+    return report.compute(records, chats, since, until, config.timezone, matching)
 
 
 @dataclass(frozen=True)
