@@ -272,15 +272,18 @@ class CallService:
         id WhatsApp gives."""
         if green_api is None:
             return None
+        started = time.monotonic()
         try:
             contact = green_api.get_contact_info(chat_id, budget=budget)
         except Exception as error:  # a lookup never fails the notification
             log.warning("GetContactInfo failed: %s", error, extra={"event": "lookup.failed"})
             return None
         lid = None
-        if chat_id.endswith("@c.us") and (chat is None or chat.linked_chat_id is None):
+        left = budget - (time.monotonic() - started)  # both within CONTACT_LOOKUP_BUDGET
+        unlinked = chat is None or chat.linked_chat_id is None
+        if chat_id.endswith("@c.us") and unlinked and left > 0:
             try:
-                lid = green_api.lid_of(chat_id, budget=budget)
+                lid = green_api.lid_of(chat_id, budget=left)
             except Exception as error:  # the two ids stay unlinked until the next lookup
                 log.warning("checkWhatsapp failed: %s", error, extra={"event": "lookup.failed"})
         return NameLookup(contact.name, self._clock(), lid)
