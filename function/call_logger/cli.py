@@ -389,6 +389,9 @@ def _calls_parser(commands: _Commands) -> None:
     views = parser.add_subparsers(dest="view", metavar="VIEW")
     _report_parser(views)
     _digest_parser(views)
+    from call_logger import export_command  # its own module: the CLI is being split per command
+
+    export_command.add_parser(views)
 
 
 def _positive(text: str) -> int:
@@ -504,7 +507,7 @@ def calls_report(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 def report_summary(figures: Figures) -> str:
     """The report's figures as a few lines of text."""
-    from call_logger import report_html
+    from call_logger import dates, report_html, report_text
 
     zone = figures.timezone
     lines = [f"Calls from {report_html.period(figures)}"]
@@ -520,13 +523,15 @@ def report_summary(figures: Figures) -> str:
             f"Time to answer: typically {figures.answer_seconds_median:g} s, "
             f"9 in 10 within {figures.answer_seconds_p90:g} s"
         )
+    lines.extend(report_text.callback_lines(figures))
     waiting = figures.awaiting_callback
     lines.append(f"Waiting for a call back: {len(waiting) or 'nobody'}")
+    this_year = figures.until.astimezone(zone).year
     for person in waiting:
-        since = person.oldest_missed_at.astimezone(zone)
+        since = dates.moment(person.oldest_missed_at, zone, this_year)
         lines.append(
             f"  {person.caller_name or '':<20} {person.phone or person.chat_id:<16} "
-            f"{person.missed} missed, since {since:%a %d %b %H:%M}"
+            f"{person.missed} missed, since {since}"
         )
     return "\n".join(lines)
 

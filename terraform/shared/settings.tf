@@ -256,6 +256,18 @@ variable "digest_time" {
   }
 }
 
+variable "callback_target" {
+  description = "CALLBACK_TARGET: the call-back SLA of the report and the digest: a missed caller should be called or written back within this, e.g. 1h or 30m."
+  type        = string
+  default     = "1h"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[smhd]?$", var.callback_target)) && !can(regex("^[0.]+[smhd]?$", var.callback_target))
+    error_message = "callback_target must be a duration above zero such as 30m, 1h or 1d."
+  }
+}
+
 variable "timezone" {
   description = "TIMEZONE: IANA time zone of business_hours and of the days of the report and the digest, e.g. Europe/Berlin."
   type        = string
@@ -307,7 +319,7 @@ variable "environment_variables" {
       "GREEN_API_ID_INSTANCE", "GREEN_API_URL", "GREEN_API_TOKEN", "GREEN_API_INSTANCES", "WEBHOOK_TOKEN",
       "OPERATOR_CHAT_ID", "OPERATOR_NOTIFY_ON", "MISSED_CALL_REPLY", "MISSED_CALL_REPLY_AFTER_HOURS",
       "MISSED_CALL_REPLY_ON", "MISSED_CALL_REPLY_COOLDOWN", "MISSED_CALL_REPLY_MAX_AGE",
-      "BUSINESS_HOURS", "TIMEZONE", "DIGEST_TIME", "LOG_LEVEL", "LOG_CHAT_IDS",
+      "BUSINESS_HOURS", "TIMEZONE", "DIGEST_TIME", "CALLBACK_TARGET", "LOG_LEVEL", "LOG_CHAT_IDS",
       # ... and by each stack: where the records and the secrets are.
       "STORE", "GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE", "DYNAMODB_TABLE",
       "WEBHOOK_TOKEN_SECRET_ARN", "GREEN_API_TOKEN_SECRET_ARN", "GREEN_API_INSTANCES_SECRET_ARN",
@@ -394,6 +406,8 @@ locals {
     var.business_hours == "" ? {} : { BUSINESS_HOURS = var.business_hours },
     # The digest rides on the scheduled reconcile runs.
     var.digest_time == "" ? {} : { DIGEST_TIME = var.digest_time },
+    # The function's own default otherwise.
+    var.callback_target == "1h" ? {} : { CALLBACK_TARGET = var.callback_target },
   )
 }
 
