@@ -434,8 +434,9 @@ def _report_parser(views: _Commands) -> None:
         help="how calls went: answered, missed, time to answer, who waits for a call back",
         description=(
             "Figures for the period: calls answered and missed, the time from ringing to "
-            "answer, the people still waiting for a call back, calls per day and by hour "
-            "(days and hours in TIMEZONE). Printed as text, as one JSON object (--json), or "
+            "answer, the people still waiting for a call back, how fast they are called back "
+            "(CALLBACK_TARGET), calls per day, week or month (the span picks) and by hour (in "
+            "TIMEZONE). Printed as text, as one JSON object (--json), or "
             "written as a self-contained HTML page with charts (--html FILE)."
         ),
     )
