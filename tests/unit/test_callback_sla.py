@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from call_logger import digest, report, report_html, sla
-from call_logger.config import Config, ConfigError
+from call_logger.core import digest, report, report_html, sla
+from call_logger.settings.config import Config, ConfigError
 
 from tests.unit.test_report_figures import MSK, at, rec
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from call_logger import export
+from call_logger.core import export
 
 from tests.unit.test_report_figures import MSK, rec
 

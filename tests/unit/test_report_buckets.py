@@ -6,8 +6,8 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from call_logger import buckets, charts, dates, digest, report, report_html
-from call_logger.cli import report_summary
+from call_logger.cli.report import report_summary
+from call_logger.core import buckets, charts, dates, digest, report, report_html
 
 from tests.unit.test_report_figures import MSK, rec
 
