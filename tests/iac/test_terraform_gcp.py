@@ -20,7 +20,7 @@ from tfparse import load_from_path
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "terraform" / "gcp"
-CONFIG_PY = ROOT / "function" / "call_logger" / "config.py"
+CONFIG_PY = ROOT / "function" / "call_logger" / "settings" / "config.py"
 
 Model = Mapping[str, list[dict[str, Any]]]
 

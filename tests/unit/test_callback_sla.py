@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from call_logger.cli.report import report_summary
 from call_logger.core import digest, report, report_html, sla
 from call_logger.settings.config import Config, ConfigError
 
@@ -132,6 +133,17 @@ def test_the_digest_names_who_is_past_the_target() -> None:
     assert "Called back within 1 h: 2 of 5 (typically after 1 h 20 min); 1 called again" in text
     assert "Dmitri +79000000004 (1 missed, since 16:00, past the 1 h target)" in text
     assert "+79000000005 (1 missed, since 26 Nov 15:00)" in text  # Elena: not past it yet
+
+
+def test_the_text_report_has_the_sla_lines() -> None:
+    lines = report_summary(figures()).splitlines()
+
+    assert lines[2:5] == [
+        "Called back within 1 h: 40% (2 of 5); typically after 1 h 20 min, "
+        "9 in 10 within 2 h 30 min",
+        "Called again by themselves before a call back: 1",
+        "Past the 1 h target: 1 waiting",
+    ]
 
 
 def test_callback_target_defaults_to_an_hour_and_reads_durations() -> None:
