@@ -22,7 +22,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 # or months; the sample ends on Mon 30 Nov 2026, 18:00 Moscow) and its labels, as many as fit.
 SPANS = {
     7: ("day", 8, ["23 Nov", "25 Nov", "27 Nov", "29 Nov"]),
-    90: ("week", 14, ["31 Aug", "21 Sep", "12 Oct", "2 Nov", "23 Nov"]),
+    90: ("week", 14, ["31 Aug", "28 Sep", "26 Oct", "23 Nov"]),
     400: ("month", 14, ["Oct 2025", "Jan 2026", "Apr 2026", "Jul 2026", "Oct 2026"]),
 }
 # The page as drawn: each chart's size and, for each text and bar, where the browser put it.

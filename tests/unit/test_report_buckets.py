@@ -80,7 +80,7 @@ def test_a_chart_across_new_year_names_each_year_once() -> None:
         for day in (date(2025, 12, 30), date(2025, 12, 31), date(2026, 1, 1), date(2026, 1, 2))
     ]
 
-    svg = charts.stacked(bars, [charts.Series("calls", "#000")], "calls", every=1)
+    svg = charts.stacked(bars, [charts.Series("calls", "#000")], "calls", [True] * 4)
 
     labels = re.findall(r'<text x="[^"]+" y="(?:154|167)"[^>]*>([^<]+)</text>', svg)
     assert labels == ["30 Dec", "2025", "31 Dec", "1 Jan", "2026", "2 Jan"]
@@ -98,3 +98,27 @@ def test_the_waiting_list_says_the_year_of_a_call_from_last_year() -> None:
     assert "since Tue 25 Nov 2025, 16:00" in report_summary(found)
     text = digest.text(found, date(2026, 1, 9), date(2026, 1, 10))
     assert "since 25 Nov 2025 16:00" in text
+
+
+def test_labels_fall_on_calendar_marks() -> None:
+    days = [FIRST + timedelta(days=offset) for offset in range(62)]  # from Thu 1 Jan 2026
+    months = [date(2025, month, 1) for month in range(2, 13)]
+
+    # Ten days apart at the least: every other Monday, from the first (5 Jan)
+    labelled_days = [
+        day for day, shown in zip(days, buckets.ticks(days, "day", 10), strict=True) if shown
+    ]
+    labelled_months = [
+        start.month
+        for start, shown in zip(months, buckets.ticks(months, "month", 3), strict=True)
+        if shown
+    ]
+
+    assert labelled_days == [
+        date(2026, 1, 5),
+        date(2026, 1, 19),
+        date(2026, 2, 2),
+        date(2026, 2, 16),
+        date(2026, 3, 2),
+    ]
+    assert labelled_months == [4, 7, 10]  # the quarters' first months

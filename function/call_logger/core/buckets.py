@@ -15,6 +15,14 @@ from datetime import date, timedelta
 from typing import Literal
 
 Unit = Literal["day", "week", "month", "year"]
+# The label steps a person counts in: a day, two, a week, two weeks, four; a month, a quarter,
+# half a year, a year; ...
+STEPS = {
+    "day": (1, 2, 7, 14, 28),
+    "week": (1, 2, 4, 13, 26),
+    "month": (1, 2, 3, 6, 12),
+    "year": (1, 2, 5, 10, 20),
+}
 # The most buckets of each unit before the next, coarser one is taken: two months of days,
 # the 53 or 54 ISO weeks a year touches, five years of months.
 MOST = {"day": 62, "week": 54, "month": 60}
@@ -89,3 +97,21 @@ def totals(
             for index, count in enumerate(counts):
                 row[index] += count
     return [tuple(sums[bucket.start]) for bucket in chosen]
+
+
+def ticks(starts: Sequence[date], unit: Unit, at_least: int) -> list[bool]:
+    """Which buckets to label, at least `at_least` apart: every n-th (n the first of STEPS at or
+    above it), on calendar marks where the step allows (Mondays for weeks of days, the first
+    month of a quarter or a half year, a year divisible by the step)."""
+    step = next((n for n in STEPS[unit] if n >= at_least), at_least)
+    if unit == "day" and step % 7 == 0:
+        monday = next((day for day in starts if day.weekday() == 0), None)
+        return [
+            monday is not None and day >= monday and (day - monday).days % step == 0
+            for day in starts
+        ]
+    if unit == "month" and 12 % step == 0:
+        return [(start.month - 1) % step == 0 for start in starts]
+    if unit == "year":
+        return [start.year % step == 0 for start in starts]
+    return [index % step == 0 for index in range(len(starts))]

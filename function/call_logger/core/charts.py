@@ -35,12 +35,20 @@ class Series:
     colour: str
 
 
-def stacked(bars: Sequence[Bar], series: Sequence[Series], label: str, every: int = 0) -> str:
-    """The chart; every `every`-th bar labelled (0: as often as the labels' width allows)."""
+def stacked(
+    bars: Sequence[Bar],
+    series: Sequence[Series],
+    label: str,
+    labelled: Sequence[bool] | None = None,
+) -> str:
+    """The chart, the bars of `labelled` labelled (None: every n-th, as often as the labels'
+    width allows)."""
     top = nice_top(max((sum(bar.parts) for bar in bars), default=0))
-    slot = (PLOT_RIGHT - PLOT_LEFT) / max(len(bars), 1)
+    slot = slot_width(len(bars))
     width = slot * BAR_SHARE
-    every = every or label_step(bars, slot)
+    if labelled is None:
+        every = label_step(bars)
+        labelled = [index % every == 0 for index in range(len(bars))]
     shapes = [_axis(top)]
     shown_year: int | None = None
     for index, bar in enumerate(bars):
@@ -54,7 +62,7 @@ def stacked(bars: Sequence[Bar], series: Sequence[Series], label: str, every: in
                 f'fill="{part.colour}"><title>{escape(bar.title)}: {count} '
                 f"{escape(part.name)}</title></rect>"
             )
-        if index % every == 0:
+        if labelled[index]:
             year = bar.year if bar.year is not None and bar.year != shown_year else None
             shown_year = bar.year if bar.year is not None else shown_year
             shapes.append(_label(x + width / 2, bar.label, year))
@@ -65,10 +73,16 @@ def stacked(bars: Sequence[Bar], series: Sequence[Series], label: str, every: in
     )
 
 
-def label_step(bars: Sequence[Bar], slot: float) -> int:
-    """Label every n-th bar, n the smallest that leaves each label its width and a gap."""
+def label_step(bars: Sequence[Bar]) -> int:
+    """The smallest n for which labelling every n-th bar leaves each label its width and a
+    gap."""
     widest = max((text_width(bar.label) for bar in bars), default=0.0)
-    return max(1, ceil((widest + LABEL_GAP) / slot))
+    return max(1, ceil((widest + LABEL_GAP) / slot_width(len(bars))))
+
+
+def slot_width(count: int) -> float:
+    """The room of one bar and its gap."""
+    return (PLOT_RIGHT - PLOT_LEFT) / max(count, 1)
 
 
 def text_width(text: str) -> float:

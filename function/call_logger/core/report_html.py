@@ -147,7 +147,9 @@ def _calls_section(figures: Figures) -> str:
     unit, counted = figures.series()
     bars = _bars(figures, unit, [(bucket, counts[:2]) for bucket, counts in counted])
     series = (Series("answered", ANSWERED_COLOUR), Series("missed", MISSED_COLOUR))
-    chart = charts.stacked(bars, series, f"Answered and missed calls per {unit}")
+    chart = charts.stacked(
+        bars, series, f"Answered and missed calls per {unit}", _ticks(bars, counted, unit)
+    )
     ends = [
         name
         for name, (bucket, _) in (("first", counted[0]), ("last", counted[-1]))
@@ -171,7 +173,12 @@ def _callbacks_section(figures: Figures) -> str:
         Series(f"called back within {target}", ANSWERED_COLOUR),
         Series("later, or still waiting past it", MISSED_COLOUR),
     )
-    chart = charts.stacked(bars, series, f"Call-backs within and past the target per {unit}")
+    chart = charts.stacked(
+        bars,
+        series,
+        f"Call-backs within and past the target per {unit}",
+        _ticks(bars, counted, unit),
+    )
     rate = (
         "none yet"
         if found.within_target_rate is None
@@ -204,6 +211,14 @@ def _bars(figures: Figures, unit: Unit, counted: list[tuple[Bucket, tuple[int, .
     ]
 
 
+def _ticks(
+    bars: list[Bar], counted: list[tuple[Bucket, tuple[int, ...]]], unit: Unit
+) -> list[bool]:
+    """The bars to label: as often as the labels fit, on calendar marks."""
+    starts = [bucket.start for bucket, _ in counted]
+    return buckets.ticks(starts, unit, charts.label_step(bars))
+
+
 def _legend(series: tuple[Series, ...]) -> str:
     keys = "".join(
         f'<span class="key" style="background:{part.colour}"></span>{escape(part.name)}'
@@ -217,7 +232,10 @@ def _hours_section(figures: Figures) -> str:
         Bar(f"{hour:02d}", f"{hour:02d}:00-{hour:02d}:59", (calls,))
         for hour, calls in figures.by_hour.items()
     ]
-    chart = charts.stacked(bars, (Series("calls", HOUR_COLOUR),), "Calls by hour of the day", 3)
+    every_third = [hour % 3 == 0 for hour in figures.by_hour]
+    chart = charts.stacked(
+        bars, (Series("calls", HOUR_COLOUR),), "Calls by hour of the day", every_third
+    )
     note = '<p class="note">When people call: all calls of the period by hour of the day.</p>'
     return f"<section><h2>Calls by hour</h2>{chart}{note}</section>"
 
