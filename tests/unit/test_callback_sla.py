@@ -127,6 +127,15 @@ def test_the_page_charts_call_backs_within_and_past_the_target() -> None:
     assert "Called back within 1 h: 40% (2 of 5)" in text
 
 
+def test_a_period_without_missed_callers_says_so() -> None:
+    quiet = report.compute([], {}, SINCE, UNTIL, MSK)
+
+    text = re.sub(r"<[^>]+>", " ", report_html.render(quiet))
+
+    assert "No missed caller has waited 1 h or been called back yet in this period." in text
+    assert "Typically after" not in text
+
+
 def test_the_digest_names_who_is_past_the_target() -> None:
     text = digest.text(figures(), date(2026, 11, 25), date(2026, 11, 26))
 

@@ -179,16 +179,18 @@ def _callbacks_section(figures: Figures) -> str:
         f"Call-backs within and past the target per {unit}",
         _ticks(bars, counted, unit),
     )
-    rate = (
-        "none yet"
-        if found.within_target_rate is None
-        else f"{found.within_target_rate:.0%} ({found.within_target} of {found.decided})"
-    )
-    summary = (
-        f"Called back within {target}: {rate}. Typically after "
-        f"{_seconds(found.seconds_median)}; 9 in 10 within {_seconds(found.seconds_p90)}. "
-        f"Called again by themselves before a call back: {found.called_again_first}."
-    )
+    if found.within_target_rate is None:
+        summary = f"No missed caller has waited {target} or been called back yet in this period."
+    else:
+        summary = f"Called back within {target}: {found.within_target_rate:.0%} " + (
+            f"({found.within_target} of {found.decided})."
+        )
+    if found.seconds_median is not None:
+        summary += (
+            f" Typically after {_seconds(found.seconds_median)}; "
+            f"9 in 10 within {_seconds(found.seconds_p90)}."
+        )
+    summary += f" Called again by themselves before a call back: {found.called_again_first}."
     return (
         f"<section><h2>Call-backs per {unit}</h2>{chart}{_legend(series)}"
         f'<p class="note">{escape(summary)} Counted on the day of the missed call.</p></section>'
