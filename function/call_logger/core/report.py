@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from call_logger.core import buckets, sla
+from call_logger.core import buckets, people, sla
 from call_logger.core.journal import Matching, answered_twice
 from call_logger.core.notification import phone_of
 from call_logger.core.record_view import chat_key, is_incoming, percentile
@@ -158,6 +158,7 @@ def compute(
     if matching is not None:
         twice = answered_twice(records, matching)
         records = [fields for index, fields in enumerate(records) if index not in twice]
+    records, chats = people.as_people(records, chats)
     in_window = [
         fields
         for fields in records
@@ -215,43 +216,23 @@ def answer_seconds(incoming: Iterable[Mapping[str, Any]]) -> list[float]:
     return waits
 
 
-def person_keys(chats: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
-    """Chat key -> the key one person's chats count under, where a link is known: a lid's chat
-    counts under the phone chat of the same person (a phone chat's `lid`, a lid chat's `person`,
-    learnt from GREEN-API's checkWhatsapp). Chats without a link are left out: their own."""
-    found: dict[str, str] = {}
-    for key, summary in chats.items():
-        instance = summary.get("instanceId")
-        person, lid = summary.get("person"), summary.get("lid")
-        if isinstance(person, str) and person:
-            found[key] = f"{instance}_{person}"
-        if isinstance(lid, str) and lid:
-            found[f"{instance}_{lid}"] = key
-    return found
-
-
 def awaiting(
     records: Iterable[Mapping[str, Any]], chats: Mapping[str, Mapping[str, Any]]
 ) -> list[Waiting]:
-    """People whose missed calls in `records` are newer than every call-back, oldest first; the
-    chats of one person (person_keys) count as one, under the phone chat."""
-    people = person_keys(chats)
+    """Chats whose missed calls in `records` are newer than every call-back, oldest first."""
     handled_at: dict[str, datetime] = {}
-    missed_by_person: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    missed_by_chat: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for fields in records:
         key = chat_key(fields)
-        key = people.get(key, key)
         status = fields.get("status")
         if status == ANSWERED:  # an answered call either way handles what was missed before
             handled_at[key] = max(fields["eventAt"], handled_at.get(key, fields["eventAt"]))
         elif status != RINGING and is_incoming(fields):
-            missed_by_person[key].append(fields)
+            missed_by_chat[key].append(fields)
     waiting = []
-    for key, missed in missed_by_person.items():
-        members = [key, *(chat for chat, person in people.items() if person == key)]
-        summaries = [chats.get(member, {}) for member in members]
-        times = [summary.get(name) for summary in summaries for name in HANDLED_FIELDS]
-        times.append(handled_at.get(key))
+    for key, missed in missed_by_chat.items():
+        summary = chats.get(key, {})
+        times = [summary.get(name) for name in HANDLED_FIELDS] + [handled_at.get(key)]
         last_handled = max((at for at in times if isinstance(at, datetime)), default=None)
         open_calls = sorted(
             (
@@ -263,13 +244,12 @@ def awaiting(
         )
         if not open_calls:
             continue
-        chat_id = key.partition("_")[2] or str(open_calls[-1].get("chatId", ""))
-        names = [summary.get("callerName") for summary in summaries if summary.get("callerName")]
+        chat_id = str(open_calls[-1].get("chatId", ""))
         waiting.append(
             Waiting(
                 chat_id=chat_id,
                 phone=phone_of(chat_id),
-                caller_name=names[0] if names else _latest_name(open_calls),
+                caller_name=summary.get("callerName") or _latest_name(open_calls),
                 missed=len(open_calls),
                 oldest_missed_at=open_calls[0]["eventAt"],
                 newest_missed_at=open_calls[-1]["eventAt"],

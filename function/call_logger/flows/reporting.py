@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from call_logger.core import digest, report
+from call_logger.core import digest, people, report
 from call_logger.core.journal import Matching
 from call_logger.settings.config import Config
 from call_logger.stores.base import Store, WriteConflict
@@ -52,7 +52,7 @@ def figures(
     chats = store.chat_summaries(waiting_keys)
     # The same person's other chats (a lid's and a phone's), where a link is known: what handled
     # their calls may be noted there.
-    linked = set(report.person_keys(chats)) | set(report.person_keys(chats).values())
+    linked = set(people.person_keys(chats)) | set(people.person_keys(chats).values())
     if linked - chats.keys():
         chats |= store.chat_summaries(linked - chats.keys())
     matching = Matching(config.reconcile_match_window, config.reconcile_max_call)
