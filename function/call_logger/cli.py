@@ -27,6 +27,7 @@ from call_logger.limits import DEFAULT_RECEIVE_TIMEOUT, RECEIVE_TIMEOUT_RANGE
 if TYPE_CHECKING:
     from call_logger.green_api import GreenApiClient
     from call_logger.instances import Instance
+    from call_logger.preflight import Finding
     from call_logger.report import Figures
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -52,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     _reconcile_parser(commands)
     _status_parser(commands)
     _preflight_parser(commands)
+    # Commands in modules of their own (they import this one's helpers).
+    from call_logger import preflight_aws_cli, wait_ready
+
+    preflight_aws_cli.add_parser(commands)
+    wait_ready.add_parser(commands)
     return parser
 
 
@@ -800,28 +806,30 @@ def _preflight_parser(commands: _Commands) -> None:
     parser.set_defaults(run=preflight)
 
 
+def finish_preflight(findings: list[Finding], apply_vars: Mapping[str, Any], out: str) -> int:
+    """Print the findings, write the variables for the apply, fail if the apply would."""
+    for finding in findings:
+        print(f"preflight: {finding}")
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(apply_vars) + "\n")
+    problems = sum(f.blocking for f in findings)
+    if problems:
+        message = (
+            f"{problems} problem(s) above would fail the apply: fix them and rerun "
+            "(--skip-preflight deploys without these checks)"
+        )
+        return _fail("preflight", message, EXIT_FAILED)
+    return EXIT_OK
+
+
 def preflight(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from call_logger import preflight as decide
     from call_logger.cloud_cli import Gcloud, deploy_facts_output
 
-    apply_vars: dict[str, bool] = {}
-
     def finish(findings: list[decide.Finding], exists: bool | None = None) -> int:
-        for finding in findings:
-            print(f"preflight: {finding}")
-        if exists is not None:
-            apply_vars["firestore_database_exists"] = exists
-        out = Path(args.tfvars_out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(apply_vars) + "\n")
-        problems = sum(f.blocking for f in findings)
-        if problems:
-            message = (
-                f"{problems} problem(s) above would fail the apply: fix them and rerun "
-                "(--skip-preflight deploys without these checks)"
-            )
-            return _fail("preflight", message, EXIT_FAILED)
-        return EXIT_OK
+        apply_vars = {} if exists is None else {"firestore_database_exists": exists}
+        return finish_preflight(findings, apply_vars, args.tfvars_out)
 
     def note(text: str) -> decide.Finding:
         return decide.Finding(text, blocking=False)
@@ -853,4 +861,7 @@ def preflight(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     database = decide.existing_database(cloud.firestore_database(facts))
     findings += decide.firestore_findings(facts, database)
     findings += decide.org_policy_findings(facts.project_id, cloud.domain_policy(facts.project_id))
+    findings += decide.managed_policy_findings(
+        facts.project_id, cloud.managed_members_policy(facts.project_id)
+    )
     return finish(findings, decide.firestore_database_exists(database))

@@ -1,0 +1,86 @@
+"""`python -m call_logger wait-ready`: wait until each GREEN-API instance says `authorized`.
+
+Run by `make deploy` between configure-instance and the backfill: setSettings restarts the
+instance, and a backfill that meets it starting fails. Asks getStateInstance every --interval
+seconds (GREEN-API allows one request a second) for at most --timeout, one progress line per
+answer; the meaning of each answer is call_logger.readiness's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from call_logger.cli import EXIT_FAILED, EXIT_OK, EXIT_USAGE, _fail, _missing_green_api, _targets
+from call_logger.config import Config, ConfigError, parse_duration
+from call_logger.readiness import after_answer
+
+COMMAND = "wait-ready"
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        COMMAND,
+        help="wait until the GREEN-API instance is authorized (after setSettings restarts it)",
+        description=(
+            "Ask getStateInstance of the instance named by GREEN_API_URL, GREEN_API_ID_INSTANCE "
+            "and GREEN_API_TOKEN (or of every instance of GREEN_API_INSTANCES with --all) until "
+            "it answers authorized. Exits 0 when every instance is authorized, 1 when one is "
+            "still not after --timeout or needs a person (logged out, banned)."
+        ),
+    )
+    parser.add_argument("--all", action="store_true", help="every instance of GREEN_API_INSTANCES")
+    parser.add_argument(
+        "--timeout", default="5m", metavar="DURATION", help="the longest wait (default 5m)"
+    )
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="seconds between two questions to one instance (default 5)",
+    )
+    parser.set_defaults(run=wait_ready)
+
+
+def wait_ready(
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    try:
+        config = Config.from_env(env)
+        bound = parse_duration(args.timeout).total_seconds()
+    except (ConfigError, ValueError) as error:
+        return _fail(COMMAND, str(error), EXIT_USAGE)
+    missing = _missing_green_api(config)
+    if missing:
+        return _fail(COMMAND, f"missing {', '.join(missing)}", EXIT_USAGE)
+    try:
+        targets = _targets(config, args.all, None)
+    except ValueError as error:
+        return _fail(COMMAND, str(error), EXIT_USAGE)
+
+    from call_logger.green_api import GreenApiClient, GreenApiError  # requests: only here
+
+    start = clock()
+    not_ready = 0
+    for instance in targets:
+        client = GreenApiClient.for_instance(instance)
+        assert client is not None  # only instances with a token are targets
+        with client:
+            while True:
+                try:
+                    state: str | None = client.get_state_instance()
+                except GreenApiError:  # starting instances answer 4xx/5xx for a while
+                    state = None
+                step = after_answer(instance.id, state, clock() - start, bound)
+                print(f"{COMMAND}: {step.line}", flush=True)
+                if step.done:
+                    not_ready += not step.ready
+                    break
+                sleep(args.interval)
+    return EXIT_FAILED if not_ready else EXIT_OK
