@@ -97,7 +97,8 @@ class AwsAccount:
         from botocore.config import Config as BotoConfig
 
         config = BotoConfig(connect_timeout=10, read_timeout=30, retries={"max_attempts": 2})
-        return boto3.client(service, region_name=self.region, config=config)
+        # A session of its own: boto3's default one keeps the credentials it found first.
+        return boto3.session.Session(region_name=self.region).client(service, config=config)
 
     def identity(self) -> Parsed | Failed:
         try:
