@@ -131,7 +131,8 @@ BACKFILL ?= 7d
 # one is tried again by the next deploy and a later deploy changes nothing. A local stamp rather
 # than a mark in the Terraform state: the state cannot know whether the run after the apply
 # worked. Another machine's first deploy backfills once more, which records nothing twice.
-# `make deploy BACKFILL=3d` on the command line, or `make backfill`, runs it anyway.
+# `make deploy BACKFILL=3d` on the command line, or `make backfill`, runs it anyway. A destroy
+# removes the stamp: the deploy after it backfills the calls the gap missed.
 #
 # Before it, the instance must be authorized again: setSettings has just restarted it.
 # e.g. WAIT_READY_ARGS="--timeout 10m"
@@ -196,6 +197,7 @@ deploy-gcp: $(STAMP) ## deploy terraform/gcp (Cloud Function + Firestore)
 destroy-gcp: ## remove terraform/gcp (the database stays with delete protection)
 	$(TF_GCP) init -input=false
 	$(TF_GCP) destroy -input=false $(TF_APPLY_FLAGS)
+	rm -f $(GCP_DIR)/build/backfilled
 
 # The deployed reconcile function over BACKFILL, with the stack's own settings, through gcloud
 # (your login; it may invoke the private function as the project's owner), once the instance is
@@ -238,6 +240,7 @@ deploy-aws: lambda-zip ## deploy terraform/aws (Lambda + DynamoDB)
 # Needs build/lambda.zip too (the stack hashes it): lambda-zip rebuilds it if it is missing.
 destroy-aws: lambda-zip ## remove terraform/aws
 	$(TF_AWS_CMD) destroy -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
+	rm -f $(TF_AWS)/build/backfilled
 
 # The deployed reconcile function over BACKFILL, with your AWS credentials.
 backfill-aws: $(STAMP) ## backfill with your AWS credentials
