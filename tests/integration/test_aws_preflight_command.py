@@ -6,9 +6,8 @@ for the apply, and what stops it before anything is created."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -17,72 +16,18 @@ from call_logger.cli import main
 
 from tests.support.backends import AwsBackend
 from tests.support.fake_cli import FakeCli
-
-NAME = "green-call-logger"
-FACTS = {
-    "name": NAME,
-    "region": "us-east-1",
-    "function_name": NAME,
-    "reserved_concurrent_executions": 10,
-    "iam_role_names": [f"{NAME}-function", f"{NAME}-reconcile-function"],
-}
-
-
-class LambdaSettings(BaseHTTPRequestHandler):
-    """GetAccountSettings with the server's `limit`; GetFunctionConcurrency: not deployed yet."""
-
-    def do_GET(self) -> None:
-        limit: int = self.server.limit  # type: ignore[attr-defined]
-        if self.path.endswith("/account-settings"):
-            body: dict[str, Any] = {
-                "AccountLimit": {
-                    "ConcurrentExecutions": limit,
-                    "UnreservedConcurrentExecutions": limit,
-                }
-            }
-            self._send(200, body, {})
-        else:
-            error = {"Type": "User", "Message": f"Function not found: {NAME}"}
-            self._send(404, error, {"x-amzn-ErrorType": "ResourceNotFoundException"})
-
-    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def lambda_settings() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), LambdaSettings)
-    server.limit = 1000  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+from tests.support.lambda_settings import AWS_FACTS as FACTS
+from tests.support.lambda_settings import aws_env, lambda_settings
 
 
 @pytest.fixture
 def account(
-    aws_backend: AwsBackend, lambda_settings: ThreadingHTTPServer, monkeypatch: pytest.MonkeyPatch
-) -> ThreadingHTTPServer:
-    host, port = lambda_settings.server_address[:2]
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_ENDPOINT_URL_STS": aws_backend.url,
-        "AWS_ENDPOINT_URL_LAMBDA": f"http://{host!s}:{port}",
-    }.items():
-        monkeypatch.setenv(name, value)
-    return lambda_settings
+    aws_backend: AwsBackend, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ThreadingHTTPServer]:
+    with lambda_settings() as server:
+        for name, value in aws_env(aws_backend, server).items():
+            monkeypatch.setenv(name, value)
+        yield server
 
 
 @pytest.fixture

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from devserver.fake_green_api import FakeGreenApi
+from tests.support.backends import AwsBackend
 from tests.support.fake_cli import FakeCli
 from tests.support.gcloud_answers import FACTS, PROJECT, answer_project, gcp_stack
+from tests.support.lambda_settings import AWS_FACTS, aws_env, lambda_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_URL = f"https://europe-west1-{PROJECT}.cloudfunctions.net/green-call-logger"
@@ -172,3 +174,65 @@ def test_backfill_empty_skips_it_and_leaves_the_first_backfill_to_come(
     assert deploy(stack, bin_dir).returncode == 0
 
     assert len(backfills(gcloud)) == 1
+
+
+# --- AWS: the same end, after its own preflight -----------------------------------------------
+
+
+def test_on_aws_the_preflight_decides_the_reservation_and_a_failed_backfill_warns(
+    tmp_path: Path, fake_green_api: FakeGreenApi, aws_backend: AwsBackend
+) -> None:
+    stack = tmp_path / "aws"
+    stack.mkdir()
+    (stack / "terraform.tfvars").write_text('region = "us-east-1"\n')
+    # The real script, which finds no such function in this account.
+    shutil.copy(ROOT / "terraform" / "aws" / "invoke_reconcile.py", stack)
+    bin_dir = tmp_path / "bin"
+    terraform = FakeCli("terraform", bin_dir).install()
+    terraform.answer("init")
+    terraform.answer("console", stdout=json.dumps(json.dumps(AWS_FACTS)) + "\n")
+    terraform.answer("apply")
+    outputs = {
+        "webhook_url": "https://abc123.lambda-url.us-east-1.on.aws/",
+        "webhook_token": "whk-deploy-0123456789abcdef",
+        "green_api_token": fake_green_api.token,
+        "green_api_id_instance": str(fake_green_api.instance_id),
+        "green_api_url": fake_green_api.url,
+        "green_api_instances": "",
+        "reconcile_function_name": f"{AWS_FACTS['name']}-reconcile",
+        "region": "us-east-1",
+    }
+    for name, value in outputs.items():
+        terraform.answer("output", name, stdout=value)
+    fake_green_api.answer_states("starting")
+    make = shutil.which("make")
+    assert make is not None
+
+    # -o lambda-zip: the fake apply needs no zip (building one downloads wheels).
+    command = [make, "-s", "-o", ".venv/.installed", "-o", "lambda-zip", "deploy-aws"]
+    with lambda_settings(limit=10) as account:
+        done = subprocess.run(
+            [*command, f"TF_AWS={stack}", WAIT_READY_ARGS],
+            cwd=ROOT,
+            env={
+                "PATH": f"{bin_dir}:/usr/bin:/bin",
+                "HOME": str(stack),
+                **aws_env(aws_backend, account),
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert done.returncode == 0, done.stderr
+    assert "preflight: note: the account's Lambda concurrency in us-east-1 is 10" in done.stdout
+    [apply] = [argv for argv in terraform.calls() if "apply" in argv]
+    assert "-var-file=build/preflight.tfvars.json" in apply
+    decided = json.loads((stack / "build" / "preflight.tfvars.json").read_text())
+    assert decided == {"reserved_concurrent_executions": -1}
+    assert "wait-ready: instance 1101000001 is authorized" in done.stdout
+    assert "ResourceNotFoundException" in done.stderr  # the invoke reached Lambda and failed
+    assert "WARNING: the backfill did not complete" in done.stdout
+    assert "make backfill CLOUD=aws BACKFILL=7d" in done.stdout
+    assert not (stack / "build" / "backfilled").exists()
