@@ -1,5 +1,5 @@
 """terraform/aws as `make deploy CLOUD=aws` drives it, applied to moto (the stack of
-tests/test_terraform_aws.py): the preflight reads local.deploy_facts with terraform console, its
+test_terraform_aws.py): the preflight reads local.deploy_facts with terraform console, its
 decision reaches the apply through build/preflight.tfvars.json, every IAM role name fits 64
 characters, and a second deploy changes nothing.
 
@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import subprocess
 
-from call_logger.preflight_aws import (
+from call_logger.core.preflight_aws import (
     UNRESERVED,
     Concurrency,
     parse_deploy_facts,
     reserved_concurrency,
 )
 
-from tests.test_terraform_aws import NAME, Stack, _base_vars, _planned_changes, moto_url, stack
+from tests.integration.test_terraform_aws import (
+    NAME,
+    Stack,
+    _base_vars,
+    _planned_changes,
+    moto_url,
+    stack,
+)
 
 __all__ = ["moto_url", "stack"]  # the module-scoped fixtures: a moto server, the stack on it
 

@@ -1,13 +1,13 @@
-"""Decisions of the AWS preflight (call_logger.preflight_aws): what is reserved, what stops."""
+"""Decisions of the AWS preflight (core.preflight_aws): what is reserved, what stops."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from call_logger import preflight_aws as decide
-from call_logger.preflight import Failed, Finding
-from call_logger.preflight_aws import UNRESERVED, AwsDeployFacts, Concurrency
+from call_logger.core import preflight_aws as decide
+from call_logger.core.preflight import Failed, Finding
+from call_logger.core.preflight_aws import UNRESERVED, AwsDeployFacts, Concurrency
 
 NAME = "green-call-logger"
 ROLES = (f"{NAME}-function", f"{NAME}-reconcile-function", f"{NAME}-reconcile-scheduler")

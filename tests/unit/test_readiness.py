@@ -1,9 +1,9 @@
-"""What a getStateInstance answer means for the backfill after a deploy (call_logger.readiness)."""
+"""What a getStateInstance answer means for the backfill after a deploy (core.readiness)."""
 
 from __future__ import annotations
 
 import pytest
-from call_logger.readiness import after_answer
+from call_logger.core.readiness import after_answer
 
 ID = 1101000001
 
