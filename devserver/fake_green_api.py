@@ -108,7 +108,8 @@ class FakeGreenApi:
             "outgoingWebhook": "no",
             "outgoingMessageWebhook": "no",
         }
-        self.state = "authorized"  # what getStateInstance answers
+        self.state = "authorized"  # what getStateInstance answers ...
+        self._next_states: list[str] = []  # ... after these, one per request (answer_states)
         self.journal: list[Any] = []
         self.requests: list[RecordedRequest] = []
         self._queue: list[tuple[int, Any]] = []
@@ -216,6 +217,12 @@ class FakeGreenApi:
             released, self._release = self._release, threading.Event()
         released.set()
 
+    def answer_states(self, *states: str) -> None:
+        """getStateInstance answers these, one per request, then `state` again: e.g.
+        ("starting", "starting") for an instance that setSettings has just restarted."""
+        with self._lock:
+            self._next_states.extend(states)
+
     def requests_for(self, method: str) -> list[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests if r.method == method]
@@ -277,7 +284,9 @@ class FakeGreenApi:
                 self._queue[:] = kept
             return {"result": found}
         if method == "getStateInstance":
-            return {"stateInstance": self.state}
+            with self._lock:
+                state = self._next_states.pop(0) if self._next_states else self.state
+            return {"stateInstance": state}
         if method == "getWebhooksCount":
             with self._lock:
                 return {"count": len(self._queue)}

@@ -17,12 +17,23 @@ from call_logger.cli import (
     configure_instance,
     poll,
     preflight,
+    preflight_aws,
     reconcile,
     status,
+    wait_ready,
 )
 from call_logger.cli._common import Command, CommandFailed, fail, register
 
-COMMANDS: list[Command] = [configure_instance, poll, calls, reconcile, status, preflight]
+COMMANDS: list[Command] = [
+    configure_instance,
+    poll,
+    calls,
+    reconcile,
+    status,
+    preflight,
+    preflight_aws,
+    wait_ready,
+]
 
 
 def main(argv: list[str] | None = None) -> int:
