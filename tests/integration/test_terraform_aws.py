@@ -87,7 +87,7 @@ def _terraform() -> str:
     if not PLUGIN_MIRROR.is_dir():
         missing.append(f"the provider mirror {PLUGIN_MIRROR}")
     if not MOTO_SERVER.exists():
-        missing.append(f"{MOTO_SERVER} (pip install -e '.[dev]')")
+        missing.append(f"{MOTO_SERVER} (make install)")
     if missing:
         message = "needs " + ", ".join(missing)
         if os.environ.get("CI"):
