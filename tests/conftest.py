@@ -167,6 +167,22 @@ def make_client(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> ClientFact
     return make
 
 
+@pytest.fixture
+def green_app(make_client: ClientFactory, fake_green_api: FakeGreenApi) -> ClientFactory:
+    """The function wired to the fake GREEN-API server (names looked up within 1 s)."""
+
+    def make(**env: str) -> Client:
+        settings = {
+            "GREEN_API_URL": fake_green_api.url,
+            "GREEN_API_ID_INSTANCE": str(fake_green_api.instance_id),
+            "GREEN_API_TOKEN": fake_green_api.token,
+            "CONTACT_LOOKUP_BUDGET": "1",
+        }
+        return make_client(**(settings | env))
+
+    return make
+
+
 def _set_function_env(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
     defaults = {"WEBHOOK_TOKEN": TOKEN, "STORE_TIMEOUT": "2"}
     for name in (

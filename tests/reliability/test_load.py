@@ -11,18 +11,7 @@ import pytest
 from google.cloud import firestore
 
 from tests.conftest import AppFactory
-from tests.reliability.harness import (
-    Ids,
-    Instance,
-    LiveServer,
-    attempts,
-    callers,
-    instance_stream,
-    report,
-    run_all,
-    stored_paths,
-    stored_records,
-)
+from tests.reliability import harness
 
 pytestmark = pytest.mark.slow
 
@@ -36,14 +25,14 @@ def test_load_loses_nothing_and_records_nothing_twice(
     make_app: AppFactory, db: firestore.Client
 ) -> None:
     rng = random.Random(6)
-    ids = Ids(6)
+    ids = harness.Ids(6)
     streams = [
-        instance_stream(
+        harness.instance_stream(
             rng,
             ids,
             mode=MODE,
             instance=1101000001 + number,
-            callers=callers(rng, 8),
+            callers=harness.callers(rng, 8),
             calls=CALLS_PER_INSTANCE,
             ignored=IGNORED_PER_INSTANCE,
         )
@@ -53,20 +42,20 @@ def test_load_loses_nothing_and_records_nothing_twice(
     assert sent >= 2000
     # Every instance id is accepted: GREEN_API_ID_INSTANCE stays unset.
     app = make_app(CALL_MODE=MODE, STORE_TIMEOUT="10").application
-    with LiveServer(app) as server:
-        instances = [Instance(server.url, stream) for stream in streams]
-        run_all(instances)
+    with harness.LiveServer(app) as server:
+        instances = [harness.Instance(server.url, stream) for stream in streams]
+        harness.run_all(instances)
 
-    tried = list(attempts(instances))
+    tried = list(harness.attempts(instances))
     statuses = Counter(attempt.status for attempt in tried)
     expected = {
         note.record: note for stream in streams for note in stream if note.record is not None
     }
-    found = stored_records(db)
+    found = harness.stored_records(db)
     paths = Counter(path for path, _ in found)
     duplicates = sum(count - 1 for count in paths.values())
     server_errors = sum(count for status, count in statuses.items() if status and status >= 500)
-    report(
+    harness.report(
         "load",
         instances=INSTANCES,
         notifications=sent,
@@ -85,7 +74,7 @@ def test_load_loses_nothing_and_records_nothing_twice(
         note = expected[path]
         assert record["label"] == note.label, path
         assert record["eventAt"] == datetime.fromtimestamp(note.event_at or 0, UTC), path
-    assert stored_paths(db, "rejected") == []
+    assert harness.stored_paths(db, "rejected") == []
 
     # Each chat summary points at its newest record.
     newest: dict[str, tuple[int, str]] = {}

@@ -392,15 +392,7 @@ def _optional_int(value: str, name: str, minimum: int) -> int | None:
 
 
 def _seconds(value: str, name: str, default: float) -> float:
-    if not value:
-        return default
-    try:
-        seconds = parse_duration(value).total_seconds()
-    except ValueError as error:
-        raise ConfigError(f"{name}: {error}") from None
-    if seconds <= 0:
-        raise ConfigError(f"{name} must be more than zero")
-    return seconds
+    return _positive_duration(value, name, timedelta(seconds=default)).total_seconds()
 
 
 def _duration(value: str, name: str, default: timedelta) -> timedelta:
