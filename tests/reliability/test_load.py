@@ -3,7 +3,6 @@ in shuffled order, mixed with the notifications we ignore. Nothing lost, nothing
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -24,20 +23,9 @@ MODE = "all"
 def test_load_loses_nothing_and_records_nothing_twice(
     make_app: AppFactory, db: firestore.Client
 ) -> None:
-    rng = random.Random(6)
-    ids = harness.Ids(6)
-    streams = [
-        harness.instance_stream(
-            rng,
-            ids,
-            mode=MODE,
-            instance=1101000001 + number,
-            callers=harness.callers(rng, 8),
-            calls=CALLS_PER_INSTANCE,
-            ignored=IGNORED_PER_INSTANCE,
-        )
-        for number in range(INSTANCES)
-    ]
+    streams = harness.instance_streams(
+        6, INSTANCES, 8, mode=MODE, calls=CALLS_PER_INSTANCE, ignored=IGNORED_PER_INSTANCE
+    )
     sent = sum(len(stream) for stream in streams)
     assert sent >= 2000
     # Every instance id is accepted: GREEN_API_ID_INSTANCE stays unset.

@@ -4,7 +4,6 @@ and once GREEN-API-style resends get through, every record exists exactly once."
 
 from __future__ import annotations
 
-import random
 import time
 from collections import Counter
 
@@ -32,21 +31,9 @@ def wait_until(condition: object, bound: float) -> None:
 def test_storage_outage_answers_503_and_resends_lose_nothing(
     make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rng = random.Random(503)
-    ids = harness.Ids(503)
-    streams = [
-        harness.instance_stream(
-            rng,
-            ids,
-            mode="all",
-            instance=1101000001 + number,
-            callers=harness.callers(rng, 5),
-            calls=25,
-            ignored=20,
-            max_copies=2,
-        )
-        for number in range(INSTANCES)
-    ]
+    streams = harness.instance_streams(
+        503, INSTANCES, 5, mode="all", calls=25, ignored=20, max_copies=2
+    )
     with FirestoreEmulator() as own:
         for name, value in own.environ().items():
             monkeypatch.setenv(name, value)
