@@ -10,6 +10,7 @@ from typing import Any
 
 import functions_framework
 import pytest
+from call_logger.green_api import GreenApiClient
 from flask.testing import FlaskClient
 from google.cloud import firestore
 
@@ -132,12 +133,27 @@ def green_env(
     them."""
     for name in ("CALL_MODE", "CALL_LABELS", "RECONCILE_MATCH_WINDOW", "RECORD_RETENTION_DAYS"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GREEN_API_URL", fake_green_api.url)
-    monkeypatch.setenv("GREEN_API_ID_INSTANCE", str(fake_green_api.instance_id))
-    monkeypatch.setenv("GREEN_API_TOKEN", fake_green_api.token)
+    set_green_api_env(monkeypatch, fake_green_api)
+    return fake_green_api
+
+
+def set_green_api_env(monkeypatch: pytest.MonkeyPatch, fake: FakeGreenApi) -> None:
+    """The environment a command reads to reach the fake GREEN-API instance, with short budgets."""
+    monkeypatch.setenv("GREEN_API_URL", fake.url)
+    monkeypatch.setenv("GREEN_API_ID_INSTANCE", str(fake.instance_id))
+    monkeypatch.setenv("GREEN_API_TOKEN", fake.token)
     monkeypatch.setenv("STORE_TIMEOUT", "2")
     monkeypatch.setenv("CONTACT_LOOKUP_BUDGET", "1")
-    return fake_green_api
+
+
+@pytest.fixture
+def client(fake_green_api: FakeGreenApi) -> Iterator[GreenApiClient]:
+    """A GREEN-API client of the fake server. No inline backoff between urllib3's own retries:
+    the tests never wait for real."""
+    with GreenApiClient(
+        fake_green_api.url, fake_green_api.instance_id, fake_green_api.token, backoff_factor=0
+    ) as green_api:
+        yield green_api
 
 
 def journal_entry(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, Any]:

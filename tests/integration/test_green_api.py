@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +28,6 @@ from devserver.fake_green_api import FOREVER, FakeGreenApi
 from tests.conftest import SAMPLES
 
 CHAT = "79001234567@c.us"
-
-
-@pytest.fixture
-def client(fake_green_api: FakeGreenApi) -> Iterator[GreenApiClient]:
-    with GreenApiClient(
-        fake_green_api.url, fake_green_api.instance_id, fake_green_api.token, backoff_factor=0
-    ) as api:
-        yield api
 
 
 # -- shapes -----------------------------------------------------------------------------------
