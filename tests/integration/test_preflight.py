@@ -16,15 +16,14 @@ from call_logger.core.preflight import DeployFacts
 
 from tests.support.fake_cli import FakeCli, logged_calls
 from tests.support.gcloud_answers import (
+    APIS,
     BILLING_OFF,
     DATABASE,
+    FACTS,
     POLICY_RESTRICTED,
     PROJECT,
     answer_project,
 )
-
-APIS = ("cloudfunctions.googleapis.com", "firestore.googleapis.com", "serviceusage.googleapis.com")
-FACTS = DeployFacts(PROJECT, "(default)", "europe-west1", APIS)
 
 
 def test_reads_deploy_facts_as_terraform_console_prints_them(tmp_path: Path) -> None:

@@ -34,14 +34,9 @@ def webhook(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str
 
 
 @pytest.fixture
-def app(green_env: FakeGreenApi, make_client: ClientFactory) -> Client:
+def app(green_env: FakeGreenApi, green_app: ClientFactory) -> Client:
     """The deployed webhook, with the same settings as `reconcile` (make_client resets them)."""
-    return make_client(
-        GREEN_API_URL=green_env.url,
-        GREEN_API_ID_INSTANCE=str(green_env.instance_id),
-        GREEN_API_TOKEN=green_env.token,
-        CONTACT_LOOKUP_BUDGET="1",
-    )
+    return green_app()
 
 
 def reconcile(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:

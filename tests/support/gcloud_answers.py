@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from call_logger.core.preflight import DeployFacts
+
 from tests.support.fake_cli import FakeCli
 
 PROJECT = "demo-project"
+# What `terraform console` tells the preflight about the stack: the APIs it enables, the database.
+APIS = ("cloudfunctions.googleapis.com", "firestore.googleapis.com", "serviceusage.googleapis.com")
+FACTS = DeployFacts(PROJECT, "(default)", "europe-west1", APIS)
 
 ACTIVE = [{"account": "owner@example.com", "status": "ACTIVE"}]
 BILLING_ON = {

@@ -6,21 +6,19 @@ from typing import Any
 
 import pytest
 from call_logger.core import preflight as decide
-from call_logger.core.preflight import DeployFacts, Failed, Finding
+from call_logger.core.preflight import Failed, Finding
 
 from tests.support.gcloud_answers import (
     ACTIVE,
     BILLING_OFF,
     BILLING_ON,
     DATABASE,
+    FACTS,
     NOT_FOUND,
     POLICY_DEFAULT,
     POLICY_RESTRICTED,
     PROJECT,
 )
-
-APIS = ("cloudfunctions.googleapis.com", "firestore.googleapis.com", "serviceusage.googleapis.com")
-FACTS = DeployFacts(PROJECT, "(default)", "europe-west1", APIS)
 
 
 def lines(findings: list[Finding]) -> list[str]:
