@@ -3,6 +3,7 @@ has a row, once, and every row names a variable the function reads."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from call_logger.settings.config import Config
@@ -10,6 +11,12 @@ from call_logger.settings.config import Config
 from tests.support.docs import ROOT, section
 
 FUNCTION = ROOT / "function"
+# Both stacks' settings (a link in each): a variable whose description starts with "NAME:" sets
+# that environment variable.
+TERRAFORM_SETTINGS = ROOT / "terraform" / "shared" / "settings.tf"
+# Terraform's default differs from the function's on purpose, as the row says: the stacks keep
+# personal data a year unless told otherwise.
+STACK_CHOICES = {"RECORD_RETENTION_DAYS"}
 # Read by the Firestore client library itself, as its row says, not by our code.
 READ_BY_A_LIBRARY = {"FIRESTORE_EMULATOR_HOST"}
 
@@ -69,3 +76,33 @@ def test_each_documented_default_is_the_codes_default() -> None:
         if Config.from_env({name: text.strip("`")}) != unset
     ]
     assert differs == []
+
+
+def terraform_defaults() -> dict[str, str]:
+    """Each setting's Terraform default, as the stacks put it in the environment (a list joined
+    with commas); variables without a default, or with null or an empty map, are left out."""
+    text = TERRAFORM_SETTINGS.read_text()
+    found = {}
+    for body in re.findall(r'^variable "\w+" \{\n(.*?)^\}', text, re.MULTILINE | re.DOTALL):
+        setting = re.search(r'^  description = "([A-Z][A-Z0-9_]+):', body, re.MULTILINE)
+        default = re.search(r"^  default +=  *(.+)$", body, re.MULTILINE)
+        if not setting or not default or default.group(1) in ("null", "{}"):
+            continue
+        value = json.loads(default.group(1))
+        found[setting.group(1)] = ",".join(value) if isinstance(value, list) else str(value)
+    return found
+
+
+def test_each_terraform_default_is_the_codes_default() -> None:
+    # A deployment that sets nothing runs with the function's defaults: the stacks' defaults
+    # restate them, so each must mean the same (documented exceptions aside).
+    defaults = terraform_defaults()
+    assert len(defaults) > 10
+    unset = Config.from_env({})
+    differs = [
+        f"{name}={text}"
+        for name, text in defaults.items()
+        if name not in STACK_CHOICES and Config.from_env({name: text}) != unset
+    ]
+    assert differs == []
+    assert "365" in documented_defaults()["RECORD_RETENTION_DAYS"]
