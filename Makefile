@@ -35,13 +35,15 @@ WEBHOOK_URL ?= $$($(TF_GCP) output -raw webhook_url)
 	destroy-aws backfill-aws wait-ready-gcp wait-ready-aws lambda-zip tf-aws-offline-init \
 	configure-instance poll calls reconcile install lock clean bench report-screenshot
 
-# The deployed versions first (function/requirements.txt, hash-checked), so that the tests run
-# what is deployed; then this project and its development tools around them.
-$(STAMP): pyproject.toml function/requirements.txt
+# Everything pinned and hash-checked (`make lock`): DEV_LOCK holds the development tools and the
+# function's dependencies at the versions function/requirements.txt deploys, so that the tests
+# run what is deployed; then this project itself, editable, adding no dependency of its own.
+DEV_LOCK := requirements-dev.txt
+$(STAMP): pyproject.toml function/requirements.txt $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q --require-hashes -r function/requirements.txt
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes -r $(DEV_LOCK)
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
 $(IAC_STAMP): terraform/requirements-check.txt
@@ -322,14 +324,16 @@ install: $(STAMP) ## create .venv with the pinned dependencies and the developme
 
 # The function's dependencies pinned with hashes, for every platform and every Python from 3.11,
 # from pyproject.toml's ranges: function/requirements.txt (what Cloud Functions' build installs)
-# and, at the same versions, the Lambda zip's subset (terraform/aws/lambda-requirements.in).
+# and, at the same versions, the Lambda zip's subset (terraform/aws/lambda-requirements.in) and
+# .venv's DEV_LOCK (the dev extra: ruff, mypy, pytest, moto, uv, ...).
 # Pins that still fit the ranges are kept; LOCK_ARGS=--upgrade takes the newest releases.
 LOCK_ARGS ?=
 UV_COMPILE = $(VENV)/bin/uv pip compile --quiet --universal --python-version 3.11 \
 	--generate-hashes --custom-compile-command 'make lock' $(LOCK_ARGS)
-lock: $(STAMP) ## pin the function's dependencies with hashes (LOCK_ARGS=--upgrade: newest)
+lock: $(STAMP) ## pin the function's and the dev tools' dependencies with hashes (LOCK_ARGS=--upgrade)
 	$(UV_COMPILE) pyproject.toml -o function/requirements.txt
 	$(UV_COMPILE) $(TF_AWS)/lambda-requirements.in -c function/requirements.txt -o $(LAMBDA_LOCK)
+	$(UV_COMPILE) pyproject.toml --extra dev -c function/requirements.txt -o $(DEV_LOCK)
 
 clean: ## remove the virtualenvs, caches and build/
 	rm -rf $(VENV) $(IAC_VENV) $(PEER_VENV) .mypy_cache .ruff_cache .pytest_cache $(GCP_DIR)/build build

@@ -23,11 +23,5 @@ function request()
   return req
 end
 
-function done(summary, latency, _)
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"requests": %d, "duration_us": %d, "errors": %d, "non_2xx": %d, '
-      .. '"p50_us": %d, "p99_us": %d, "mean_us": %.1f}\n',
-    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50), latency:percentile(99), latency.mean))
-end
+-- done(): the RESULT line, the same for every script (bench/result.lua, next to this file).
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "result.lua")

@@ -10,7 +10,6 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from types import TracebackType
 
 from devserver.processes import stop_group
 
@@ -111,11 +110,6 @@ class FirestoreEmulator:
     def __enter__(self) -> FirestoreEmulator:
         return self.start()
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
         self._drop_export()

@@ -10,6 +10,7 @@ from typing import Any
 
 import functions_framework
 import pytest
+from call_logger.green_api import GreenApiClient
 from flask.testing import FlaskClient
 from google.cloud import firestore
 
@@ -132,23 +133,33 @@ def green_env(
     them."""
     for name in ("CALL_MODE", "CALL_LABELS", "RECONCILE_MATCH_WINDOW", "RECORD_RETENTION_DAYS"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GREEN_API_URL", fake_green_api.url)
-    monkeypatch.setenv("GREEN_API_ID_INSTANCE", str(fake_green_api.instance_id))
-    monkeypatch.setenv("GREEN_API_TOKEN", fake_green_api.token)
-    monkeypatch.setenv("STORE_TIMEOUT", "2")
-    monkeypatch.setenv("CONTACT_LOOKUP_BUDGET", "1")
+    set_green_api_env(monkeypatch, fake_green_api)
     return fake_green_api
 
 
+def set_green_api_env(monkeypatch: pytest.MonkeyPatch, fake: FakeGreenApi) -> None:
+    """The environment a command reads to reach the fake GREEN-API instance, with short budgets."""
+    monkeypatch.setenv("GREEN_API_URL", fake.url)
+    monkeypatch.setenv("GREEN_API_ID_INSTANCE", str(fake.instance_id))
+    monkeypatch.setenv("GREEN_API_TOKEN", fake.token)
+    monkeypatch.setenv("STORE_TIMEOUT", "2")
+    monkeypatch.setenv("CONTACT_LOOKUP_BUDGET", "1")
+
+
 @pytest.fixture
-def reconcile_app(green_env: FakeGreenApi, make_client: ClientFactory) -> Client:
+def client(fake_green_api: FakeGreenApi) -> Iterator[GreenApiClient]:
+    """A GREEN-API client of the fake server. No inline backoff between urllib3's own retries:
+    the tests never wait for real."""
+    with GreenApiClient(
+        fake_green_api.url, fake_green_api.instance_id, fake_green_api.token, backoff_factor=0
+    ) as green_api:
+        yield green_api
+
+
+@pytest.fixture
+def reconcile_app(green_env: FakeGreenApi, green_app: ClientFactory) -> Client:
     """The deployed webhook, with the same settings as `reconcile` (make_client resets them)."""
-    return make_client(
-        GREEN_API_URL=green_env.url,
-        GREEN_API_ID_INSTANCE=str(green_env.instance_id),
-        GREEN_API_TOKEN=green_env.token,
-        CONTACT_LOOKUP_BUDGET="1",
-    )
+    return green_app()
 
 
 def journal_entry(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, Any]:
@@ -174,6 +185,22 @@ def make_client(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> ClientFact
     def make(**env: str) -> Client:
         _set_function_env(monkeypatch, env)
         return backend.load_client()
+
+    return make
+
+
+@pytest.fixture
+def green_app(make_client: ClientFactory, fake_green_api: FakeGreenApi) -> ClientFactory:
+    """The function wired to the fake GREEN-API server (names looked up within 1 s)."""
+
+    def make(**env: str) -> Client:
+        settings = {
+            "GREEN_API_URL": fake_green_api.url,
+            "GREEN_API_ID_INSTANCE": str(fake_green_api.instance_id),
+            "GREEN_API_TOKEN": fake_green_api.token,
+            "CONTACT_LOOKUP_BUDGET": "1",
+        }
+        return make_client(**(settings | env))
 
     return make
 

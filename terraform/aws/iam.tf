@@ -32,22 +32,27 @@ resource "aws_iam_role" "function" {
   assume_role_policy = data.aws_iam_policy_document.assume_role.json
 }
 
+locals {
+  # What the webhook does to the table; the reconcile function does the same (reconcile.tf).
+  call_table_actions = [
+    # The chat and the record (load), the chat and instance state (load_chat, load_instance).
+    "dynamodb:BatchGetItem",
+    # A record alone, a rejected notification, an instance state.
+    "dynamodb:PutItem",
+    # An outgoing message against one chat's records (is_reply): a key query on the table.
+    "dynamodb:Query",
+    # A record with its chat, atomically (save).
+    "dynamodb:TransactWriteItems",
+    # The chat probe and summary, a reply noted on its record; also a transaction's Update.
+    "dynamodb:UpdateItem",
+  ]
+}
+
 data "aws_iam_policy_document" "function" {
   statement {
-    sid    = "CallTable"
-    effect = "Allow"
-    actions = [
-      # The chat and the record (load), the chat and instance state (load_chat, load_instance).
-      "dynamodb:BatchGetItem",
-      # A record alone, a rejected notification, an instance state.
-      "dynamodb:PutItem",
-      # An outgoing message against one chat's records (is_reply): a key query on the table.
-      "dynamodb:Query",
-      # A record with its chat, atomically (save).
-      "dynamodb:TransactWriteItems",
-      # The chat probe and summary, a reply noted on its record; also a transaction's Update.
-      "dynamodb:UpdateItem",
-    ]
+    sid       = "CallTable"
+    effect    = "Allow"
+    actions   = local.call_table_actions
     resources = [aws_dynamodb_table.calls.arn]
   }
 

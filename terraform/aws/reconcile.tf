@@ -26,15 +26,9 @@ data "aws_iam_policy_document" "reconcile" {
   count = local.reconcile_count
 
   statement {
-    sid    = "CallTable"
-    effect = "Allow"
-    actions = [
-      "dynamodb:BatchGetItem",
-      "dynamodb:PutItem",
-      "dynamodb:Query",
-      "dynamodb:TransactWriteItems",
-      "dynamodb:UpdateItem",
-    ]
+    sid     = "CallTable"
+    effect  = "Allow"
+    actions = local.call_table_actions
     # The index: with many calls missing, their time span is read from byTime in one query.
     resources = [aws_dynamodb_table.calls.arn, "${aws_dynamodb_table.calls.arn}/index/*"]
   }

@@ -48,6 +48,14 @@ def resource(model: Model, address: str) -> dict[str, Any]:
     return found[0]
 
 
+def webhook_env(model: Model) -> dict[str, str]:
+    """The webhook function's plain environment variables."""
+    env: dict[str, str] = resource(model, "google_cloudfunctions2_function.webhook")[
+        "service_config"
+    ]["environment_variables"]
+    return env
+
+
 def blocks(value: Any) -> list[dict[str, Any]]:
     """A nested block is a dict when it appears once and a list when repeated."""
     if value is None:
@@ -234,16 +242,12 @@ def test_ttl_policies_on_every_personal_collection_only_with_a_retention(
         assert "ttl_config" in field
         # No index on the TTL field: an empty index_config block.
         assert set(field["index_config"]) <= {"__tfmeta", "id"}
-    env = resource(model, "google_cloudfunctions2_function.webhook")["service_config"][
-        "environment_variables"
-    ]
+    env = webhook_env(model)
     assert env["RECORD_RETENTION_DAYS"] == "90"
 
     forever = load(tmp_path, record_retention_days="null")
     assert [f["field"] for f in resources(forever, "google_firestore_field")] == ["eventAt"]
-    env = resource(forever, "google_cloudfunctions2_function.webhook")["service_config"][
-        "environment_variables"
-    ]
+    env = webhook_env(forever)
     assert "RECORD_RETENTION_DAYS" not in env
 
 
@@ -307,9 +311,7 @@ def test_optional_settings_appear_when_set(tmp_path: Path) -> None:
         call_labels="{}",
         call_mode='"results"',
     )
-    env = resource(model, "google_cloudfunctions2_function.webhook")["service_config"][
-        "environment_variables"
-    ]
+    env = webhook_env(model)
     assert env["OPERATOR_CHAT_ID"] == "79001234567@c.us"
     assert env["CALL_MODE"] == "results"
     assert "CALL_LABELS" not in env
@@ -326,9 +328,7 @@ def test_reply_settings_appear_when_a_reply_is_set(tmp_path: Path) -> None:
         operator_chat_id='"79001234567@c.us"',
         operator_notify_on='["offer", "missed"]',
     )
-    env = resource(model, "google_cloudfunctions2_function.webhook")["service_config"][
-        "environment_variables"
-    ]
+    env = webhook_env(model)
     assert set(env) <= _config_env_names()
     assert {name: value for name, value in env.items() if "REPLY" in name or "NOTIFY" in name} == {
         "MISSED_CALL_REPLY": "Sorry we missed your call, {name}.",
@@ -885,9 +885,7 @@ def test_extra_environment_variables_reach_the_function_and_cannot_override(
     tmp_path: Path,
 ) -> None:
     model = load(tmp_path, environment_variables='{ STORE_TIMEOUT = "5s" }')
-    env = resource(model, "google_cloudfunctions2_function.webhook")["service_config"][
-        "environment_variables"
-    ]
+    env = webhook_env(model)
     assert env["STORE_TIMEOUT"] == "5s"
     function = resource(_every_setting_on(tmp_path), "google_cloudfunctions2_function.webhook")
     managed = set(function["service_config"]["environment_variables"]) | {

@@ -10,7 +10,7 @@ import pytest
 
 from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import ClientFactory, post, records, sample
-from tests.support.backends import Backend, Client
+from tests.support.backends import Backend
 
 CALLER = "79001234567@c.us"
 CHAT = f"chats/1101000001_{CALLER}"
@@ -18,22 +18,6 @@ CHAT = f"chats/1101000001_{CALLER}"
 
 def call(status: str, **changes: Any) -> dict[str, Any]:
     return sample("incoming-call-offer") | {"status": status} | changes
-
-
-@pytest.fixture
-def green_app(make_client: ClientFactory, fake_green_api: FakeGreenApi) -> ClientFactory:
-    """The function wired to the fake GREEN-API server."""
-
-    def make(**env: str) -> Client:
-        settings = {
-            "GREEN_API_URL": fake_green_api.url,
-            "GREEN_API_ID_INSTANCE": str(fake_green_api.instance_id),
-            "GREEN_API_TOKEN": fake_green_api.token,
-            "CONTACT_LOOKUP_BUDGET": "1",
-        }
-        return make_client(**(settings | env))
-
-    return make
 
 
 def lookups(fake: FakeGreenApi) -> int:

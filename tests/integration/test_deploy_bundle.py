@@ -1,6 +1,6 @@
 """function/ is exactly what Terraform zips and deploys (terraform/gcp/storage.tf): it must hold
 the entry point Cloud Functions calls and the requirements Cloud Build installs, pinned (`make
-lock`); the Lambda zip installs the same pins."""
+lock`); the Lambda zip installs the same pins, and .venv the same pins with the dev tools'."""
 
 from __future__ import annotations
 
@@ -22,6 +22,10 @@ FUNCTION_DIR = ROOT / "function"
 LOCK = FUNCTION_DIR / "requirements.txt"
 LAMBDA_INPUT = ROOT / "terraform" / "aws" / "lambda-requirements.in"
 LAMBDA_LOCK = ROOT / "terraform" / "aws" / "lambda-requirements.txt"
+# What .venv installs: the function's dependencies and the dev extra's tools.
+DEV_LOCK = ROOT / "requirements-dev.txt"
+LOCKS = [LOCK, LAMBDA_LOCK, DEV_LOCK]
+LOCK_IDS = ["function", "lambda", "dev"]
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,13 @@ def read_lock(path: Path) -> dict[str, Pin]:
     return pins
 
 
-def ranges() -> list[Requirement]:
+def ranges(*extras: str) -> list[Requirement]:
+    """pyproject.toml's dependencies, with those of the optional `extras`."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return [Requirement(line) for line in project["dependencies"]]
+    lines = project["dependencies"] + [
+        line for extra in extras for line in project["optional-dependencies"][extra]
+    ]
+    return [Requirement(line) for line in lines]
 
 
 def test_entry_point_is_an_http_function_in_main() -> None:
@@ -63,7 +71,7 @@ def test_entry_point_is_an_http_function_in_main() -> None:
     assert _function_registry.REGISTRY_MAP.get("handle_webhook") == "http"
 
 
-@pytest.mark.parametrize("lock", [LOCK, LAMBDA_LOCK], ids=["function", "lambda"])
+@pytest.mark.parametrize("lock", LOCKS, ids=LOCK_IDS)
 def test_every_locked_package_is_pinned_exactly(lock: Path) -> None:
     pins = read_lock(lock)
     loose = [
@@ -74,21 +82,38 @@ def test_every_locked_package_is_pinned_exactly(lock: Path) -> None:
     assert pins and loose == []
 
 
-@pytest.mark.parametrize("lock", [LOCK, LAMBDA_LOCK], ids=["function", "lambda"])
+@pytest.mark.parametrize("lock", LOCKS, ids=LOCK_IDS)
 def test_every_locked_package_has_hashes(lock: Path) -> None:
     pins = read_lock(lock)
     assert pins and [name for name, pin in pins.items() if not pin.hashes] == []
 
 
-def test_the_lock_pins_every_range_of_pyproject_within_it() -> None:
-    pins = read_lock(LOCK)
+@pytest.mark.parametrize(
+    ("lock", "extras"), [(LOCK, ()), (DEV_LOCK, ("dev",))], ids=["function", "dev"]
+)
+def test_the_lock_pins_every_range_of_pyproject_within_it(
+    lock: Path, extras: tuple[str, ...]
+) -> None:
+    pins = read_lock(lock)
     outside = {
         str(wanted): pins[canonicalize_name(wanted.name)].version
-        for wanted in ranges()
+        if canonicalize_name(wanted.name) in pins
+        else None
+        for wanted in ranges(*extras)
         if canonicalize_name(wanted.name) not in pins
         or pins[canonicalize_name(wanted.name)].version not in wanted.specifier
     }
     assert outside == {}
+
+
+def test_the_dev_lock_holds_the_function_lock_at_the_same_versions() -> None:
+    pins, dev_pins = read_lock(LOCK), read_lock(DEV_LOCK)
+    differing = {
+        name: (pin.version, dev_pins[name].version if name in dev_pins else None)
+        for name, pin in pins.items()
+        if name not in dev_pins or dev_pins[name].version != pin.version
+    }
+    assert differing == {}
 
 
 def test_the_lambda_lock_is_the_function_lock_at_the_same_versions() -> None:
@@ -109,16 +134,28 @@ def test_the_lambda_lock_is_the_function_lock_at_the_same_versions() -> None:
     assert {"functions-framework", "google-cloud-firestore"}.isdisjoint(lambda_pins)
 
 
+def planned_commands(*make_args: str) -> list[str]:
+    """The commands `make -n` prints for these arguments, continued lines joined."""
+    plan = subprocess.run(
+        ["make", "-n", *make_args], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return re.sub(r"\s*\\\n\s*", " ", plan).splitlines()
+
+
 def test_the_lambda_zip_installs_the_lambda_lock_checking_hashes() -> None:
     # A Python version no build directory exists for, so make plans the install step.
-    plan = subprocess.run(
-        ["make", "-n", "lambda-zip", "LAMBDA_PYTHON_VERSION=0.0"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    commands = re.sub(r"\s*\\\n\s*", " ", plan).splitlines()
+    commands = planned_commands("lambda-zip", "LAMBDA_PYTHON_VERSION=0.0")
     (install,) = [line for line in commands if "--target build/lambda-pkg-py0.0" in line]
     assert "--require-hashes" in install.split()
     assert f"-r {LAMBDA_LOCK.relative_to(ROOT)}" in install
+
+
+def test_the_venv_installs_the_dev_lock_checking_hashes() -> None:
+    # A virtualenv that does not exist, so make plans every step of building it.
+    commands = planned_commands("VENV=build/no-such-venv", "build/no-such-venv/.installed")
+    installs = [line.split() for line in commands if " pip install " in line]
+    hashed = [words for words in installs if "--require-hashes" in words]
+    assert [words[words.index("-r") + 1] for words in hashed] == [str(DEV_LOCK.relative_to(ROOT))]
+    # Anything else installed (pip itself; this project, editable) brings no unpinned dependency.
+    unhashed = [words for words in installs if "--require-hashes" not in words]
+    assert [words for words in unhashed if words[-1] != "pip" and "--no-deps" not in words] == []

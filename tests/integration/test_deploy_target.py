@@ -34,23 +34,29 @@ def stack(tmp_path: Path) -> Path:
     return gcp_stack(tmp_path)
 
 
-@pytest.fixture
-def terraform(tmp_path: Path, fake_green_api: FakeGreenApi) -> FakeCli:
-    fake = FakeCli("terraform", tmp_path / "bin").install()
+def applied_terraform(bin_dir: Path, **outputs: str) -> FakeCli:
+    """A terraform that inits, answers the preflight's console, applies, and then has these
+    outputs (with the webhook's URL and token)."""
+    fake = FakeCli("terraform", bin_dir).install()
     fake.answer("init")
     fake.answer("console", stdout=json.dumps(json.dumps(FACTS)) + "\n")
     fake.answer("apply")
-    outputs = {
-        "webhook_url": WEBHOOK_URL,
-        "webhook_token": WEBHOOK_TOKEN,
-        "green_api_token": fake_green_api.token,
-        "green_api_id_instance": str(fake_green_api.instance_id),
-        "green_api_url": fake_green_api.url,
-        "green_api_instances": "",  # one instance: the stack's output is empty
-    }
-    for name, value in outputs.items():
+    for name, value in (
+        {"webhook_url": WEBHOOK_URL, "webhook_token": WEBHOOK_TOKEN} | outputs
+    ).items():
         fake.answer("output", name, stdout=value)
     return fake
+
+
+@pytest.fixture
+def terraform(tmp_path: Path, fake_green_api: FakeGreenApi) -> FakeCli:
+    return applied_terraform(
+        tmp_path / "bin",
+        green_api_token=fake_green_api.token,
+        green_api_id_instance=str(fake_green_api.instance_id),
+        green_api_url=fake_green_api.url,
+        green_api_instances="",  # one instance: the stack's output is empty
+    )
 
 
 def deploy(stack: Path, terraform: FakeCli, *args: str) -> subprocess.CompletedProcess[str]:
@@ -150,17 +156,7 @@ def test_with_an_instance_map_it_configures_every_instance(
             str(fake.instance_id): {"apiUrl": fake.url, "apiTokenInstance": fake.token}
             for fake in (fake_green_api, second)
         }
-        terraform = FakeCli("terraform", tmp_path / "bin").install()
-        terraform.answer("init")
-        terraform.answer("console", stdout=json.dumps(json.dumps(FACTS)) + "\n")
-        terraform.answer("apply")
-        outputs = {
-            "webhook_url": WEBHOOK_URL,
-            "webhook_token": WEBHOOK_TOKEN,
-            "green_api_instances": json.dumps(instances),
-        }
-        for name, value in outputs.items():
-            terraform.answer("output", name, stdout=value)
+        terraform = applied_terraform(tmp_path / "bin", green_api_instances=json.dumps(instances))
 
         done = deploy(stack, terraform)
 

@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +28,6 @@ from devserver.fake_green_api import FOREVER, FakeGreenApi
 from tests.conftest import SAMPLES
 
 CHAT = "79001234567@c.us"
-
-
-@pytest.fixture
-def client(fake_green_api: FakeGreenApi) -> Iterator[GreenApiClient]:
-    with GreenApiClient(
-        fake_green_api.url, fake_green_api.instance_id, fake_green_api.token, backoff_factor=0
-    ) as api:
-        yield api
 
 
 # -- shapes -----------------------------------------------------------------------------------
@@ -114,32 +106,35 @@ def test_from_config(fake_green_api: FakeGreenApi) -> None:
 # -- degradations -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("status", "retryable"), [(429, True), (500, True), (466, False)])
-def test_contact_info_errors_are_not_retried(
-    fake_green_api: FakeGreenApi, client: GreenApiClient, status: int, retryable: bool
+@pytest.mark.parametrize(
+    ("fault", "budget", "status", "retryable"),
+    [
+        ({"status": 429}, 3, 429, True),
+        ({"status": 500}, 3, 500, True),
+        ({"status": 466}, 3, 466, False),
+        # 30 s, not forever: if the budget were not enforced the call would return a contact
+        # (and fail the test) instead of hanging the suite.
+        ({"hang": 30}, 0.5, None, True),
+        ({"drop": True}, 3, None, True),
+    ],
+    ids=["429", "500", "466", "hang-beyond-budget", "dropped-connection"],
+)
+def test_a_failed_contact_lookup_is_not_retried(
+    fake_green_api: FakeGreenApi,
+    client: GreenApiClient,
+    fault: dict[str, Any],
+    budget: float,
+    status: int | None,
+    retryable: bool,
 ) -> None:
-    fake_green_api.fail("getContactInfo", status=status)
+    fake_green_api.fail("getContactInfo", **fault)
 
     with pytest.raises(GreenApiError) as caught:
-        client.get_contact_info(CHAT, budget=3)
+        client.get_contact_info(CHAT, budget=budget)
 
     assert (caught.value.status, caught.value.retryable) == (status, retryable)
     assert len(fake_green_api.requests_for("getContactInfo")) == 1
-
-
-def test_contact_info_hang_beyond_budget(
-    fake_green_api: FakeGreenApi, client: GreenApiClient
-) -> None:
-    # 30 s, not forever: if the budget were not enforced the call would return a contact
-    # (and fail the test) instead of hanging the suite.
-    fake_green_api.fail("getContactInfo", hang=30)
-
-    with pytest.raises(GreenApiError) as caught:
-        client.get_contact_info(CHAT, budget=0.5)
-
-    assert (caught.value.status, caught.value.retryable) == (None, True)
-    assert len(fake_green_api.requests_for("getContactInfo")) == 1
-    fake_green_api.release()
+    fake_green_api.release()  # a hanging handler
 
 
 def test_contact_info_trickle_beyond_budget(
@@ -164,18 +159,6 @@ def test_contact_info_slow_but_within_budget(
     fake_green_api.fail("getContactInfo", hang=0.1, times=1)
 
     assert client.get_contact_info(CHAT, budget=5) == ContactInfo("Ivan")
-
-
-def test_contact_info_dropped_connection(
-    fake_green_api: FakeGreenApi, client: GreenApiClient
-) -> None:
-    fake_green_api.fail("getContactInfo", drop=True)
-
-    with pytest.raises(GreenApiError) as caught:
-        client.get_contact_info(CHAT, budget=3)
-
-    assert (caught.value.status, caught.value.retryable) == (None, True)
-    assert len(fake_green_api.requests_for("getContactInfo")) == 1
 
 
 def test_send_message_is_never_retried(

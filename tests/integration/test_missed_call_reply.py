@@ -37,18 +37,11 @@ def sent_to(fake: FakeGreenApi, chat_id: str) -> list[str]:
 
 
 @pytest.fixture
-def green_app(make_client: ClientFactory, fake_green_api: FakeGreenApi) -> ClientFactory:
+def green_app(green_app: ClientFactory) -> ClientFactory:
     """The function wired to the fake GREEN-API server, with MISSED_CALL_REPLY set."""
 
     def make(**env: str) -> Client:
-        settings = {
-            "GREEN_API_URL": fake_green_api.url,
-            "GREEN_API_ID_INSTANCE": str(fake_green_api.instance_id),
-            "GREEN_API_TOKEN": fake_green_api.token,
-            "CONTACT_LOOKUP_BUDGET": "1",
-            "MISSED_CALL_REPLY": REPLY,
-        }
-        return make_client(**(settings | env))
+        return green_app(**({"MISSED_CALL_REPLY": REPLY} | env))
 
     return make
 

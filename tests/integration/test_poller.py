@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from google.cloud import firestore
 
 from devserver.emulator import FirestoreEmulator, free_port
 from devserver.fake_green_api import FOREVER, NO_BODY, FakeGreenApi
-from tests.conftest import ROOT, documents, records, sample
+from tests.conftest import ROOT, documents, records, sample, set_green_api_env
 
 OFFER = sample("incoming-call-offer")
 PICKUP = sample("incoming-call-pickup")
@@ -49,21 +48,8 @@ def env(
     for name in list(os.environ):
         if name.startswith(("GREEN_API_", "WEBHOOK_", "CALL_", "CONTACT_", "OPERATOR_")):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("GREEN_API_URL", fake_green_api.url)
-    monkeypatch.setenv("GREEN_API_ID_INSTANCE", str(fake_green_api.instance_id))
-    monkeypatch.setenv("GREEN_API_TOKEN", fake_green_api.token)
-    monkeypatch.setenv("STORE_TIMEOUT", "2")
-    monkeypatch.setenv("CONTACT_LOOKUP_BUDGET", "1")
+    set_green_api_env(monkeypatch, fake_green_api)
     return db
-
-
-@pytest.fixture
-def client(fake_green_api: FakeGreenApi) -> Iterator[GreenApiClient]:
-    # No inline backoff between urllib3's own retries: the tests never wait for real.
-    with GreenApiClient(
-        fake_green_api.url, fake_green_api.instance_id, fake_green_api.token, backoff_factor=0
-    ) as green_api:
-        yield green_api
 
 
 def make_poller(

@@ -16,15 +16,14 @@ from call_logger.core.preflight import DeployFacts
 
 from tests.support.fake_cli import FakeCli, logged_calls
 from tests.support.gcloud_answers import (
+    APIS,
     BILLING_OFF,
     DATABASE,
+    FACTS,
     POLICY_RESTRICTED,
     PROJECT,
     answer_project,
 )
-
-APIS = ("cloudfunctions.googleapis.com", "firestore.googleapis.com", "serviceusage.googleapis.com")
-FACTS = DeployFacts(PROJECT, "(default)", "europe-west1", APIS)
 
 
 def test_reads_deploy_facts_as_terraform_console_prints_them(tmp_path: Path) -> None:
@@ -53,17 +52,6 @@ def test_reads_deploy_facts_as_terraform_console_prints_them(tmp_path: Path) -> 
 # --- The command ----------------------------------------------------------------------------
 
 
-def console_output(facts: DeployFacts) -> str:
-    """terraform console's rendering of jsonencode(...): the JSON text as a quoted string."""
-    value = {
-        "project_id": facts.project_id,
-        "firestore_database": facts.firestore_database,
-        "firestore_location": facts.firestore_location,
-        "apis": list(facts.apis),
-    }
-    return json.dumps(json.dumps(value)) + "\n"
-
-
 @pytest.fixture
 def bin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """PATH holds only the fakes: a real gcloud on the machine is never reached."""
@@ -75,7 +63,7 @@ def bin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def terraform(bin_dir: Path) -> FakeCli:
     fake = FakeCli("terraform", bin_dir).install()
-    fake.answer("console", stdout=console_output(FACTS))
+    fake.answer("console", stdout=json.dumps(json.dumps(FACTS)) + "\n")
     return fake
 
 

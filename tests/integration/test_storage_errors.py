@@ -19,7 +19,12 @@ from call_logger.core.notification import parse_call
 from call_logger.core.write_plan import ChatState, Snapshot, Source, plan_write
 from call_logger.flows.webhook import CallService
 from call_logger.settings.config import Config
-from call_logger.stores.base import StorageMisconfigured, StorageUnavailable, WriteConflict
+from call_logger.stores.base import (
+    Rejected,
+    StorageMisconfigured,
+    StorageUnavailable,
+    WriteConflict,
+)
 from call_logger.stores.dynamodb import DynamoDBStore
 from call_logger.stores.firestore import FirestoreStore
 from google.api_core import exceptions as gexc
@@ -57,7 +62,7 @@ def run_site(store: FirestoreStore, site: str, *, update: bool = False) -> None:
             plan_write(call, "Answered call", Snapshot(chat, False), None, None, Source.WEBHOOK)
         )
     elif site == "reject":
-        store.keep_rejected("digest", "{}", "reason", datetime.now(UTC))
+        store.keep_rejected(Rejected("digest", "{}", "reason", datetime.now(UTC)))
     else:
         list(store.recent_records(datetime.now(UTC) - timedelta(days=1), None))
 
@@ -179,7 +184,9 @@ def test_a_missing_dynamodb_table_is_a_configuration_error_naming_it(
     call = call_of()
     actions: dict[str, Callable[[], object]] = {
         "load": lambda: store.load(call),
-        "reject": lambda: store.keep_rejected("digest", "{}", "reason", datetime.now(UTC)),
+        "reject": lambda: store.keep_rejected(
+            Rejected("digest", "{}", "reason", datetime.now(UTC))
+        ),
         "list": lambda: list(store.recent_records(datetime.now(UTC), None)),
     }
     with pytest.raises(StorageMisconfigured, match="'no-such-table'"):

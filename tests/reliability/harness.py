@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 import requests
@@ -132,6 +131,22 @@ def instance_stream(
     return stream
 
 
+def instance_streams(
+    seed: int, instances: int, callers_each: int, **stream: Any
+) -> list[list[Note]]:
+    """The streams of `instances` instances (ids from 1101000001), each with its own
+    `callers_each` callers, from one seed: the same run every time. `stream`: instance_stream's
+    other arguments (mode, calls, ignored, max_copies)."""
+    rng = random.Random(seed)
+    ids = Ids(seed)
+    return [
+        instance_stream(
+            rng, ids, instance=1101000001 + number, callers=callers(rng, callers_each), **stream
+        )
+        for number in range(instances)
+    ]
+
+
 def callers(rng: random.Random, count: int) -> list[str]:
     """Chat ids: mostly phone numbers, some opaque lid ids."""
     found: list[str] = []
@@ -164,12 +179,7 @@ class LiveServer:
         self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._server.shutdown()
         self._thread.join(timeout=10)
         self._server.server_close()

@@ -3,7 +3,6 @@ in shuffled order, mixed with the notifications we ignore. Nothing lost, nothing
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -11,18 +10,7 @@ import pytest
 from google.cloud import firestore
 
 from tests.conftest import AppFactory
-from tests.reliability.harness import (
-    Ids,
-    Instance,
-    LiveServer,
-    attempts,
-    callers,
-    instance_stream,
-    report,
-    run_all,
-    stored_paths,
-    stored_records,
-)
+from tests.reliability import harness
 
 pytestmark = pytest.mark.slow
 
@@ -35,38 +23,27 @@ MODE = "all"
 def test_load_loses_nothing_and_records_nothing_twice(
     make_app: AppFactory, db: firestore.Client
 ) -> None:
-    rng = random.Random(6)
-    ids = Ids(6)
-    streams = [
-        instance_stream(
-            rng,
-            ids,
-            mode=MODE,
-            instance=1101000001 + number,
-            callers=callers(rng, 8),
-            calls=CALLS_PER_INSTANCE,
-            ignored=IGNORED_PER_INSTANCE,
-        )
-        for number in range(INSTANCES)
-    ]
+    streams = harness.instance_streams(
+        6, INSTANCES, 8, mode=MODE, calls=CALLS_PER_INSTANCE, ignored=IGNORED_PER_INSTANCE
+    )
     sent = sum(len(stream) for stream in streams)
     assert sent >= 2000
     # Every instance id is accepted: GREEN_API_ID_INSTANCE stays unset.
     app = make_app(CALL_MODE=MODE, STORE_TIMEOUT="10").application
-    with LiveServer(app) as server:
-        instances = [Instance(server.url, stream) for stream in streams]
-        run_all(instances)
+    with harness.LiveServer(app) as server:
+        instances = [harness.Instance(server.url, stream) for stream in streams]
+        harness.run_all(instances)
 
-    tried = list(attempts(instances))
+    tried = list(harness.attempts(instances))
     statuses = Counter(attempt.status for attempt in tried)
     expected = {
         note.record: note for stream in streams for note in stream if note.record is not None
     }
-    found = stored_records(db)
+    found = harness.stored_records(db)
     paths = Counter(path for path, _ in found)
     duplicates = sum(count - 1 for count in paths.values())
     server_errors = sum(count for status, count in statuses.items() if status and status >= 500)
-    report(
+    harness.report(
         "load",
         instances=INSTANCES,
         notifications=sent,
@@ -85,7 +62,7 @@ def test_load_loses_nothing_and_records_nothing_twice(
         note = expected[path]
         assert record["label"] == note.label, path
         assert record["eventAt"] == datetime.fromtimestamp(note.event_at or 0, UTC), path
-    assert stored_paths(db, "rejected") == []
+    assert harness.stored_paths(db, "rejected") == []
 
     # Each chat summary points at its newest record.
     newest: dict[str, tuple[int, str]] = {}

@@ -14,17 +14,7 @@ from google.cloud import firestore
 
 from devserver.fake_green_api import FakeGreenApi, Fault, RecordedRequest
 from tests.conftest import AppFactory
-from tests.reliability.harness import (
-    Ids,
-    Instance,
-    LiveServer,
-    attempts,
-    callers,
-    instance_stream,
-    report,
-    run_all,
-    stored_records,
-)
+from tests.reliability import harness
 
 pytestmark = pytest.mark.slow
 
@@ -76,8 +66,8 @@ class PlannedFakeGreenApi(FakeGreenApi):
 
 def test_failed_lookups_never_lose_a_record(make_app: AppFactory, db: firestore.Client) -> None:
     rng = random.Random(429)
-    ids = Ids(429)
-    chats = callers(rng, 30)
+    ids = harness.Ids(429)
+    chats = harness.callers(rng, 30)
     kinds = sorted(FAULTS)
     plan = {
         chat_id: [rng.choice(kinds) for _ in range(rng.choice([0, 0, 1, 1, 2, 9]))]
@@ -89,7 +79,7 @@ def test_failed_lookups_never_lose_a_record(make_app: AppFactory, db: firestore.
         for chat_id, name in names.items():
             fake.set_contact(chat_id, contact_name=name)
         instance = fake.instance_id
-        stream = instance_stream(
+        stream = harness.instance_stream(
             rng, ids, mode="all", instance=instance, callers=chats, calls=70, ignored=40
         )
         app = make_app(
@@ -99,15 +89,15 @@ def test_failed_lookups_never_lose_a_record(make_app: AppFactory, db: firestore.
             CONTACT_LOOKUP_BUDGET=str(BUDGET),
             STORE_TIMEOUT="10",
         ).application
-        with LiveServer(app) as server:
-            sender = Instance(server.url, stream)
-            run_all([sender])
+        with harness.LiveServer(app) as server:
+            sender = harness.Instance(server.url, stream)
+            harness.run_all([sender])
         outcomes = list(fake.outcomes)
         logged = Counter(request.json["chatId"] for request in fake.requests_for("getContactInfo"))
 
-    statuses = Counter(attempt.status for attempt in attempts([sender]))
+    statuses = Counter(attempt.status for attempt in harness.attempts([sender]))
     expected = {note.record: note for note in stream if note.record is not None}
-    found = stored_records(db)
+    found = harness.stored_records(db)
     by_path = dict(found)
     chat_docs = {doc.reference.path: doc.to_dict() or {} for doc in db.collection("chats").stream()}
     failed = Counter(chat for chat, kind in outcomes if kind != "ok")
@@ -120,7 +110,7 @@ def test_failed_lookups_never_lose_a_record(make_app: AppFactory, db: firestore.
         assert record["callerName"] in (names[chat_id], None), path
         if record["callerName"] is None:
             null_records[chat_id] += 1
-    report(
+    harness.report(
         "lookup faults",
         notifications=len(stream),
         requests=sum(statuses.values()),

@@ -4,7 +4,6 @@ and once GREEN-API-style resends get through, every record exists exactly once."
 
 from __future__ import annotations
 
-import random
 import time
 from collections import Counter
 
@@ -13,20 +12,7 @@ from google.cloud import firestore
 
 from devserver.emulator import FirestoreEmulator
 from tests.conftest import AppFactory
-from tests.reliability.harness import (
-    Attempt,
-    Gate,
-    Ids,
-    Instance,
-    LiveServer,
-    attempts,
-    callers,
-    instance_stream,
-    report,
-    run_all,
-    stored_paths,
-    stored_records,
-)
+from tests.reliability import harness
 
 pytestmark = pytest.mark.slow
 
@@ -45,21 +31,9 @@ def wait_until(condition: object, bound: float) -> None:
 def test_storage_outage_answers_503_and_resends_lose_nothing(
     make_app: AppFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rng = random.Random(503)
-    ids = Ids(503)
-    streams = [
-        instance_stream(
-            rng,
-            ids,
-            mode="all",
-            instance=1101000001 + number,
-            callers=callers(rng, 5),
-            calls=25,
-            ignored=20,
-            max_copies=2,
-        )
-        for number in range(INSTANCES)
-    ]
+    streams = harness.instance_streams(
+        503, INSTANCES, 5, mode="all", calls=25, ignored=20, max_copies=2
+    )
     with FirestoreEmulator() as own:
         for name, value in own.environ().items():
             monkeypatch.setenv(name, value)
@@ -68,9 +42,9 @@ def test_storage_outage_answers_503_and_resends_lose_nothing(
         # Short enough to keep the outage brief, long enough that a busy machine (the emulator
         # shares its cores with the suite) does not time out writes before the outage.
         app = make_app(STORE_TIMEOUT="3").application
-        gate = Gate()
-        with LiveServer(app) as server:
-            instances = [Instance(server.url, stream, gate=gate) for stream in streams]
+        gate = harness.Gate()
+        with harness.LiveServer(app) as server:
+            instances = [harness.Instance(server.url, stream, gate=gate) for stream in streams]
             for instance in instances:
                 instance.start()
             total = sum(len(stream) for stream in streams)
@@ -84,28 +58,28 @@ def test_storage_outage_answers_503_and_resends_lose_nothing(
             down_at = time.monotonic()
             gate.open()
 
-            def inside() -> list[Attempt]:
+            def inside() -> list[harness.Attempt]:
                 return [
                     a
-                    for a in attempts(instances)
+                    for a in harness.attempts(instances)
                     if a.call and a.started >= down_at and a.ended <= time.monotonic()
                 ]
 
             wait_until(lambda: len(inside()) >= MIN_CALLS_INSIDE, 60)
             up_at = time.monotonic()
             own.start()
-            run_all(instances)
+            harness.run_all(instances)
 
-        tried = list(attempts(instances))
+        tried = list(harness.attempts(instances))
         before = [a for a in tried if a.ended < down_at]
         during = [a for a in tried if a.started >= down_at and a.ended <= up_at]
         after = [a for a in tried if a.started >= up_at]
         # Started before the restart and ended after it began: may go either way.
         edges = [a for a in tried if a not in before and a not in during and a not in after]
         expected = {n.record for s in streams for n in s if n.record is not None}
-        found = stored_records(db)
+        found = harness.stored_records(db)
         paths = Counter(path for path, _ in found)
-        report(
+        harness.report(
             "storage outage",
             notifications=sum(len(s) for s in streams),
             requests=len(tried),
@@ -128,4 +102,4 @@ def test_storage_outage_answers_503_and_resends_lose_nothing(
         assert [i.undelivered for i in instances] == [[]] * INSTANCES
         assert set(paths) == expected
         assert max(paths.values()) == 1
-        assert stored_paths(db, "rejected") == []
+        assert harness.stored_paths(db, "rejected") == []

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from call_logger.core.preflight import DeployFacts
+
 from tests.support.fake_cli import FakeCli
 
 PROJECT = "demo-project"
@@ -15,6 +17,9 @@ FACTS = {
     "firestore_location": "europe-west1",
     "apis": ["firestore.googleapis.com", "run.googleapis.com", "serviceusage.googleapis.com"],
 }
+APIS = tuple(FACTS["apis"])
+# The same facts as the preflight reads them.
+DEPLOY_FACTS = DeployFacts(PROJECT, "(default)", "europe-west1", APIS)
 
 ACTIVE = [{"account": "owner@example.com", "status": "ACTIVE"}]
 BILLING_ON = {

@@ -8,6 +8,7 @@ moto, boto3 or requests.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +23,13 @@ from call_logger.core.write_plan import (
     StoredState,
     WritePlan,
 )
-from call_logger.stores.base import EXISTENCE_BATCH, RecordKey, StorageUnavailable, WriteConflict
+from call_logger.stores.base import (
+    EXISTENCE_BATCH,
+    RecordKey,
+    Rejected,
+    StorageUnavailable,
+    WriteConflict,
+)
 
 
 @dataclass
@@ -147,19 +154,13 @@ class MemoryStore:
             if chat == chat_key and start <= fields["eventAt"] <= end
         ]
 
-    def keep_rejected(
-        self,
-        digest: str,
-        body: str,
-        reason: str,
-        received_at: datetime,
-        expire_at: datetime | None = None,
-    ) -> None:
+    def keep_rejected(self, rejected: Rejected) -> None:
         self._check_up()
-        if digest in self.rejected:
+        if rejected.digest in self.rejected:
             raise WriteConflict("already kept")
-        kept = {"body": body, "reason": reason, "receivedAt": received_at}
-        self.rejected[digest] = kept | ({"expireAt": expire_at} if expire_at else {})
+        self.rejected[rejected.digest] = rejected.fields(
+            max_body_bytes=sys.maxsize
+        )  # no size limit
 
     def load_instance(self, instance_id: int) -> StoredState | None:
         self._check_up()

@@ -5,18 +5,13 @@ from __future__ import annotations
 from datetime import UTC, time, timedelta
 
 import pytest
-from call_logger.settings.config import Config, ConfigError, Mode, parse_duration
+from call_logger.settings.config import Config, ConfigError, parse_duration
 
 
-def test_defaults() -> None:
-    config = Config.from_env({})
-    assert config.mode is Mode.ALL
-    assert config.webhook_token == ""
-    assert not config.allow_unauthenticated
-    assert config.database == "(default)"
-    assert config.retention_days is None
-    assert config.contact_cache_ttl == timedelta(hours=24)
-    assert (config.log_level, config.log_chat_ids) == ("INFO", "masked")
+def test_an_empty_environment_gives_the_fields_defaults() -> None:
+    # The defaults are Config's field defaults, written once; docs/configuration.md states them
+    # (tests/unit/test_docs_configuration.py).
+    assert Config.from_env({}) == Config()
 
 
 def test_green_api_url_is_https_except_to_this_machine() -> None:

@@ -6,21 +6,19 @@ from typing import Any
 
 import pytest
 from call_logger.core import preflight as decide
-from call_logger.core.preflight import DeployFacts, Failed, Finding
+from call_logger.core.preflight import Failed, Finding
 
 from tests.support.gcloud_answers import (
     ACTIVE,
     BILLING_OFF,
     BILLING_ON,
     DATABASE,
+    DEPLOY_FACTS,
     NOT_FOUND,
     POLICY_DEFAULT,
     POLICY_RESTRICTED,
     PROJECT,
 )
-
-APIS = ("cloudfunctions.googleapis.com", "firestore.googleapis.com", "serviceusage.googleapis.com")
-FACTS = DeployFacts(PROJECT, "(default)", "europe-west1", APIS)
 
 
 def lines(findings: list[Finding]) -> list[str]:
@@ -51,8 +49,8 @@ def test_billing() -> None:
 
 
 def test_enabling_the_apis() -> None:
-    assert decide.enable_findings(FACTS, None) == []
-    [failed] = decide.enable_findings(FACTS, Failed("ERROR: PERMISSION_DENIED: denied"))
+    assert decide.enable_findings(DEPLOY_FACTS, None) == []
+    [failed] = decide.enable_findings(DEPLOY_FACTS, Failed("ERROR: PERMISSION_DENIED: denied"))
     assert failed.blocking
     assert "Service Usage Admin" in failed.text
 
@@ -60,20 +58,20 @@ def test_enabling_the_apis() -> None:
 def test_a_missing_database_is_created() -> None:
     database = decide.existing_database(Failed(NOT_FOUND))
     assert database is None
-    assert decide.firestore_findings(FACTS, database) == []
+    assert decide.firestore_findings(DEPLOY_FACTS, database) == []
     assert decide.firestore_database_exists(database) is False
 
 
 def test_an_existing_native_database_in_the_location_is_adopted() -> None:
     database = decide.existing_database(DATABASE)
-    [found] = lines(decide.firestore_findings(FACTS, database))
+    [found] = lines(decide.firestore_findings(DEPLOY_FACTS, database))
     assert found.startswith("note: Firestore database (default) exists")
     assert "adopts" in found
     assert decide.firestore_database_exists(database) is True
 
 
 def test_a_database_elsewhere_says_which_location_to_set() -> None:
-    [problem] = lines(decide.firestore_findings(FACTS, {**DATABASE, "locationId": "nam5"}))
+    [problem] = lines(decide.firestore_findings(DEPLOY_FACTS, {**DATABASE, "locationId": "nam5"}))
     assert problem.startswith("problem: ")
     assert "is in nam5, not europe-west1" in problem
     assert 'firestore_location = "nam5"' in problem
@@ -81,7 +79,9 @@ def test_a_database_elsewhere_says_which_location_to_set() -> None:
 
 
 def test_a_datastore_mode_database_needs_another_name() -> None:
-    [problem] = lines(decide.firestore_findings(FACTS, {**DATABASE, "type": "DATASTORE_MODE"}))
+    [problem] = lines(
+        decide.firestore_findings(DEPLOY_FACTS, {**DATABASE, "type": "DATASTORE_MODE"})
+    )
     assert problem.startswith("problem: ")
     assert "DATASTORE_MODE mode" in problem
     assert "firestore_database to a new name" in problem
@@ -90,7 +90,7 @@ def test_a_datastore_mode_database_needs_another_name() -> None:
 def test_an_unreadable_database_is_a_note_and_leaves_the_variable_unset() -> None:
     database = decide.existing_database(Failed("ERROR: PERMISSION_DENIED: datastore.databases.get"))
     assert isinstance(database, Failed)
-    [note] = decide.firestore_findings(FACTS, database)
+    [note] = decide.firestore_findings(DEPLOY_FACTS, database)
     assert not note.blocking
     assert "already exists" in note.text
     assert decide.firestore_database_exists(database) is None

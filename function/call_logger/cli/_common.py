@@ -91,7 +91,14 @@ def pick_instances(config: Config, every: bool, instance_id: int | None) -> list
 
 
 def add_since(parser: Any, default: str, help: str, dest: str = "since") -> None:
-    parser.add_argument("--since", dest=dest, default=default, metavar="DURATION", help=help)
+    """--since DURATION; its help ends with the default, written once (the argument)."""
+    parser.add_argument(
+        "--since",
+        dest=dest,
+        default=default,
+        metavar="DURATION",
+        help=f"{help} (default %(default)s)",
+    )
 
 
 def add_json(parser: Any, help: str, dest: str = "json") -> None:

@@ -29,7 +29,7 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_since(parser, "24h", "how far back, e.g. 90m, 24h, 7d (default 24h)")
+    add_since(parser, "24h", "how far back, e.g. 90m, 24h, 7d")
     parser.add_argument(
         "--chat",
         metavar="CHAT",
@@ -41,7 +41,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only records whose status is neither offer nor pickUp",
     )
     parser.add_argument(
-        "--limit", type=_positive, default=100, help="at most this many records (default 100)"
+        "--limit",
+        type=_positive,
+        default=100,
+        help="at most this many records (default %(default)s)",
     )
     add_json(parser, "a JSON array of the records' fields instead")
     views = parser.add_subparsers(dest="view", metavar="VIEW")

@@ -17,6 +17,7 @@ from call_logger.cli._common import (
     load_config,
     require_green_api,
 )
+from call_logger.settings.config import Config, format_duration
 
 NAME = "reconcile"
 HELP = "add the calls GREEN-API's call journal knows and the log lacks (lost webhooks)"
@@ -24,7 +25,8 @@ DESCRIPTION = (
     "Read the instance's call journal (lastIncomingCalls) and record every final status "
     "the log lacks, exactly as the webhook would have (CALL_MODE, labels, layout), with "
     "source=journal. A call already recorded under the same id, or with the same status "
-    "within RECONCILE_MATCH_WINDOW (default 120s) in the same chat, is not added again. "
+    "within RECONCILE_MATCH_WINDOW (default "
+    f"{format_duration(Config.reconcile_match_window)}) in the same chat, is not added again. "
     "Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN (or GREEN_API_INSTANCES: every "
     "instance in turn) and the store settings the function uses. "
     "Exit 0 when done, 1 when GREEN-API or storage failed (a rerun completes it), "
@@ -33,7 +35,7 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_since(parser, "24h", "how far back the journal is read, e.g. 90m, 24h, 30d (default 24h)")
+    add_since(parser, "24h", "how far back the journal is read, e.g. 90m, 24h, 30d")
     parser.add_argument(
         "--dry-run", action="store_true", help="write nothing; report what it would add"
     )
@@ -46,7 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--lookup-budget",
         default="60s",
         metavar="DURATION",
-        help="total time for caller-name lookups, one per second at most (default 60s; 0: none)",
+        help=(
+            "total time for caller-name lookups, one per second at most "
+            "(default %(default)s; 0: none)"
+        ),
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from call_logger.core.envelope import INCOMING_CALL
 from call_logger.core.notification import INCOMING, CallNotification
+from call_logger.settings.config import format_duration
 from call_logger.settings.limits import outcome
 
 # The counts of a run, in the order people read them (also the --json keys, with dry_run).
@@ -269,8 +270,9 @@ class ReconcileReport:
         """One line for a person (and the log)."""
         would = "would add" if self.dry_run else "added"
         text = (
-            f"instance {self.instance_id}, last {_duration(self.since)}: {self.journal} journal "
-            f"entries, {self.already_recorded} already recorded, {self.added} {would}, "
+            f"instance {self.instance_id}, last {format_duration(self.since)}: "
+            f"{self.journal} journal entries, {self.already_recorded} already recorded, "
+            f"{self.added} {would}, "
             f"{self.skipped} skipped by CALL_MODE, {self.rejected} rejected"
         )
         if self.missing_calls:
@@ -315,11 +317,3 @@ def run_error(reports: Sequence[ReconcileReport]) -> str | None:
 
 def _time(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if value else "?"
-
-
-def _duration(value: timedelta) -> str:
-    seconds = value.total_seconds()
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"

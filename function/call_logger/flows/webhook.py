@@ -49,7 +49,13 @@ from call_logger.flows.shared import (
 from call_logger.settings.config import Config, Mode
 from call_logger.settings.limits import canonical_status
 from call_logger.settings.logs import annotate
-from call_logger.stores.base import PermanentWriteError, StorageUnavailable, Store, WriteConflict
+from call_logger.stores.base import (
+    PermanentWriteError,
+    Rejected,
+    StorageUnavailable,
+    Store,
+    WriteConflict,
+)
 from call_logger.stores.factory import make_store
 
 log = logging.getLogger(__name__)
@@ -302,7 +308,7 @@ class CallService:
         expires = expire_at(now, self._retention) if self._retention else None
         # WriteConflict: an earlier delivery kept it, and receivedAt stays the first receipt.
         with contextlib.suppress(WriteConflict):
-            self._store.keep_rejected(rejected_id(body), text, reason, now, expires)
+            self._store.keep_rejected(Rejected(rejected_id(body), text, reason, now, expires))
         annotate(reason=reason)  # on the line about this notification (the webhook's, the poller's)
         return Outcome.REJECTED
 

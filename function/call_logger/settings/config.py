@@ -81,6 +81,16 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def format_duration(value: timedelta) -> str:
+    """timedelta -> its text in the largest whole unit (7d, 24h, 15m, 90s): parse_duration's
+    inverse, for a default's text in help and messages."""
+    seconds = value.total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
 @dataclass(frozen=True)
 class Config:
     # Secrets stay out of repr(), and so out of any log line or traceback that shows a Config.
@@ -188,58 +198,68 @@ class Config:
 
     @classmethod
     def _from_settings(cls, env: Mapping[str, str]) -> Config:
+        # An empty or unset variable leaves the field's default above: each default is written
+        # once, there (docs/configuration.md's table is checked against it).
         def get(name: str) -> str:
             return env.get(name, "").strip()
 
         return cls(
             # Stripped: a secret file's trailing newline must not become part of the token.
             webhook_token=get("WEBHOOK_TOKEN"),
-            allow_unauthenticated=_flag(get("ALLOW_UNAUTHENTICATED"), "ALLOW_UNAUTHENTICATED"),
-            mode=_mode(get("CALL_MODE")),
+            allow_unauthenticated=_flag(
+                get("ALLOW_UNAUTHENTICATED"), "ALLOW_UNAUTHENTICATED", cls.allow_unauthenticated
+            ),
+            mode=_mode(get("CALL_MODE"), cls.mode),
             instance_id=_optional_int(get("GREEN_API_ID_INSTANCE"), "GREEN_API_ID_INSTANCE", 1),
             labels=_labels(get("CALL_LABELS")),
             retention_days=_optional_int(
                 get("RECORD_RETENTION_DAYS"), "RECORD_RETENTION_DAYS", 1, MAX_DAYS
             ),
-            store=_choice(get("STORE") or "firestore", "STORE", ("firestore", "dynamodb")),
+            store=_choice(get("STORE") or cls.store, "STORE", ("firestore", "dynamodb")),
             project=get("GOOGLE_CLOUD_PROJECT") or get("GCLOUD_PROJECT") or None,
-            database=get("FIRESTORE_DATABASE") or "(default)",
-            store_timeout=_seconds(get("STORE_TIMEOUT"), "STORE_TIMEOUT", 10.0),
-            dynamodb_table=get("DYNAMODB_TABLE") or "green-call-logger",
-            green_api_url=_green_api_url(get("GREEN_API_URL") or DEFAULT_GREEN_API_URL),
+            database=get("FIRESTORE_DATABASE") or cls.database,
+            store_timeout=_seconds(get("STORE_TIMEOUT"), "STORE_TIMEOUT", cls.store_timeout),
+            dynamodb_table=get("DYNAMODB_TABLE") or cls.dynamodb_table,
+            green_api_url=_green_api_url(get("GREEN_API_URL") or cls.green_api_url),
             green_api_token=get("GREEN_API_TOKEN"),
-            contact_cache_ttl=_duration(get("CONTACT_CACHE_TTL"), "CONTACT_CACHE_TTL", "24h"),
-            lookup_budget=_seconds(get("CONTACT_LOOKUP_BUDGET"), "CONTACT_LOOKUP_BUDGET", 3.0),
+            contact_cache_ttl=_duration(
+                get("CONTACT_CACHE_TTL"), "CONTACT_CACHE_TTL", cls.contact_cache_ttl
+            ),
+            lookup_budget=_seconds(
+                get("CONTACT_LOOKUP_BUDGET"), "CONTACT_LOOKUP_BUDGET", cls.lookup_budget
+            ),
             operator_template=_template(
-                get("OPERATOR_MESSAGE_TEMPLATE") or DEFAULT_OPERATOR_TEMPLATE,
+                get("OPERATOR_MESSAGE_TEMPLATE") or cls.operator_template,
                 "OPERATOR_MESSAGE_TEMPLATE",
             ),
             operator_notify_on=_statuses(
-                get("OPERATOR_NOTIFY_ON") or "offer", "OPERATOR_NOTIFY_ON"
+                get("OPERATOR_NOTIFY_ON"), "OPERATOR_NOTIFY_ON", cls.operator_notify_on
             ),
-            reply_on=_statuses(
-                get("MISSED_CALL_REPLY_ON") or "missed,declined,hungUp", "MISSED_CALL_REPLY_ON"
-            ),
+            reply_on=_statuses(get("MISSED_CALL_REPLY_ON"), "MISSED_CALL_REPLY_ON", cls.reply_on),
             reply_cooldown=_duration(
-                get("MISSED_CALL_REPLY_COOLDOWN"), "MISSED_CALL_REPLY_COOLDOWN", "12h"
+                get("MISSED_CALL_REPLY_COOLDOWN"), "MISSED_CALL_REPLY_COOLDOWN", cls.reply_cooldown
             ),
             reply_max_age=_positive_duration(
-                get("MISSED_CALL_REPLY_MAX_AGE"), "MISSED_CALL_REPLY_MAX_AGE", "15m"
+                get("MISSED_CALL_REPLY_MAX_AGE"), "MISSED_CALL_REPLY_MAX_AGE", cls.reply_max_age
             ),
             reconcile_match_window=_duration(
-                get("RECONCILE_MATCH_WINDOW"), "RECONCILE_MATCH_WINDOW", "120s"
+                get("RECONCILE_MATCH_WINDOW"), "RECONCILE_MATCH_WINDOW", cls.reconcile_match_window
+            ),
+            callback_by_message=_flag(
+                get("CALLBACK_BY_MESSAGE"), "CALLBACK_BY_MESSAGE", cls.callback_by_message
             ),
             reconcile_max_call=_positive_duration(
-                get("RECONCILE_MAX_CALL"), "RECONCILE_MAX_CALL", "4h"
+                get("RECONCILE_MAX_CALL"), "RECONCILE_MAX_CALL", cls.reconcile_max_call
             ),
-            callback_by_message=_flag(get("CALLBACK_BY_MESSAGE") or "true", "CALLBACK_BY_MESSAGE"),
             digest_time=_digest_time(
                 # Somewhere to send it: the deployment's chat, or the instances' own chats.
                 get("DIGEST_TIME"),
                 get("OPERATOR_CHAT_ID") or get("GREEN_API_INSTANCES"),
             ),
-            log_level=_choice(get("LOG_LEVEL").upper() or "INFO", "LOG_LEVEL", LOG_LEVELS),
-            log_chat_ids=_choice(get("LOG_CHAT_IDS") or "masked", "LOG_CHAT_IDS", LOG_CHAT_IDS),
+            log_level=_choice(get("LOG_LEVEL").upper() or cls.log_level, "LOG_LEVEL", LOG_LEVELS),
+            log_chat_ids=_choice(
+                get("LOG_CHAT_IDS") or cls.log_chat_ids, "LOG_CHAT_IDS", LOG_CHAT_IDS
+            ),
             **{name: read(get) for name, _, read in _INSTANCE_FIELDS},
         )
 
@@ -279,11 +299,13 @@ _INSTANCE_FIELDS: tuple[tuple[str, tuple[str, ...], Callable[[Callable[[str], st
         lambda get: _after_hours(get("MISSED_CALL_REPLY_AFTER_HOURS"), bool(get("BUSINESS_HOURS"))),
     ),
     ("business_hours", ("BUSINESS_HOURS",), lambda get: _business_hours(get("BUSINESS_HOURS"))),
-    ("timezone", ("TIMEZONE",), lambda get: _timezone(get("TIMEZONE") or "UTC")),
+    ("timezone", ("TIMEZONE",), lambda get: _timezone(get("TIMEZONE"))),
     (
         "callback_target",
         ("CALLBACK_TARGET",),
-        lambda get: _positive_duration(get("CALLBACK_TARGET"), "CALLBACK_TARGET", "1h"),
+        lambda get: _positive_duration(
+            get("CALLBACK_TARGET"), "CALLBACK_TARGET", Config.callback_target
+        ),
     ),
 )
 
@@ -326,6 +348,8 @@ def _instances(env: Mapping[str, str]) -> Instances | None:
 
 def _timezone(value: str) -> tzinfo:
     """TIMEZONE: the report's days and hours and the digest's day are counted in it."""
+    if not value:
+        return Config.timezone
     if value == "UTC":
         return UTC  # needs no time-zone database
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -362,9 +386,11 @@ def _clock_time(value: str, name: str) -> time | None:
     return found
 
 
-def _flag(value: str, name: str) -> bool:
+def _flag(value: str, name: str, default: bool) -> bool:
     lowered = value.lower()
-    if lowered in ("", "false", "0", "no"):
+    if not lowered:
+        return default
+    if lowered in ("false", "0", "no"):
         return False
     if lowered in ("true", "1", "yes"):
         return True
@@ -377,9 +403,9 @@ def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _mode(value: str) -> Mode:
+def _mode(value: str, default: Mode) -> Mode:
     allowed = tuple(mode.value for mode in Mode)
-    return Mode(_choice(value or Mode.ALL.value, "CALL_MODE", allowed))
+    return Mode(_choice(value or default.value, "CALL_MODE", allowed))
 
 
 def _optional_int(value: str, name: str, minimum: int, maximum: int | None = None) -> int | None:
@@ -397,20 +423,14 @@ def _optional_int(value: str, name: str, minimum: int, maximum: int | None = Non
 
 
 def _seconds(value: str, name: str, default: float) -> float:
+    return _positive_duration(value, name, timedelta(seconds=default)).total_seconds()
+
+
+def _duration(value: str, name: str, default: timedelta) -> timedelta:
     if not value:
         return default
     try:
-        seconds = parse_duration(value).total_seconds()
-    except ValueError as error:
-        raise ConfigError(f"{name}: {error}") from None
-    if seconds <= 0:
-        raise ConfigError(f"{name} must be more than zero")
-    return seconds
-
-
-def _duration(value: str, name: str, default: str) -> timedelta:
-    try:
-        return parse_duration(value or default)
+        return parse_duration(value)
     except ValueError as error:
         raise ConfigError(f"{name}: {error}") from None
 
@@ -484,8 +504,10 @@ def _after_hours(value: str, business_hours_set: bool) -> str:
     return _template(value, "MISSED_CALL_REPLY_AFTER_HOURS")
 
 
-def _statuses(value: str, name: str) -> frozenset[str]:
+def _statuses(value: str, name: str, default: frozenset[str]) -> frozenset[str]:
     """A comma-separated list of call statuses, hangUp read as hungUp."""
+    if not value:
+        return default
     chosen = {canonical_status(part.strip()) for part in value.split(",")}
     unknown = sorted(chosen - set(STATUSES))
     if unknown:
@@ -496,7 +518,7 @@ def _statuses(value: str, name: str) -> frozenset[str]:
     return frozenset(chosen)
 
 
-def _positive_duration(value: str, name: str, default: str) -> timedelta:
+def _positive_duration(value: str, name: str, default: timedelta) -> timedelta:
     duration = _duration(value, name, default)
     if duration <= timedelta(0):
         raise ConfigError(f"{name} must be more than zero")

@@ -4,6 +4,7 @@ Imports no implementation (stores.factory picks one)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -22,6 +23,28 @@ def truncate_utf8(text: str, limit: int) -> str:
     """At most `limit` bytes of UTF-8, cut at a character boundary (documents have a size limit)."""
     data = text.encode("utf-8")
     return text if len(data) <= limit else data[:limit].decode("utf-8", errors="ignore")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A notification that can never be recorded, kept under `digest` (made from its content)."""
+
+    digest: str
+    body: str
+    reason: str
+    received_at: datetime
+    expire_at: datetime | None = None
+
+    def fields(self, max_body_bytes: int) -> dict[str, Any]:
+        """What a store keeps: the body cut to fit the store's item size, expireAt when set."""
+        fields: dict[str, Any] = {
+            "body": truncate_utf8(self.body, max_body_bytes),
+            "reason": self.reason,
+            "receivedAt": self.received_at,
+        }
+        if self.expire_at is not None:
+            fields["expireAt"] = self.expire_at
+        return fields
 
 
 class StorageUnavailable(Exception):
@@ -95,15 +118,8 @@ class Store(Protocol):
         """The chat summaries' fields by chat key, read by key; a key without a chat is left out."""
         ...
 
-    def keep_rejected(
-        self,
-        digest: str,
-        body: str,
-        reason: str,
-        received_at: datetime,
-        expire_at: datetime | None = None,
-    ) -> None:
-        """Keep an unrecordable notification; WriteConflict if this digest is already kept."""
+    def keep_rejected(self, rejected: Rejected) -> None:
+        """Keep an unrecordable notification; WriteConflict if its digest is already kept."""
         ...
 
     def existing_records(self, keys: Sequence[RecordKey]) -> set[RecordKey]:

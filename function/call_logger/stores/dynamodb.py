@@ -43,10 +43,10 @@ from call_logger.stores.base import (
     EXISTENCE_BATCH,
     PermanentWriteError,
     RecordKey,
+    Rejected,
     StorageMisconfigured,
     StorageUnavailable,
     WriteConflict,
-    truncate_utf8,
 )
 
 CHAT_SK = "CHAT"
@@ -358,23 +358,12 @@ class DynamoDBStore:
         }
         return list(self._query(request, frozenset()))
 
-    def keep_rejected(
-        self,
-        digest: str,
-        body: str,
-        reason: str,
-        received_at: datetime,
-        expire_at: datetime | None = None,
-    ) -> None:
-        item: dict[str, Any] = {
-            "pk": f"REJECTED#{digest}",
+    def keep_rejected(self, rejected: Rejected) -> None:
+        item = {
+            "pk": f"REJECTED#{rejected.digest}",
             "sk": REJECTED_SK,
-            "body": truncate_utf8(body, MAX_REJECTED_BODY_BYTES),
-            "reason": reason,
-            "receivedAt": received_at,
+            **rejected.fields(MAX_REJECTED_BODY_BYTES),
         }
-        if expire_at is not None:
-            item["expireAt"] = expire_at
         with _storage_errors(self._table):
             self._client.put_item(
                 TableName=self._table,

@@ -36,10 +36,10 @@ from call_logger.stores.base import (
     EXISTENCE_BATCH,
     PermanentWriteError,
     RecordKey,
+    Rejected,
     StorageMisconfigured,
     StorageUnavailable,
     WriteConflict,
-    truncate_utf8,
 )
 
 CHATS = "chats"
@@ -251,22 +251,9 @@ class FirestoreStore:
                 for doc in records.stream(retry=self._retry, timeout=self._timeout)
             ]
 
-    def keep_rejected(
-        self,
-        digest: str,
-        body: str,
-        reason: str,
-        received_at: datetime,
-        expire_at: datetime | None = None,
-    ) -> None:
-        ref = self._client.collection(REJECTED).document(digest)
-        fields: dict[str, Any] = {
-            "body": truncate_utf8(body, MAX_REJECTED_BODY_BYTES),
-            "reason": reason,
-            "receivedAt": received_at,
-        }
-        if expire_at is not None:
-            fields["expireAt"] = expire_at
+    def keep_rejected(self, rejected: Rejected) -> None:
+        ref = self._client.collection(REJECTED).document(rejected.digest)
+        fields = rejected.fields(MAX_REJECTED_BODY_BYTES)
         with self._errors("keeping a rejected notification", _CREATE_CONFLICTS):
             ref.create(fields, retry=self._retry, timeout=self._timeout)
 
