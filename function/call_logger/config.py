@@ -52,6 +52,7 @@ DEFAULT_LABELS: Mapping[str, str] = {
 }
 
 DEFAULT_GREEN_API_URL = "https://api.green-api.com"
+DEFAULT_WEBHOOK_BACKLOG_ALERT = 100
 DEFAULT_OPERATOR_TEMPLATE = "{label} from {name} {phone}"
 # The placeholders a message template may use (replies.render fills them in).
 PLACEHOLDERS = ("name", "phone", "chat_id", "label")
@@ -109,6 +110,10 @@ class Config:
     reconcile_match_window: timedelta = timedelta(seconds=120)
     timezone: tzinfo = UTC
     callback_by_message: bool = True
+    # configure-instance leaves incomingWebhook on (instances before GREEN-API 5.44.37.12).
+    keep_incoming_webhook: bool = False
+    # A webhook queue longer than this (getWebhooksCount) is a WARNING and an alert.
+    webhook_backlog_alert: int = DEFAULT_WEBHOOK_BACKLOG_ALERT
     digest_time: time | None = None
     log_level: str = "INFO"
     log_chat_ids: str = "masked"
@@ -223,6 +228,7 @@ class Config:
                 get("RECONCILE_MATCH_WINDOW"), "RECONCILE_MATCH_WINDOW", "120s"
             ),
             callback_by_message=_flag(get("CALLBACK_BY_MESSAGE") or "true", "CALLBACK_BY_MESSAGE"),
+            keep_incoming_webhook=_flag(get("KEEP_INCOMING_WEBHOOK"), "KEEP_INCOMING_WEBHOOK"),
             digest_time=_digest_time(
                 # Somewhere to send it: the deployment's chat, or the instances' own chats.
                 get("DIGEST_TIME"),
@@ -264,6 +270,11 @@ _INSTANCE_FIELDS: tuple[tuple[str, tuple[str, ...], Callable[[Callable[[str], st
     ),
     ("business_hours", ("BUSINESS_HOURS",), lambda get: _business_hours(get("BUSINESS_HOURS"))),
     ("timezone", ("TIMEZONE",), lambda get: _timezone(get("TIMEZONE") or "UTC")),
+    (
+        "webhook_backlog_alert",
+        ("WEBHOOK_BACKLOG_ALERT",),
+        lambda get: _backlog_alert(get("WEBHOOK_BACKLOG_ALERT")),
+    ),
 )
 
 
@@ -334,6 +345,11 @@ def _clock_time(value: str, name: str) -> time | None:
         return time.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"{name} must be a time of day such as 09:00, not {value!r}") from None
+
+
+def _backlog_alert(value: str) -> int:
+    found = _optional_int(value, "WEBHOOK_BACKLOG_ALERT", 0)
+    return DEFAULT_WEBHOOK_BACKLOG_ALERT if found is None else found
 
 
 def _flag(value: str, name: str) -> bool:
