@@ -49,6 +49,7 @@ def terraform(tmp_path: Path, fake_green_api: FakeGreenApi) -> FakeCli:
         "green_api_id_instance": str(fake_green_api.instance_id),
         "green_api_url": fake_green_api.url,
         "green_api_instances": "",  # one instance: the stack's output is empty
+        "keep_incoming_webhook": "false",
     }
     for name, value in outputs.items():
         fake.answer("output", name, stdout=value)
@@ -160,6 +161,7 @@ def test_with_an_instance_map_it_configures_every_instance(
             "webhook_url": WEBHOOK_URL,
             "webhook_token": WEBHOOK_TOKEN,
             "green_api_instances": json.dumps(instances),
+            "keep_incoming_webhook": "false",
         }
         for name, value in outputs.items():
             terraform.answer("output", name, stdout=value)
