@@ -37,7 +37,13 @@ def stack(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def terraform(tmp_path: Path, fake_green_api: FakeGreenApi) -> FakeCli:
+def keep_incoming() -> str:
+    """The stack's keep_incoming_webhook output (a test parametrizes it to override)."""
+    return "false"
+
+
+@pytest.fixture
+def terraform(tmp_path: Path, fake_green_api: FakeGreenApi, keep_incoming: str) -> FakeCli:
     fake = FakeCli("terraform", tmp_path / "bin").install()
     fake.answer("init")
     fake.answer("console", stdout=json.dumps(json.dumps(FACTS)) + "\n")
@@ -49,7 +55,7 @@ def terraform(tmp_path: Path, fake_green_api: FakeGreenApi) -> FakeCli:
         "green_api_id_instance": str(fake_green_api.instance_id),
         "green_api_url": fake_green_api.url,
         "green_api_instances": "",  # one instance: the stack's output is empty
-        "keep_incoming_webhook": "false",
+        "keep_incoming_webhook": keep_incoming,
     }
     for name, value in outputs.items():
         fake.answer("output", name, stdout=value)
@@ -101,6 +107,16 @@ def test_without_gcloud_it_applies_and_configures_the_instance(
     assert apply_vars(stack, terraform) == {}
     [settings] = fake_green_api.requests_for("setSettings")
     assert settings.json["webhookUrl"] == WEBHOOK_URL
+
+
+@pytest.mark.parametrize(("keep_incoming", "ends"), [("false", "no"), ("true", "yes")])
+def test_keep_incoming_webhook_reaches_configure_instance(
+    stack: Path, terraform: FakeCli, fake_green_api: FakeGreenApi, ends: str
+) -> None:
+    fake_green_api.settings["incomingWebhook"] = "yes"  # as the product used to set it
+    done = deploy(stack, terraform)
+    assert done.returncode == 0, done.stderr
+    assert fake_green_api.settings["incomingWebhook"] == ends
 
 
 def test_with_gcloud_it_enables_the_apis_before_the_apply_and_adopts_the_database(

@@ -84,11 +84,12 @@ def wanted(
 
 
 def changes(actual: Mapping[str, Any], needed: Mapping[str, str]) -> list[Change]:
-    """The settings whose value differs from getSettings' answer, in `needed`'s order."""
+    """The settings whose value differs from getSettings' answer, in `needed`'s order. A switch
+    getSettings does not report is off: leaving it off is no change (no restart for nothing)."""
     return [
         Change(name, actual.get(name), value)
         for name, value in needed.items()
-        if actual.get(name) != value
+        if actual.get(name, NO if value == NO else None) != value
     ]
 
 

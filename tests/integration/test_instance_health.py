@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from call_logger import logs
+from call_logger.cli import main
 from call_logger.config import Config
 from call_logger.green_api import GreenApiClient
 from call_logger.health import (
@@ -236,3 +237,48 @@ def test_every_instance_of_the_map_is_checked(
     assert reports[0].state == "authorized" and not reports[0].errors
     assert reports[1].state is None and "403" in reports[1].errors[0]
     assert set(backend.documents()) == {INSTANCE}
+
+
+def test_status_refresh_json_shows_the_state_the_backlog_and_when(
+    green_env: FakeGreenApi, backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    green_env.state = "PassKeyRequire"
+    green_env.webhooks_count = 3
+
+    assert main(["status", "--refresh", "--json"]) == 0
+
+    out, err = capsys.readouterr()
+    [found] = json.loads(out)  # stdout is the JSON alone; the check's lines go to stderr
+    assert (found["state"], found["webhookBacklog"]) == ("PassKeyRequire", 3)
+    checked = datetime.fromisoformat(found["stateCheckedAt"])
+    assert found["backlogCheckedAt"] == found["stateCheckedAt"]
+    assert abs((datetime.now(UTC) - checked).total_seconds()) < 60
+    assert '"event": "instance.state"' in err
+    assert green_env.token not in out + err
+
+
+def test_status_shows_a_backlog_over_the_limit_with_what_to_do(
+    green_env: FakeGreenApi, backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    green_env.webhooks_count = 101
+    check()
+    capsys.readouterr()
+
+    assert main(["status"]) == 0
+
+    header, row = capsys.readouterr().out.splitlines()
+    assert header.split()[:8] == [
+        *("instance", "state", "since", "(UTC)", "checked", "(UTC)", "backlog", "wid")
+    ]
+    assert row.split()[1] == "authorized" and row.split()[6] == "101"
+    assert "101 notifications wait undelivered" in row
+
+
+def test_status_refresh_reports_an_instance_it_could_not_check(
+    green_env: FakeGreenApi, backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    green_env.fail("getStateInstance", status=401)
+    green_env.fail("getWebhooksCount", status=401)
+    assert main(["status", "--refresh"]) == 1
+    err = capsys.readouterr().err
+    assert "not fully checked" in err and "HTTP 401" in err

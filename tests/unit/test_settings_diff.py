@@ -63,6 +63,11 @@ def test_a_setting_getsettings_does_not_report_is_sent() -> None:
     assert changes(actual, needed()) == [Change("stateWebhook", None, "yes")]
 
 
+def test_a_switch_getsettings_does_not_report_is_already_off() -> None:
+    actual = {name: value for name, value in needed().items() if name != "outgoingWebhook"}
+    assert changes(actual, needed()) == []
+
+
 def test_a_changed_token_is_described_masked() -> None:
     [change] = changes({**needed(), "webhookUrlToken": "old-Secret-999999"}, needed())
     text = change.describe()
