@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from call_logger.aws_lambda import environ_with_secrets, handle_event
-from call_logger.config import Config
-from call_logger.logs import configure_for
-from call_logger.webhook import Webhook
+from call_logger.entrypoints.aws_lambda import environ_with_secrets, handle_event
+from call_logger.entrypoints.http import Webhook
+from call_logger.settings.config import Config
+from call_logger.settings.logs import configure_for
 
 # Read once at cold start: a bad setting fails the start with a message naming what is allowed.
 CONFIG = Config.from_env(environ_with_secrets(os.environ))
@@ -25,8 +25,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def reconcile_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The scheduler's event {"action": "reconcile", "since": ...}: the counts, or an error
     (Lambda records the failed invocation; a rerun completes what was left)."""
-    from call_logger.journal import run_counts, run_error
-    from call_logger.scheduled import reconcile_event
+    from call_logger.core.journal import run_counts, run_error
+    from call_logger.flows.scheduled import reconcile_event
 
     reports = reconcile_event(CONFIG, event)
     error = run_error(reports)

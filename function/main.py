@@ -8,9 +8,9 @@ import json
 import os
 
 import functions_framework
-from call_logger.config import Config
-from call_logger.logs import cloud_trace_fields, configure_for
-from call_logger.webhook import Webhook
+from call_logger.entrypoints.http import Webhook
+from call_logger.settings.config import Config
+from call_logger.settings.logs import cloud_trace_fields, configure_for
 from flask import Request
 from werkzeug.wsgi import get_content_length
 
@@ -41,8 +41,8 @@ def reconcile_calls(request: Request) -> tuple[str, int, dict[str, str]]:
     """Cloud Scheduler's run. Only its service account's OIDC token gets through Cloud Run (the
     function is private), so the body is trusted to say what to do: 200 with the counts, 500
     when GREEN-API or storage failed (the scheduler retries; a rerun completes it)."""
-    from call_logger.journal import run_counts, run_error
-    from call_logger.scheduled import NotAReconcileRun, reconcile_event
+    from call_logger.core.journal import run_counts, run_error
+    from call_logger.flows.scheduled import NotAReconcileRun, reconcile_event
 
     try:
         reports = reconcile_event(CONFIG, request.get_json(silent=True))

@@ -7,8 +7,8 @@ import pytest
 from call_logger.cli import main
 
 from devserver.fake_green_api import FakeGreenApi
-from tests.test_cli_configure import WEBHOOK_TOKEN, WEBHOOK_URL
-from tests.test_cli_configure import env as configure_env
+from tests.integration.test_cli_configure import WEBHOOK_TOKEN, WEBHOOK_URL
+from tests.integration.test_cli_configure import env as configure_env
 
 MESSAGE_SWITCHES = ("outgoingMessageWebhook", "outgoingAPIMessageWebhook")
 

@@ -12,18 +12,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from call_logger import logs
 from call_logger.cli import main
-from call_logger.config import Config
-from call_logger.green_api import GreenApiClient
-from call_logger.health import (
+from call_logger.core.journal import LookupPacer
+from call_logger.flows.health import (
     BACKLOG_EVENT,
     CHECKED_EVENT,
     HealthReport,
     check_instance,
     check_instances,
 )
-from call_logger.journal import LookupPacer
+from call_logger.green_api import GreenApiClient
+from call_logger.settings import logs
+from call_logger.settings.config import Config
 
 from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import ClientFactory, post, sample

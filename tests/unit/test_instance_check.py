@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from call_logger.config import Config
-from call_logger.health import BACKLOG_EVENT, HealthReport, check_instance
-from call_logger.journal import LookupPacer
+from call_logger.core.journal import LookupPacer
+from call_logger.flows.health import BACKLOG_EVENT, HealthReport, check_instance
+from call_logger.settings.config import Config
 
 from tests.unit.fakes import MemoryStore
 
@@ -55,7 +55,7 @@ def test_what_was_found_is_kept_with_when() -> None:
 
 def test_a_store_that_is_down_still_logs_the_backlog(caplog: pytest.LogCaptureFixture) -> None:
     store = MemoryStore(down=True)
-    with caplog.at_level(logging.INFO, logger="call_logger.health"):
+    with caplog.at_level(logging.INFO, logger="call_logger.flows.health"):
         report = run(store, Instance(backlog=500))
     [line] = [r for r in caplog.records if getattr(r, "event", None) == BACKLOG_EVENT]
     assert line.levelno == logging.WARNING and line.__dict__["webhookBacklog"] == 500

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from call_logger.instance_settings import (
+from call_logger.core.instance_settings import (
     COSTS,
     Change,
     as_payload,
