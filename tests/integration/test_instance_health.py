@@ -82,7 +82,7 @@ def test_a_state_that_differs_is_recorded_and_alerts(
     assert report.state_outcome == "recorded"
     [line] = lines(log_lines, "instance.state")
     assert (line["severity"], line["state"], line["outcome"]) == ("ERROR", "blocked", "recorded")
-    assert "banned" in line["detail"]
+    assert "banned" in line["detail"] and line["stateSource"] == "check"
 
 
 def test_the_stored_state_again_writes_no_state_and_no_alert(

@@ -15,6 +15,7 @@ request a second per instance: each check paces its two requests so.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from call_logger.settings.logs import request_context
 from call_logger.stores.base import StorageUnavailable
 
 if TYPE_CHECKING:
+    from call_logger.green_api import GreenApiClient
     from call_logger.settings.config import Config
     from call_logger.stores.base import Store
 
@@ -105,15 +107,17 @@ def check_instance(
     the next check tries again. `store`, `client` and `pacer` default to the configured ones."""
     settings = config.settings_for(instance_id)
     report = HealthReport(instance_id, clock(), settings.webhook_backlog_alert)
-    if client is None:
-        client = _client(config, instance_id)
+    with contextlib.ExitStack() as own:
         if client is None:
-            report.errors.append("the instance has no GREEN-API token")
-            _log(report)
-            return report
-    pacer = pacer or LookupPacer(CHECK_BUDGET, REQUEST_INTERVAL)
-    report.state = _ask(pacer, report, "getStateInstance", client.get_state_instance)
-    report.backlog = _ask(pacer, report, "getWebhooksCount", client.get_webhooks_count)
+            made = _client(config, instance_id)
+            if made is None:
+                report.errors.append("the instance has no GREEN-API token")
+                _log(report)
+                return report
+            client = own.enter_context(made)  # closed when the check ends
+        pacer = pacer or LookupPacer(CHECK_BUDGET, REQUEST_INTERVAL)
+        report.state = _ask(pacer, report, "getStateInstance", client.get_state_instance)
+        report.backlog = _ask(pacer, report, "getWebhooksCount", client.get_webhooks_count)
     # Storage last: a store that is down costs the record, never the backlog's line and alert.
     try:
         if store is None:
@@ -151,7 +155,7 @@ def check_instances(config: Config, store: Store | None = None) -> list[HealthRe
         )
 
 
-def _client(config: Config, instance_id: int) -> InstanceApi | None:
+def _client(config: Config, instance_id: int) -> GreenApiClient | None:
     from call_logger.green_api import GreenApiClient
 
     instance = config.instances.get(instance_id)
@@ -190,7 +194,8 @@ def _record_state(
     }
     raw = json.dumps(body).encode()
     # The line a notification would have given (event instance.state, ERROR unless authorized).
-    with request_context(instance=instance_id, type=STATE_INSTANCE_CHANGED, found="check") as line:
+    fields = {"instance": instance_id, "type": STATE_INSTANCE_CHANGED, "stateSource": "check"}
+    with request_context(**fields) as line:
         outcome = CallService(config, store).record_state(body, raw).value
         line["outcome"] = outcome
         log.log(
