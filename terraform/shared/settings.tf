@@ -289,10 +289,16 @@ variable "keep_incoming_webhook" {
   nullable    = false
 }
 
-# `make deploy` reads it to configure the instances as asked.
+# `make deploy` reads these to configure the instances as the function reads them: the message
+# webhooks only when the function counts messages as call-backs.
 output "keep_incoming_webhook" {
   description = "Whether configure-instance leaves incomingWebhook on (var.keep_incoming_webhook)."
   value       = var.keep_incoming_webhook
+}
+
+output "callback_by_message" {
+  description = "The function's CALLBACK_BY_MESSAGE (environment_variables; the function's default, true, when unset)."
+  value       = lookup(var.environment_variables, "CALLBACK_BY_MESSAGE", "true")
 }
 
 # --- Logs and the rest -----------------------------------------------------------------------

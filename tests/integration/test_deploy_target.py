@@ -56,6 +56,7 @@ def terraform(tmp_path: Path, fake_green_api: FakeGreenApi, keep_incoming: str) 
         "green_api_url": fake_green_api.url,
         "green_api_instances": "",  # one instance: the stack's output is empty
         "keep_incoming_webhook": keep_incoming,
+        "callback_by_message": "true",
     }
     for name, value in outputs.items():
         fake.answer("output", name, stdout=value)
@@ -178,9 +179,12 @@ def test_with_an_instance_map_it_configures_every_instance(
             "webhook_token": WEBHOOK_TOKEN,
             "green_api_instances": json.dumps(instances),
             "keep_incoming_webhook": "false",
+            "callback_by_message": "false",  # and so no message webhooks
         }
         for name, value in outputs.items():
             terraform.answer("output", name, stdout=value)
+        for fake in (fake_green_api, second):
+            fake.settings["outgoingMessageWebhook"] = "yes"  # as an earlier deploy left it
 
         done = deploy(stack, terraform)
 
@@ -188,4 +192,6 @@ def test_with_an_instance_map_it_configures_every_instance(
         for fake in (fake_green_api, second):
             [settings] = fake.requests_for("setSettings")
             assert settings.json["webhookUrl"] == WEBHOOK_URL
+            assert fake.settings["outgoingMessageWebhook"] == "no"
+            assert fake.settings["outgoingCallWebhook"] == "yes"
             assert fake.token not in done.stdout + done.stderr
