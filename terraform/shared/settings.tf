@@ -47,7 +47,7 @@ variable "green_api_token" {
 }
 
 variable "green_api_instances" {
-  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours, timezone and webhookBacklogAlert (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
+  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours, timezone, callbackTarget and webhookBacklogAlert (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
   type = map(object({
     apiUrl                    = string
     apiTokenInstance          = string
@@ -57,6 +57,7 @@ variable "green_api_instances" {
     missedCallReplyAfterHours = optional(string)
     businessHours             = optional(string)
     timezone                  = optional(string)
+    callbackTarget            = optional(string)
     webhookBacklogAlert       = optional(string)
   }))
   default   = {}
@@ -257,6 +258,18 @@ variable "digest_time" {
   }
 }
 
+variable "callback_target" {
+  description = "CALLBACK_TARGET: the call-back SLA of the report and the digest: a missed caller should be called or written back within this, e.g. 1h or 30m."
+  type        = string
+  default     = "1h"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[smhd]?$", var.callback_target)) && !can(regex("^[0.]+[smhd]?$", var.callback_target))
+    error_message = "callback_target must be a duration above zero such as 30m, 1h or 1d."
+  }
+}
+
 variable "timezone" {
   description = "TIMEZONE: IANA time zone of business_hours and of the days of the report and the digest, e.g. Europe/Berlin."
   type        = string
@@ -340,7 +353,7 @@ variable "environment_variables" {
       "GREEN_API_ID_INSTANCE", "GREEN_API_URL", "GREEN_API_TOKEN", "GREEN_API_INSTANCES", "WEBHOOK_TOKEN",
       "OPERATOR_CHAT_ID", "OPERATOR_NOTIFY_ON", "MISSED_CALL_REPLY", "MISSED_CALL_REPLY_AFTER_HOURS",
       "MISSED_CALL_REPLY_ON", "MISSED_CALL_REPLY_COOLDOWN", "MISSED_CALL_REPLY_MAX_AGE",
-      "BUSINESS_HOURS", "TIMEZONE", "DIGEST_TIME", "LOG_LEVEL", "LOG_CHAT_IDS",
+      "BUSINESS_HOURS", "TIMEZONE", "DIGEST_TIME", "CALLBACK_TARGET", "LOG_LEVEL", "LOG_CHAT_IDS",
       "WEBHOOK_BACKLOG_ALERT", "KEEP_INCOMING_WEBHOOK",
       # ... and by each stack: where the records and the secrets are.
       "STORE", "GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE", "DYNAMODB_TABLE",
@@ -428,6 +441,8 @@ locals {
     var.business_hours == "" ? {} : { BUSINESS_HOURS = var.business_hours },
     # The digest rides on the scheduled reconcile runs.
     var.digest_time == "" ? {} : { DIGEST_TIME = var.digest_time },
+    # The function's own default otherwise.
+    var.callback_target == "1h" ? {} : { CALLBACK_TARGET = var.callback_target },
     var.webhook_backlog_alert == null ? {} : { WEBHOOK_BACKLOG_ALERT = tostring(var.webhook_backlog_alert) },
   )
 }
