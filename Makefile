@@ -124,6 +124,8 @@ define configure_from_outputs
 	@out() { $(1) output -raw "$$1"; }; \
 	webhook_url="$$(out webhook_url)" && \
 	WEBHOOK_TOKEN="$$(out webhook_token)" && export WEBHOOK_TOKEN && \
+	KEEP_INCOMING_WEBHOOK="$$(out keep_incoming_webhook)" && export KEEP_INCOMING_WEBHOOK && \
+	CALLBACK_BY_MESSAGE="$$(out callback_by_message)" && export CALLBACK_BY_MESSAGE && \
 	instances="$$(out green_api_instances)" && \
 	echo "configure-instance --webhook-url $$webhook_url" && \
 	if [ -n "$$instances" ]; then \

@@ -14,6 +14,14 @@ Failure injection, per GREEN-API method:
     server.fail("getSettings", bad_json=True)               # 200 with a body that is not JSON
     server.fail("getSettings", status=503, headers={"Retry-After": "1"})
 
+The instance: `server.state` is what getStateInstance answers (any string, verbatim: authorized,
+notAuthorized, blocked, suspended, PassKeyRequire, ...); getWebhooksCount answers the number of
+notifications waiting in the queue (`server.enqueue`), and `server.webhooks_count`, when set,
+in its place (a webhook backlog without queue items). `server.settings` is what getSettings
+answers (every switch "no", as on an instance created without settings) and setSettings
+updates: each setSettings counts one restart in `server.restarts`, as GREEN-API restarts the
+instance on every call.
+
 The call journal: `server.journal` holds lastIncomingCalls entries (any order; an entry that is
 not an object with an integer timestamp is always served, so malformed entries can be tested);
 `?minutes=N` (default 1440) keeps the entries of the last N minutes, newest first.
@@ -98,17 +106,36 @@ class FakeGreenApi:
         self.contacts: dict[str, dict[str, Any]] = {}
         self.lids: dict[str, str] = {}  # phone chat id -> the lid checkWhatsapp answers
         self.messages: list[dict[str, Any]] = []
+        # getSettings' documented fields (wid is added to each answer).
         self.settings: dict[str, Any] = {
+            "countryInstance": "",
+            "typeAccount": "",
             "webhookUrl": "",
             "webhookUrlToken": "",
-            "incomingWebhook": "no",
-            "incomingCallWebhook": "no",
-            "outgoingCallWebhook": "no",
+            "delaySendMessagesMilliseconds": 5000,
+            "markIncomingMessagesReaded": "no",
+            "markIncomingMessagesReadedOnReply": "no",
+            "sharedSession": "no",
             "outgoingWebhook": "no",
             "outgoingMessageWebhook": "no",
+            "outgoingAPIMessageWebhook": "no",
+            "incomingWebhook": "no",
+            "deviceWebhook": "no",
+            "statusInstanceWebhook": "no",
+            "stateWebhook": "no",
+            "enableMessagesHistory": "no",
+            "keepOnlineStatus": "no",
+            "pollMessageWebhook": "no",
+            "incomingBlockWebhook": "no",
+            "incomingCallWebhook": "no",
+            "outgoingCallWebhook": "no",
+            "editedMessageWebhook": "no",
+            "deletedMessageWebhook": "no",
         }
+        self.restarts = 0  # setSettings calls that were answered (each restarts the instance)
         self.state = "authorized"  # what getStateInstance answers ...
         self._next_states: list[str] = []  # ... after these, one per request (answer_states)
+        self.webhooks_count: int | None = None  # getWebhooksCount: None counts the queue
         self.journal: list[Any] = []
         self.requests: list[RecordedRequest] = []
         self._queue: list[tuple[int, Any]] = []
@@ -260,6 +287,7 @@ class FakeGreenApi:
         if method == "setSettings":
             with self._lock:
                 self.settings.update(body if isinstance(body, dict) else {})
+                self.restarts += 1
             return {"saveSettings": True}
         if method == "receiveNotification":
             wait = min(float(query.get("receiveTimeout", "5")), self.empty_wait_cap)
@@ -283,7 +311,8 @@ class FakeGreenApi:
             return {"stateInstance": state}
         if method == "getWebhooksCount":
             with self._lock:
-                return {"count": len(self._queue)}
+                count = self.webhooks_count
+                return {"count": len(self._queue) if count is None else count}
         if method == "lastIncomingCalls":
             return self._journal_answer(query)
         raise AssertionError(method)

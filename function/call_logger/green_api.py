@@ -254,6 +254,15 @@ class GreenApiClient:
             raise GreenApiError("getStateInstance: the answer has no stateInstance")
         return state
 
+    def get_webhooks_count(self) -> int:
+        """How many notifications wait in the instance's webhook queue (undelivered: the
+        webhook failed or is slow)."""
+        data = self._request("GET", "getWebhooksCount")
+        count = data.get("count") if isinstance(data, dict) else None
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise GreenApiError("getWebhooksCount: the answer has no count")
+        return count
+
     def receive_notification(self, receive_timeout: int) -> Notification | None:
         """Long-poll the HTTP API queue; None when it stayed empty for receive_timeout s."""
         # GREEN-API holds the request up to receiveTimeout: the read timeout must outlast it.

@@ -3,13 +3,17 @@
 # within minutes; its description says what broke and what to do.
 #
 # The function writes one JSON line per notification (docs/operations.md, "Logs"); metric filters count the
-# lines of four conditions, and two alarms watch Lambda's own metrics:
+# lines of five conditions, and two alarms watch Lambda's own metrics:
 #   (a) webhook-5xx      lines with status >= 500 (storage unavailable, failures), 5 minutes running
-#   (b) instance-state   event "instance.state" at severity ERROR (logged out, banned, ...)
+#   (b) instance-state   event "instance.state" at severity ERROR (logged out, banned, ...), from
+#                        a stateInstanceChanged or the scheduled run's health check
 #   (c) rejected         outcome "rejected" (kept in `rejected`, never recorded)
 #   (d) missing-calls    event "reconcile.missing_calls" (reconcile added calls the webhook missed),
 #                        in this log group: where reconcile runs in another function, add a filter
 #                        on its log group with the same pattern
+#   (e) webhook-backlog  event "instance.webhook_backlog" (more than WEBHOOK_BACKLOG_ALERT
+#                        notifications wait in an instance's webhook queue)
+#   (b), (d) and (e) come from the reconcile function's log group too (reconcile.tf)
 #   lambda-errors        the function failed (crash, timeout, bad configuration at cold start)
 #   url-5xx              the Function URL answered 5xx, 5 minutes running
 
@@ -26,7 +30,12 @@ locals {
     instance-state = {
       pattern     = "{ ($.event = \"instance.state\") && ($.severity = \"ERROR\") }"
       periods     = 1
-      description = "The GREEN-API instance needs a person (the log line's state and message say which). notAuthorized: scan the QR code in the GREEN-API console. blocked: the number is banned, contact GREEN-API support. yellowCard: sending is restricted before a ban. sleepMode/starting: check the phone's connection. `python -m call_logger status` shows the current state."
+      description = "The GREEN-API instance needs a person (the log line's state and detail say which). notAuthorized: scan the QR code in the GREEN-API console. blocked: the number is banned, contact GREEN-API support. suspended (yellowCard before GREEN-API 5.44.37.12): sending is restricted before a ban, send fewer messages and reboot the instance. PassKeyRequire: confirm the login with the passkey on the linked phone. sleepMode/starting: check the phone's connection. Any other state is taken as not working. The scheduled run asks each instance's state too, so a change GREEN-API never sent alerts as well. `python -m call_logger status --refresh` shows the current state."
+    }
+    webhook-backlog = {
+      pattern     = "{ $.event = \"instance.webhook_backlog\" }"
+      periods     = 1
+      description = "More than WEBHOOK_BACKLOG_ALERT notifications (default 100) wait in a GREEN-API instance's webhook queue (the line's instance and webhookBacklog say which and how many); each is dropped after 24 hours. Deliveries fail (webhookUrl or token wrong: `python -m call_logger configure-instance --check`; or the function answers 5xx: see webhook-5xx) or are too slow. `python -m call_logger status --refresh` shows the backlog now."
     }
     rejected = {
       pattern     = "{ $.outcome = \"rejected\" }"

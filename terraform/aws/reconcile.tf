@@ -152,18 +152,24 @@ resource "aws_scheduler_schedule" "reconcile" {
   depends_on = [aws_iam_role_policy.scheduler]
 }
 
-# The missing-calls alarm (alerts.tf) counts reconcile's warning line; this function writes to its
-# own log group, so that group feeds the same metric.
-resource "aws_cloudwatch_log_metric_filter" "reconcile_missing_calls" {
-  count = local.alerts ? local.reconcile_count : 0
+# Lines of three alarms (alerts.tf) come from this function too: reconcile's missing calls, and
+# its health check's instance state (a change GREEN-API never notified) and webhook backlog. It
+# writes to its own log group, so that group feeds the same metrics.
+resource "aws_cloudwatch_log_metric_filter" "reconcile" {
+  for_each = local.alerts && var.reconcile_enabled ? toset(["missing-calls", "instance-state", "webhook-backlog"]) : toset([])
 
-  name           = "${local.reconcile_name}-missing-calls"
+  name           = "${local.reconcile_name}-${each.key}"
   log_group_name = aws_cloudwatch_log_group.reconcile[0].name
-  pattern        = local.log_alarms["missing-calls"].pattern
+  pattern        = local.log_alarms[each.key].pattern
 
   metric_transformation {
-    name      = "missing-calls"
+    name      = each.key
     namespace = local.metric_namespace
     value     = "1"
   }
+}
+
+moved {
+  from = aws_cloudwatch_log_metric_filter.reconcile_missing_calls[0]
+  to   = aws_cloudwatch_log_metric_filter.reconcile["missing-calls"]
 }

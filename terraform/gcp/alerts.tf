@@ -5,10 +5,13 @@
 # keeps its keys under jsonPayload. Conditions without a platform metric count matching lines
 # with a log-based metric:
 #   (a) webhook_5xx      Cloud Run's own request_count with response class 5xx, for 5 minutes
-#   (b) instance_state   jsonPayload.event = "instance.state" at severity ERROR
+#   (b) instance_state   jsonPayload.event = "instance.state" at severity ERROR, from a
+#                        stateInstanceChanged or from the scheduled run's health check
 #   (c) rejected         jsonPayload.outcome = "rejected" (kept in `rejected`, never recorded)
 #   (d) missing_calls    jsonPayload.event = "reconcile.missing_calls" (reconcile added calls
 #                        the webhook never received); matched wherever reconcile runs
+#   (e) webhook_backlog  jsonPayload.event = "instance.webhook_backlog" (the health check found
+#                        more than WEBHOOK_BACKLOG_ALERT notifications waiting in a queue)
 
 locals {
   alerts = var.alert_email != null
@@ -18,11 +21,21 @@ locals {
     "resource.labels.service_name=\"${var.function_name}\"",
     "jsonPayload.logger=~\"^call_logger\"",
   ])
+  # The lines of both functions: the webhook's, and the scheduled run's (its health check).
+  deployment_log_filter = join(" AND ", [
+    "resource.type=\"cloud_run_revision\"",
+    "resource.labels.service_name=(\"${var.function_name}\" OR \"${var.function_name}-reconcile\")",
+    "jsonPayload.logger=~\"^call_logger\"",
+  ])
 
   log_metrics = {
     instance-state-error = {
       description = "Lines saying the GREEN-API instance needs a person (stateInstanceChanged other than authorized)."
-      filter      = "${local.function_log_filter} AND jsonPayload.event=\"instance.state\" AND severity=ERROR"
+      filter      = "${local.deployment_log_filter} AND jsonPayload.event=\"instance.state\" AND severity=ERROR"
+    }
+    webhook-backlog = {
+      description = "Health checks that found more than WEBHOOK_BACKLOG_ALERT notifications waiting in an instance's webhook queue."
+      filter      = "${local.deployment_log_filter} AND jsonPayload.event=\"instance.webhook_backlog\""
     }
     rejected = {
       description = "Notifications kept in `rejected`: they can never become records."
@@ -37,7 +50,7 @@ locals {
 
   # (a) The webhook answers 5xx (storage unavailable, or a failure) for 5 minutes in a row:
   # GREEN-API keeps resending and the instance's queue waits behind the failing notification.
-  # (b) to (d): any line counted by their log-based metric within a minute opens an incident.
+  # (b) to (e): any line counted by their log-based metric within a minute opens an incident.
   alert_policies = merge(
     {
       webhook-5xx = {
@@ -74,10 +87,31 @@ locals {
         `message` say which). While it lasts no calls are recorded.
         - `notAuthorized`: WhatsApp logged the instance out. Open the GREEN-API console and scan the QR code.
         - `blocked`: WhatsApp banned the number. Contact GREEN-API support.
-        - `yellowCard`: messages are temporarily not sent, a warning before a ban. Slow down outgoing messages.
+        - `suspended` (`yellowCard` before GREEN-API 5.44.37.12): WhatsApp restricted the number,
+          messages are not sent for a while, a warning before a ban. Send fewer messages, then
+          reboot the instance in the GREEN-API console.
+        - `PassKeyRequire`: the login waits for a passkey. Confirm it on the linked phone.
         - `sleepMode` / `starting`: check the phone's connection, then wait a few minutes.
-        Check the current state with `python -m call_logger status`. The incident closes by itself;
-        an `instance.state` line at INFO shows the return to `authorized`.
+        - any other state: one this version does not know (kept verbatim): the instance is taken
+          as not working. Look at it in the GREEN-API console.
+        The scheduled run asks every instance's state too (getStateInstance), so a state change
+        GREEN-API never sent alerts within one schedule period. Check the current state with
+        `python -m call_logger status --refresh`. The incident closes by itself; an
+        `instance.state` line at INFO shows the return to `authorized`.
+      EOT
+    }
+    webhook-backlog = {
+      name     = "GREEN-API notifications waiting undelivered"
+      severity = "WARNING"
+      content  = <<-EOT
+        The scheduled health check found more than WEBHOOK_BACKLOG_ALERT notifications (default
+        100) waiting in an instance's webhook queue (getWebhooksCount; the line's `instance` and
+        `webhookBacklog` say which and how many). GREEN-API delivers them one after another and
+        drops each after 24 hours, so calls are late, and then lost. Either deliveries fail (the
+        instance's webhookUrl or token is wrong: compare with `python -m call_logger
+        configure-instance --check`; or the function answers 5xx: see its logs), or they are too
+        slow (many unused notifications: configure-instance switches off what is not read).
+        `python -m call_logger status --refresh` shows the backlog now.
       EOT
     }
     rejected = {
@@ -149,7 +183,7 @@ resource "time_sleep" "log_metrics_known" {
   depends_on = [google_logging_metric.this]
 }
 
-# One policy per condition: (a) on Cloud Run's request_count for 5 minutes, (b) to (d) on any
+# One policy per condition: (a) on Cloud Run's request_count for 5 minutes, (b) to (e) on any
 # matching log line within a minute.
 resource "google_monitoring_alert_policy" "this" {
   for_each = local.alerts ? local.alert_policies : {}

@@ -47,7 +47,7 @@ variable "green_api_token" {
 }
 
 variable "green_api_instances" {
-  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours, timezone and callbackTarget (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
+  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours, timezone, callbackTarget and webhookBacklogAlert (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
   type = map(object({
     apiUrl                    = string
     apiTokenInstance          = string
@@ -58,6 +58,7 @@ variable "green_api_instances" {
     businessHours             = optional(string)
     timezone                  = optional(string)
     callbackTarget            = optional(string)
+    webhookBacklogAlert       = optional(string)
   }))
   default   = {}
   nullable  = false
@@ -281,6 +282,38 @@ variable "timezone" {
   }
 }
 
+# --- The instances' health and settings -----------------------------------------------------
+
+variable "webhook_backlog_alert" {
+  description = "WEBHOOK_BACKLOG_ALERT: the scheduled run's health check alerts when more than this many notifications wait in an instance's webhook queue (GREEN-API's getWebhooksCount): deliveries fail or are too slow. null: the function's default, 100. An entry of green_api_instances may set its own (webhookBacklogAlert)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.webhook_backlog_alert == null ? true : (floor(var.webhook_backlog_alert) == var.webhook_backlog_alert && var.webhook_backlog_alert >= 0)
+    error_message = "webhook_backlog_alert must be null or a whole number of notifications, 0 or more."
+  }
+}
+
+variable "keep_incoming_webhook" {
+  description = "Leave the instance's incomingWebhook on when `make deploy` configures it (configure-instance --keep-incoming-webhook). Only an instance on a GREEN-API release before 5.44.37.12 (2026-07-30) needs it to receive calls; otherwise it sends every incoming chat message to the function, one paid invocation each, none of which records a call."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+# `make deploy` reads these to configure the instances as the function reads them: the message
+# webhooks only when the function counts messages as call-backs.
+output "keep_incoming_webhook" {
+  description = "Whether configure-instance leaves incomingWebhook on (var.keep_incoming_webhook)."
+  value       = var.keep_incoming_webhook
+}
+
+output "callback_by_message" {
+  description = "The function's CALLBACK_BY_MESSAGE (environment_variables; the function's default, true, when unset)."
+  value       = lookup(var.environment_variables, "CALLBACK_BY_MESSAGE", "true")
+}
+
 # --- Logs and the rest -----------------------------------------------------------------------
 
 variable "log_level" {
@@ -321,6 +354,7 @@ variable "environment_variables" {
       "OPERATOR_CHAT_ID", "OPERATOR_NOTIFY_ON", "MISSED_CALL_REPLY", "MISSED_CALL_REPLY_AFTER_HOURS",
       "MISSED_CALL_REPLY_ON", "MISSED_CALL_REPLY_COOLDOWN", "MISSED_CALL_REPLY_MAX_AGE",
       "BUSINESS_HOURS", "TIMEZONE", "DIGEST_TIME", "CALLBACK_TARGET", "LOG_LEVEL", "LOG_CHAT_IDS",
+      "WEBHOOK_BACKLOG_ALERT", "KEEP_INCOMING_WEBHOOK",
       # ... and by each stack: where the records and the secrets are.
       "STORE", "GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE", "DYNAMODB_TABLE",
       "WEBHOOK_TOKEN_SECRET_ARN", "GREEN_API_TOKEN_SECRET_ARN", "GREEN_API_INSTANCES_SECRET_ARN",
@@ -409,6 +443,7 @@ locals {
     var.digest_time == "" ? {} : { DIGEST_TIME = var.digest_time },
     # The function's own default otherwise.
     var.callback_target == "1h" ? {} : { CALLBACK_TARGET = var.callback_target },
+    var.webhook_backlog_alert == null ? {} : { WEBHOOK_BACKLOG_ALERT = tostring(var.webhook_backlog_alert) },
   )
 }
 

@@ -412,9 +412,19 @@ def test_alerts_mail_the_address_for_each_condition(tmp_path: Path) -> None:
     function_lines = (
         'resource.type="cloud_run_revision" AND resource.labels.service_name="green-call-logger"'
     )
-    assert metrics["green-call-logger-instance-state-error"].startswith(function_lines)
+    # A state and a backlog are also found by the scheduled run's health check.
+    both_functions = (
+        'resource.type="cloud_run_revision" AND resource.labels.service_name=('
+        '"green-call-logger" OR "green-call-logger-reconcile")'
+    )
+    assert metrics["green-call-logger-rejected"].startswith(function_lines)
+    assert metrics["green-call-logger-instance-state-error"].startswith(both_functions)
     assert metrics["green-call-logger-instance-state-error"].endswith(
         'jsonPayload.event="instance.state" AND severity=ERROR'
+    )
+    assert metrics["green-call-logger-webhook-backlog"].startswith(both_functions)
+    assert metrics["green-call-logger-webhook-backlog"].endswith(
+        'jsonPayload.event="instance.webhook_backlog"'
     )
     assert metrics["green-call-logger-rejected"].endswith('jsonPayload.outcome="rejected"')
     assert metrics["green-call-logger-missing-calls"].endswith(
@@ -422,7 +432,7 @@ def test_alerts_mail_the_address_for_each_condition(tmp_path: Path) -> None:
     )
 
     policies = {p["display_name"]: p for p in resources(model, "google_monitoring_alert_policy")}
-    assert len(policies) == 4
+    assert len(policies) == 5
     by_filter = {}
     for policy in policies.values():
         (condition,) = blocks(policy["conditions"])
@@ -685,6 +695,7 @@ CASES: dict[str, tuple[str, str]] = {
     # A time is accepted with somewhere to send it (test_a_digest_needs_a_chat_and_the_schedule).
     "digest_time": ('"9am"', '""'),
     "callback_target": ('"0m"', '"30m"'),
+    "webhook_backlog_alert": ("2.5", "250"),
     "runtime": ('"python311"', '"python313"'),
     "memory": ('"256MB"', '"512Mi"'),
     "cpu": ('"lots"', '"1"'),

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from call_logger.cli import main
-from call_logger.cli.configure_instance import mask
 
 from devserver.fake_green_api import FakeGreenApi
 
@@ -30,16 +29,19 @@ def env(fake_green_api: FakeGreenApi, monkeypatch: pytest.MonkeyPatch) -> FakeGr
     return fake_green_api
 
 
+# The switches the function reads, on (the fake starts with every switch off).
 ALL_FLAGS = {
     name: "yes"
     for name in (
         "incomingCallWebhook",
-        "incomingWebhook",
         "outgoingCallWebhook",
-        "outgoingWebhook",
+        "stateWebhook",
         "outgoingMessageWebhook",
+        "outgoingAPIMessageWebhook",
     )
 }
+# What --check compares: the URL, those switches, and the two unused ones that must stay off.
+CHECKED = 1 + len(ALL_FLAGS) + 2
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -59,15 +61,9 @@ def test_sets_the_webhook(env: FakeGreenApi, capsys: pytest.CaptureFixture[str])
 
     assert code == 0
     [request] = env.requests_for("setSettings")
-    assert request.json == {
-        "webhookUrl": WEBHOOK_URL,
-        "webhookUrlToken": WEBHOOK_TOKEN,
-        "incomingCallWebhook": "yes",
-        "incomingWebhook": "yes",
-        "outgoingCallWebhook": "yes",
-        "outgoingWebhook": "yes",
-        "outgoingMessageWebhook": "yes",
-    }
+    # incomingWebhook and outgoingWebhook are off already: not sent.
+    token = {"webhookUrlToken": WEBHOOK_TOKEN}
+    assert request.json == {"webhookUrl": WEBHOOK_URL, **token, **ALL_FLAGS}
     assert "wh***" in out
     assert WEBHOOK_URL in out
     assert "5 minutes" in out
@@ -159,7 +155,7 @@ def test_check_passes(env: FakeGreenApi, capsys: pytest.CaptureFixture[str]) -> 
 
     assert code == 0
     lines = out.splitlines()
-    assert len(lines) == 6
+    assert len(lines) == CHECKED
     assert all(" ok " in line for line in lines)
     assert env.requests_for("setSettings") == []
     assert_no_secrets(env, out, err)
@@ -167,7 +163,7 @@ def test_check_passes(env: FakeGreenApi, capsys: pytest.CaptureFixture[str]) -> 
 
 def test_check_reports_each_mismatch(env: FakeGreenApi, capsys: pytest.CaptureFixture[str]) -> None:
     env.settings.update(webhookUrl="https://old.example/hook", incomingCallWebhook="yes")
-    del env.settings["incomingWebhook"]
+    del env.settings["stateWebhook"]
 
     code, out, _ = run(capsys, "--check", "--webhook-url", WEBHOOK_URL)
 
@@ -176,8 +172,8 @@ def test_check_reports_each_mismatch(env: FakeGreenApi, capsys: pytest.CaptureFi
     assert "MISMATCH" in lines["webhookUrl"]
     assert "'https://old.example/hook'" in lines["webhookUrl"]
     assert " ok " in lines["incomingCallWebhook"]
-    assert "MISMATCH" in lines["incomingWebhook"]
-    assert "(not set)" in lines["incomingWebhook"]
+    assert "MISMATCH" in lines["stateWebhook"]
+    assert "(not set)" in lines["stateWebhook"]
     assert env.requests_for("setSettings") == []
 
 
@@ -216,12 +212,6 @@ def test_connection_failure_exits_1_without_the_token(
     assert_no_secrets(env, out, err)
 
 
-def test_mask() -> None:
-    assert mask("abcdefgh12") == "ab***"
-    assert mask("short") == "***"
-    assert mask("") == "***"
-
-
 def test_python_dash_m(env: FakeGreenApi) -> None:
     env.settings.update(webhookUrl=WEBHOOK_URL, **ALL_FLAGS)
     pythonpath = os.pathsep.join([str(ROOT / "function"), os.environ.get("PYTHONPATH", "")])
@@ -238,7 +228,7 @@ def test_python_dash_m(env: FakeGreenApi) -> None:
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count(" ok ") == 6
+    assert result.stdout.count(" ok ") == CHECKED
 
 
 def _configured(env: FakeGreenApi) -> None:

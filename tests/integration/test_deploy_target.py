@@ -49,13 +49,21 @@ def applied_terraform(bin_dir: Path, **outputs: str) -> FakeCli:
 
 
 @pytest.fixture
-def terraform(tmp_path: Path, fake_green_api: FakeGreenApi) -> FakeCli:
+def keep_incoming() -> str:
+    """The stack's keep_incoming_webhook output (a test parametrizes it to override)."""
+    return "false"
+
+
+@pytest.fixture
+def terraform(tmp_path: Path, fake_green_api: FakeGreenApi, keep_incoming: str) -> FakeCli:
     return applied_terraform(
         tmp_path / "bin",
         green_api_token=fake_green_api.token,
         green_api_id_instance=str(fake_green_api.instance_id),
         green_api_url=fake_green_api.url,
         green_api_instances="",  # one instance: the stack's output is empty
+        keep_incoming_webhook=keep_incoming,
+        callback_by_message="true",
     )
 
 
@@ -104,6 +112,16 @@ def test_without_gcloud_it_applies_and_configures_the_instance(
     assert apply_vars(stack, terraform) == {}
     [settings] = fake_green_api.requests_for("setSettings")
     assert settings.json["webhookUrl"] == WEBHOOK_URL
+
+
+@pytest.mark.parametrize(("keep_incoming", "ends"), [("false", "no"), ("true", "yes")])
+def test_keep_incoming_webhook_reaches_configure_instance(
+    stack: Path, terraform: FakeCli, fake_green_api: FakeGreenApi, ends: str
+) -> None:
+    fake_green_api.settings["incomingWebhook"] = "yes"  # as the product used to set it
+    done = deploy(stack, terraform)
+    assert done.returncode == 0, done.stderr
+    assert fake_green_api.settings["incomingWebhook"] == ends
 
 
 def test_with_gcloud_it_enables_the_apis_before_the_apply_and_adopts_the_database(
@@ -156,7 +174,14 @@ def test_with_an_instance_map_it_configures_every_instance(
             str(fake.instance_id): {"apiUrl": fake.url, "apiTokenInstance": fake.token}
             for fake in (fake_green_api, second)
         }
-        terraform = applied_terraform(tmp_path / "bin", green_api_instances=json.dumps(instances))
+        terraform = applied_terraform(
+            tmp_path / "bin",
+            green_api_instances=json.dumps(instances),
+            keep_incoming_webhook="false",
+            callback_by_message="false",  # and so no message webhooks
+        )
+        for fake in (fake_green_api, second):
+            fake.settings["outgoingMessageWebhook"] = "yes"  # as an earlier deploy left it
 
         done = deploy(stack, terraform)
 
@@ -164,4 +189,6 @@ def test_with_an_instance_map_it_configures_every_instance(
         for fake in (fake_green_api, second):
             [settings] = fake.requests_for("setSettings")
             assert settings.json["webhookUrl"] == WEBHOOK_URL
+            assert fake.settings["outgoingMessageWebhook"] == "no"
+            assert fake.settings["outgoingCallWebhook"] == "yes"
             assert fake.token not in done.stdout + done.stderr

@@ -90,3 +90,29 @@ def test_journal_keeps_the_last_minutes_newest_first(fake_green_api: FakeGreenAp
     assert ids("lastIncomingCalls") == ["newest", "recent", "garbage"]  # default: 1440 minutes
     assert ids("lastIncomingCalls", query="?minutes=30") == ["newest", "garbage"]
     assert ids("lastIncomingCalls", query="?minutes=4320") == ["newest", "recent", "old", "garbage"]
+
+
+def test_a_new_instance_has_every_switch_off_and_each_setsettings_restarts_it(
+    fake_green_api: FakeGreenApi,
+) -> None:
+    _, settings = call(fake_green_api, "GET", "getSettings")
+    switches = {name for name in settings if name.endswith("Webhook")}
+    assert {"incomingCallWebhook", "stateWebhook", "outgoingAPIMessageWebhook"} <= switches
+    assert {settings[name] for name in switches} == {"no"}
+    call(fake_green_api, "POST", "setSettings", {"stateWebhook": "yes"})
+    call(fake_green_api, "POST", "setSettings", {"stateWebhook": "yes"})
+    assert fake_green_api.restarts == 2
+
+
+def test_state_and_webhook_queue_in_the_documented_shapes(fake_green_api: FakeGreenApi) -> None:
+    fake_green_api.state = "PassKeyRequire"
+    assert call(fake_green_api, "GET", "getStateInstance") == (
+        200,
+        {"stateInstance": "PassKeyRequire"},
+    )
+    fake_green_api.enqueue({"typeWebhook": "incomingCall"})
+    assert call(fake_green_api, "GET", "getWebhooksCount") == (200, {"count": 1})
+    fake_green_api.webhooks_count = 250  # a backlog without queue items
+    assert call(fake_green_api, "GET", "getWebhooksCount") == (200, {"count": 250})
+    fake_green_api.fail("getWebhooksCount", status=429, times=1)
+    assert call(fake_green_api, "GET", "getWebhooksCount")[0] == 429

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from call_logger.cli import main
-from call_logger.cli.configure_instance import required_flags
+from call_logger.core.instance_settings import wanted
 from call_logger.flows.poller import poll_instances
 from call_logger.flows.webhook import build_service
 from call_logger.green_api import ClientPool
@@ -243,14 +243,20 @@ def test_configure_instance_check_reports_per_instance(
     command_env: None, servers: list[FakeGreenApi], capsys: pytest.CaptureFixture[str]
 ) -> None:
     shop, clinic, _ = servers
-    flags = required_flags(Config.from_env(os.environ))
-    shop.settings.update(webhookUrl=WEBHOOK_URL, **flags)
+    config = Config.from_env(os.environ)
+    needed = wanted(
+        WEBHOOK_URL,
+        None,
+        callback_by_message=config.callback_by_message,
+        keep_incoming_webhook=False,
+    )
+    shop.settings.update(needed)
 
     code, out, _ = configure(capsys, "--all", "--check")
 
     assert code == 1  # the clinic is not set up yet
     shop_part, clinic_part = out.split(f"== instance {clinic.instance_id}")
-    assert shop_part.count(" ok ") == 1 + len(flags) and "MISMATCH" not in shop_part
+    assert shop_part.count(" ok ") == len(needed) and "MISMATCH" not in shop_part
     assert "MISMATCH" in clinic_part
     assert shop.requests_for("setSettings") == clinic.requests_for("setSettings") == []
 

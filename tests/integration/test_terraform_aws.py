@@ -775,12 +775,16 @@ def _check_reconcile(stack: Stack, outputs: Mapping[str, Any]) -> None:
     assert [(s["Action"], s["Resource"]) for s in invoke.values()] == [
         ("lambda:InvokeFunction", config["FunctionArn"])
     ]
-    # Its missing-calls line feeds the alarm of the same name (alerts.tf).
-    (missing,) = stack.client("logs").describe_metric_filters(
-        logGroupName=f"/aws/lambda/{RECONCILE}"
-    )["metricFilters"]
-    assert missing["filterPattern"] == '{ $.event = "reconcile.missing_calls" }'
-    assert missing["metricTransformations"][0]["metricName"] == "missing-calls"
+    # Its missing-calls line, and its health check's state and backlog lines, feed the alarms
+    # of the same names (alerts.tf).
+    filters = stack.client("logs").describe_metric_filters(logGroupName=f"/aws/lambda/{RECONCILE}")[
+        "metricFilters"
+    ]
+    assert {f["metricTransformations"][0]["metricName"]: f["filterPattern"] for f in filters} == {
+        "missing-calls": '{ $.event = "reconcile.missing_calls" }',
+        "instance-state": '{ ($.event = "instance.state") && ($.severity = "ERROR") }',
+        "webhook-backlog": '{ $.event = "instance.webhook_backlog" }',
+    }
 
 
 def _check_reconcile_gone(stack: Stack) -> None:
@@ -796,6 +800,7 @@ ALARMS = {
     "instance-state": ("log", "instance-state", 1),
     "rejected": ("log", "rejected", 1),
     "missing-calls": ("log", "missing-calls", 1),
+    "webhook-backlog": ("log", "webhook-backlog", 1),
     "lambda-errors": ("AWS/Lambda", "Errors", 1),
     "url-5xx": ("AWS/Lambda", "Url5xxCount", 5),
 }
@@ -821,6 +826,7 @@ def _check_alerts(stack: Stack, outputs: Mapping[str, Any]) -> None:
     assert patterns[f"{NAME}-rejected"] == '{ $.outcome = "rejected" }'
     assert patterns[f"{NAME}-missing-calls"] == '{ $.event = "reconcile.missing_calls" }'
     assert patterns[f"{NAME}-webhook-5xx"] == "{ $.status >= 500 }"
+    assert patterns[f"{NAME}-webhook-backlog"] == '{ $.event = "instance.webhook_backlog" }'
 
     alarms = {
         alarm["AlarmName"]: alarm

@@ -177,7 +177,15 @@ class MemoryStore:
         ):
             raise WriteConflict("instance moved")
         version = 1 if stored is None else stored["version"] + 1
-        self.instances[write.instance_id] = write.fields | {"version": version}
+        self.instances[write.instance_id] = (stored or {}) | write.fields | {"version": version}
+
+    def note_instance_health(self, instance_id: int, fields: dict[str, Any]) -> bool:
+        self._check_up()
+        stored = self.instances.get(instance_id)
+        if stored is None:
+            return False
+        stored.update(fields)
+        return True
 
     def instance_states(self) -> Iterator[dict[str, Any]]:
         self._check_up()

@@ -19,6 +19,7 @@ from call_logger.cli._common import (
     missing_green_api,
     pick_instances,
 )
+from call_logger.core import instance_settings
 from call_logger.settings.config import Config
 
 if TYPE_CHECKING:
@@ -26,30 +27,17 @@ if TYPE_CHECKING:
     from call_logger.settings.instances import Instance
 
 
-# What the instance needs so that calls reach the webhook (besides its URL and token): incoming
-# calls, and outgoing calls for call-back tracking.
-REQUIRED_FLAGS = {
-    "incomingCallWebhook": "yes",
-    "incomingWebhook": "yes",
-    "outgoingCallWebhook": "yes",
-}
-# With CALLBACK_BY_MESSAGE: messages sent from the phone, and through the API.
-CALLBACK_MESSAGE_FLAGS = {"outgoingWebhook": "yes", "outgoingMessageWebhook": "yes"}
-
-
-def required_flags(config: Config) -> dict[str, str]:
-    return REQUIRED_FLAGS | (CALLBACK_MESSAGE_FLAGS if config.callback_by_message else {})
-
-
 NAME = "configure-instance"
 HELP = "point the GREEN-API instance's webhook at the function (setSettings)"
 DESCRIPTION = (
-    "Set webhookUrl, webhookUrlToken, incomingCallWebhook, incomingWebhook and "
-    "outgoingCallWebhook (and with CALLBACK_BY_MESSAGE, the default, outgoingWebhook and "
-    "outgoingMessageWebhook) to yes on the instance named by GREEN_API_URL, "
-    "GREEN_API_ID_INSTANCE and GREEN_API_TOKEN, or on instances of GREEN_API_INSTANCES "
-    "(--all, or --instance ID). "
-    "GREEN-API applies settings within about 5 minutes and restarts the instance."
+    "Point the instance named by GREEN_API_URL, GREEN_API_ID_INSTANCE and "
+    "GREEN_API_TOKEN, or instances of GREEN_API_INSTANCES (--all, or --instance ID), at "
+    "the function: webhookUrl and webhookUrlToken, and on only the notifications the "
+    "function reads (incomingCallWebhook, outgoingCallWebhook, stateWebhook; with "
+    "CALLBACK_BY_MESSAGE, the default, outgoingMessageWebhook and "
+    "outgoingAPIMessageWebhook), the rest off (outgoingWebhook; incomingWebhook unless "
+    "kept): each notification is a paid invocation. Sends only the settings that differ "
+    "from getSettings, and nothing when all match: setSettings restarts the instance."
 )
 
 
@@ -67,7 +55,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="Bearer token GREEN-API sends (default: $WEBHOOK_TOKEN; the env keeps it out of ps)",
     )
     parser.add_argument(
-        "--check", action="store_true", help="change nothing; compare getSettings with the URL"
+        "--check",
+        action="store_true",
+        help="change nothing; compare getSettings, and name the switches on but unused",
+    )
+    parser.add_argument(
+        "--keep-incoming-webhook",
+        action="store_true",
+        help=(
+            "leave incomingWebhook (every incoming chat message) on: only instances before "
+            "GREEN-API 5.44.37.12 need it for calls (default: $KEEP_INCOMING_WEBHOOK)"
+        ),
     )
 
 
@@ -108,10 +106,12 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             try:
                 # The instance's own settings decide what it needs (replies, notices).
                 settings = config.for_instance(instance.id)
+                keep = args.keep_incoming_webhook or settings.keep_incoming_webhook
                 if args.check:
-                    code = _check_settings(client, settings, webhook_url)
+                    code = _check_settings(client, settings, _needed(settings, webhook_url, keep))
                 else:
-                    code = _set_settings(client, instance, settings, webhook_url, webhook_token)
+                    needed = _needed(settings, webhook_url, keep, webhook_token)
+                    code = _set_settings(client, instance, needed)
             except GreenApiError as error:  # its message is already token-free
                 print(
                     f"configure-instance: instance {instance.name}: GREEN-API call failed: {error}",
@@ -124,43 +124,60 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _set_settings(
-    client: GreenApiClient,
-    instance: Instance,
-    config: Config,
-    webhook_url: str,
-    webhook_token: str,
-) -> int:
-    settings = {
-        "webhookUrl": webhook_url,
-        "webhookUrlToken": webhook_token,
-        **required_flags(config),
-    }
-    answer = client.set_settings(settings)
+def _needed(
+    config: Config, webhook_url: str, keep_incoming: bool, webhook_token: str | None = None
+) -> dict[str, str]:
+    return instance_settings.wanted(
+        webhook_url,
+        webhook_token,
+        callback_by_message=config.callback_by_message,
+        keep_incoming_webhook=keep_incoming,
+    )
+
+
+def _set_settings(client: GreenApiClient, instance: Instance, needed: dict[str, str]) -> int:
+    """Send only what differs from getSettings: every setSettings restarts the instance."""
+    found = instance_settings.changes(client.get_settings(), needed)
+    where = f"instance {instance.name} ({instance.api_url})"
+    if not found:
+        print(f"Nothing to change on {where}: every setting matches (no restart).")
+        return EXIT_OK
+    answer = client.set_settings(instance_settings.as_payload(found))
     if answer.get("saveSettings") is not True:
         print(f"configure-instance: GREEN-API did not save the settings: {answer}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"Set on instance {instance.name} ({instance.api_url}):")
-    shown = {**settings, "webhookUrlToken": mask(webhook_token)}
-    for name, value in shown.items():
-        print(f"  {name:<20} {value}")
+    print(f"Changed on {where}:")
+    for change in found:
+        print(f"  {change.describe()}")
     print("GREEN-API applies settings within about 5 minutes and restarts the instance.")
     print("Verify later with: python -m call_logger configure-instance --check --webhook-url URL")
     return EXIT_OK
 
 
-def _check_settings(client: GreenApiClient, config: Config, webhook_url: str) -> int:
+def _check_settings(client: GreenApiClient, config: Config, needed: dict[str, str]) -> int:
     if config.replies_configured or config.operator_chat_id:
         _check_can_send(client)
     actual = client.get_settings()
-    expected = {"webhookUrl": webhook_url, **required_flags(config)}
+    differing = {change.name for change in instance_settings.changes(actual, needed)}
+    unused = dict(instance_settings.unused(actual, needed))
     mismatches = 0
-    for name, wanted in expected.items():
+    for name in [*needed, *(name for name in unused if name not in needed)]:
         value = actual.get(name)
-        verdict = "ok" if value == wanted else "MISMATCH"
-        mismatches += verdict != "ok"
+        verdict = "UNUSED" if name in unused else "MISMATCH" if name in differing else "ok"
+        mismatches += verdict == "MISMATCH"
         shown = "(not set)" if value is None else repr(value)
-        print(f"{name:<20} {verdict:<8} actual: {shown}")
+        print(f"{name:<26} {verdict:<8} actual: {shown}")
+    for name, cost in unused.items():
+        # A warning, not a failure: calls are recorded; each of these is paid for.
+        print(
+            f"configure-instance --check: {name} is on but unused: {cost}. "
+            + (
+                "configure-instance switches it off."
+                if name in needed
+                else "Switch it off in the GREEN-API console."
+            ),
+            file=sys.stderr,
+        )
     if mismatches:
         print("configure-instance --check: the instance does not match", file=sys.stderr)
         return EXIT_FAILED
@@ -180,8 +197,3 @@ def _check_can_send(client: GreenApiClient) -> None:
             "until the phone is linked again (scan the QR code in the GREEN-API console)",
             file=sys.stderr,
         )
-
-
-def mask(secret: str) -> str:
-    """First 2 characters and ***; nothing of a short secret."""
-    return f"{secret[:2]}***" if len(secret) >= 8 else "***"

@@ -1,11 +1,22 @@
-"""`status`: each known instance's state and since when."""
+"""`status`: each known instance's state and since when, and what its last health check found
+(--refresh checks now)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Mapping
 
-from call_logger.cli._common import EXIT_FAILED, EXIT_OK, add_json, fail, load_config
+from call_logger.cli._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_json,
+    fail,
+    load_config,
+    missing_green_api,
+)
+from call_logger.settings.config import Config
 
 NAME = "status"
 HELP = "print each known instance's state (from stateInstanceChanged) and since when"
@@ -19,6 +30,14 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_json(parser, "a JSON array of the instances' fields instead")
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help=(
+            "check each instance now, as the scheduled run does (getStateInstance, "
+            "getWebhooksCount: a changed state is recorded and alerts), then print"
+        ),
+    )
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -26,6 +45,12 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from call_logger.stores.base import Unreachable
 
     config = load_config("status", env)
+    failed = 0
+    if args.refresh:
+        missing = missing_green_api(config)
+        if missing:
+            return fail("status", f"--refresh needs {', '.join(missing)}", EXIT_USAGE)
+        failed = _refresh(config)
     try:
         found = instance_status.fetch(config)
     except Unreachable as error:
@@ -34,6 +59,33 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     print(
         instance_status.as_json(found, instances)
         if args.json
-        else instance_status.as_table(found, instances)
+        else instance_status.as_table(
+            found,
+            instances,
+            lambda instance_id: config.settings_for(instance_id).webhook_backlog_alert,
+        )
     )
-    return EXIT_OK
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _refresh(config: Config) -> int:
+    """The health check of every instance now; its lines go to stderr (stdout stays the
+    table or the JSON). How many instances it could not fully check."""
+    from call_logger.flows.health import check_instances
+    from call_logger.settings.logs import configure
+
+    configure(
+        config.log_level,
+        config.log_chat_ids,
+        secrets=(config.webhook_token, config.green_api_token),
+        stream=sys.stderr,
+    )
+    reports = check_instances(config)
+    for report in reports:
+        if report.errors:
+            print(
+                f"status: instance {report.instance_id} not fully checked: "
+                + "; ".join(report.errors),
+                file=sys.stderr,
+            )
+    return sum(bool(report.errors) for report in reports)

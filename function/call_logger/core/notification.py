@@ -20,14 +20,30 @@ from call_logger.settings.limits import canonical_status
 
 INCOMING, OUTGOING = "incoming", "outgoing"
 # What a person does about each state GREEN-API documents (for logs, alerts and `status`).
+# Release 5.44.37.12 renamed yellowCard to suspended; an instance on an older release, or a
+# notification queued before the change, may still say yellowCard.
+_SUSPENDED = (
+    "WhatsApp restricted the number (suspected spam): messages are not sent for a while, a "
+    "warning before a ban; send fewer messages, then reboot the instance in the GREEN-API console"
+)
 _WHAT_TO_DO = {
     AUTHORIZED: "",
     "notAuthorized": "logged out: scan the QR code in the GREEN-API console to log in again",
     "blocked": "the number is banned by WhatsApp: contact GREEN-API support",
-    "yellowCard": "messages are temporarily not sent (a warning before a ban)",
+    "suspended": _SUSPENDED,
+    "yellowCard": _SUSPENDED,
+    "PassKeyRequire": (
+        "the login waits for a passkey: confirm it on the linked phone (GREEN-API console, "
+        "authorisation), nothing is received until then"
+    ),
     "sleepMode": "the phone is offline: wake it and check its connection",
     "starting": "the instance is starting: check again in a few minutes",
 }
+# Any other state: GREEN-API advises treating a state one does not know as not working.
+UNKNOWN_STATE_ADVICE = (
+    "not working: a state this version does not know (kept as GREEN-API sent it); look at the "
+    "instance in the GREEN-API console"
+)
 
 # Firestore's limits on document ids and timestamps; a value outside them can never be stored.
 MAX_ID_BYTES = 1500
@@ -104,7 +120,7 @@ class StateNotification:
 
 def what_to_do(state: str) -> str:
     """A person's next step for an instance state ("" for authorized)."""
-    return _WHAT_TO_DO.get(state, "a state this version does not know: see GREEN-API's docs")
+    return _WHAT_TO_DO.get(state, UNKNOWN_STATE_ADVICE)
 
 
 def phone_of(chat_id: str) -> str | None:

@@ -334,7 +334,8 @@ def plan_state(notification: StateNotification, stored: StoredState | None) -> S
             "instanceId": notification.instance_id,
             "state": notification.state,
             "stateChangedAt": changed_at,
-            "wid": notification.wid,
+            # getStateInstance tells no wid: a state the health check found keeps the known one.
+            **({"wid": notification.wid} if notification.wid or stored is None else {}),
         },
     )
 

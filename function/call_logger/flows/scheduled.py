@@ -2,8 +2,10 @@
 Scheduler invokes lambda_function.reconcile_handler, both with the event
 {"action": "reconcile", "since": "<duration>"} that Terraform writes (the window lives there).
 
-The daily digest rides on the same runs: with DIGEST_TIME set, the first run after that time of
-day sends yesterday's digest to OPERATOR_CHAT_ID (at most once a day, remembered in storage)."""
+Each run also checks every instance's health (flows/health.py: its state and webhook
+backlog), and the daily digest rides on the same runs: with DIGEST_TIME set, the first run
+after that time of day sends yesterday's digest to OPERATOR_CHAT_ID (at most once a day,
+remembered in storage)."""
 
 from __future__ import annotations
 
@@ -40,8 +42,20 @@ def reconcile_event(config: Config, event: object) -> list[ReconcileReport]:
     from call_logger.flows.reconcile import run_reconcile
 
     report = run_reconcile(config, since)
+    check_health(config)
     send_digest_if_due(config)
     return report
+
+
+def check_health(config: Config) -> None:
+    """Each instance's state and webhook backlog (health.check_instances logs what it finds).
+    A failure is logged and never fails the reconcile run."""
+    from call_logger.flows.health import check_instances
+
+    try:
+        check_instances(config)
+    except Exception as error:
+        log.error("the instance check failed: %s", error, extra={"event": "instance.check_failed"})
 
 
 def send_digest_if_due(config: Config) -> None:

@@ -51,6 +51,7 @@ DEFAULT_LABELS: Mapping[str, str] = {
 }
 
 DEFAULT_GREEN_API_URL = "https://api.green-api.com"
+DEFAULT_WEBHOOK_BACKLOG_ALERT = 100
 DEFAULT_OPERATOR_TEMPLATE = "{label} from {name} {phone}"
 # The placeholders a message template may use (replies.render fills them in).
 PLACEHOLDERS = ("name", "phone", "chat_id", "label")
@@ -124,6 +125,10 @@ class Config:
     timezone: tzinfo = UTC
     callback_by_message: bool = True
     callback_target: timedelta = timedelta(hours=1)  # the call-back SLA of the report and digest
+    # configure-instance leaves incomingWebhook on (instances before GREEN-API 5.44.37.12).
+    keep_incoming_webhook: bool = False
+    # A webhook queue longer than this (getWebhooksCount) is a WARNING and an alert.
+    webhook_backlog_alert: int = DEFAULT_WEBHOOK_BACKLOG_ALERT
     digest_time: time | None = None
     log_level: str = "INFO"
     log_chat_ids: str = "masked"
@@ -251,6 +256,9 @@ class Config:
             reconcile_max_call=_positive_duration(
                 get("RECONCILE_MAX_CALL"), "RECONCILE_MAX_CALL", cls.reconcile_max_call
             ),
+            keep_incoming_webhook=_flag(
+                get("KEEP_INCOMING_WEBHOOK"), "KEEP_INCOMING_WEBHOOK", cls.keep_incoming_webhook
+            ),
             digest_time=_digest_time(
                 # Somewhere to send it: the deployment's chat, or the instances' own chats.
                 get("DIGEST_TIME"),
@@ -306,6 +314,11 @@ _INSTANCE_FIELDS: tuple[tuple[str, tuple[str, ...], Callable[[Callable[[str], st
         lambda get: _positive_duration(
             get("CALLBACK_TARGET"), "CALLBACK_TARGET", Config.callback_target
         ),
+    ),
+    (
+        "webhook_backlog_alert",
+        ("WEBHOOK_BACKLOG_ALERT",),
+        lambda get: _backlog_alert(get("WEBHOOK_BACKLOG_ALERT")),
     ),
 )
 
@@ -384,6 +397,11 @@ def _clock_time(value: str, name: str) -> time | None:
             f"{name} is a local time in TIMEZONE, such as 09:00: no offset ({value!r})"
         )
     return found
+
+
+def _backlog_alert(value: str) -> int:
+    found = _optional_int(value, "WEBHOOK_BACKLOG_ALERT", 0)
+    return DEFAULT_WEBHOOK_BACKLOG_ALERT if found is None else found
 
 
 def _flag(value: str, name: str, default: bool) -> bool:

@@ -38,6 +38,7 @@ SETTINGS: Mapping[str, str] = MappingProxyType(
         "businessHours": "BUSINESS_HOURS",
         "timezone": "TIMEZONE",
         "callbackTarget": "CALLBACK_TARGET",
+        "webhookBacklogAlert": "WEBHOOK_BACKLOG_ALERT",
     }
 )
 REQUIRED = ("apiUrl", "apiTokenInstance")

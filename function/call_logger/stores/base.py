@@ -140,6 +140,11 @@ class Store(Protocol):
         """Create or replace the instance's state; WriteConflict if it changed since read."""
         ...
 
+    def note_instance_health(self, instance_id: int, fields: dict[str, Any]) -> bool:
+        """Set `fields` (what the health check found, and when) on instances/{instance_id},
+        leaving its state alone; False when no state is stored yet (nothing is written)."""
+        ...
+
     def instance_states(self) -> Iterator[dict[str, Any]]:
         """The fields of every instances/{idInstance} document (for `status`)."""
         ...

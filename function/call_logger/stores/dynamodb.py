@@ -79,6 +79,8 @@ TIMESTAMP_FIELDS = frozenset(
         "sentAt",
         "lastReplyAt",
         "stateChangedAt",
+        "stateCheckedAt",
+        "backlogCheckedAt",
     }
 )
 
@@ -395,22 +397,47 @@ class DynamoDBStore:
 
     def save_instance(self, write: StateWrite) -> None:
         version = 1 if write.create else write.version + 1
-        item = write.fields | {
-            "pk": instance_pk(write.instance_id),
-            "sk": INSTANCE_SK,
+        fields = write.fields | {
             "gsi1pk": INSTANCES_INDEX_KEY,
             "eventAt": write.fields["stateChangedAt"],
             "version": version,
         }
-        condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
-        if not write.create:
-            condition = {
-                "ConditionExpression": "#version = :expected",
-                "ExpressionAttributeNames": {"#version": "version"},
-                "ExpressionAttributeValues": to_item({":expected": write.version}),
-            }
+        if write.create:
+            item = fields | {"pk": instance_pk(write.instance_id), "sk": INSTANCE_SK}
+            with _storage_errors(self._table):
+                self._client.put_item(
+                    TableName=self._table,
+                    Item=to_item(item),
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+            return
+        # An update, not a put: the health check's fields (note_instance_health) stay.
+        assignments, names, values = _assignments(fields)
         with _storage_errors(self._table):
-            self._client.put_item(TableName=self._table, Item=to_item(item), **condition)
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": instance_pk(write.instance_id), "sk": INSTANCE_SK}),
+                UpdateExpression="SET " + ", ".join(assignments),
+                ConditionExpression="#version = :expected",
+                ExpressionAttributeNames=names | {"#version": "version"},
+                ExpressionAttributeValues=to_item(values | {":expected": write.version}),
+            )
+
+    def note_instance_health(self, instance_id: int, fields: dict[str, Any]) -> bool:
+        assignments, names, values = _assignments(fields)
+        try:
+            with _storage_errors(self._table):
+                self._client.update_item(
+                    TableName=self._table,
+                    Key=to_item({"pk": instance_pk(instance_id), "sk": INSTANCE_SK}),
+                    UpdateExpression="SET " + ", ".join(assignments),
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeNames=names,
+                    ExpressionAttributeValues=to_item(values),
+                )
+        except WriteConflict:
+            return False  # no state stored yet
+        return True
 
     def instance_states(self) -> Iterator[dict[str, Any]]:
         request: dict[str, Any] = {

@@ -286,6 +286,15 @@ class FirestoreStore:
         with self._errors("writing the instance state", _UPDATE_CONFLICTS):
             ref.update(write.fields, option=option, retry=self._retry, timeout=self._timeout)
 
+    def note_instance_health(self, instance_id: int, fields: dict[str, Any]) -> bool:
+        ref = self._client.collection(INSTANCES).document(str(instance_id))
+        try:
+            with self._errors("noting the instance's health", (gexc.NotFound,)):
+                ref.update(fields, retry=self._retry, timeout=self._timeout)
+        except WriteConflict:
+            return False  # no state stored yet
+        return True
+
     def instance_states(self) -> Iterator[dict[str, Any]]:
         with self._errors("listing the instance states"):
             for doc in self._client.collection(INSTANCES).stream(
