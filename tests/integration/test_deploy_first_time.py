@@ -46,6 +46,8 @@ def bin_dir(tmp_path: Path, fake_green_api: FakeGreenApi) -> Path:
         "green_api_id_instance": str(fake_green_api.instance_id),
         "green_api_url": fake_green_api.url,
         "green_api_instances": "",
+        "keep_incoming_webhook": "false",
+        "callback_by_message": "true",
         "reconcile_function_name": RECONCILE,
         "project_id": PROJECT,
         "region": "europe-west1",
@@ -199,6 +201,8 @@ def test_on_aws_the_preflight_decides_the_reservation_and_a_failed_backfill_warn
         "green_api_id_instance": str(fake_green_api.instance_id),
         "green_api_url": fake_green_api.url,
         "green_api_instances": "",
+        "keep_incoming_webhook": "false",
+        "callback_by_message": "true",
         "reconcile_function_name": f"{AWS_FACTS['name']}-reconcile",
         "region": "us-east-1",
     }
