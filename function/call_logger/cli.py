@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from call_logger import events_cli
 from call_logger.config import Config, ConfigError
 from call_logger.limits import DEFAULT_RECEIVE_TIMEOUT, RECEIVE_TIMEOUT_RANGE
 
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     _reconcile_parser(commands)
     _status_parser(commands)
     _preflight_parser(commands)
+    events_cli.add_parser(commands)
     return parser
 
 

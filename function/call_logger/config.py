@@ -23,6 +23,7 @@ from .instances import InstanceError, Instances
 from .limits import SEND_MESSAGE_MAX_CHARS
 
 if TYPE_CHECKING:
+    from .events import Receiver
     from .hours import BusinessHours
 
 
@@ -110,6 +111,8 @@ class Config:
     timezone: tzinfo = UTC
     callback_by_message: bool = True
     digest_time: time | None = None
+    # EVENTS_URL and EVENTS_SECRET: where this instance's events are POSTed (None: no events).
+    events: Receiver | None = None
     log_level: str = "INFO"
     log_chat_ids: str = "masked"
     # The instances served (GREEN_API_INSTANCES, or the single-instance settings as a map of one).
@@ -264,6 +267,11 @@ _INSTANCE_FIELDS: tuple[tuple[str, tuple[str, ...], Callable[[Callable[[str], st
     ),
     ("business_hours", ("BUSINESS_HOURS",), lambda get: _business_hours(get("BUSINESS_HOURS"))),
     ("timezone", ("TIMEZONE",), lambda get: _timezone(get("TIMEZONE") or "UTC")),
+    (
+        "events",
+        ("EVENTS_URL", "EVENTS_SECRET"),
+        lambda get: _events(get("EVENTS_URL"), get("EVENTS_SECRET")),
+    ),
 )
 
 
@@ -483,3 +491,26 @@ def _business_hours(value: str) -> BusinessHours | None:
         return BusinessHours.parse(value)
     except ValueError as error:
         raise ConfigError(f"BUSINESS_HOURS must be {FORMAT}; {error}") from None
+
+
+def _events(url: str, secret: str) -> Receiver | None:
+    """EVENTS_URL and EVENTS_SECRET; events are always signed, so the URL needs the secret."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if not host or not (
+        parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK_HOSTS)
+    ):
+        raise ConfigError("EVENTS_URL must be an https:// URL (http only to this machine)")
+    from .events import Receiver, secret_problem  # only when set: start-up stays cheap
+
+    if not secret:
+        raise ConfigError("EVENTS_URL needs EVENTS_SECRET (whsec_...): events are signed")
+    problem = secret_problem(secret)
+    if problem is not None:
+        raise ConfigError(f"EVENTS_SECRET {problem}")
+    return Receiver(url, secret)

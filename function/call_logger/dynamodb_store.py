@@ -6,9 +6,12 @@ One table (terraform/aws/dynamodb.tf), keys `pk` and `sk`:
   pk=REJECTED#{sha256}           sk=REJECTED                  notifications that can't be recorded
   pk=DIGEST#{YYYY-MM-DD}         sk=DIGEST                    the days whose digest was sent
   pk=INSTANCE#{idInstance}       sk=INSTANCE                  the instance's newest state
+  pk=OUTBOX#{eventId}            sk=OUTBOX                    an event to deliver (docs/events.md)
+  pk=RECEIVER#{sha256 of URL}    sk=RECEIVER                  a receiver that answered 410 Gone
 Records also carry gsi1pk=RECORD so the `byTime` index (gsi1pk, eventAt) lists them newest first;
 instance states carry gsi1pk=INSTANCE and eventAt=stateChangedAt, so `status` reads them from the
-same index instead of scanning the table.
+same index instead of scanning the table; so do outbox items (gsi1pk=OUTBOX, eventAt=createdAt).
+The table's stream (NEW_IMAGE) carries each new outbox item to the delivery Lambda.
 Timestamps are Unix seconds (numbers): DynamoDB has no timestamp type and its TTL wants seconds.
 
 A load is one strongly consistent BatchGetItem; a save is one conditional write (a transaction when
@@ -29,6 +32,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import Config
+from .events import OutboxEvent
 from .notification import CallNotification
 from .store import (
     EXISTENCE_BATCH,
@@ -47,6 +51,9 @@ REJECTED_SK = "REJECTED"
 DIGEST_SK = "DIGEST"
 INSTANCE_SK = "INSTANCE"
 INSTANCES_INDEX_KEY = "INSTANCE"
+OUTBOX_SK = "OUTBOX"
+OUTBOX_PREFIX = "OUTBOX#"
+RECEIVER_SK = "RECEIVER"
 RECORDS_INDEX = "byTime"
 RECORDS_INDEX_KEY = "RECORD"
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
@@ -71,6 +78,11 @@ TIMESTAMP_FIELDS = frozenset(
         "sentAt",
         "lastReplyAt",
         "stateChangedAt",
+        "createdAt",
+        "firstAttemptAt",
+        "lastAttemptAt",
+        "failedAt",
+        "goneAt",
     }
 )
 
@@ -222,9 +234,13 @@ class DynamoDBStore:
         return _chat_state(next(iter(self._batch_get([key])), None))
 
     def save_chat(self, chat_key: str, write: ChatWrite) -> None:
-        update = self._chat_update(chat_pk(chat_key), write)["Update"]
+        update = self._chat_update(chat_pk(chat_key), write)
         with _storage_errors(self._table):
-            self._client.update_item(**update)
+            if write.events:
+                items = [update, *self._event_puts(write.events)]
+                self._client.transact_write_items(TransactItems=items)
+            else:
+                self._client.update_item(**update["Update"])
 
     def is_reply(self, chat_key: str, message_id: str) -> bool:
         # One chat's partition, records only; replyId is filtered (a chat has few records).
@@ -253,13 +269,33 @@ class DynamoDBStore:
             "Item": to_item(record),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
+        chat = [] if plan.chat is None else [self._chat_write(pk, plan)]
+        events = self._event_puts(plan.events)
         with _storage_errors(self._table):
-            if plan.chat is None:
+            if not chat and not events:
                 self._client.put_item(**put_record)
                 return
-            self._client.transact_write_items(
-                TransactItems=[{"Put": put_record}, self._chat_write(pk, plan)]
-            )
+            self._client.transact_write_items(TransactItems=[{"Put": put_record}, *chat, *events])
+
+    def _event_puts(self, events: Sequence[OutboxEvent]) -> list[dict[str, Any]]:
+        """Outbox items for a transaction with what they tell of (docs/events.md)."""
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(
+                        event.fields()
+                        | {
+                            "pk": OUTBOX_PREFIX + event.id,
+                            "sk": OUTBOX_SK,
+                            "gsi1pk": OUTBOX_SK,
+                            "eventAt": event.created_at,
+                        }
+                    ),
+                }
+            }
+            for event in events
+        ]
 
     def _chat_write(self, pk: str, plan: WritePlan) -> dict[str, Any]:
         assert plan.chat is not None
@@ -386,8 +422,58 @@ class DynamoDBStore:
                 "ExpressionAttributeNames": {"#version": "version"},
                 "ExpressionAttributeValues": to_item({":expected": write.version}),
             }
+        put = {"TableName": self._table, "Item": to_item(item), **condition}
         with _storage_errors(self._table):
-            self._client.put_item(TableName=self._table, Item=to_item(item), **condition)
+            if write.events:
+                items = [{"Put": put}, *self._event_puts(write.events)]
+                self._client.transact_write_items(TransactItems=items)
+            else:
+                self._client.put_item(**put)
+
+    # -- the outbox (flows/events.py delivers it) -----------------------------------------------
+
+    def outbox_event(self, event_id: str) -> dict[str, Any] | None:
+        key = {"pk": {"S": OUTBOX_PREFIX + event_id}, "sk": {"S": OUTBOX_SK}}
+        item = self._get([key]).get(OUTBOX_SK)
+        return None if item is None else _public(from_item(item))
+
+    def receiver_gone(self, receiver_key: str) -> bool:
+        key = {"pk": {"S": f"RECEIVER#{receiver_key}"}, "sk": {"S": RECEIVER_SK}}
+        return RECEIVER_SK in self._get([key])
+
+    def note_attempt(self, event_id: str, fields: dict[str, Any]) -> None:
+        assignments, names, values = _assignments(fields)
+        with _storage_errors(self._table):
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": OUTBOX_PREFIX + event_id, "sk": OUTBOX_SK}),
+                UpdateExpression="SET " + ", ".join(assignments),
+                # A delivered (removed) event is not brought back as a bare item.
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_item(values),
+            )
+
+    def remove_event(self, event_id: str) -> None:
+        with _storage_errors(self._table):
+            self._client.delete_item(
+                TableName=self._table,
+                Key=to_item({"pk": OUTBOX_PREFIX + event_id, "sk": OUTBOX_SK}),
+            )
+
+    def mark_receiver_gone(self, receiver_key: str, at: datetime) -> None:
+        item = {"pk": f"RECEIVER#{receiver_key}", "sk": RECEIVER_SK, "goneAt": at}
+        with _storage_errors(self._table):
+            self._client.put_item(TableName=self._table, Item=to_item(item))
+
+    def outbox_events(self) -> Iterator[dict[str, Any]]:
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": RECORDS_INDEX,
+            "KeyConditionExpression": "gsi1pk = :outbox",
+            "ExpressionAttributeValues": to_item({":outbox": OUTBOX_SK}),
+        }
+        yield from self._query(request, _KEYS | {"eventAt"})
 
     def instance_states(self) -> Iterator[dict[str, Any]]:
         request: dict[str, Any] = {
@@ -397,6 +483,11 @@ class DynamoDBStore:
             "ExpressionAttributeValues": to_item({":instances": INSTANCES_INDEX_KEY}),
         }
         yield from self._query(request, _KEYS | {"eventAt", "version"})
+
+
+def _public(fields: dict[str, Any]) -> dict[str, Any]:
+    """An item's fields without the table's keys and index copies."""
+    return {name: value for name, value in fields.items() if name not in _KEYS | {"eventAt"}}
 
 
 def _chat_state(item: Mapping[str, Any] | None) -> ChatState | None:

@@ -6,6 +6,8 @@ Layout (documented in the README, read by people in the console):
   rejected/{sha256 of the body}                notifications that can never be recorded
   digests/{YYYY-MM-DD}                         the days whose digest was sent
   instances/{idInstance}                       the instance's newest stateInstanceChanged
+  outbox/{eventId}                             an event to deliver (docs/events.md)
+  eventReceivers/{sha256 of EVENTS_URL}        a receiver that answered 410 Gone
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from .config import Config
+from .events import OutboxEvent
 from .notification import CallNotification
 from .store import (
     EXISTENCE_BATCH,
@@ -39,6 +42,8 @@ RECORDS = "records"
 REJECTED = "rejected"
 INSTANCES = "instances"
 DIGESTS = "digests"
+OUTBOX = "outbox"
+RECEIVERS = "eventReceivers"
 # Records read per query when listing a window (see recent_records).
 READ_PAGE = 2000
 # A field no document has: the chat probe removes it (see probe_chat).
@@ -115,10 +120,16 @@ class FirestoreStore:
 
     def save_chat(self, chat_key: str, write: ChatWrite) -> None:
         option = self._client.write_option(last_update_time=write.version)
+        batch = self._client.batch()
+        batch.update(self._chat(chat_key), write.fields, option=option)
+        self._add_events(batch, write.events)
         with self._errors("writing a chat", _UPDATE_CONFLICTS):
-            self._chat(chat_key).update(
-                write.fields, option=option, retry=self._retry, timeout=self._timeout
-            )
+            batch.commit(retry=self._retry, timeout=self._timeout)
+
+    def _add_events(self, batch: Any, events: Sequence[OutboxEvent]) -> None:
+        """Outbox documents in the same commit as what they tell of (docs/events.md)."""
+        for event in events:
+            batch.set(self._client.collection(OUTBOX).document(event.id), event.fields())
 
     def is_reply(self, chat_key: str, message_id: str) -> bool:
         # Equality on one field of one chat's records: Firestore's automatic single-field index.
@@ -144,6 +155,7 @@ class FirestoreStore:
                 option = self._client.write_option(last_update_time=plan.chat.version)
                 batch.update(chat_ref, plan.chat.fields, option=option)
                 conflicts = _UPDATE_CONFLICTS
+        self._add_events(batch, plan.events)
         with self._errors("writing a record", conflicts):
             batch.commit(retry=self._retry, timeout=self._timeout)
 
@@ -256,13 +268,51 @@ class FirestoreStore:
 
     def save_instance(self, write: StateWrite) -> None:
         ref = self._client.collection(INSTANCES).document(str(write.instance_id))
+        batch = self._client.batch()
         if write.create:
-            with self._errors("writing the instance state", _CREATE_CONFLICTS):
-                ref.create(write.fields, retry=self._retry, timeout=self._timeout)
-            return
-        option = self._client.write_option(last_update_time=write.version)
-        with self._errors("writing the instance state", _UPDATE_CONFLICTS):
-            ref.update(write.fields, option=option, retry=self._retry, timeout=self._timeout)
+            batch.create(ref, write.fields)
+            conflicts = _CREATE_CONFLICTS
+        else:
+            option = self._client.write_option(last_update_time=write.version)
+            batch.update(ref, write.fields, option=option)
+            conflicts = _UPDATE_CONFLICTS
+        self._add_events(batch, write.events)
+        with self._errors("writing the instance state", conflicts):
+            batch.commit(retry=self._retry, timeout=self._timeout)
+
+    # -- the outbox (flows/events.py delivers it) -----------------------------------------------
+
+    def outbox_event(self, event_id: str) -> dict[str, Any] | None:
+        ref = self._client.collection(OUTBOX).document(event_id)
+        with self._errors("reading an event"):
+            doc = ref.get(retry=self._retry, timeout=self._timeout)
+        return (doc.to_dict() or {}) if doc.exists else None
+
+    def receiver_gone(self, receiver_key: str) -> bool:
+        ref = self._client.collection(RECEIVERS).document(receiver_key)
+        with self._errors("reading a receiver"):
+            return bool(ref.get(retry=self._retry, timeout=self._timeout).exists)
+
+    def note_attempt(self, event_id: str, fields: dict[str, Any]) -> None:
+        ref = self._client.collection(OUTBOX).document(event_id)
+        with self._errors("noting a delivery attempt"):
+            ref.update(fields, retry=self._retry, timeout=self._timeout)
+
+    def remove_event(self, event_id: str) -> None:
+        ref = self._client.collection(OUTBOX).document(event_id)
+        with self._errors("removing a delivered event"):
+            ref.delete(retry=self._retry, timeout=self._timeout)
+
+    def mark_receiver_gone(self, receiver_key: str, at: datetime) -> None:
+        ref = self._client.collection(RECEIVERS).document(receiver_key)
+        with self._errors("marking a receiver gone"):
+            ref.set({"goneAt": at}, retry=self._retry, timeout=self._timeout)
+
+    def outbox_events(self) -> Iterator[dict[str, Any]]:
+        query = self._client.collection(OUTBOX).order_by("createdAt")
+        with self._errors("listing the outbox"):
+            for doc in query.stream(retry=self._retry, timeout=self._timeout):
+                yield doc.to_dict() or {}
 
     def instance_states(self) -> Iterator[dict[str, Any]]:
         with self._errors("listing the instance states"):

@@ -37,6 +37,8 @@ SETTINGS: Mapping[str, str] = MappingProxyType(
         "missedCallReplyAfterHours": "MISSED_CALL_REPLY_AFTER_HOURS",
         "businessHours": "BUSINESS_HOURS",
         "timezone": "TIMEZONE",
+        "eventsUrl": "EVENTS_URL",
+        "eventsSecret": "EVENTS_SECRET",
     }
 )
 REQUIRED = ("apiUrl", "apiTokenInstance")

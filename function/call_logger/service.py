@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from . import journal, policy, replies
 from .config import Config, ConfigError, Mode
 from .envelope import OUTGOING_CALL, OUTGOING_MESSAGE_TYPES, canonical_status, notification_type
+from .events import Announce
 from .journal import LookupPacer, ReconcileReport
 from .logs import annotate
 from .notification import (
@@ -156,6 +157,15 @@ class CallService:
         """Everything a call speaks for is its own instance's: its settings, its client."""
         return _Line(self._config.settings_for(instance_id), self._clients(instance_id))
 
+    def _announce(self, instance_id: int) -> Announce | None:
+        """Events are written only for an instance with EVENTS_URL (its own, or the
+        deployment's); they expire with the records."""
+        if self._config.settings_for(instance_id).events is None:
+            return None
+        now = self._clock()
+        expires = expire_at(now, self._retention) if self._retention else None
+        return Announce(self._config.instances.label_of(instance_id), now, expires)
+
     def _outgoing_message(self, body: dict[str, Any]) -> Outcome:
         """A message the business sent: it handles the chat's missed calls (CALLBACK_BY_MESSAGE),
         unless the product sent it itself. A chat that never called costs one blind write."""
@@ -178,7 +188,7 @@ class CallService:
         if message.via_api and self._is_own_reply(message, chat.last_reply_at):
             return Outcome.SKIPPED  # the missed-call reply: no call back by a person
         for _ in range(MAX_WRITE_ROUNDS):
-            write = plan_outgoing_message(chat, message.event_at)
+            write = plan_outgoing_message(chat, message, self._announce(message.instance_id))
             if write is None:
                 return Outcome.DUPLICATE  # an earlier or newer message is already counted
             try:
@@ -220,7 +230,7 @@ class CallService:
         annotate(state=notification.state, stateChangedAt=notification.changed_at.isoformat())
         for _ in range(MAX_WRITE_ROUNDS):
             stored = self._store.load_instance(notification.instance_id)
-            write = plan_state(notification, stored)
+            write = plan_state(notification, stored, self._announce(notification.instance_id))
             if write is None:
                 assert stored is not None  # nothing stored always gives a write
                 same = (stored.state, stored.changed_at) == (
@@ -289,7 +299,10 @@ class CallService:
                 lookup = name_of(call, snapshot.chat)
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
             reply = self._reply_claim(call, snapshot, self._clock())
-            plan = plan_write(call, label, snapshot, lookup, self._retention, source, reply)
+            announce = self._announce(call.instance_id)
+            plan = plan_write(
+                call, label, snapshot, lookup, self._retention, source, reply, announce
+            )
             try:
                 self._store.save(plan)
             except WriteConflict:

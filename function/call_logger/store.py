@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from .notification import CallNotification
 from .write_plan import ChatState, ChatWrite, Snapshot, StateWrite, StoredState, WritePlan
@@ -124,6 +124,34 @@ class Store(Protocol):
         ...
 
 
+class Outbox(Protocol):
+    """The outbox documents the delivery of events reads and settles (both stores have it)."""
+
+    def outbox_event(self, event_id: str) -> dict[str, Any] | None:
+        """The outbox document's fields, strongly consistent; None: delivered already."""
+        ...
+
+    def receiver_gone(self, receiver_key: str) -> bool:
+        """Whether the receiver of this key (events.receiver_key) answered 410 Gone before."""
+        ...
+
+    def note_attempt(self, event_id: str, fields: dict[str, Any]) -> None:
+        """Set `fields` (attempts, first attempt, last error, state) on an outbox document."""
+        ...
+
+    def remove_event(self, event_id: str) -> None:
+        """Delete a delivered event's outbox document."""
+        ...
+
+    def mark_receiver_gone(self, receiver_key: str, at: datetime) -> None:
+        """Remember that this receiver answered 410: no more events go to it."""
+        ...
+
+    def outbox_events(self) -> Iterator[dict[str, Any]]:
+        """Every outbox document's fields, oldest first."""
+        ...
+
+
 def make_store(config: Config) -> Store:
     """STORE picks the database; each is imported only when chosen."""
     if config.store == "dynamodb":
@@ -133,6 +161,11 @@ def make_store(config: Config) -> Store:
     from .firestore_store import FirestoreStore
 
     return FirestoreStore.from_config(config)
+
+
+def make_outbox(config: Config) -> Outbox:
+    """The configured store, as the outbox the delivery of events reads (both stores are one)."""
+    return cast(Outbox, make_store(config))
 
 
 class Unreachable(Exception):

@@ -11,13 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from .envelope import AUTHORIZED
-from .notification import INCOMING, OUTGOING, CallNotification, StateNotification
+from .events import Announce, OutboxEvent, call_recorded, callback_done, state_changed
+from .notification import INCOMING, OUTGOING, CallNotification, ChatEvent, StateNotification
 from .replies import render
 
 # Call-back tracking: the chat summary's times, each only moving forward, and the flag that
@@ -123,11 +124,13 @@ class Record:
 
 @dataclass(frozen=True)
 class ChatWrite:
-    """Create the chat (it must not exist yet) or update `fields` (if `version` still holds)."""
+    """Create the chat (it must not exist yet) or update `fields` (if `version` still holds);
+    `events` are committed with it (a call-back by message)."""
 
     create: bool
     version: Any
     fields: dict[str, Any]
+    events: tuple[OutboxEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,8 @@ class WritePlan:
     record_key: str
     record: Record
     chat: ChatWrite | None
+    # Outbox documents committed with the record (only for an instance with EVENTS_URL).
+    events: tuple[OutboxEvent, ...] = ()
 
 
 def needs_lookup(chat: ChatState | None, now: datetime, ttl: timedelta) -> bool:
@@ -153,9 +158,11 @@ def plan_write(
     retention: timedelta | None,
     source: Source,
     reply: ReplyClaim | None = None,
+    announce: Announce | None = None,
 ) -> WritePlan:
     """The record and chat writes; a reply claim puts its text on the record and its time on
-    the chat (`lastReplyAt`, the cooldown), so the claim commits with the record or not at all."""
+    the chat (`lastReplyAt`, the cooldown), so the claim commits with the record or not at all.
+    With `announce`, the events it causes are outbox documents of the same commit."""
     chat = snapshot.chat
     # A failed lookup keeps the name we already knew, if any.
     caller_name = lookup.name if lookup else (chat.caller_name if chat else None)
@@ -174,7 +181,36 @@ def plan_write(
         reply_text=render(reply.template, call, caller_name, label) if reply else None,
     )
     chat_write = _chat_write(call, record, chat, lookup, retention, reply.at if reply else None)
-    return WritePlan(call.chat_key, call.record_key, record, chat_write)
+    events: tuple[OutboxEvent, ...] = ()
+    if announce is not None:
+        events = (call_recorded(announce, call.record_key, record.fields()),)
+        done = _callback_done(announce, chat, chat_write, call.instance_id, call.chat_id)
+        if done is not None:
+            events += (done,)
+    return WritePlan(call.chat_key, call.record_key, record, chat_write, events)
+
+
+def _callback_done(
+    announce: Announce,
+    chat: ChatState | None,
+    write: ChatWrite | None,
+    instance_id: int,
+    chat_id: str,
+) -> OutboxEvent | None:
+    """callback.done when this write ends the chat's wait by the business's own call or
+    message (a caller who calls again and is answered is no call-back)."""
+    if chat is None or write is None or not chat.awaiting_callback:
+        return None
+    if write.fields.get(AWAITING_CALLBACK) is not False or LAST_MISSED not in chat.times:
+        return None
+    for moved, via in ((LAST_OUTGOING_CALL, "call"), (LAST_OUTGOING_MESSAGE, "message")):
+        if moved in write.fields:
+            name = write.fields.get("callerName", chat.caller_name)
+            missed = chat.times[LAST_MISSED]
+            return callback_done(
+                announce, instance_id, chat_id, name, missed, write.fields[moved], via
+            )
+    return None
 
 
 def expire_at(start: datetime, retention: timedelta) -> datetime:
@@ -261,10 +297,20 @@ def awaiting_callback(times: Mapping[str, datetime]) -> bool:
     return all(missed > at for at in handled)
 
 
-def plan_outgoing_message(chat: ChatState, at: datetime) -> ChatWrite | None:
-    """The chat write for a message sent to the chat `at`; None when nothing changes."""
+def plan_outgoing_message(
+    chat: ChatState, message: ChatEvent, announce: Announce | None = None
+) -> ChatWrite | None:
+    """The chat write for a message sent to the chat; None when nothing changes. With
+    `announce`, a message that ends the wait for a call-back carries callback.done."""
+    at = message.event_at
     fields = callback_update(chat.times, chat.awaiting_callback, LAST_OUTGOING_MESSAGE, at)
-    return ChatWrite(create=False, version=chat.version, fields=fields) if fields else None
+    if not fields:
+        return None
+    write = ChatWrite(create=False, version=chat.version, fields=fields)
+    if announce is None:
+        return write
+    done = _callback_done(announce, chat, write, message.instance_id, message.chat_id)
+    return write if done is None else replace(write, events=(done,))
 
 
 # -- instances/{idInstance}: the instance's newest known state ---------------------------------
@@ -281,12 +327,14 @@ class StoredState:
 
 @dataclass(frozen=True)
 class StateWrite:
-    """Create instances/{instance_id} (create=True) or replace it if `version` still holds."""
+    """Create instances/{instance_id} (create=True) or replace it if `version` still holds;
+    `events` are committed with it."""
 
     instance_id: int
     create: bool
     version: Any
     fields: dict[str, Any]
+    events: tuple[OutboxEvent, ...] = ()
 
 
 def state_rank(state: str, changed_at: datetime) -> tuple[datetime, bool, str]:
@@ -295,14 +343,30 @@ def state_rank(state: str, changed_at: datetime) -> tuple[datetime, bool, str]:
     return (changed_at, state != AUTHORIZED, state)
 
 
-def plan_state(notification: StateNotification, stored: StoredState | None) -> StateWrite | None:
+def plan_state(
+    notification: StateNotification, stored: StoredState | None, announce: Announce | None = None
+) -> StateWrite | None:
     """The write that makes this notification the instance's state; None when the stored state
-    is as new or newer (a redelivery or an older notification arriving late)."""
+    is as new or newer (a redelivery or an older notification arriving late). With `announce`,
+    instance.state_changed commits with it."""
     changed_at = notification.changed_at
     if stored is not None and state_rank(notification.state, changed_at) <= state_rank(
         stored.state, stored.changed_at
     ):
         return None
+    events: tuple[OutboxEvent, ...] = ()
+    if announce is not None:
+        previous = None if stored is None else stored.state
+        events = (
+            state_changed(
+                announce,
+                notification.instance_id,
+                notification.state,
+                previous,
+                changed_at,
+                notification.wid,
+            ),
+        )
     return StateWrite(
         instance_id=notification.instance_id,
         create=stored is None,
@@ -313,6 +377,7 @@ def plan_state(notification: StateNotification, stored: StoredState | None) -> S
             "stateChangedAt": changed_at,
             "wid": notification.wid,
         },
+        events=events,
     )
 
 
