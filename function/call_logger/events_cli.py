@@ -43,12 +43,14 @@ def run_deliver(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         deliver_pending,
         post_with_requests,
     )
+    from call_logger.logs import configure_for
     from call_logger.store import StorageUnavailable, make_outbox
 
     try:
         config = Config.from_env(env)
     except ConfigError as error:
         return _fail(str(error), EXIT_USAGE)
+    configure_for(config)  # the function's JSON lines: secrets redacted, chat ids masked
     try:
         outbox = make_outbox(config)
         if args.id is None:
