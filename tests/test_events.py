@@ -156,3 +156,19 @@ def test_an_instance_state_change_is_an_event(
     (event,) = receiver.events()
     assert event["type"] == "instance.state_changed"
     assert (event["data"]["state"], event["data"]["previousState"]) == ("notAuthorized", None)
+
+
+def test_a_delivery_without_the_secret_refuses_loudly_and_the_event_waits(
+    make_client: ClientFactory,
+    backend: Backend,
+    receiver: Receiver,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    post(make_client(EVENTS_URL=receiver.url), MISSED)  # the webhook needs no key
+    assert deliver() == 2
+    assert "needs EVENTS_SECRET" in capsys.readouterr().err
+    assert receiver.received == [] and len(outbox(backend)) == 1
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("EVENTS_SECRET", SECRET)
+        assert deliver() == 0
+    assert len(receiver.events()) == 1

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from .config import Config
+from .config import Config, ConfigError
 from .events import (
     ATTEMPTS,
     FAILED,
@@ -73,7 +73,8 @@ def deliver(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Verdict | None:
     """One attempt at the event; None when there is nothing to deliver (delivered already, or
-    given up). DeliveryFailed when it should be tried again."""
+    given up). DeliveryFailed when it should be tried again; ConfigError when the instance has
+    no EVENTS_SECRET to sign with (the event stays, for a delivery with the setting fixed)."""
     fields = outbox.outbox_event(event_id)
     if fields is None or fields.get(STATE) == FAILED:
         return None
@@ -87,6 +88,8 @@ def deliver(
             "event not delivered: instance %s has no EVENTS_URL now", instance_id, extra=context
         )
         return Verdict.FAILED
+    if not receiver.secret:  # loud, and the event waits: a fixed setting delivers it
+        raise ConfigError(f"EVENTS_URL of instance {instance_id} needs EVENTS_SECRET (whsec_...)")
     key = receiver_key(receiver.url)
     if outbox.receiver_gone(key):
         _give_up(outbox, event_id, now, "the receiver answered 410 Gone before")

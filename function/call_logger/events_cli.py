@@ -64,6 +64,8 @@ def run_deliver(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 run.add("retry")
     except StorageUnavailable as error:
         return _fail(f"cannot read the outbox: {error}", EXIT_FAILED)
+    except ConfigError as error:  # an instance without EVENTS_SECRET: its events wait
+        return _fail(str(error), EXIT_USAGE)
     print(json.dumps(run.counts, sort_keys=True))
     return EXIT_FAILED if run.counts.get("retry") else EXIT_OK
 
