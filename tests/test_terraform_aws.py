@@ -72,6 +72,7 @@ provider "aws" {{
     scheduler      = "{url}"
     secretsmanager = "{url}"
     sns            = "{url}"
+    sqs            = "{url}"
     sts            = "{url}"
   }}
 }}
