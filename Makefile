@@ -20,6 +20,8 @@ GCP_DIR := terraform/gcp
 TF_GCP := $(TERRAFORM) -chdir=$(GCP_DIR)
 TF_AWS := terraform/aws
 TF_AWS_CMD := $(TERRAFORM) -chdir=$(TF_AWS)
+# The tests apply terraform/aws to moto with the provider from the offline mirror.
+TF_OFFLINE := TF_CLI_CONFIG_FILE=$(CURDIR)/$(TF_AWS)/terraformrc.hcl
 # e.g. TF_APPLY_FLAGS=-auto-approve
 TF_APPLY_FLAGS ?=
 # The deployed function's URL; override with `make configure-instance WEBHOOK_URL=https://...`.
@@ -27,7 +29,8 @@ WEBHOOK_URL ?= $$($(TF_GCP) output -raw webhook_url)
 
 # `make` alone prints the list.
 .DEFAULT_GOAL := help
-.PHONY: help run test test-unit lint typecheck pytest tf-check tf-fmt tf-test check-test \
+.PHONY: help run test test-unit test-integration test-reliability test-iac lint typecheck pytest \
+	tf-check tf-fmt tf-test check-test \
 	check-run chromium deploy destroy backfill deploy-gcp destroy-gcp backfill-gcp deploy-aws \
 	destroy-aws backfill-aws lambda-zip tf-aws-offline-init configure-instance poll calls \
 	reconcile install lock clean bench report-screenshot
@@ -55,6 +58,8 @@ run: check-run $(STAMP) ## the function and a local database on 127.0.0.1:8080 (
 ##@ Test
 
 # Each target's prerequisites are checked first, one line per missing tool (tools/prereqs.py).
+# The test folders are the layers: tests/unit, tests/integration, tests/reliability, tests/iac;
+# a target runs each alone.
 test: check-test lint typecheck pytest tf-check ## everything: lint, typecheck, pytest, the Terraform checks
 
 # The fast layer alone: the core against in-memory fakes, no emulator, no server (tests/unit).
@@ -62,27 +67,36 @@ test: check-test lint typecheck pytest tf-check ## everything: lint, typecheck, 
 test-unit: $(STAMP) ## the fast layer alone (tests/unit: no emulator, no server)
 	$(PY) -m pytest -p no:cacheprovider --confcutdir=tests/unit tests/unit
 
-lint: $(STAMP) ## ruff check and ruff format --check
+test-integration: $(STAMP) chromium ## tests/integration: the emulator, moto, real HTTP, terraform/aws on moto
+	$(TF_OFFLINE) $(PY) -m pytest tests/integration
+
+test-reliability: $(STAMP) ## tests/reliability: faults, bad input, load
+	$(PY) -m pytest tests/reliability
+
+# lint-imports: the layers contract of pyproject.toml ([tool.importlinter]).
+lint: $(STAMP) ## ruff check, ruff format --check, and the import-linter layers contract
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP) ## mypy
 	$(VENV)/bin/mypy
 
-# TF_CLI_CONFIG_FILE: terraform/aws is applied to moto with the provider from the offline mirror.
 pytest: $(STAMP) chromium ## the test suites (emulator, moto, terraform/aws applied to moto)
-	TF_CLI_CONFIG_FILE=$(CURDIR)/$(TF_AWS)/terraformrc.hcl $(PY) -m pytest
+	$(TF_OFFLINE) $(PY) -m pytest
 
 # Offline checks of the Terraform stacks: no provider download, no cloud access.
-tf-check: tf-fmt tf-test ## the Terraform checks, offline
+tf-check: tf-fmt test-iac ## the Terraform checks, offline
 
 tf-fmt: ## terraform fmt -check of both stacks
 	$(TERRAFORM) fmt -check -diff -recursive terraform/
 
 # tests/iac (tfparse model of the stack, checkov report). --confcutdir keeps the main suite's
 # conftest, which needs the function's dependencies, out of this environment.
-tf-test: $(IAC_STAMP) ## tests/iac: tfparse and checkov in .venv-iac
+test-iac: $(IAC_STAMP) ## tests/iac: tfparse and checkov in .venv-iac
 	$(IAC_PY) -m pytest -p no:cacheprovider --confcutdir=tests/iac tests/iac
+
+tf-test: test-iac ## the same as test-iac
 
 check-test check-run: ## what `make test` or `make run` needs, one line per missing tool
 	@$(PYTHON) tools/prereqs.py $(@:check-%=%) --store $(STORE) --terraform $(TERRAFORM)
@@ -164,8 +178,8 @@ backfill-gcp: ## backfill through gcloud
 	  --data '{"action": "reconcile", "since": "$(BACKFILL)"}'
 
 # --- AWS: Lambda + DynamoDB (terraform/aws) ---------------------------------------------------
-# `make test` runs tests/test_terraform_aws.py, which applies the stack to a local moto server
-# with the provider from the offline mirror (terraform/aws/terraformrc.hcl). deploy-aws and
+# `make test` runs tests/integration/test_terraform_aws.py, which applies the stack to a local moto
+# server with the provider from the offline mirror (terraform/aws/terraformrc.hcl). deploy-aws and
 # destroy-aws use your own Terraform configuration and AWS credentials, and the normal registry.
 LAMBDA_ZIP := build/lambda.zip
 TF_AWS_VARS := -var 'package_zip=$(CURDIR)/$(LAMBDA_ZIP)'
@@ -211,7 +225,7 @@ lambda-zip: $(LAMBDA_PKG).stamp ## build/lambda.zip: function/ and its pinned de
 
 # Initialise terraform/aws from the offline mirror (for validate or plan by hand, no registry).
 tf-aws-offline-init: ## terraform init of terraform/aws from the offline provider mirror
-	TF_CLI_CONFIG_FILE=$(CURDIR)/$(TF_AWS)/terraformrc.hcl $(TF_AWS_CMD) init -input=false
+	$(TF_OFFLINE) $(TF_AWS_CMD) init -input=false
 
 ##@ Operate
 

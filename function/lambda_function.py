@@ -8,10 +8,15 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from call_logger.aws_lambda import environ_with_secrets, failed_from, handle_event, outbox_ids
-from call_logger.config import Config
-from call_logger.logs import configure_for
-from call_logger.webhook import Webhook
+from call_logger.entrypoints.aws_lambda import (
+    environ_with_secrets,
+    failed_from,
+    handle_event,
+    outbox_ids,
+)
+from call_logger.entrypoints.http import Webhook
+from call_logger.settings.config import Config
+from call_logger.settings.logs import configure_for
 
 # Read once at cold start: a bad setting fails the start with a message naming what is allowed.
 CONFIG = Config.from_env(environ_with_secrets(os.environ))
@@ -26,8 +31,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def reconcile_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """The scheduler's event {"action": "reconcile", "since": ...}: the counts, or an error
     (Lambda records the failed invocation; a rerun completes what was left)."""
-    from call_logger.journal import run_counts, run_error
-    from call_logger.scheduled import reconcile_event
+    from call_logger.core.journal import run_counts, run_error
+    from call_logger.flows.scheduled import reconcile_event
 
     reports = reconcile_event(CONFIG, event)
     error = run_error(reports)
@@ -39,8 +44,8 @@ def reconcile_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def events_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """A DynamoDB Streams batch of new outbox items: each delivered in order; the first one not
     taken is reported, and the mapping retries the batch from it (with bisection, for a day)."""
-    from call_logger.event_delivery import DeliveryFailed, deliver, post_with_requests
-    from call_logger.store import make_outbox
+    from call_logger.flows.events import DeliveryFailed, deliver, post_with_requests
+    from call_logger.stores.factory import make_outbox
 
     store = make_outbox(CONFIG)
     post = post_with_requests()

@@ -10,9 +10,9 @@ import os
 from typing import Any
 
 import functions_framework
-from call_logger.config import Config
-from call_logger.logs import cloud_trace_fields, configure_for
-from call_logger.webhook import Webhook
+from call_logger.entrypoints.http import Webhook
+from call_logger.settings.config import Config
+from call_logger.settings.logs import cloud_trace_fields, configure_for
 from flask import Request
 from werkzeug.wsgi import get_content_length
 
@@ -43,8 +43,8 @@ def reconcile_calls(request: Request) -> tuple[str, int, dict[str, str]]:
     """Cloud Scheduler's run. Only its service account's OIDC token gets through Cloud Run (the
     function is private), so the body is trusted to say what to do: 200 with the counts, 500
     when GREEN-API or storage failed (the scheduler retries; a rerun completes it)."""
-    from call_logger.journal import run_counts, run_error
-    from call_logger.scheduled import NotAReconcileRun, reconcile_event
+    from call_logger.core.journal import run_counts, run_error
+    from call_logger.flows.scheduled import NotAReconcileRun, reconcile_event
 
     try:
         reports = reconcile_event(CONFIG, request.get_json(silent=True))
@@ -60,8 +60,8 @@ def deliver_event(cloud_event: Any) -> None:
     """A document created in `outbox` (google.cloud.firestore.document.v1.created). Its data
     is protobuf: the document is read by the name in the `document` attribute instead. An
     event not taken raises, and Eventarc's retry policy tries again with backoff."""
-    from call_logger.event_delivery import deliver, post_with_requests
-    from call_logger.store import make_outbox
+    from call_logger.flows.events import deliver, post_with_requests
+    from call_logger.stores.factory import make_outbox
 
     name = cloud_event.get("document") or str(cloud_event.get("subject", ""))
     event_id = name.rsplit("/", 1)[-1]

@@ -32,7 +32,8 @@ def sample(name: str) -> dict[str, Any]:
 @pytest.fixture(autouse=True)
 def _root_logging() -> Iterator[None]:
     """Each test leaves the root logger as it found it: a function loaded by one test installs
-    its JSON handler there (call_logger.logs.configure), which must not write into the next."""
+    its JSON handler there (call_logger.settings.logs.configure), which must not write into the
+    next."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     yield
@@ -44,7 +45,7 @@ def as_a_fresh_process() -> None:
     """Remove the JSON log handler a function loaded by this test installed, so that a command
     run next writes only what it writes when a person runs it."""
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if type(h).__module__ == "call_logger.logs"]:
+    for handler in [h for h in root.handlers if type(h).__module__ == "call_logger.settings.logs"]:
         root.removeHandler(handler)
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from call_logger import report, report_html
-from call_logger.envelope import canonical_status
+from call_logger.core import report, report_html
+from call_logger.settings.limits import canonical_status
 
 from tools.browser import screenshot
 

@@ -29,8 +29,8 @@ from urllib3.util.retry import Retry
 if TYPE_CHECKING:
     from urllib3.response import BaseHTTPResponse
 
-    from call_logger.config import Config
-    from call_logger.instances import Instance, Instances
+    from call_logger.settings.config import Config
+    from call_logger.settings.instances import Instance, Instances
 
 __all__ = ["ClientPool", "ContactInfo", "GreenApiClient", "GreenApiError", "Notification"]
 

@@ -35,7 +35,7 @@ resource "aws_lambda_function" "webhook" {
     variables = local.environment
   }
 
-  # The function writes one JSON object per line itself (call_logger/logs.py); with the JSON log
+  # The function writes one JSON object per line itself (call_logger/settings/logs.py); with the JSON log
   # format Lambda's own START/END/REPORT lines are JSON too, so metric filters read every line.
   logging_config {
     log_format = "JSON"

@@ -1,7 +1,7 @@
 # Alerts by email, on when var.alert_email is set. GREEN-API resends a notification for 24 hours
 # and then drops it, so each alert fires within minutes and says what broke and what to do.
 #
-# The function writes one JSON line per notification (see the README, "Logs"); Cloud Logging
+# The function writes one JSON line per notification (see docs/operations.md, "Logs"); Cloud Logging
 # keeps its keys under jsonPayload. Conditions without a platform metric count matching lines
 # with a log-based metric:
 #   (a) webhook_5xx      Cloud Run's own request_count with response class 5xx, for 5 minutes

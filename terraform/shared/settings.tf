@@ -1,7 +1,7 @@
 # The function's settings: the one contract both stacks deploy. terraform/gcp/settings.tf and
 # terraform/aws/settings.tf are symbolic links to this file, so each stack takes the same inputs,
 # refuses the same values and turns them into the same environment (local.settings_environment,
-# named as function/call_logger/config.py reads it). Only a root module's own files can declare the
+# named as function/call_logger/settings/config.py reads it). Only a root module's own files can declare the
 # variables a user sets, hence a link rather than a module. What differs between the clouds (where
 # the function runs, its store, its secrets) stays in each stack.
 #
@@ -138,7 +138,7 @@ variable "contact_cache_ttl" {
   }
 }
 
-# --- Messages sent for a recorded call (README: "Automatic reply to a missed call") -----------
+# --- Messages sent for a recorded call (docs/configuration.md: "Automatic reply to a missed call")
 
 variable "operator_chat_id" {
   description = "OPERATOR_CHAT_ID: a person's WhatsApp chat told about calls (statuses in operator_notify_on), e.g. 79001234567@c.us. Never a group. Empty: no message."
@@ -359,7 +359,7 @@ locals {
 
   webhook_token = var.webhook_token != null ? var.webhook_token : terraform_data.generated_webhook_token[0].output
 
-  # The event function/call_logger/scheduled.py recognises; the window lives only here.
+  # The event function/call_logger/flows/scheduled.py recognises; the window lives only here.
   reconcile_event = { action = "reconcile", since = var.reconcile_window }
 
   # The plain settings (never a secret), named as config.py reads them. Optional ones are left

@@ -278,7 +278,7 @@ def test_function_service_settings(function: dict[str, Any]) -> None:
 
 
 def _config_env_names() -> set[str]:
-    """Every environment variable name function/call_logger/config.py reads."""
+    """Every environment variable name function/call_logger/settings/config.py reads."""
     return set(re.findall(r"""get\(\s*["']([A-Z][A-Z0-9_]*)["']""", CONFIG_PY.read_text()))
 
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from call_logger.notification import CallNotification
-from call_logger.store import EXISTENCE_BATCH, RecordKey, StorageUnavailable, WriteConflict
-from call_logger.write_plan import (
+from call_logger.core.notification import CallNotification
+from call_logger.core.write_plan import (
     ChatState,
     ChatWrite,
     Snapshot,
@@ -23,6 +22,7 @@ from call_logger.write_plan import (
     StoredState,
     WritePlan,
 )
+from call_logger.stores.base import EXISTENCE_BATCH, RecordKey, StorageUnavailable, WriteConflict
 
 
 @dataclass

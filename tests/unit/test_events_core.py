@@ -8,8 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from call_logger.config import Config, ConfigError
-from call_logger.events import (
+from call_logger.core.events import (
     CALL_RECORDED,
     CALLBACK_DONE,
     INSTANCE_STATE_CHANGED,
@@ -19,13 +18,13 @@ from call_logger.events import (
     signature_headers,
     verdict,
 )
-from call_logger.notification import (
+from call_logger.core.notification import (
     OUTGOING,
     CallNotification,
     OutgoingMessage,
     StateNotification,
 )
-from call_logger.write_plan import (
+from call_logger.core.write_plan import (
     ChatState,
     Snapshot,
     Source,
@@ -34,6 +33,7 @@ from call_logger.write_plan import (
     plan_state,
     plan_write,
 )
+from call_logger.settings.config import Config, ConfigError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)

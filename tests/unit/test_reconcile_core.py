@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from call_logger.config import Config
-from call_logger.journal import LookupPacer, ReconcileReport, minutes_covering
-from call_logger.service import WINDOW_PRELOAD_AT, CallService
+from call_logger.core.journal import LookupPacer, ReconcileReport, minutes_covering
+from call_logger.flows.reconcile import WINDOW_PRELOAD_AT, reconcile
+from call_logger.flows.webhook import CallService
+from call_logger.settings.config import Config
 
 from tests.unit.fakes import FakeGreenApi, MemoryStore, every_instance
 
@@ -34,7 +35,7 @@ def run(store: MemoryStore, journal: list[Any], **options: Any) -> ReconcileRepo
         Config(instance_id=INSTANCE), store, every_instance(green_api), clock=lambda: NOW
     )
     pacer = LookupPacer(0)
-    return service.reconcile(timedelta(days=1), dry_run=options.get("dry_run", False), pacer=pacer)
+    return reconcile(service, timedelta(days=1), dry_run=options.get("dry_run", False), pacer=pacer)
 
 
 def test_existence_is_read_once_per_100_entries() -> None:
@@ -107,7 +108,7 @@ def test_a_fresh_missed_call_only_the_journal_knew_gets_its_reply_once() -> None
     config = Config(instance_id=INSTANCE, reply_template="Sorry we missed your call")
     service = CallService(config, store, every_instance(green_api), clock=lambda: NOW)
     for _ in range(2):  # the second run adds nothing and sends nothing
-        service.reconcile(timedelta(days=1), dry_run=False, pacer=LookupPacer(0))
+        reconcile(service, timedelta(days=1), dry_run=False, pacer=LookupPacer(0))
     # The call of an hour ago is past MISSED_CALL_REPLY_MAX_AGE: recorded, never greeted.
     assert green_api.sent == [("79000000001@c.us", "Sorry we missed your call")]
     assert len(store.records) == 2

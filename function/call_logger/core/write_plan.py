@@ -1,0 +1,400 @@
+"""The documents a recorded call writes, decided from what the store holds now. Pure.
+
+A store reads a Snapshot (the chat summary and whether this record exists) in one round trip and
+commits a WritePlan in one more, atomically and only if the chat is still as it was read (the
+`version` precondition). A lost race is retried from a fresh read, so the outcome does not depend
+on the order in which notifications arrive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from call_logger.core.envelope import AUTHORIZED
+from call_logger.core.events import (
+    Announce,
+    OutboxEvent,
+    call_recorded,
+    callback_done,
+    state_changed,
+)
+from call_logger.core.notification import (
+    INCOMING,
+    OUTGOING,
+    CallNotification,
+    ChatEvent,
+    StateNotification,
+)
+from call_logger.core.replies import render
+
+# Call-back tracking: the chat summary's times, each only moving forward, and the flag that
+# is true while the last missed call is newer than every answer, call-back and message after it.
+LAST_MISSED = "lastMissedAt"
+LAST_ANSWERED = "lastAnsweredAt"
+LAST_OUTGOING_CALL = "lastOutgoingCallAt"  # the last outgoing call that was answered
+LAST_OUTGOING_MESSAGE = "lastOutgoingMessageAt"
+CALLBACK_TIMES = (LAST_MISSED, LAST_ANSWERED, LAST_OUTGOING_CALL, LAST_OUTGOING_MESSAGE)
+AWAITING_CALLBACK = "awaitingCallback"
+LAST_REPLY = "lastReplyAt"  # when the chat was last sent an automatic reply (the cooldown)
+
+
+class Source(StrEnum):
+    """How a record reached us: the record's `source` field."""
+
+    WEBHOOK = "webhook"  # GREEN-API posted the notification to the function
+    POLL = "poll"  # the `poll` command took it from the instance's queue
+    JOURNAL = "journal"  # only `reconcile` found it, in GREEN-API's lastIncomingCalls journal
+
+
+@dataclass(frozen=True)
+class ChatState:
+    """The chat summary as read; `version` is the store's opaque token for a conditional write."""
+
+    version: Any
+    caller_name: str | None
+    name_checked_at: datetime | None
+    last_call_at: datetime | None
+    times: Mapping[str, datetime] = field(default_factory=dict)  # CALLBACK_TIMES present
+    awaiting_callback: bool | None = None  # None: not written yet
+    last_reply_at: datetime | None = None  # when this chat was last sent an automatic reply
+
+    @classmethod
+    def from_fields(cls, version: Any, data: Mapping[str, Any]) -> ChatState:
+        """The summary from a store's document fields."""
+        return cls(
+            version=version,
+            caller_name=data.get("callerName"),
+            name_checked_at=data.get("callerNameCheckedAt"),
+            last_call_at=data.get("lastCallAt"),
+            times={name: data[name] for name in CALLBACK_TIMES if data.get(name) is not None},
+            awaiting_callback=data.get(AWAITING_CALLBACK),
+            last_reply_at=data.get(LAST_REPLY),
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    chat: ChatState | None
+    record_exists: bool
+
+
+@dataclass(frozen=True)
+class NameLookup:
+    """A finished GetContactInfo: `name` may be None (the contact has none), which is cached too."""
+
+    name: str | None
+    checked_at: datetime
+
+
+@dataclass(frozen=True)
+class ReplyClaim:
+    """This delivery will reply to the caller with `template`, claimed for the chat at `at`."""
+
+    template: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Record:
+    instance_id: int
+    chat_id: str
+    call_id: str
+    status: str
+    label: str
+    caller_name: str | None
+    event_at: datetime
+    expire_at: datetime | None
+    source: Source
+    direction: str = INCOMING
+    reply_text: str | None = None  # the automatic reply this delivery sends
+
+    def fields(self) -> dict[str, Any]:
+        """Document fields, recordedAt aside (the store sets it to server time on creation)."""
+        fields: dict[str, Any] = {
+            "instanceId": self.instance_id,
+            "chatId": self.chat_id,
+            "callId": self.call_id,
+            "status": self.status,
+            "label": self.label,
+            "callerName": self.caller_name,
+            "eventAt": self.event_at,
+            "source": self.source.value,
+            "direction": self.direction,
+        }
+        if self.expire_at is not None:
+            fields["expireAt"] = self.expire_at
+        if self.reply_text is not None:
+            fields["replyText"] = self.reply_text
+        return fields
+
+
+@dataclass(frozen=True)
+class ChatWrite:
+    """Create the chat (it must not exist yet) or update `fields` (if `version` still holds);
+    `events` are committed with it (a call-back by message)."""
+
+    create: bool
+    version: Any
+    fields: dict[str, Any]
+    events: tuple[OutboxEvent, ...] = ()
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    chat_key: str
+    record_key: str
+    record: Record
+    chat: ChatWrite | None
+    # Outbox documents committed with the record (only for an instance with EVENTS_URL).
+    events: tuple[OutboxEvent, ...] = ()
+
+
+def needs_lookup(chat: ChatState | None, now: datetime, ttl: timedelta) -> bool:
+    """A caller name is looked up once per TTL per chat, also when the last lookup found none."""
+    if chat is None or chat.name_checked_at is None:
+        return True
+    return now - chat.name_checked_at >= ttl
+
+
+def plan_write(
+    call: CallNotification,
+    label: str,
+    snapshot: Snapshot,
+    lookup: NameLookup | None,
+    retention: timedelta | None,
+    source: Source,
+    reply: ReplyClaim | None = None,
+    announce: Announce | None = None,
+) -> WritePlan:
+    """The record and chat writes; a reply claim puts its text on the record and its time on
+    the chat (`lastReplyAt`, the cooldown), so the claim commits with the record or not at all.
+    With `announce`, the events it causes are outbox documents of the same commit."""
+    chat = snapshot.chat
+    # A failed lookup keeps the name we already knew, if any.
+    caller_name = lookup.name if lookup else (chat.caller_name if chat else None)
+    event_at = call.event_at
+    record = Record(
+        instance_id=call.instance_id,
+        chat_id=call.chat_id,
+        call_id=call.call_id,
+        status=call.status,
+        label=label,
+        caller_name=caller_name,
+        event_at=event_at,
+        expire_at=expire_at(event_at, retention) if retention else None,
+        source=source,
+        direction=call.direction,
+        reply_text=render(reply.template, call, caller_name, label) if reply else None,
+    )
+    chat_write = _chat_write(call, record, chat, lookup, retention, reply.at if reply else None)
+    events: tuple[OutboxEvent, ...] = ()
+    if announce is not None:
+        events = (call_recorded(announce, call.record_key, record.fields()),)
+        done = _callback_done(announce, chat, chat_write, call.instance_id, call.chat_id)
+        if done is not None:
+            events += (done,)
+    return WritePlan(call.chat_key, call.record_key, record, chat_write, events)
+
+
+def _callback_done(
+    announce: Announce,
+    chat: ChatState | None,
+    write: ChatWrite | None,
+    instance_id: int,
+    chat_id: str,
+) -> OutboxEvent | None:
+    """callback.done when this write ends the chat's wait by the business's own call or
+    message (a caller who calls again and is answered is no call-back)."""
+    if chat is None or write is None or not chat.awaiting_callback:
+        return None
+    if write.fields.get(AWAITING_CALLBACK) is not False or LAST_MISSED not in chat.times:
+        return None
+    for moved, via in ((LAST_OUTGOING_CALL, "call"), (LAST_OUTGOING_MESSAGE, "message")):
+        if moved in write.fields:
+            name = write.fields.get("callerName", chat.caller_name)
+            missed = chat.times[LAST_MISSED]
+            return callback_done(
+                announce, instance_id, chat_id, name, missed, write.fields[moved], via
+            )
+    return None
+
+
+def expire_at(start: datetime, retention: timedelta) -> datetime:
+    try:
+        return start + retention
+    except OverflowError:  # past year 9999: the latest time a Firestore timestamp holds
+        return datetime.max.replace(tzinfo=start.tzinfo)
+
+
+def _chat_write(
+    call: CallNotification,
+    record: Record,
+    chat: ChatState | None,
+    lookup: NameLookup | None,
+    retention: timedelta | None,
+    replied_at: datetime | None,
+) -> ChatWrite | None:
+    # The chat (caller's number and name) expires with its newest record: lastCallAt + retention.
+    expiry = {"expireAt": expire_at(record.event_at, retention)} if retention else {}
+    reply = {} if replied_at is None else {LAST_REPLY: replied_at}
+    if chat is None:
+        return ChatWrite(
+            create=True,
+            version=None,
+            fields={
+                "instanceId": call.instance_id,
+                "chatId": call.chat_id,
+                "phone": call.phone,
+                "callerName": record.caller_name,
+                "callerNameCheckedAt": lookup.checked_at if lookup else None,
+                "lastCallAt": record.event_at,
+                "lastLabel": record.label,
+            }
+            | expiry
+            | callback_update({}, None, callback_time(call), record.event_at)
+            | reply,
+        )
+    fields: dict[str, Any] = {}
+    # lastCallAt never moves backwards: an older call arriving late leaves the summary alone.
+    if chat.last_call_at is None or record.event_at > chat.last_call_at:
+        fields["lastCallAt"] = record.event_at
+        fields["lastLabel"] = record.label
+        fields.update(expiry)
+    if lookup is not None:
+        fields["callerName"] = lookup.name
+        fields["callerNameCheckedAt"] = lookup.checked_at
+    fields |= callback_update(
+        chat.times, chat.awaiting_callback, callback_time(call), call.event_at
+    )
+    fields |= reply
+    return ChatWrite(create=False, version=chat.version, fields=fields) if fields else None
+
+
+def callback_time(call: CallNotification) -> str | None:
+    """Which call-back time a call moves: an answered call either way, a missed incoming call;
+    None for a ringing call and an outgoing call nobody answered."""
+    if call.status == "pickUp":
+        return LAST_OUTGOING_CALL if call.direction == OUTGOING else LAST_ANSWERED
+    if call.direction == INCOMING and call.status != "offer":
+        return LAST_MISSED
+    return None
+
+
+def callback_update(
+    times: Mapping[str, datetime], awaiting: bool | None, moved: str | None, at: datetime
+) -> dict[str, Any]:
+    """The call-back fields to write when `moved` (one of CALLBACK_TIMES, or None) happened
+    `at`: the time if it is newer, and awaitingCallback if it is unwritten or changes."""
+    update: dict[str, Any] = {}
+    if moved is not None and (moved not in times or at > times[moved]):
+        update[moved] = at
+    now_awaiting = awaiting_callback({**times, **update})
+    if now_awaiting != awaiting:
+        update[AWAITING_CALLBACK] = now_awaiting
+    return update
+
+
+def awaiting_callback(times: Mapping[str, datetime]) -> bool:
+    """True while the last missed call is newer than every answer, call-back and message."""
+    missed = times.get(LAST_MISSED)
+    if missed is None:
+        return False
+    handled = [times[name] for name in CALLBACK_TIMES[1:] if name in times]
+    return all(missed > at for at in handled)
+
+
+def plan_outgoing_message(
+    chat: ChatState, message: ChatEvent, announce: Announce | None = None
+) -> ChatWrite | None:
+    """The chat write for a message sent to the chat; None when nothing changes. With
+    `announce`, a message that ends the wait for a call-back carries callback.done."""
+    at = message.event_at
+    fields = callback_update(chat.times, chat.awaiting_callback, LAST_OUTGOING_MESSAGE, at)
+    if not fields:
+        return None
+    write = ChatWrite(create=False, version=chat.version, fields=fields)
+    if announce is None:
+        return write
+    done = _callback_done(announce, chat, write, message.instance_id, message.chat_id)
+    return write if done is None else replace(write, events=(done,))
+
+
+# -- instances/{idInstance}: the instance's newest known state ---------------------------------
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """instances/{idInstance} as read; `version` as in ChatState."""
+
+    version: Any
+    state: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class StateWrite:
+    """Create instances/{instance_id} (create=True) or replace it if `version` still holds;
+    `events` are committed with it."""
+
+    instance_id: int
+    create: bool
+    version: Any
+    fields: dict[str, Any]
+    events: tuple[OutboxEvent, ...] = ()
+
+
+def state_rank(state: str, changed_at: datetime) -> tuple[datetime, bool, str]:
+    """Newer wins; at the same second a state needing a person wins over `authorized` (so an
+    alert is never hidden), and names break the last tie: the result is order-independent."""
+    return (changed_at, state != AUTHORIZED, state)
+
+
+def plan_state(
+    notification: StateNotification, stored: StoredState | None, announce: Announce | None = None
+) -> StateWrite | None:
+    """The write that makes this notification the instance's state; None when the stored state
+    is as new or newer (a redelivery or an older notification arriving late). With `announce`,
+    instance.state_changed commits with it."""
+    changed_at = notification.changed_at
+    if stored is not None and state_rank(notification.state, changed_at) <= state_rank(
+        stored.state, stored.changed_at
+    ):
+        return None
+    events: tuple[OutboxEvent, ...] = ()
+    if announce is not None:
+        previous = None if stored is None else stored.state
+        events = (
+            state_changed(
+                announce,
+                notification.instance_id,
+                notification.state,
+                previous,
+                changed_at,
+                notification.wid,
+            ),
+        )
+    return StateWrite(
+        instance_id=notification.instance_id,
+        create=stored is None,
+        version=None if stored is None else stored.version,
+        fields={
+            "instanceId": notification.instance_id,
+            "state": notification.state,
+            "stateChangedAt": changed_at,
+            "wid": notification.wid,
+        },
+        events=events,
+    )
+
+
+def rejected_id(body: object) -> str:
+    """The id of a notification kept in `rejected`: a hash of its content in one canonical JSON
+    form, whatever bytes it arrived as (the webhook's request, the poller's queue item)."""
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()

@@ -1,0 +1,259 @@
+"""Reconcile: GREEN-API's call journal against the log. Every final status the journal lists and
+the log lacks is recorded exactly as the webhook would have (through its CallService), with
+source=journal; one report per instance and one log line per run."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+from call_logger.core import journal
+from call_logger.core.journal import LookupPacer, ReconcileReport
+from call_logger.core.notification import CallNotification, Unrecordable
+from call_logger.core.write_plan import ChatState, NameLookup, Source, needs_lookup
+from call_logger.flows.webhook import CallService, NameSource, build_service
+from call_logger.settings.config import Config, ConfigError
+from call_logger.stores.base import PermanentWriteError, StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+# Chats reconcile handles at once: its work is storage round trips, which overlap well.
+RECONCILE_WORKERS = 8
+# From this many journal entries missing by key, reconcile reads the records of their whole time
+# span in one query for the time-window match, instead of one query per entry.
+WINDOW_PRELOAD_AT = 50
+
+
+def reconcile(
+    service: CallService, since: timedelta, *, dry_run: bool, pacer: LookupPacer
+) -> ReconcileReport:
+    """Record every final status in GREEN-API's journal of the last `since` that the log
+    lacks, exactly as its webhook would have. A failure of GREEN-API or storage stops the run
+    and is in the report (what was added stays added; a rerun completes it)."""
+    instance_id = service.config.instance_id
+    assert instance_id is not None  # run_reconcile: one instance at a time
+    green_api = service.clients(instance_id)
+    assert green_api is not None
+    report = ReconcileReport(instance_id, since, dry_run)
+    try:
+        entries = green_api.last_incoming_calls(journal.minutes_covering(since))
+        report.journal = len(entries)
+        _reconcile(service, entries, report, pacer)
+    except StorageUnavailable as error:
+        report.error = f"storage: {error}"
+    except Exception as error:  # green_api.GreenApiError (not imported: requests)
+        if type(error).__name__ != "GreenApiError":
+            raise
+        report.error = f"GREEN-API: {error}"
+    log_reconcile(report)
+    return report
+
+
+def _reconcile(
+    service: CallService, entries: list[Any], report: ReconcileReport, pacer: LookupPacer
+) -> None:
+    assert service.config.instance_id is not None
+    wanted: dict[tuple[str, str], tuple[CallNotification, str, object]] = {}
+    for entry in entries:
+        if not isinstance(entry, dict):
+            _reject_entry(service, report, entry, "the journal entry is not a JSON object")
+            continue
+        try:
+            accepted = service.accept(journal.as_notification(entry, service.config.instance_id))
+        except Unrecordable as error:
+            _reject_entry(service, report, entry, f"journal entry: {error}")
+            continue
+        if accepted is None:
+            report.skipped += 1
+            continue
+        call, label = accepted
+        key = (call.chat_key, call.record_key)
+        if key in wanted:  # the journal listed it twice
+            report.already_recorded += 1
+            continue
+        wanted[key] = (call, label, entry)
+    existing = service.store.existing_records(list(wanted))
+    report.already_recorded += len(existing)
+    # Absent keys by chat: chats are handled in parallel (each an RPC-bound sequence of a
+    # read, a window query and a commit), the entries of one chat in order, so that an entry
+    # sees the records added for the entries before it.
+    absent: dict[str, list[tuple[CallNotification, str, object]]] = {}
+    for key, item in wanted.items():
+        if key not in existing:
+            absent.setdefault(item[0].chat_key, []).append(item)
+    window = service.config.reconcile_match_window.total_seconds()
+    preloaded = _records_near_all(service, absent, window)
+    lock = threading.Lock()
+    failed = threading.Event()
+
+    def add_chat(items: list[tuple[CallNotification, str, object]]) -> None:
+        chat_key = items[0][0].chat_key
+        # The chat's records as read by the run (None: ask the store per entry), with the
+        # records this run adds (or, in a dry run, would add) appended as it goes.
+        known = None if preloaded is None else preloaded.get(chat_key, [])
+        pending: list[dict[str, Any]] = [] if known is None else known
+        for call, label, entry in items:
+            if failed.is_set():
+                return
+            try:
+                added = _add_from_journal(
+                    service, call, label, report.dry_run, pacer, known, pending
+                )
+            except PermanentWriteError as error:
+                with lock:
+                    _reject_entry(
+                        service, report, entry, f"the database refused the record: {error}"
+                    )
+                continue
+            except BaseException:
+                failed.set()  # the other chats stop at their next entry
+                raise
+            with lock:
+                if added is None:
+                    report.already_recorded += 1
+                else:
+                    report.count_added(added)
+
+    from concurrent.futures import ThreadPoolExecutor  # reconcile only, not the webhook
+
+    with ThreadPoolExecutor(RECONCILE_WORKERS, thread_name_prefix="reconcile") as pool:
+        futures = [pool.submit(add_chat, items) for items in absent.values()]
+    for future in futures:
+        future.result()  # the first failure (StorageUnavailable) ends the run
+
+
+def _add_from_journal(
+    service: CallService,
+    call: CallNotification,
+    label: str,
+    dry_run: bool,
+    pacer: LookupPacer,
+    known: list[dict[str, Any]] | None,
+    pending: list[dict[str, Any]],
+) -> datetime | None:
+    """Record one journal entry whose key is absent; the eventAt of the record added (or, in
+    a dry run, that would be), None when the call is already recorded under another id
+    (the webhook's idMessage may differ from the journal's)."""
+    window = service.config.reconcile_match_window.total_seconds()
+    if dry_run:
+        stored = [] if known is not None else service.chat_records_near(call, window)
+        if journal.matches(call, [*stored, *pending], window):
+            return None
+    else:
+        record = service.record(
+            call, label, Source.JOURNAL, _journal_name(service, pacer), window, known
+        )
+        if record is None:
+            return None
+        # A fresh call the webhook never delivered still gets its reply (the reply's max age
+        # keeps a backfill from greeting anyone hours later); operator notices are for calls
+        # as they ring, so reconcile sends none.
+        service.send_claimed_reply(call, record)
+    pending.append({"status": call.status, "eventAt": call.event_at})
+    return call.event_at
+
+
+def _records_near_all(
+    service: CallService,
+    absent: dict[str, list[tuple[CallNotification, str, object]]],
+    window: float,
+) -> dict[str, list[dict[str, Any]]] | None:
+    """With many absent entries, every record in their time span (and the window around
+    it), read in one query and grouped by chat: one read instead of one per entry. None
+    with a few: a query per entry reads less."""
+    calls = [call for items in absent.values() for call, _, _ in items]
+    if len(calls) < WINDOW_PRELOAD_AT:
+        return None
+    delta = timedelta(seconds=window)
+    start = min(call.event_at for call in calls) - delta
+    end = max(call.event_at for call in calls) + delta
+    found: dict[str, list[dict[str, Any]]] = {}
+    for fields in service.store.recent_records(start, None):
+        event_at = fields.get("eventAt")
+        if isinstance(event_at, datetime) and event_at <= end:
+            chat_key = f"{fields.get('instanceId')}_{fields.get('chatId')}"
+            found.setdefault(chat_key, []).append(
+                {"status": fields.get("status"), "eventAt": event_at}
+            )
+    return found
+
+
+def _journal_name(service: CallService, pacer: LookupPacer) -> NameSource:
+    """reconcile names a caller from the chat's cached name, else by a paced lookup."""
+
+    def name_of(call: CallNotification, chat: ChatState | None) -> NameLookup | None:
+        if chat is not None and chat.caller_name is not None:
+            return None  # plan_write keeps the cached name
+        if not needs_lookup(chat, service.now(), service.config.contact_cache_ttl):
+            return None
+        budget = pacer.slot(service.config.lookup_budget)
+        green_api = service.clients(call.instance_id)
+        return None if budget is None else service.look_up(green_api, call.chat_id, budget)
+
+    return name_of
+
+
+def _reject_entry(
+    service: CallService, report: ReconcileReport, entry: object, reason: str
+) -> None:
+    report.rejected += 1
+    if not report.dry_run:
+        service.reject(entry, json.dumps(entry, ensure_ascii=False).encode(), reason)
+
+
+def run_reconcile(
+    config: Config, since: timedelta, *, dry_run: bool = False, lookup_budget: float = 60.0
+) -> list[ReconcileReport]:
+    """One reconcile run (the CLI and both scheduled entry points): every instance in turn,
+    each as a deployment of one (its own client, journal and 1 request/s lookup pace), one
+    report each. ConfigError when no instance has an id and a token."""
+    instances = config.instances.with_token()
+    if not instances:
+        raise ConfigError("reconcile needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN")
+    return [
+        _reconcile_instance(config.for_instance(instance.id), since, dry_run, lookup_budget)
+        for instance in instances
+    ]
+
+
+def _reconcile_instance(
+    config: Config, since: timedelta, dry_run: bool, lookup_budget: float
+) -> ReconcileReport:
+    from call_logger.green_api import ClientPool  # requests: only for a run
+
+    assert config.instance_id is not None  # Config.for_instance
+    with contextlib.closing(ClientPool(config.instances)) as clients:
+        try:
+            service = build_service(config, clients, Source.JOURNAL)
+        except StorageUnavailable as error:  # e.g. no credentials for Firestore
+            report = ReconcileReport(config.instance_id, since, dry_run, error=str(error))
+            log_reconcile(report)
+            return report
+        return reconcile(service, since, dry_run=dry_run, pacer=LookupPacer(lookup_budget))
+
+
+def log_reconcile(report: ReconcileReport) -> None:
+    """The run's one log line, with the counts as fields (issue 13's alert keys on the event)."""
+    if report.missing_calls:
+        event, level = "reconcile.missing_calls", logging.WARNING
+    else:
+        event, level = "reconcile.run", logging.INFO
+    if report.error is not None:
+        level = logging.ERROR
+    fields = {name: value for name, value in report.counts().items() if name != "error"}
+    log.log(
+        level,
+        "reconcile: %s",
+        report.summary(),
+        extra={
+            "event": event,
+            "instance": report.instance_id,
+            "since_seconds": int(report.since.total_seconds()),
+            "reconcile_error": report.error,
+            **fields,
+        },
+    )

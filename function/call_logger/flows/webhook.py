@@ -1,0 +1,351 @@
+"""One notification (a call, an outgoing message, an instance state) in, one outcome out:
+CallService, the flow the webhook and the poller run; flows/reconcile records the journal's
+calls through it, so that a call is recorded one way whichever path brings it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from call_logger.core import journal, policy, replies
+from call_logger.core.envelope import OUTGOING_CALL, OUTGOING_MESSAGE_TYPES, notification_type
+from call_logger.core.events import Announce
+from call_logger.core.notification import (
+    INCOMING,
+    OUTGOING,
+    CallNotification,
+    OutgoingMessage,
+    Unrecordable,
+    parse_call,
+    parse_outgoing_message,
+    parse_state,
+    what_to_do,
+)
+from call_logger.core.write_plan import (
+    ChatState,
+    NameLookup,
+    Record,
+    ReplyClaim,
+    Snapshot,
+    Source,
+    expire_at,
+    needs_lookup,
+    plan_outgoing_message,
+    plan_state,
+    plan_write,
+    rejected_id,
+)
+from call_logger.flows.shared import (
+    Clients,
+    GreenApi,
+    Line,
+    Outcome,
+    no_clients,
+    notify_operator,
+    send_reply,
+)
+from call_logger.settings.config import Config, Mode
+from call_logger.settings.limits import canonical_status
+from call_logger.settings.logs import annotate
+from call_logger.stores.base import PermanentWriteError, StorageUnavailable, Store, WriteConflict
+from call_logger.stores.factory import make_store
+
+log = logging.getLogger(__name__)
+
+# Decides whether to look the caller's name up, given the chat as read; returns the lookup.
+NameSource = Callable[[CallNotification, ChatState | None], NameLookup | None]
+
+# Concurrent notifications of one chat can each lose the conditional commit; a few rounds settle.
+MAX_WRITE_ROUNDS = 8
+# Pauses (s) between looks for the replyId of a reply still being sent (replies.REPLY_NOTE_WINDOW):
+# together longer than a send within CONTACT_LOOKUP_BUDGET's default and the note after it.
+REPLY_NOTE_WAITS = (0.25, 0.5, 1.0, 2.0)
+
+
+class CallService:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        clients: Clients = no_clients,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        source: Source = Source.WEBHOOK,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._config = config
+        self._store = store
+        self._clients = clients
+        self._clock = clock
+        self._source = source
+        self._sleep = sleep
+        days = config.retention_days
+        self._retention = timedelta(days=days) if days else None
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    @property
+    def store(self) -> Store:
+        return self._store
+
+    @property
+    def clients(self) -> Clients:
+        return self._clients
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def handle(self, body: dict[str, Any], raw: bytes) -> Outcome:
+        """Record a call (incomingCall, outgoingCall) or note an outgoing message for call-back
+        tracking; StorageUnavailable means: answer so that it is resent."""
+        if notification_type(body) in OUTGOING_MESSAGE_TYPES:
+            return self._outgoing_message(body)
+        try:
+            accepted = self.accept(body)
+        except Unrecordable as error:
+            return self.reject(body, raw, str(error))
+        if accepted is None:
+            return Outcome.SKIPPED
+        call, label = accepted
+        try:
+            record = self.record(call, label, self._source, self._webhook_name)
+        except PermanentWriteError as error:
+            return self.reject(body, raw, f"the database refused the record: {error}")
+        if record is None:
+            return Outcome.DUPLICATE
+        # Only the delivery that created the record gets here: no message is ever sent twice.
+        # Replies and notices are about calls to the business, never about its own calls out.
+        if call.direction == INCOMING:
+            self.send_claimed_reply(call, record)
+            line = self._line(call.instance_id)
+            if line.green_api is not None and replies.notifies_operator(line.settings, call):
+                notify_operator(call, record, line)
+        return Outcome.RECORDED
+
+    def _line(self, instance_id: int) -> Line:
+        """Everything a call speaks for is its own instance's: its settings, its client."""
+        return Line(self._config.settings_for(instance_id), self._clients(instance_id))
+
+    def _announce(self, instance_id: int) -> Announce | None:
+        """Events are written only for an instance with EVENTS_URL (its own, or the
+        deployment's); they expire with the records."""
+        if self._config.settings_for(instance_id).events is None:
+            return None
+        now = self.now()
+        expires = expire_at(now, self._retention) if self._retention else None
+        return Announce(self._config.instances.label_of(instance_id), now, expires)
+
+    def _outgoing_message(self, body: dict[str, Any]) -> Outcome:
+        """A message the business sent: it handles the chat's missed calls (CALLBACK_BY_MESSAGE),
+        unless the product sent it itself. A chat that never called costs one blind write."""
+        message = parse_outgoing_message(body)
+        if not self._config.callback_by_message or message is None:
+            return Outcome.SKIPPED
+        try:
+            return self._note_message(message)
+        except PermanentWriteError as error:  # no resend can cure it; no call record is lost
+            log.warning("outgoing message not noted: %s", error, extra={"event": "message_refused"})
+            return Outcome.SKIPPED
+
+    def _note_message(self, message: OutgoingMessage) -> Outcome:
+        store = self._store
+        if not store.probe_chat(message.chat_key):
+            return Outcome.SKIPPED  # never called: nothing waits, and no chat document is made
+        chat = store.load_chat(message.chat_key)
+        if chat is None:
+            return Outcome.SKIPPED
+        if message.via_api and self._is_own_reply(message, chat.last_reply_at):
+            return Outcome.SKIPPED  # the missed-call reply: no call back by a person
+        for _ in range(MAX_WRITE_ROUNDS):
+            write = plan_outgoing_message(chat, message, self._announce(message.instance_id))
+            if write is None:
+                return Outcome.DUPLICATE  # an earlier or newer message is already counted
+            try:
+                store.save_chat(message.chat_key, write)
+            except WriteConflict:
+                chat = store.load_chat(message.chat_key)
+                if chat is None:
+                    return Outcome.SKIPPED
+                continue
+            return Outcome.RECORDED
+        raise StorageUnavailable(
+            f"chat {message.chat_key} kept changing under {MAX_WRITE_ROUNDS} writes"
+        )
+
+    def _is_own_reply(self, message: OutgoingMessage, last_reply_at: datetime | None) -> bool:
+        """Whether a message sent through the API is the product's own reply: a record of the
+        chat holds its id. Right after a claim the id may not be noted yet (the webhook about
+        the message can overtake the send's answer), so then it is looked for a few more times:
+        counted as a person's call-back, the reply would mark the missed call handled."""
+        chat_key, message_id = message.chat_key, message.message_id
+        if self._store.is_reply(chat_key, message_id):
+            return True
+        if not replies.reply_may_be_unnoted(last_reply_at, self._clock()):
+            return False
+        for pause in REPLY_NOTE_WAITS:
+            self._sleep(pause)
+            if self._store.is_reply(chat_key, message_id):
+                return True
+        return False
+
+    def record_state(self, body: dict[str, Any], raw: bytes) -> Outcome:
+        """Make a stateInstanceChanged the instance's state unless a newer one is stored.
+        StorageUnavailable means: answer so that it is resent."""
+        annotate(event="instance.state")
+        try:
+            notification = parse_state(body)
+        except Unrecordable as error:
+            return self.reject(body, raw, str(error))
+        annotate(state=notification.state, stateChangedAt=notification.changed_at.isoformat())
+        for _ in range(MAX_WRITE_ROUNDS):
+            stored = self._store.load_instance(notification.instance_id)
+            write = plan_state(notification, stored, self._announce(notification.instance_id))
+            if write is None:
+                assert stored is not None  # nothing stored always gives a write
+                same = (stored.state, stored.changed_at) == (
+                    notification.state,
+                    notification.changed_at,
+                )
+                annotate(storedState=stored.state)
+                return Outcome.DUPLICATE if same else Outcome.OUTDATED
+            try:
+                self._store.save_instance(write)
+            except WriteConflict:
+                continue
+            annotate(
+                previousState=None if stored is None else stored.state,
+                detail=f"instance {notification.instance_id} is {notification.state}"
+                + (f": {advice}" if (advice := what_to_do(notification.state)) else ""),
+            )
+            return Outcome.RECORDED
+        raise StorageUnavailable(
+            f"instance {notification.instance_id} kept changing under {MAX_WRITE_ROUNDS} writes"
+        )
+
+    def accept(self, body: dict[str, Any]) -> tuple[CallNotification, str] | None:
+        """The call and its label, None when the mode does not keep its status, Unrecordable
+        when it can never be stored."""
+        config = self._config
+        status = body.get("status")
+        direction = OUTGOING if notification_type(body) == OUTGOING_CALL else INCOMING
+        # The mode is decided first: a skipped status is acknowledged even when malformed.
+        if config.mode is Mode.IGNORE or (
+            isinstance(status, str)
+            and policy.label_key(config.mode, canonical_status(status), direction) is None
+        ):
+            return None
+        call = parse_call(body)
+        label = policy.label_for(config.mode, call.status, config.labels, call.direction)
+        assert label is not None  # the status passed the mode check above
+        return call, label
+
+    def record(
+        self,
+        call: CallNotification,
+        label: str,
+        source: Source,
+        name_of: NameSource,
+        window: float | None = None,
+        known: list[dict[str, Any]] | None = None,
+    ) -> Record | None:
+        """The record this delivery created, or None when an earlier delivery did (or, with a
+        `window`, a record of the same call under another id exists: in `known`, the chat's
+        records as the run read them, else as the store has them now)."""
+        lookup: NameLookup | None = None
+        looked_up = False
+        for attempt in range(MAX_WRITE_ROUNDS):
+            snapshot = self._store.load(call)
+            if snapshot.record_exists:
+                return None
+            if window is not None and journal.may_have_nearby(snapshot.chat, call, window):
+                # After a lost race the chat moved: ask the store, not the run's earlier read.
+                records = known if known is not None and attempt == 0 else None
+                if records is None:
+                    records = self.chat_records_near(call, window)
+                if journal.matches(call, records, window):
+                    return None
+            if not looked_up:
+                lookup = name_of(call, snapshot.chat)
+                looked_up = True  # at most one GetContactInfo per notification, even on conflict
+            reply = self._reply_claim(call, snapshot, self._clock())
+            announce = self._announce(call.instance_id)
+            plan = plan_write(
+                call, label, snapshot, lookup, self._retention, source, reply, announce
+            )
+            try:
+                self._store.save(plan)
+            except WriteConflict:
+                continue  # e.g. a concurrent call from this chat claimed the reply: decide again
+            return plan.record
+        raise StorageUnavailable(f"the chat kept changing under {MAX_WRITE_ROUNDS} writes")
+
+    def _reply_claim(
+        self, call: CallNotification, snapshot: Snapshot, now: datetime
+    ) -> ReplyClaim | None:
+        line = self._line(call.instance_id)
+        if line.green_api is None or call.direction != INCOMING:
+            return None  # a reply answers a call to the business, never one it made
+        last_reply_at = snapshot.chat.last_reply_at if snapshot.chat else None
+        template = replies.reply_template(line.settings, call, last_reply_at, now)
+        return None if template is None else ReplyClaim(template, now)
+
+    def _webhook_name(self, call: CallNotification, chat: ChatState | None) -> NameLookup | None:
+        """A delivery looks the name up once per CONTACT_CACHE_TTL per chat (and instance),
+        through the call's own instance."""
+        line = self._line(call.instance_id)
+        if not needs_lookup(chat, self._clock(), line.settings.contact_cache_ttl):
+            return None
+        return self.look_up(line.green_api, call.chat_id, line.settings.lookup_budget)
+
+    def look_up(self, green_api: GreenApi | None, chat_id: str, budget: float) -> NameLookup | None:
+        """The caller's name; None when it could not be learnt now (the next call tries again)."""
+        if green_api is None:
+            return None
+        try:
+            contact = green_api.get_contact_info(chat_id, budget=budget)
+        except Exception as error:  # a lookup never fails the notification
+            log.warning("GetContactInfo failed: %s", error, extra={"event": "lookup.failed"})
+            return None
+        return NameLookup(contact.name, self._clock())
+
+    def send_claimed_reply(self, call: CallNotification, record: Record) -> None:
+        if call.direction == INCOMING and record.reply_text is not None:
+            send_reply(self._store, call, record.reply_text, self._line(call.instance_id))
+
+    def chat_records_near(self, call: CallNotification, window: float) -> list[dict[str, Any]]:
+        delta = timedelta(seconds=window)
+        return self._store.chat_records_between(
+            call.chat_key, call.event_at - delta, call.event_at + delta
+        )
+
+    def reject(self, body: object, raw: bytes, reason: str) -> Outcome:
+        """Keep a notification that can never be recorded in `rejected`: its text as received
+        (`raw`), under an id made from its content (`body`, parsed), so that the webhook and the
+        poller, which receive one notification as different bytes, keep it once.
+        StorageUnavailable means it was not kept (yet)."""
+        text = raw.decode("utf-8", errors="replace")
+        now = self._clock()
+        expires = expire_at(now, self._retention) if self._retention else None
+        # WriteConflict: an earlier delivery kept it, and receivedAt stays the first receipt.
+        with contextlib.suppress(WriteConflict):
+            self._store.keep_rejected(rejected_id(body), text, reason, now, expires)
+        annotate(reason=reason)  # on the line about this notification (the webhook's, the poller's)
+        return Outcome.REJECTED
+
+
+def build_service(
+    config: Config, clients: Clients | None = None, source: Source = Source.WEBHOOK
+) -> CallService:
+    """The CallService the webhook, the poller and reconcile run: the configured store, and
+    each instance's GREEN-API client for names, messages and the journal (none for an instance
+    without a token)."""
+    if clients is None:
+        from call_logger.green_api import ClientPool
+
+        clients = ClientPool(config.instances)
+    return CallService(config, make_store(config), clients, source=source)
