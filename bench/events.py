@@ -194,6 +194,7 @@ def markdown_section(results: dict[str, float], table: list[Figure]) -> str:
         "function, then times one `events deliver` over their outbox documents. Alone: "
         "`python -m bench.events`.",
         "",
+        "",
     ]
     return "\n".join(lines)
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from call_logger.core.events import Announce, call_recorded, callback_done, signature_headers
 from call_logger.core.events import state_changed as state_event
+from call_logger.core.notification import StateNotification
 
 from tests.support.docs import DOCS, section
 
@@ -35,7 +36,9 @@ EVENTS = {
     "callback.done": callback_done(
         ANNOUNCE, 1101000001, "79001234567@c.us", "Ivan", AT, AT + timedelta(minutes=5), "call"
     ),
-    "instance.state_changed": state_event(ANNOUNCE, 1101000001, "blocked", None, AT, None),
+    "instance.state_changed": state_event(
+        ANNOUNCE, StateNotification(1101000001, "blocked", int(AT.timestamp()), None), None
+    ),
 }
 
 

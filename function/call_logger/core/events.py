@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from call_logger.core.notification import StateNotification
+
 CALL_RECORDED = "call.recorded"
 CALLBACK_DONE = "callback.done"
 INSTANCE_STATE_CHANGED = "instance.state_changed"
@@ -148,15 +150,18 @@ def callback_done(
 
 
 def state_changed(
-    announce: Announce,
-    instance_id: int,
-    state: str,
-    previous: str | None,
-    changed_at: datetime,
-    wid: str | None,
+    announce: Announce, notification: StateNotification, previous: str | None
 ) -> OutboxEvent:
-    data = {"state": state, "previousState": previous, "time": _iso(changed_at), "wid": wid}
-    key = f"{instance_id}/{state}/{_iso(changed_at)}"
+    """instance.state_changed: the instance's new state, and the one it replaces (None: none
+    was known)."""
+    changed_at, instance_id = notification.changed_at, notification.instance_id
+    data = {
+        "state": notification.state,
+        "previousState": previous,
+        "time": _iso(changed_at),
+        "wid": notification.wid,
+    }
+    key = f"{instance_id}/{notification.state}/{_iso(changed_at)}"
     return announce.event(INSTANCE_STATE_CHANGED, key, instance_id, changed_at, data)
 
 

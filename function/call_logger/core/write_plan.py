@@ -366,19 +366,8 @@ def plan_state(
         stored.state, stored.changed_at
     ):
         return None
-    events: tuple[OutboxEvent, ...] = ()
-    if announce is not None:
-        previous = None if stored is None else stored.state
-        events = (
-            state_changed(
-                announce,
-                notification.instance_id,
-                notification.state,
-                previous,
-                changed_at,
-                notification.wid,
-            ),
-        )
+    previous = None if stored is None else stored.state
+    events = () if announce is None else (state_changed(announce, notification, previous),)
     return StateWrite(
         instance_id=notification.instance_id,
         create=stored is None,
