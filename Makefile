@@ -285,6 +285,8 @@ bench: $(STAMP) $(PEER_VENV)/.installed ## the benchmark: bench/results.json and
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	PYTHONPATH=.:function $(PY) -m bench
 
-# docs/report.png (the README's screenshot) and docs/report.html from the sample week.
-report-screenshot: $(STAMP) chromium ## docs/report.png and docs/report.html from a sample week
-	PYTHONPATH=function:. $(PY) -m tools.report_screenshot docs/report.png
+# docs/report.png (the README's screenshot) and docs/report.html from the sample week, and
+# docs/report-quarter.png and .html from a sample quarter (drawn in weeks).
+report-screenshot: $(STAMP) chromium ## docs/report*.png and .html from a sample week and quarter
+	PYTHONPATH=function:. $(PY) -m tools.report_screenshot docs/report.png --height 1700
+	PYTHONPATH=function:. $(PY) -m tools.report_screenshot docs/report-quarter.png --days 91 --height 1700

@@ -47,7 +47,7 @@ variable "green_api_token" {
 }
 
 variable "green_api_instances" {
-  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours, timezone, eventsUrl and eventsSecret (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
+  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours, timezone, callbackTarget, eventsUrl and eventsSecret (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
   type = map(object({
     apiUrl                    = string
     apiTokenInstance          = string
@@ -57,6 +57,7 @@ variable "green_api_instances" {
     missedCallReplyAfterHours = optional(string)
     businessHours             = optional(string)
     timezone                  = optional(string)
+    callbackTarget            = optional(string)
     eventsUrl                 = optional(string)
     eventsSecret              = optional(string)
   }))
@@ -258,6 +259,18 @@ variable "digest_time" {
   }
 }
 
+variable "callback_target" {
+  description = "CALLBACK_TARGET: the call-back SLA of the report and the digest: a missed caller should be called or written back within this, e.g. 1h or 30m."
+  type        = string
+  default     = "1h"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[smhd]?$", var.callback_target)) && !can(regex("^[0.]+[smhd]?$", var.callback_target))
+    error_message = "callback_target must be a duration above zero such as 30m, 1h or 1d."
+  }
+}
+
 variable "timezone" {
   description = "TIMEZONE: IANA time zone of business_hours and of the days of the report and the digest, e.g. Europe/Berlin."
   type        = string
@@ -309,8 +322,8 @@ variable "environment_variables" {
       "GREEN_API_ID_INSTANCE", "GREEN_API_URL", "GREEN_API_TOKEN", "GREEN_API_INSTANCES", "WEBHOOK_TOKEN",
       "OPERATOR_CHAT_ID", "OPERATOR_NOTIFY_ON", "MISSED_CALL_REPLY", "MISSED_CALL_REPLY_AFTER_HOURS",
       "MISSED_CALL_REPLY_ON", "MISSED_CALL_REPLY_COOLDOWN", "MISSED_CALL_REPLY_MAX_AGE",
-      "BUSINESS_HOURS", "TIMEZONE", "DIGEST_TIME", "LOG_LEVEL", "LOG_CHAT_IDS", "EVENTS_URL",
-      "EVENTS_SECRET", "EVENTS_SECRET_SECRET_ARN",
+      "BUSINESS_HOURS", "TIMEZONE", "DIGEST_TIME", "CALLBACK_TARGET", "LOG_LEVEL", "LOG_CHAT_IDS",
+      "EVENTS_URL", "EVENTS_SECRET", "EVENTS_SECRET_SECRET_ARN",
       # ... and by each stack: where the records and the secrets are.
       "STORE", "GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE", "DYNAMODB_TABLE",
       "WEBHOOK_TOKEN_SECRET_ARN", "GREEN_API_TOKEN_SECRET_ARN", "GREEN_API_INSTANCES_SECRET_ARN",
@@ -397,6 +410,8 @@ locals {
     var.business_hours == "" ? {} : { BUSINESS_HOURS = var.business_hours },
     # The digest rides on the scheduled reconcile runs.
     var.digest_time == "" ? {} : { DIGEST_TIME = var.digest_time },
+    # The function's own default otherwise.
+    var.callback_target == "1h" ? {} : { CALLBACK_TARGET = var.callback_target },
     local.events_environment,
   )
 }

@@ -20,7 +20,7 @@ from tfparse import load_from_path
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "terraform" / "gcp"
-CONFIG_PY = ROOT / "function" / "call_logger" / "config.py"
+CONFIG_PY = ROOT / "function" / "call_logger" / "settings" / "config.py"
 
 Model = Mapping[str, list[dict[str, Any]]]
 
@@ -685,6 +685,7 @@ CASES: dict[str, tuple[str, str]] = {
     "timezone": ('"Berlin"', '"America/Argentina/Buenos_Aires"'),
     # A time is accepted with somewhere to send it (test_a_digest_needs_a_chat_and_the_schedule).
     "digest_time": ('"9am"', '""'),
+    "callback_target": ('"0m"', '"30m"'),
     "runtime": ('"python311"', '"python313"'),
     "memory": ('"256MB"', '"512Mi"'),
     "cpu": ('"lots"', '"1"'),

@@ -113,8 +113,9 @@ def day_of_calls(
 
 
 EXPECTED = (
-    "Calls on 2026-11-25: 3, answered 1, missed 2. "
-    "Waiting for a call back: Ivan Petrov +79001234567 (2 missed, since 16:40)."
+    "Calls on 2026-11-25: 3, answered 1, missed 2. Called back within 1 h: 0 of 1. "
+    "Waiting for a call back: Ivan Petrov +79001234567 (2 missed, since 16:40, past the 1 h "
+    "target)."
 )
 
 

@@ -330,6 +330,7 @@ BAD_VALUES = {
     "missed_call_reply_max_age": ("0", "a duration above zero"),
     "business_hours": ("9-18", "mon-fri 09:00-18:00, sat 10:00-14:00"),
     "timezone": ("Berlin", "an IANA time zone name"),
+    "callback_target": ("soon", "callback_target must be a duration above zero"),
     # Both the shape (a key that is no idInstance) and the mix with green_api_token are refused.
     "green_api_instances": (
         '{"shop" = {apiUrl = "https://api.green-api.com", apiTokenInstance = "0123456789"}}',

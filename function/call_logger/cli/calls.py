@@ -1,11 +1,12 @@
-"""`calls`: recent call records, newest first; its views `calls report` and `calls digest`."""
+"""`calls`: recent call records, newest first; its views `calls report`, `calls digest` and
+`calls export`."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
 
-from call_logger.cli import digest, report
+from call_logger.cli import digest, export, report
 from call_logger.cli._common import (
     EXIT_FAILED,
     EXIT_OK,
@@ -46,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     views = parser.add_subparsers(dest="view", metavar="VIEW")
     register(views, report)
     register(views, digest)
+    register(views, export)
 
 
 def _positive(text: str) -> int:

@@ -25,9 +25,10 @@ NAME = "report"
 HELP = "how calls went: answered, missed, time to answer, who waits for a call back"
 DESCRIPTION = (
     "Figures for the period: calls answered and missed, the time from ringing to "
-    "answer, the people still waiting for a call back, calls per day and by hour "
-    "(days and hours in TIMEZONE). Printed as text, as one JSON object (--json), or "
-    "written as a self-contained HTML page with charts (--html FILE)."
+    "answer, the people still waiting for a call back, how fast they are called back "
+    "(CALLBACK_TARGET), calls per day, week or month (the span picks) and by hour (in "
+    "TIMEZONE). Printed as text, as one JSON object (--json), or written as a "
+    "self-contained HTML page with charts (--html FILE)."
 )
 
 
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 def report_summary(figures: Figures) -> str:
     """The report's figures as a few lines of text."""
-    from call_logger.core import report_html
+    from call_logger.core import dates, report_html, report_text
 
     zone = figures.timezone
     lines = [f"Calls from {report_html.period(figures)}"]
@@ -102,12 +103,14 @@ def report_summary(figures: Figures) -> str:
             f"Time to answer: typically {figures.answer_seconds_median:g} s, "
             f"9 in 10 within {figures.answer_seconds_p90:g} s"
         )
+    lines.extend(report_text.callback_lines(figures))
     waiting = figures.awaiting_callback
     lines.append(f"Waiting for a call back: {len(waiting) or 'nobody'}")
+    this_year = figures.until.astimezone(zone).year
     for person in waiting:
-        since = person.oldest_missed_at.astimezone(zone)
+        since = dates.moment(person.oldest_missed_at, zone, this_year)
         lines.append(
             f"  {person.caller_name or '':<20} {person.phone or person.chat_id:<16} "
-            f"{person.missed} missed, since {since:%a %d %b %H:%M}"
+            f"{person.missed} missed, since {since}"
         )
     return "\n".join(lines)

@@ -6,9 +6,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from call_logger.core import dates
 from call_logger.core.report import Figures, Waiting
+from call_logger.core.sla import Callbacks
 
 # People named in one message; the rest are counted ("and N more").
 MAX_NAMED = 10
@@ -43,17 +46,46 @@ def text(figures: Figures, day: date, today: date, max_named: int = MAX_NAMED) -
         calls = (
             f"Calls {when}: {figures.total}, answered {figures.answered}, missed {figures.missed}."
         )
+    sla = _callbacks(figures.callbacks)
     waiting = figures.awaiting_callback
     if not waiting:
-        return f"{calls} Nobody is waiting for a call back."
-    named = ", ".join(_person(person, figures.timezone, day) for person in waiting[:max_named])
-    rest = len(waiting) - max_named
-    more = f" and {rest} more" if rest > 0 else ""
-    return f"{calls} Waiting for a call back: {named}{more}."
+        return f"{calls}{sla} Nobody is waiting for a call back."
+    late = {wait.chat_id for wait in figures.callbacks.past_target}
+    target = dates.duration(figures.callbacks.target.total_seconds())
+    named = ", ".join(
+        _person(person, figures.timezone, day, target if person.chat_id in late else None)
+        for person in waiting[:max_named]
+    )
+    return f"{calls}{sla} Waiting for a call back: {named}{_more(waiting, max_named)}."
 
 
-def _person(person: Waiting, zone: tzinfo, day: date) -> str:
+def _callbacks(found: Callbacks) -> str:
+    """' Called back within 1 h: 3 of 4 (typically after 25 min); 1 called again first.', or
+    '' when no missed caller's wait is decided."""
+    parts = []
+    if found.decided:
+        target = dates.duration(found.target.total_seconds())
+        typically = (
+            f" (typically after {dates.duration(found.seconds_median)})"
+            if found.seconds_median is not None
+            else ""
+        )
+        parts.append(
+            f"Called back within {target}: {found.within_target} of {found.decided}{typically}"
+        )
+    if found.called_again_first:
+        parts.append(f"{found.called_again_first} called again before a call back")
+    return f" {'; '.join(parts)}." if parts else ""
+
+
+def _person(person: Waiting, zone: tzinfo, day: date, past_target: str | None) -> str:
+    """'Ivan Petrov +79001234567 (2 missed, since 16:40, past the 1 h target)'."""
     who = " ".join(part for part in (person.caller_name, person.phone) if part) or person.chat_id
-    oldest = person.oldest_missed_at.astimezone(zone)
-    since = f"{oldest:%H:%M}" if oldest.date() == day else f"{oldest:%d %b %H:%M}"
-    return f"{who} ({person.missed} missed, since {since})"
+    since = dates.short_moment(person.oldest_missed_at, zone, day)
+    late = f", past the {past_target} target" if past_target else ""
+    return f"{who} ({person.missed} missed, since {since}{late})"
+
+
+def _more(named: Sequence[object], max_named: int) -> str:
+    rest = len(named) - max_named
+    return f" and {rest} more" if rest > 0 else ""

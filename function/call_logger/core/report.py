@@ -14,19 +14,19 @@ summary written before call-back tracking existed still gives the right list.
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
+from call_logger.core import buckets, sla
 from call_logger.core.notification import phone_of
+from call_logger.core.record_view import chat_key, is_incoming, percentile
 
 ANSWERED = "pickUp"
 RINGING = "offer"
-OUTGOING = "outgoing"
 # The chat-summary times after which a missed call counts as handled.
 HANDLED_FIELDS = ("lastAnsweredAt", "lastOutgoingCallAt", "lastOutgoingMessageAt")
 # An offer and a pickUp without a shared idMessage are one call when this close in one chat
@@ -42,6 +42,8 @@ KEYS = (
     "awaiting_callback",
     "by_day",
     "by_hour",
+    *sla.KEYS,
+    "series",
 )
 
 
@@ -77,6 +79,20 @@ class Figures:
     awaiting_callback: list[Waiting]  # oldest missed call first
     by_day: dict[date, DayCount]  # every day of the window, in `timezone`
     by_hour: dict[int, int]  # 0-23, in `timezone`
+    callbacks: sla.Callbacks = field(default_factory=sla.Callbacks)
+
+    def series(self) -> tuple[buckets.Unit, list[tuple[buckets.Bucket, tuple[int, ...]]]]:
+        """The time chart's buckets (the span picks the unit) with their (answered, missed,
+        called back within the target, past it) counts."""
+        first = self.since.astimezone(self.timezone).date()
+        last = self.until.astimezone(self.timezone).date()
+        unit = buckets.unit_for(first, last)
+        chosen = buckets.buckets(first, last, unit)
+        per_day = {
+            day: (count.answered, count.missed, *self.callbacks.by_day.get(day, (0, 0)))
+            for day, count in self.by_day.items()
+        }
+        return unit, list(zip(chosen, buckets.totals(per_day, chosen, unit), strict=True))
 
     def as_dict(self) -> dict[str, Any]:
         """The figures under KEYS, JSON-ready: times in ISO 8601 with the report's offset."""
@@ -103,16 +119,22 @@ class Figures:
                 for day, count in self.by_day.items()
             },
             "by_hour": {str(hour): calls for hour, calls in self.by_hour.items()},
+            **sla.as_dict(self.callbacks, self.timezone),
+            "series": self._series_dict(),
         }
 
-
-def chat_key(fields: Mapping[str, Any]) -> str:
-    """The chat summary's key for a record's fields (the stores' `{idInstance}_{chatId}`)."""
-    return f"{fields.get('instanceId')}_{fields.get('chatId')}"
-
-
-def is_incoming(fields: Mapping[str, Any]) -> bool:
-    return fields.get("direction", "incoming") != OUTGOING  # records from before directions
+    def _series_dict(self) -> dict[str, Any]:
+        unit, counted = self.series()
+        names = ("answered", "missed", "callbacks_within_target", "callbacks_past_target")
+        return {
+            "unit": unit,
+            "buckets": [
+                {"start": bucket.start.isoformat(), "first": bucket.first.isoformat()}
+                | {"last": bucket.last.isoformat()}
+                | dict(zip(names, counts, strict=True))
+                for bucket, counts in counted
+            ],
+        }
 
 
 def compute(
@@ -121,8 +143,14 @@ def compute(
     since: datetime,
     until: datetime,
     timezone: tzinfo,
+    callback_target: timedelta = sla.DEFAULT_TARGET,
+    as_of: datetime | None = None,
 ) -> Figures:
-    """Figures for records with since <= eventAt <= until; `chats` by chat_key (may lack some)."""
+    """Figures for records with since <= eventAt <= until; `chats` by chat_key (may lack some).
+    Call-backs are counted up to `as_of` (default `until`; records after `until` may be given
+    for them)."""
+    records = list(records)
+    as_of = as_of or until
     in_window = [
         fields
         for fields in records
@@ -146,6 +174,9 @@ def compute(
         awaiting_callback=awaiting(in_window, chats),
         by_day=_by_day(finals, since, until, timezone),
         by_hour=_by_hour(finals, timezone),
+        callbacks=sla.figures(
+            sla.waits(records, chats, since, until, as_of), callback_target, as_of, timezone
+        ),
     )
 
 
@@ -174,12 +205,6 @@ def answer_seconds(incoming: Iterable[Mapping[str, Any]]) -> list[float]:
             used.add(id(chosen[0]))
             waits.append((pickup["eventAt"] - chosen[0]["eventAt"]).total_seconds())
     return waits
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest rank: the smallest value with at least `fraction` of the values at or below it."""
-    ordered = sorted(values)
-    return ordered[max(math.ceil(fraction * len(ordered)), 1) - 1]
 
 
 def awaiting(

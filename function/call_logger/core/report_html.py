@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
+from call_logger.core import buckets, charts, dates
+from call_logger.core.buckets import Bucket, Unit
+from call_logger.core.charts import Bar, Series
 from call_logger.core.report import Figures, Waiting
 
 ANSWERED_COLOUR = "#2e7d32"
 MISSED_COLOUR = "#c62828"
 HOUR_COLOUR = "#1565c0"
-_CHART_WIDTH, _CHART_HEIGHT = 360, 170
-_PLOT_TOP, _PLOT_BOTTOM, _PLOT_LEFT = 14, 140, 28
 
 _STYLE = f"""
 *{{box-sizing:border-box}}
@@ -64,7 +65,8 @@ def render(figures: Figures, title: str = "Calls") -> str:
         f'<p class="period">{escape(period(figures))}</p>',
         _callback_section(figures),
         _tiles(figures),
-        _days_section(figures),
+        _calls_section(figures),
+        _callbacks_section(figures),
         _hours_section(figures),
         "</main></body></html>",
     ]
@@ -117,8 +119,7 @@ def _person(person: Waiting, figures: Figures) -> str:
 
 
 def _when(at: datetime, figures: Figures) -> str:
-    local = at.astimezone(figures.timezone)
-    return f"{local:%a %d %b, %H:%M}"
+    return dates.moment(at, figures.timezone, figures.until.astimezone(figures.timezone).year)
 
 
 def _tiles(figures: Figures) -> str:
@@ -139,103 +140,106 @@ def _tiles(figures: Figures) -> str:
 
 
 def _seconds(value: float | None) -> str:
-    if value is None:
-        return "none"
-    if value < 60:
-        return f"{value:.0f} s"
-    return f"{value // 60:.0f} min {value % 60:.0f} s"
+    return "none" if value is None else dates.duration(value)
 
 
-def _days_section(figures: Figures) -> str:
-    days = list(figures.by_day.items())
-    top = _nice_top(max((count.answered + count.missed for _, count in days), default=0))
-    slot = (_CHART_WIDTH - _PLOT_LEFT) / max(len(days), 1)
-    bar = slot * 0.7
-    every = max(1, round(len(days) / 10))  # at most about ten date labels
-    shapes = [_axis(top)]
-    for index, (day, count) in enumerate(days):
-        x = _PLOT_LEFT + index * slot + (slot - bar) / 2
-        answered_height = _height(count.answered, top)
-        missed_height = _height(count.missed, top)
-        y_answered = _PLOT_BOTTOM - answered_height
-        shapes.append(
-            f'<rect x="{x:.1f}" y="{y_answered:.1f}" width="{bar:.1f}" '
-            f'height="{answered_height:.1f}" fill="{ANSWERED_COLOUR}">'
-            f"<title>{day:%d %b}: {count.answered} answered</title></rect>"
-        )
-        shapes.append(
-            f'<rect x="{x:.1f}" y="{y_answered - missed_height:.1f}" width="{bar:.1f}" '
-            f'height="{missed_height:.1f}" fill="{MISSED_COLOUR}">'
-            f"<title>{day:%d %b}: {count.missed} missed</title></rect>"
-        )
-        if index % every == 0:
-            shapes.append(_label(x + bar / 2, f"{day:%d %b}" if len(days) <= 10 else f"{day:%d}"))
-    legend = (
-        f'<p class="legend"><span class="key" style="background:{ANSWERED_COLOUR}"></span>'
-        f'answered<span class="key" style="background:{MISSED_COLOUR}"></span>missed</p>'
+def _calls_section(figures: Figures) -> str:
+    unit, counted = figures.series()
+    bars = _bars(figures, unit, [(bucket, counts[:2]) for bucket, counts in counted])
+    series = (Series("answered", ANSWERED_COLOUR), Series("missed", MISSED_COLOUR))
+    chart = charts.stacked(
+        bars, series, f"Answered and missed calls per {unit}", _ticks(bars, counted, unit)
     )
+    ends = [
+        name
+        for name, (bucket, _) in (("first", counted[0]), ("last", counted[-1]))
+        if unit != "day" and buckets.is_partial(bucket, unit)
+    ]
+    note = (
+        f'<p class="note">The {" and the ".join(ends)} {unit} {"are" if len(ends) > 1 else "is"} '
+        "only partly in this period.</p>"
+        if ends
+        else ""
+    )
+    return f"<section><h2>Calls per {unit}</h2>{chart}{_legend(series)}{note}</section>"
+
+
+def _callbacks_section(figures: Figures) -> str:
+    found = figures.callbacks
+    unit, counted = figures.series()
+    bars = _bars(figures, unit, [(bucket, counts[2:]) for bucket, counts in counted])
+    target = _seconds(found.target.total_seconds())
+    series = (
+        Series(f"called back within {target}", ANSWERED_COLOUR),
+        Series("later, or still waiting past it", MISSED_COLOUR),
+    )
+    chart = charts.stacked(
+        bars,
+        series,
+        f"Call-backs within and past the target per {unit}",
+        _ticks(bars, counted, unit),
+    )
+    if found.within_target_rate is None:
+        summary = f"No missed caller has waited {target} or been called back yet in this period."
+    else:
+        summary = f"Called back within {target}: {found.within_target_rate:.0%} " + (
+            f"({found.within_target} of {found.decided})."
+        )
+    if found.seconds_median is not None:
+        summary += (
+            f" Typically after {_seconds(found.seconds_median)}; "
+            f"9 in 10 within {_seconds(found.seconds_p90)}."
+        )
+    summary += f" Called again by themselves before a call back: {found.called_again_first}."
     return (
-        f"<section><h2>Calls per day</h2>{_svg(shapes, 'Answered and missed calls per day')}"
-        f"{legend}</section>"
+        f"<section><h2>Call-backs per {unit}</h2>{chart}{_legend(series)}"
+        f'<p class="note">{escape(summary)} Counted on the day of the missed call.</p></section>'
     )
+
+
+def _bars(figures: Figures, unit: Unit, counted: list[tuple[Bucket, tuple[int, ...]]]) -> list[Bar]:
+    """The buckets' bars; a day or week chart that reaches out of this year names its years
+    (month and year labels carry theirs)."""
+    this_year = figures.until.astimezone(figures.timezone).year
+    named = unit in ("day", "week") and any(b.start.year != this_year for b, _ in counted)
+    return [
+        Bar(
+            dates.label(bucket.start, unit),
+            dates.long_label(bucket.start, unit),
+            parts,
+            bucket.start.year if named else None,
+        )
+        for bucket, parts in counted
+    ]
+
+
+def _ticks(
+    bars: list[Bar], counted: list[tuple[Bucket, tuple[int, ...]]], unit: Unit
+) -> list[bool]:
+    """The bars to label: as often as the labels fit, on calendar marks."""
+    starts = [bucket.start for bucket, _ in counted]
+    return buckets.ticks(starts, unit, charts.label_step(bars))
+
+
+def _legend(series: tuple[Series, ...]) -> str:
+    keys = "".join(
+        f'<span class="key" style="background:{part.colour}"></span>{escape(part.name)}'
+        for part in series
+    )
+    return f'<p class="legend">{keys}</p>'
 
 
 def _hours_section(figures: Figures) -> str:
-    hours = figures.by_hour
-    top = _nice_top(max(hours.values(), default=0))
-    slot = (_CHART_WIDTH - _PLOT_LEFT) / 24
-    bar = slot * 0.7
-    shapes = [_axis(top)]
-    for hour, calls in hours.items():
-        x = _PLOT_LEFT + hour * slot + (slot - bar) / 2
-        height = _height(calls, top)
-        shapes.append(
-            f'<rect x="{x:.1f}" y="{_PLOT_BOTTOM - height:.1f}" width="{bar:.1f}" '
-            f'height="{height:.1f}" fill="{HOUR_COLOUR}">'
-            f"<title>{hour:02d}:00-{hour:02d}:59: {calls} calls</title></rect>"
-        )
-        if hour % 3 == 0:
-            shapes.append(_label(x + bar / 2, f"{hour:02d}"))
+    bars = [
+        Bar(f"{hour:02d}", f"{hour:02d}:00-{hour:02d}:59", (calls,))
+        for hour, calls in figures.by_hour.items()
+    ]
+    every_third = [hour % 3 == 0 for hour in figures.by_hour]
+    chart = charts.stacked(
+        bars, (Series("calls", HOUR_COLOUR),), "Calls by hour of the day", every_third
+    )
     note = '<p class="note">When people call: all calls of the period by hour of the day.</p>'
-    return (
-        f"<section><h2>Calls by hour</h2>{_svg(shapes, 'Calls by hour of the day')}{note}</section>"
-    )
-
-
-def _svg(shapes: list[str], label: str) -> str:
-    return (
-        f'<svg viewBox="0 0 {_CHART_WIDTH} {_CHART_HEIGHT}" role="img" '
-        f'aria-label="{escape(label)}" xmlns="http://www.w3.org/2000/svg" '
-        'font-family="system-ui,sans-serif" font-size="10" fill="#555">'
-        + "".join(shapes)
-        + "</svg>"
-    )
-
-
-def _axis(top: int) -> str:
-    """Baseline, a middle and a top grid line with their values."""
-    lines = []
-    for value in (0, top // 2, top) if top >= 2 else (0, top):
-        y = _PLOT_BOTTOM - _height(value, top)
-        lines.append(
-            f'<line x1="{_PLOT_LEFT}" x2="{_CHART_WIDTH}" y1="{y:.1f}" y2="{y:.1f}" '
-            'stroke="#ddd" stroke-width="1"/>'
-            f'<text x="{_PLOT_LEFT - 4}" y="{y + 3:.1f}" text-anchor="end">{value}</text>'
-        )
-    return "".join(lines)
-
-
-def _label(x: float, text: str) -> str:
-    return f'<text x="{x:.1f}" y="{_PLOT_BOTTOM + 14}" text-anchor="middle">{escape(text)}</text>'
-
-
-def _height(value: int, top: int) -> float:
-    return 0.0 if top == 0 else value / top * (_PLOT_BOTTOM - _PLOT_TOP)
-
-
-def _nice_top(largest: int) -> int:
-    """An even axis top at or above `largest` (2 for an empty chart, so the axis still shows)."""
-    return max(2, largest + largest % 2)
+    return f"<section><h2>Calls by hour</h2>{chart}{note}</section>"
 
 
 def _plural(count: int, one: str, many: str) -> str:

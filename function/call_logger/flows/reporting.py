@@ -28,24 +28,30 @@ def figures(
     since: datetime,
     until: datetime,
     instance_id: int | None = None,
+    as_of: datetime | None = None,
 ) -> report.Figures:
     """The report for since..until, of one instance when `instance_id` is given (else of every
-    record). StorageUnavailable while reading."""
+    record), call-backs counted up to `as_of` (default: until). StorageUnavailable while
+    reading."""
+    # Records after `until` too: a call-back after the window still ends a wait begun in it.
     records = [
         fields
         for fields in store.recent_records(since, None)
         if isinstance(fields.get("eventAt"), datetime)
-        and fields["eventAt"] <= until
         and (instance_id is None or fields.get("instanceId") == instance_id)
     ]
     # Only chats with a missed call can be waiting; their summaries say what handled them since.
     waiting_keys = {
         report.chat_key(fields)
         for fields in records
-        if report.is_incoming(fields) and fields.get("status") not in ("offer", "pickUp")
+        if fields["eventAt"] <= until
+        and report.is_incoming(fields)
+        and fields.get("status") not in ("offer", "pickUp")
     }
     chats = store.chat_summaries(waiting_keys)
-    return report.compute(records, chats, since, until, config.timezone)
+    return report.compute(
+        records, chats, since, until, config.timezone, config.callback_target, as_of
+    )
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ def run_digest(
     zone = config.timezone
     day = day or digest.yesterday(now, zone)
     since, until = digest.day_bounds(day, zone)
-    found = figures(store, config, since, until, instance_id)
+    found = figures(store, config, since, until, instance_id, as_of=now)
     text = digest.text(found, day, now.astimezone(zone).date())
     if not send:
         return Digest(day, text, sent=False)

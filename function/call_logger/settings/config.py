@@ -109,6 +109,7 @@ class Config:
     reconcile_match_window: timedelta = timedelta(seconds=120)
     timezone: tzinfo = UTC
     callback_by_message: bool = True
+    callback_target: timedelta = timedelta(hours=1)  # the call-back SLA of the report and digest
     digest_time: time | None = None
     # EVENTS_URL and EVENTS_SECRET: where this instance's events are POSTed (None: no events).
     events: Receiver | None = None
@@ -266,6 +267,11 @@ _INSTANCE_FIELDS: tuple[tuple[str, tuple[str, ...], Callable[[Callable[[str], st
     ),
     ("business_hours", ("BUSINESS_HOURS",), lambda get: _business_hours(get("BUSINESS_HOURS"))),
     ("timezone", ("TIMEZONE",), lambda get: _timezone(get("TIMEZONE") or "UTC")),
+    (
+        "callback_target",
+        ("CALLBACK_TARGET",),
+        lambda get: _positive_duration(get("CALLBACK_TARGET"), "CALLBACK_TARGET", "1h"),
+    ),
     (
         "events",
         ("EVENTS_URL", "EVENTS_SECRET"),

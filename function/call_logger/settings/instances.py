@@ -37,6 +37,7 @@ SETTINGS: Mapping[str, str] = MappingProxyType(
         "missedCallReplyAfterHours": "MISSED_CALL_REPLY_AFTER_HOURS",
         "businessHours": "BUSINESS_HOURS",
         "timezone": "TIMEZONE",
+        "callbackTarget": "CALLBACK_TARGET",
         "eventsUrl": "EVENTS_URL",
         "eventsSecret": "EVENTS_SECRET",
     }
