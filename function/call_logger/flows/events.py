@@ -93,6 +93,7 @@ def deliver(
     key = receiver_key(receiver.url)
     if outbox.receiver_gone(key):
         _give_up(outbox, event_id, now, "the receiver answered 410 Gone before")
+        log.warning("event not sent: its receiver answered 410 Gone before", extra=context)
         return Verdict.GONE
     headers = signature_headers(receiver.secret, event_id, fields["body"], now)
     try:
