@@ -172,3 +172,29 @@ def test_a_delivery_without_the_secret_refuses_loudly_and_the_event_waits(
         env.setenv("EVENTS_SECRET", SECRET)
         assert deliver() == 0
     assert len(receiver.events()) == 1
+
+
+def test_only_the_instance_with_its_own_events_url_sends_events(
+    make_client: ClientFactory, backend: Backend, receiver: Receiver
+) -> None:
+    # Two numbers in one deployment; GREEN-API is never reached (a closed port): names are
+    # looked up and fail fast, and the calls are recorded all the same.
+    closed = "http://127.0.0.1:9"
+    instances = {
+        "1101000001": {
+            "apiUrl": closed,
+            "apiTokenInstance": "shop-token-0123",
+            "label": "Shop",
+            "eventsUrl": receiver.url,
+            "eventsSecret": SECRET,
+        },
+        "1101000002": {"apiUrl": closed, "apiTokenInstance": "clinic-token-0123"},
+    }
+    client = make_client(GREEN_API_INSTANCES=json.dumps(instances), CONTACT_LOOKUP_BUDGET="1")
+    clinic = MISSED | {"instanceData": MISSED["instanceData"] | {"idInstance": 1101000002}}
+    assert post(client, MISSED).status_code == 200
+    assert post(client, clinic).status_code == 200
+    assert len(outbox(backend)) == 1
+    assert deliver() == 0
+    (event,) = receiver.events()
+    assert (event["data"]["instanceId"], event["data"]["instanceLabel"]) == (1101000001, "Shop")
