@@ -153,6 +153,9 @@ resource "aws_lambda_event_source_mapping" "events" {
   event_source_arn  = aws_dynamodb_table.calls.stream_arn
   starting_position = "LATEST"
   batch_size        = 10
+  # Ten batches of a shard at once (order is kept per item key, and each event has its own):
+  # a receiver that keeps failing holds back fewer of the events behind it.
+  parallelization_factor = 10
 
   # Only new outbox items start the function: records, chats and deletions never do.
   filter_criteria {

@@ -69,6 +69,7 @@ def test_events_are_delivered_from_the_tables_stream(stack: Stack) -> None:
         assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
         assert mapping["BisectBatchOnFunctionError"] is True
         assert mapping["MaximumRecordAgeInSeconds"] == 86400
+        assert mapping["ParallelizationFactor"] == 10
         queue_url = outputs["events_dead_letter_queue_url"]
         sqs = stack.client("sqs")
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
