@@ -32,8 +32,8 @@ WEBHOOK_URL ?= $$($(TF_GCP) output -raw webhook_url)
 .PHONY: help run test test-unit test-integration test-reliability test-iac lint typecheck pytest \
 	tf-check tf-fmt tf-test check-test \
 	check-run chromium deploy destroy backfill deploy-gcp destroy-gcp backfill-gcp deploy-aws \
-	destroy-aws backfill-aws lambda-zip tf-aws-offline-init configure-instance poll calls \
-	reconcile install lock clean bench report-screenshot
+	destroy-aws backfill-aws wait-ready-gcp wait-ready-aws lambda-zip tf-aws-offline-init \
+	configure-instance poll calls reconcile install lock clean bench report-screenshot
 
 # The deployed versions first (function/requirements.txt, hash-checked), so that the tests run
 # what is deployed; then this project and its development tools around them.
@@ -137,9 +137,54 @@ endef
 
 # `make deploy` deploys to Google Cloud; `make deploy CLOUD=aws` to AWS (same as deploy-aws).
 CLOUD ?= gcp
-# Both end with `make backfill`: one run of the deployed reconcile function over BACKFILL (GREEN-API's
+# Both end with a backfill: one run of the deployed reconcile function over BACKFILL (GREEN-API's
 # call journal holds up to 10,000 calls). BACKFILL= skips it; `make backfill` alone repeats it.
 BACKFILL ?= 7d
+# The backfill runs on a stack's first deploy only: build/backfilled in the stack's folder holds
+# the webhook URL (which names the deployment) once a backfill over it has succeeded, so a failed
+# one is tried again by the next deploy and a later deploy changes nothing. A local stamp rather
+# than a mark in the Terraform state: the state cannot know whether the run after the apply
+# worked. Another machine's first deploy backfills once more, which records nothing twice.
+# `make deploy BACKFILL=3d` on the command line, or `make backfill`, runs it anyway. A destroy
+# removes the stamp: the deploy after it backfills the calls the gap missed.
+#
+# Before it, the instance must be authorized again: setSettings has just restarted it.
+# e.g. WAIT_READY_ARGS="--timeout 10m"
+WAIT_READY_ARGS ?=
+
+# The end of a deploy ($(1): gcp or aws, $(2): the stack's terraform command, $(3): its folder).
+# A backfill that fails is a WARNING with the command that repeats it: everything else is
+# deployed and working.
+define backfill_after_deploy
+	@url="$$($(2) output -raw webhook_url)" || exit 1; \
+	stamp="$(3)/build/backfilled"; \
+	if [ -z "$(BACKFILL)" ]; then \
+	  echo "Backfill skipped (BACKFILL is empty)."; \
+	elif [ "$(origin BACKFILL)" != "command line" ] && [ -f "$$stamp" ] && \
+	    read -r done < "$$stamp" && [ "$$done" = "$$url" ]; then \
+	  echo "Backfill: done by an earlier deploy of this stack; make backfill CLOUD=$(1) repeats it."; \
+	elif $(MAKE) --no-print-directory backfill-$(1); then \
+	  printf '%s\n' "$$url" > "$$stamp"; \
+	else \
+	  echo "WARNING: the backfill did not complete; the deploy itself did. Rerun it with:" \
+	    "make backfill CLOUD=$(1) BACKFILL=$(BACKFILL)"; \
+	fi
+endef
+
+# wait-ready with the GREEN-API settings of the stack's outputs ($(1): its terraform command):
+# every instance of green_api_instances, or the one instance.
+define wait_ready_from_outputs
+	@out() { $(1) output -raw "$$1"; }; \
+	instances="$$(out green_api_instances)" && \
+	if [ -n "$$instances" ]; then \
+	  GREEN_API_INSTANCES="$$instances" $(PY) -m call_logger wait-ready --all $(WAIT_READY_ARGS); \
+	else \
+	  GREEN_API_TOKEN="$$(out green_api_token)" \
+	  GREEN_API_ID_INSTANCE="$$(out green_api_id_instance)" \
+	  GREEN_API_URL="$$(out green_api_url)" \
+	  $(PY) -m call_logger wait-ready $(WAIT_READY_ARGS); \
+	fi
+endef
 deploy: deploy-$(CLOUD) ## deploy to CLOUD (gcp, or aws), point the instance at it, backfill
 destroy: destroy-$(CLOUD) ## remove the CLOUD stack
 backfill: backfill-$(CLOUD) ## one run of the deployed reconcile function over BACKFILL (7d)
@@ -160,19 +205,22 @@ deploy-gcp: $(STAMP) ## deploy terraform/gcp (Cloud Function + Firestore)
 	  --tfvars-out $(GCP_DIR)/$(PREFLIGHT_VARS) $(PREFLIGHT_ARGS)
 	$(TF_GCP) apply -input=false -var-file=$(PREFLIGHT_VARS) $(TF_APPLY_FLAGS)
 	$(call configure_from_outputs,$(TF_GCP))
-	$(MAKE) --no-print-directory backfill-gcp
+	$(call backfill_after_deploy,gcp,$(TF_GCP),$(GCP_DIR))
 
 # Remove the stack. With firestore_delete_protection = true the database and its records stay.
 destroy-gcp: ## remove terraform/gcp (the database stays with delete protection)
 	$(TF_GCP) init -input=false
 	$(TF_GCP) destroy -input=false $(TF_APPLY_FLAGS)
+	rm -f $(GCP_DIR)/build/backfilled
 
 # The deployed reconcile function over BACKFILL, with the stack's own settings, through gcloud
-# (your login; it may invoke the private function as the project's owner).
-backfill-gcp: ## backfill through gcloud
+# (your login; it may invoke the private function as the project's owner), once the instance is
+# authorized.
+backfill-gcp: $(STAMP) ## backfill through gcloud
 	@job="$$($(TF_GCP) output -raw reconcile_function_name 2>/dev/null)"; \
 	if [ -z "$(BACKFILL)" ] || [ -z "$$job" ]; then echo "Backfill skipped."; exit 0; fi; \
-	echo "Backfill: reconcile over the last $(BACKFILL) ($$job)"; \
+	$(MAKE) --no-print-directory wait-ready-gcp && \
+	echo "Backfill: reconcile over the last $(BACKFILL) ($$job)" && \
 	gcloud functions call "$$job" --gen2 --project "$$($(TF_GCP) output -raw project_id)" \
 	  --region "$$($(TF_GCP) output -raw region)" \
 	  --data '{"action": "reconcile", "since": "$(BACKFILL)"}'
@@ -191,24 +239,38 @@ LAMBDA_LOCK := $(TF_AWS)/lambda-requirements.txt
 
 # Deploy to the AWS account of your credentials with terraform/aws/terraform.tfvars, then point the
 # GREEN-API instance at the Function URL. The tokens reach configure-instance through the
-# environment, never the command line.
+# environment, never the command line. Before the apply, the preflight checks the credentials,
+# the region, the IAM names and whether the account can spare the reserved concurrency, and
+# writes what the apply needs (reserved_concurrent_executions) to PREFLIGHT_VARS.
+# PREFLIGHT_ARGS=--skip-preflight skips it.
 deploy-aws: lambda-zip ## deploy terraform/aws (Lambda + DynamoDB)
 	$(TF_AWS_CMD) init -input=false
-	$(TF_AWS_CMD) apply -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
+	$(PY) -m call_logger preflight-aws --stack $(TF_AWS) --terraform $(TERRAFORM) \
+	  --package-zip $(CURDIR)/$(LAMBDA_ZIP) --tfvars-out $(TF_AWS)/$(PREFLIGHT_VARS) $(PREFLIGHT_ARGS)
+	$(TF_AWS_CMD) apply -input=false -var-file=$(PREFLIGHT_VARS) $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
 	$(call configure_from_outputs,$(TF_AWS_CMD))
-	$(MAKE) --no-print-directory backfill-aws
+	$(call backfill_after_deploy,aws,$(TF_AWS_CMD),$(TF_AWS))
 
 # Needs build/lambda.zip too (the stack hashes it): lambda-zip rebuilds it if it is missing.
 destroy-aws: lambda-zip ## remove terraform/aws
 	$(TF_AWS_CMD) destroy -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
+	rm -f $(TF_AWS)/build/backfilled
 
 # The deployed reconcile function over BACKFILL, with your AWS credentials.
 backfill-aws: $(STAMP) ## backfill with your AWS credentials
 	@name="$$($(TF_AWS_CMD) output -raw reconcile_function_name 2>/dev/null)"; \
 	if [ -z "$(BACKFILL)" ] || [ -z "$$name" ]; then echo "Backfill skipped."; exit 0; fi; \
-	echo "Backfill: reconcile over the last $(BACKFILL) ($$name)"; \
+	$(MAKE) --no-print-directory wait-ready-aws && \
+	echo "Backfill: reconcile over the last $(BACKFILL) ($$name)" && \
 	$(PY) $(TF_AWS)/invoke_reconcile.py "$$name" "$(BACKFILL)" \
 	  "$$($(TF_AWS_CMD) output -raw region)"
+
+# Wait until the stack's GREEN-API instance(s) say authorized (the backfill's first step).
+wait-ready-gcp: $(STAMP) ## wait until the gcp stack's GREEN-API instance is authorized
+	$(call wait_ready_from_outputs,$(TF_GCP))
+
+wait-ready-aws: $(STAMP) ## wait until the aws stack's GREEN-API instance is authorized
+	$(call wait_ready_from_outputs,$(TF_AWS_CMD))
 
 # Runtime dependencies for Lambda: the pinned, hash-checked LAMBDA_LOCK (`make lock`), as Linux
 # x86_64 wheels for the runtime.

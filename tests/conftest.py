@@ -140,6 +140,17 @@ def green_env(
     return fake_green_api
 
 
+@pytest.fixture
+def reconcile_app(green_env: FakeGreenApi, make_client: ClientFactory) -> Client:
+    """The deployed webhook, with the same settings as `reconcile` (make_client resets them)."""
+    return make_client(
+        GREEN_API_URL=green_env.url,
+        GREEN_API_ID_INSTANCE=str(green_env.instance_id),
+        GREEN_API_TOKEN=green_env.token,
+        CONTACT_LOOKUP_BUDGET="1",
+    )
+
+
 def journal_entry(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, Any]:
     """A lastIncomingCalls entry, in the documented shape."""
     return {

@@ -12,6 +12,20 @@ locals {
   })
 }
 
+# What `make deploy CLOUD=aws` reads before the apply with `terraform console`
+# (`python -m call_logger preflight-aws`): where it goes, the reservation asked for, and every IAM
+# role name. The preflight writes the reservation the account can afford to
+# build/preflight.tfvars.json, which the apply reads after terraform.tfvars.
+locals {
+  deploy_facts = {
+    name                           = var.name
+    region                         = var.region
+    function_name                  = var.name
+    reserved_concurrent_executions = var.reserved_concurrent_executions
+    iam_role_names                 = values(local.iam_role_names)
+  }
+}
+
 # Lambda writes to /aws/lambda/<function name>; creating the group here sets its retention.
 resource "aws_cloudwatch_log_group" "function" {
   name              = "/aws/lambda/${var.name}"

@@ -15,25 +15,23 @@ import pytest
 
 from devserver.fake_green_api import FakeGreenApi
 from tests.support.fake_cli import FakeCli, logged_calls
-from tests.support.gcloud_answers import BILLING_OFF, DATABASE, PROJECT, answer_project
+from tests.support.gcloud_answers import (
+    BILLING_OFF,
+    DATABASE,
+    FACTS,
+    PROJECT,
+    answer_project,
+    gcp_stack,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_URL = f"https://europe-west1-{PROJECT}.cloudfunctions.net/green-call-logger"
 WEBHOOK_TOKEN = "whk-deploy-0123456789abcdef"
-FACTS = {
-    "project_id": PROJECT,
-    "firestore_database": "(default)",
-    "firestore_location": "europe-west1",
-    "apis": ["firestore.googleapis.com", "run.googleapis.com", "serviceusage.googleapis.com"],
-}
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Path:
-    path = tmp_path / "gcp"
-    path.mkdir()
-    (path / "terraform.tfvars").write_text(f'project_id = "{PROJECT}"\n')
-    return path
+    return gcp_stack(tmp_path)
 
 
 @pytest.fixture

@@ -106,6 +106,7 @@ def test_a_ready_project_gets_its_apis_enabled(
         ["services", "enable"],
         ["firestore", "databases"],
         ["resource-manager", "org-policies"],
+        ["org-policies", "describe"],
     ]
     [enable] = [argv for argv in gcloud.calls() if argv[:2] == ["services", "enable"]]
     assert enable[2 : 2 + len(APIS)] == list(APIS)

@@ -15,7 +15,7 @@ from call_logger.core.journal import LookupPacer
 from call_logger.flows.reconcile import WINDOW_PRELOAD_AT
 
 from devserver.fake_green_api import FakeGreenApi
-from tests.conftest import ClientFactory, journal_entry, post, records, sample
+from tests.conftest import journal_entry, post, records, sample
 from tests.support.backends import Backend, Client
 
 IVAN = "79001234567@c.us"
@@ -34,14 +34,8 @@ def webhook(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str
 
 
 @pytest.fixture
-def app(green_env: FakeGreenApi, make_client: ClientFactory) -> Client:
-    """The deployed webhook, with the same settings as `reconcile` (make_client resets them)."""
-    return make_client(
-        GREEN_API_URL=green_env.url,
-        GREEN_API_ID_INSTANCE=str(green_env.instance_id),
-        GREEN_API_TOKEN=green_env.token,
-        CONTACT_LOOKUP_BUDGET="1",
-    )
+def app(reconcile_app: Client) -> Client:
+    return reconcile_app
 
 
 def reconcile(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
@@ -108,9 +102,10 @@ def test_exact_key_match_against_a_webhook_record(
 @pytest.mark.parametrize(
     ("webhook_status", "journal_status", "offset", "added"),
     [
-        ("pickUp", "pickUp", 120, 0),  # the edge of the default window
+        ("pickUp", "pickUp", 120, 0),  # answered two minutes before the call ended
         ("hangUp", "hungUp", -90, 0),  # the two spellings are one status
-        ("pickUp", "pickUp", 121, 1),  # just outside the window: another call
+        ("hangUp", "hungUp", 121, 1),  # just outside the window: another call
+        ("pickUp", "pickUp", -1, 1),  # answered after the journal's call ended: another call
         ("pickUp", "declined", 5, 1),  # another status: another call
     ],
 )
@@ -142,8 +137,8 @@ def test_match_window_is_a_setting(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     now = int(time.time()) - 3600
-    assert post(app, webhook(IVAN, "pickUp", now, "WEBHOOKID")).status_code == 200
-    green_env.journal = [journal_entry(IVAN, "pickUp", now + 300, "JOURNALID")]
+    assert post(app, webhook(IVAN, "hungUp", now, "WEBHOOKID")).status_code == 200
+    green_env.journal = [journal_entry(IVAN, "hungUp", now + 300, "JOURNALID")]
     monkeypatch.setenv("RECONCILE_MATCH_WINDOW", "5m")
     assert reconcile(capsys) == (0, counts(journal=1, already_recorded=1))
 
@@ -214,12 +209,12 @@ def test_dry_run_writes_nothing_and_reports_what_it_would_add(
     now = int(time.time())
     green_env.journal = [
         journal_entry(IVAN, "pickUp", now - 100, "A1"),
-        journal_entry(IVAN, "pickUp", now - 50, "A1BIS"),  # within the window of A1: the same call
+        journal_entry(IVAN, "pickUp", now - 50, "A2"),  # another entry: another call
         {"type": "incoming", "status": "pickUp"},  # can never be recorded
     ]
     code, found = reconcile(capsys, "--dry-run")
     assert code == 0
-    assert found == counts(journal=3, added=1, already_recorded=1, rejected=1) | {"dry_run": True}
+    assert found == counts(journal=3, added=2, rejected=1) | {"dry_run": True}
     assert backend.documents() == {}
 
 

@@ -21,7 +21,6 @@ from call_logger.core.events import (
 from call_logger.core.notification import (
     OUTGOING,
     CallNotification,
-    OutgoingMessage,
     StateNotification,
 )
 from call_logger.core.write_plan import (
@@ -29,6 +28,7 @@ from call_logger.core.write_plan import (
     Snapshot,
     Source,
     StoredState,
+    announce_callback,
     plan_outgoing_message,
     plan_state,
     plan_write,
@@ -142,14 +142,13 @@ def test_a_caller_who_calls_again_and_is_answered_is_no_call_back() -> None:
 
 
 def test_a_message_back_is_callback_done_committed_with_the_chat() -> None:
-    message = OutgoingMessage(
-        CALL.instance_id, CALL.chat_id, "MSG1", int(AT.timestamp()) + 90, via_api=False
-    )
-    write = plan_outgoing_message(awaiting(AT), message, ANNOUNCE)
-    assert write is not None
-    (done,) = write.events
+    chat = awaiting(AT)
+    write = plan_outgoing_message(chat, AT + timedelta(seconds=90))
+    assert write is not None and write.events == ()
+    (done,) = announce_callback(write, chat, ANNOUNCE, CALL.instance_id, CALL.chat_id).events
     assert (done.type, done.data["via"], done.data["seconds"]) == (CALLBACK_DONE, "message", 90)
-    assert plan_outgoing_message(awaiting(AT), message).events == ()  # type: ignore[union-attr]
+    handled = ChatState(3, "Ivan", AT, AT, {"lastMissedAt": AT}, awaiting_callback=False)
+    assert announce_callback(write, handled, ANNOUNCE, CALL.instance_id, CALL.chat_id) == write
 
 
 def test_a_state_change_carries_the_previous_state() -> None:

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from call_logger.core.replies import REPLY_NOTE_WINDOW
+from call_logger.flows.outgoing_message import REPLY_NOTE_WAITS
 from call_logger.flows.shared import Outcome
-from call_logger.flows.webhook import MAX_WRITE_ROUNDS, REPLY_NOTE_WAITS, CallService
+from call_logger.flows.webhook import MAX_WRITE_ROUNDS, CallService
 from call_logger.settings.config import Config, Mode
 from call_logger.stores.base import StorageUnavailable
 

@@ -18,12 +18,24 @@ from call_logger.cli import (
     events,
     poll,
     preflight,
+    preflight_aws,
     reconcile,
     status,
+    wait_ready,
 )
 from call_logger.cli._common import Command, CommandFailed, fail, register
 
-COMMANDS: list[Command] = [configure_instance, poll, calls, reconcile, status, preflight, events]
+COMMANDS: list[Command] = [
+    configure_instance,
+    poll,
+    calls,
+    reconcile,
+    status,
+    preflight,
+    preflight_aws,
+    wait_ready,
+    events,
+]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,13 @@ import os
 import subprocess
 from typing import Any
 
-from call_logger.core.preflight import DOMAIN_RESTRICTED_SHARING, DeployFacts, Failed, Parsed
+from call_logger.core.preflight import (
+    DOMAIN_RESTRICTED_SHARING,
+    MANAGED_ALLOWED_MEMBERS,
+    DeployFacts,
+    Failed,
+    Parsed,
+)
 
 # Seconds; enabling a dozen APIs on a new project can take a couple of minutes.
 READ_TIMEOUT = 120
@@ -35,9 +41,12 @@ def run(argv: list[str], timeout: float = READ_TIMEOUT, stdin: str = "") -> str 
     return done.stdout
 
 
-def deploy_facts_output(terraform: str, stack: str) -> str | Failed:
+def deploy_facts_output(terraform: str, stack: str, *options: str) -> str | Failed:
     """What `terraform console` prints for local.deploy_facts (needs `terraform init`)."""
-    return run([terraform, f"-chdir={stack}", "console"], stdin="jsonencode(local.deploy_facts)\n")
+    return run(
+        [terraform, f"-chdir={stack}", "console", *options],
+        stdin="jsonencode(local.deploy_facts)\n",
+    )
 
 
 class Gcloud:
@@ -96,6 +105,17 @@ class Gcloud:
                 "org-policies",
                 "describe",
                 DOMAIN_RESTRICTED_SHARING,
+                f"--project={project_id}",
+                "--effective",
+            )
+        )
+
+    def managed_members_policy(self, project_id: str) -> Parsed | Failed:
+        return self._mapping(
+            self._json(
+                "org-policies",
+                "describe",
+                MANAGED_ALLOWED_MEMBERS,
                 f"--project={project_id}",
                 "--effective",
             )

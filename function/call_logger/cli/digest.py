@@ -54,7 +54,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from call_logger.stores.factory import with_store
 
     config = load_config("calls digest", env)
-    if len(config.instances) > 1:
+    if len(config.instances) > 1 or config.instance_map:
         return _digest_per_instance(args, config)
     green_api = None
     if args.send:

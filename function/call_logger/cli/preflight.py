@@ -7,8 +7,10 @@ import json
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from call_logger.cli._common import EXIT_FAILED, EXIT_OK, fail
+from call_logger.core.preflight import Finding
 
 NAME = "preflight"
 HELP = "before terraform apply on Google Cloud: enable the APIs and check the project"
@@ -17,7 +19,8 @@ DESCRIPTION = (
     "database and the APIs from the stack (terraform console), then, when gcloud is "
     "installed and logged in: checks that billing is enabled, enables the APIs (they take "
     "a while to become usable), checks that an existing Firestore database can be "
-    "adopted and that the organisation policy admits the public invoker. Prints one line "
+    "adopted and that the organisation policies (iam.allowedPolicyMemberDomains, "
+    "iam.managed.allowedPolicyMembers) admit the public invoker. Prints one line "
     "per finding; exits 1 if the apply would fail. Writes the variables the apply needs "
     "(firestore_database_exists) to --tfvars-out."
 )
@@ -37,28 +40,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def finish_preflight(findings: list[Finding], apply_vars: Mapping[str, Any], out: str) -> int:
+    """Print the findings, write the variables for the apply, fail if the apply would (both
+    clouds' preflights end here)."""
+    for finding in findings:
+        print(f"preflight: {finding}")
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(apply_vars) + "\n")
+    problems = sum(f.blocking for f in findings)
+    if problems:
+        message = (
+            f"{problems} problem(s) above would fail the apply: fix them and rerun "
+            "(--skip-preflight deploys without these checks)"
+        )
+        return fail("preflight", message, EXIT_FAILED)
+    return EXIT_OK
+
+
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from call_logger.cli._cloud import Gcloud, deploy_facts_output
     from call_logger.core import preflight as decide
 
-    apply_vars: dict[str, bool] = {}
-
     def finish(findings: list[decide.Finding], exists: bool | None = None) -> int:
-        for finding in findings:
-            print(f"preflight: {finding}")
-        if exists is not None:
-            apply_vars["firestore_database_exists"] = exists
-        out = Path(args.tfvars_out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(apply_vars) + "\n")
-        problems = sum(f.blocking for f in findings)
-        if problems:
-            message = (
-                f"{problems} problem(s) above would fail the apply: fix them and rerun "
-                "(--skip-preflight deploys without these checks)"
-            )
-            return fail("preflight", message, EXIT_FAILED)
-        return EXIT_OK
+        apply_vars = {} if exists is None else {"firestore_database_exists": exists}
+        return finish_preflight(findings, apply_vars, args.tfvars_out)
 
     def note(text: str) -> decide.Finding:
         return decide.Finding(text, blocking=False)
@@ -90,4 +96,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     database = decide.existing_database(cloud.firestore_database(facts))
     findings += decide.firestore_findings(facts, database)
     findings += decide.org_policy_findings(facts.project_id, cloud.domain_policy(facts.project_id))
+    findings += decide.managed_policy_findings(
+        facts.project_id, cloud.managed_members_policy(facts.project_id)
+    )
     return finish(findings, decide.firestore_database_exists(database))

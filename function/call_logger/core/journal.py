@@ -10,18 +10,19 @@ import json
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from call_logger.core.envelope import INCOMING_CALL
-from call_logger.core.notification import CallNotification
-from call_logger.core.write_plan import ChatState
-from call_logger.settings.limits import canonical_status
+from call_logger.core.notification import INCOMING, CallNotification
+from call_logger.settings.limits import outcome
 
 # The counts of a run, in the order people read them (also the --json keys, with dry_run).
 COUNTS = ("journal", "already_recorded", "added", "skipped", "rejected")
+# lastIncomingCalls returns at most this many entries: a journal this long may be cut off.
+JOURNAL_MAX = 10_000
 
 
 def minutes_covering(since: timedelta) -> int:
@@ -41,25 +42,147 @@ def as_notification(entry: Mapping[str, Any], instance_id: int) -> dict[str, Any
     }
 
 
-def matches(call: CallNotification, records: Iterable[Mapping[str, Any]], window: float) -> bool:
-    """Whether one of the chat's records is this call under another id: the same (canonical)
-    status, with eventAt within `window` seconds of the journal's timestamp."""
-    for fields in records:
+# The status of an answered call: its webhook's time is the ANSWER, its journal time the END.
+ANSWERED = "pickUp"
+JOURNAL_SOURCE = "journal"  # write_plan.Source.JOURNAL: a record whose eventAt is a call's end
+
+
+@dataclass(frozen=True)
+class JournalCall:
+    """A journal entry as a call: `duration` in seconds when GREEN-API sends one."""
+
+    call: CallNotification
+    duration: float | None = None
+
+    @property
+    def end(self) -> datetime:
+        return self.call.event_at  # the journal's timestamp is when the call ended
+
+
+def duration_of(entry: Mapping[str, Any]) -> float | None:
+    """The entry's `duration` (seconds) when it is a plausible one, else None (not documented:
+    some clients read it, so it is used when present and ignored when odd)."""
+    value = entry.get("duration")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 0 <= value < 10**7 else None
+
+
+@dataclass(frozen=True)
+class Matching:
+    """When a record can be the same call as a journal entry of the same chat and outcome.
+
+    A record of the webhook (or the poller) holds the time of ITS notification: for `pickUp` the
+    moment the call was answered, which lies before the journal's end and no earlier than the
+    longest call (`max_call`), or within `window` of end - duration when the entry has one; for
+    any other final status the call's end, within `window`. A record reconcile added holds the
+    journal's end itself, so it is compared within `window` whatever its status."""
+
+    window: timedelta
+    max_call: timedelta
+
+    def span(self, entry: JournalCall) -> tuple[datetime, datetime]:
+        """The eventAt range in which a record can be this entry's call (for the query)."""
+        end = entry.end
+        start = end - self.window
+        if outcome(entry.call.status) == ANSWERED:
+            answered = end - self.max_call
+            if entry.duration is not None:
+                answered = end - timedelta(seconds=entry.duration) - self.window
+            start = min(start, answered)
+        return start, end + self.window
+
+    def distance(self, entry: JournalCall, fields: Mapping[str, Any]) -> float | None:
+        """How far (seconds) the record lies from where this call's record would be; None when
+        it cannot be this call."""
         status, event_at = fields.get("status"), fields.get("eventAt")
         if not isinstance(status, str) or not isinstance(event_at, datetime):
+            return None
+        if fields.get("direction", INCOMING) != INCOMING:
+            return None  # a call the business made is never one it received
+        kind = outcome(entry.call.status)
+        if outcome(status) != kind:
+            return None
+        end, window = entry.end, self.window.total_seconds()
+        expected = end
+        if kind == ANSWERED and fields.get("source") != JOURNAL_SOURCE:
+            if entry.duration is None:
+                before = (end - event_at).total_seconds()
+                fits = 0 <= before <= self.max_call.total_seconds()
+                return before if fits else None
+            expected = end - timedelta(seconds=entry.duration)
+        apart = abs((event_at - expected).total_seconds())
+        return apart if apart <= window else None
+
+    def assign(
+        self, entries: Sequence[JournalCall], records: Sequence[Mapping[str, Any]]
+    ) -> dict[int, int]:
+        """Entry index -> index of the record that answers for it, for one chat: nearest pairs
+        first, each record for at most one entry and each entry at most one record, so two calls
+        one of whose webhooks was lost keep exactly one match. Ties go to the older entry and the
+        older record: the same answer on every run."""
+        pairs = []
+        for i, entry in enumerate(entries):
+            for j, fields in enumerate(records):
+                apart = self.distance(entry, fields)
+                if apart is not None:
+                    pairs.append((apart, entry.end, fields["eventAt"], i, j))
+        pairs.sort()
+        chosen: dict[int, int] = {}
+        taken: set[int] = set()
+        for _, _, _, i, j in pairs:
+            if i not in chosen and j not in taken:
+                chosen[i] = j
+                taken.add(j)
+        return chosen
+
+
+def answered_twice(records: Sequence[Mapping[str, Any]], matching: Matching) -> set[int]:
+    """Indexes of the records reconcile added (`source: journal`) that a record of the webhook
+    or the poller answers for, chat by chat, by the same rule as reconcile: one call recorded
+    twice (before RECONCILE_MAX_CALL existed, or its webhook delivered after reconcile ran)."""
+    by_chat: dict[tuple[Any, Any], tuple[list[int], list[int]]] = {}
+    for index, fields in enumerate(records):
+        event_at, status = fields.get("eventAt"), fields.get("status")
+        if not isinstance(event_at, datetime) or not isinstance(status, str):
             continue
-        same_status = canonical_status(status) == call.status
-        if same_status and abs((event_at - call.event_at).total_seconds()) <= window:
-            return True
-    return False
+        if fields.get("direction", INCOMING) != INCOMING or status == "offer":
+            continue
+        found, others = by_chat.setdefault(
+            (fields.get("instanceId"), fields.get("chatId")), ([], [])
+        )
+        (found if fields.get("source") == JOURNAL_SOURCE else others).append(index)
+    twice: set[int] = set()
+    for found, others in by_chat.values():
+        if not found or not others:
+            continue
+        calls = [_as_journal_call(records[index]) for index in found]
+        chosen = matching.assign(calls, [records[index] for index in others])
+        twice.update(found[entry] for entry in chosen)
+    return twice
 
 
-def may_have_nearby(chat: ChatState | None, call: CallNotification, window: float) -> bool:
-    """Whether the chat can hold a record within `window` seconds of the call: lastCallAt is the
-    newest record's eventAt, so a chat whose last call is older holds none (no query needed)."""
-    if chat is None or chat.last_call_at is None:
-        return False
-    return (call.event_at - chat.last_call_at).total_seconds() <= window
+def _as_journal_call(fields: Mapping[str, Any]) -> JournalCall:
+    event_at = fields["eventAt"]
+    call = CallNotification(
+        instance_id=int(fields.get("instanceId") or 0),
+        chat_id=str(fields.get("chatId")),
+        call_id=str(fields.get("callId")),
+        status=str(fields["status"]),
+        timestamp=int(event_at.timestamp()),
+    )
+    return JournalCall(call)
+
+
+def record_key_of(fields: Mapping[str, Any]) -> str:
+    """A stored record's key (notification.CallNotification.record_key) from its fields."""
+    return f"{fields.get('callId')}_{fields.get('status')}"
+
+
+def may_have_nearby(last_call_at: datetime | None, start: datetime) -> bool:
+    """Whether a chat can hold a record at or after `start`: lastCallAt is its newest record's
+    eventAt, so a chat whose last call is older holds none (no query needed)."""
+    return last_call_at is not None and last_call_at >= start
 
 
 class LookupPacer:
@@ -117,6 +240,7 @@ class ReconcileReport:
     first_added: datetime | None = None
     last_added: datetime | None = None
     error: str | None = None
+    truncated: bool = False  # the journal returned JOURNAL_MAX entries: older calls may be missing
 
     def count_added(self, event_at: datetime) -> None:
         self.added += 1
@@ -127,6 +251,8 @@ class ReconcileReport:
         """The --json object: the integer counts and dry_run (and error, after a failure)."""
         found: dict[str, Any] = {name: getattr(self, name) for name in COUNTS}
         found["dry_run"] = self.dry_run
+        if self.truncated:
+            found["truncated"] = True
         if self.error is not None:
             found["error"] = self.error
         return found
@@ -149,6 +275,11 @@ class ReconcileReport:
         )
         if self.missing_calls:
             text += f". {self.missing_message()}"
+        if self.truncated:
+            text += (
+                f". The journal returned its maximum of {JOURNAL_MAX:,} entries: older calls may"
+                " be cut off; run reconcile with a shorter --since more often"
+            )
         if self.error is not None:
             text += f". Stopped: {self.error}; a rerun completes it"
         return text
@@ -167,6 +298,8 @@ def run_counts(reports: Sequence[ReconcileReport]) -> dict[str, Any]:
         return reports[0].counts()
     found: dict[str, Any] = {name: sum(getattr(r, name) for r in reports) for name in COUNTS}
     found["dry_run"] = all(report.dry_run for report in reports)
+    if any(report.truncated for report in reports):
+        found["truncated"] = True
     error = run_error(reports)
     if error is not None:
         found["error"] = error

@@ -3,6 +3,7 @@ states) into typed values. Pure: no I/O, nothing heavy imported."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -84,6 +85,7 @@ class OutgoingMessage(ChatEvent):
     message_id: str
     timestamp: int
     via_api: bool
+    text_digest: str | None = None  # message_digest of its text (a text message), never the text
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,24 @@ def phone_of(chat_id: str) -> str | None:
     return None
 
 
+def message_digest(text: str) -> str:
+    """What is kept of a text the product sent, to know it again: a hash, never the text."""
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+
+
+def _text_digest(data: object) -> str | None:
+    """message_digest of a message's text (textMessage, or extendedTextMessage when GREEN-API
+    adds a link preview); None for any other kind of message."""
+    if not isinstance(data, dict):
+        return None
+    for kind, field in (("textMessageData", "textMessage"), ("extendedTextMessageData", "text")):
+        inner = data.get(kind)
+        text = inner.get(field) if isinstance(inner, dict) else None
+        if isinstance(text, str) and text:
+            return message_digest(text)
+    return None
+
+
 def parse_outgoing_message(body: dict[str, Any]) -> OutgoingMessage | None:
     """An outgoing message's chat and time; None when they cannot be read (nothing to track)."""
     sender = body.get("senderData")
@@ -132,6 +152,7 @@ def parse_outgoing_message(body: dict[str, Any]) -> OutgoingMessage | None:
         message_id=message_id if isinstance(message_id, str) else "",
         timestamp=timestamp,
         via_api=notification_type(body) == OUTGOING_MESSAGE_API,
+        text_digest=_text_digest(body.get("messageData")),
     )
     try:
         _check_document_id("chat id", message.chat_key)

@@ -15,6 +15,10 @@ from typing import Any
 # The organisation policy that limits IAM members to given customer IDs (Domain Restricted
 # Sharing). allUsers belongs to no customer, so any restriction refuses the public invoker.
 DOMAIN_RESTRICTED_SHARING = "iam.allowedPolicyMemberDomains"
+# Its managed successor (Organization Policy v2, with parameters): allUsers passes only when an
+# enforced rule names it in allowedMemberSubjects.
+MANAGED_ALLOWED_MEMBERS = "iam.managed.allowedPolicyMembers"
+PUBLIC_MEMBER = "allUsers"
 
 
 @dataclass(frozen=True)
@@ -189,3 +193,35 @@ def firestore_database_exists(database: Parsed | Failed | None) -> bool | None:
     if isinstance(database, Failed):
         return None
     return database is not None
+
+
+def managed_policy_findings(project_id: str, policy: Parsed | Failed) -> list[Finding]:
+    """From `gcloud org-policies describe iam.managed.allowedPolicyMembers --effective` (v2)."""
+    if isinstance(policy, Failed):
+        return [
+            Finding(
+                f"could not read the organisation policy {MANAGED_ALLOWED_MEMBERS} of "
+                f"{project_id} ({policy.summary}); if it is enforced, making the function "
+                "public fails at the end of the apply",
+                False,
+            )
+        ]
+    spec = policy.get("spec") or {}
+    enforced = [rule for rule in spec.get("rules") or [] if rule.get("enforce") is True]
+    admitted = [
+        member
+        for rule in enforced
+        for member in (rule.get("parameters") or {}).get("allowedMemberSubjects") or []
+    ]
+    if not enforced or PUBLIC_MEMBER in admitted:
+        return []
+    return [
+        Finding(
+            f"organisation policy {MANAGED_ALLOWED_MEMBERS} is enforced on {project_id} and its "
+            f"allowedMemberSubjects do not include {PUBLIC_MEMBER}, so Cloud Run will refuse the "
+            "public invoker that GREEN-API needs: an organisation policy administrator must add "
+            f"{PUBLIC_MEMBER} to allowedMemberSubjects for this project (or exempt it with a "
+            "tag), then rerun make deploy",
+            True,
+        )
+    ]

@@ -10,7 +10,7 @@ import re
 from datetime import datetime, timedelta
 from string import Formatter
 
-from call_logger.core.notification import CallNotification
+from call_logger.core.notification import CallNotification, OutgoingMessage
 from call_logger.settings.config import Config
 from call_logger.settings.limits import is_personal_chat
 
@@ -87,3 +87,19 @@ def reply_may_be_unnoted(last_reply_at: datetime | None, now: datetime) -> bool:
     """Whether the chat's last automatic reply may still be on its way to its note (replyId):
     it was claimed within REPLY_NOTE_WINDOW."""
     return last_reply_at is not None and now - last_reply_at <= REPLY_NOTE_WINDOW
+
+
+def is_sent_reply(
+    message: OutgoingMessage,
+    reply_digest: str | None,
+    last_reply_at: datetime | None,
+    cooldown: timedelta,
+) -> bool:
+    """Whether a message sent through the API is the chat's automatic reply by its text: the
+    same text as the reply claimed for the chat (its digest), within the cooldown of that claim.
+    Independent of timing otherwise: the reply's webhook may come late (a stalled queue) and its
+    replyId may never have been noted (a send that timed out and was delivered)."""
+    if not message.via_api or message.text_digest is None or last_reply_at is None:
+        return False
+    apart = abs(message.event_at - last_reply_at)
+    return message.text_digest == reply_digest and apart <= cooldown

@@ -21,12 +21,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from call_logger.core import buckets, sla
+from call_logger.core import buckets, people, sla
+from call_logger.core.journal import Matching, answered_twice
 from call_logger.core.notification import phone_of
 from call_logger.core.record_view import chat_key, is_incoming, percentile
 
 ANSWERED = "pickUp"
 RINGING = "offer"
+JOURNAL = "journal"  # a record only `reconcile` found: its eventAt is when the call ENDED
 # The chat-summary times after which a missed call counts as handled.
 HANDLED_FIELDS = ("lastAnsweredAt", "lastOutgoingCallAt", "lastOutgoingMessageAt")
 # An offer and a pickUp without a shared idMessage are one call when this close in one chat
@@ -145,12 +147,18 @@ def compute(
     timezone: tzinfo,
     callback_target: timedelta = sla.DEFAULT_TARGET,
     as_of: datetime | None = None,
+    matching: Matching | None = None,
 ) -> Figures:
     """Figures for records with since <= eventAt <= until; `chats` by chat_key (may lack some).
     Call-backs are counted up to `as_of` (default `until`; records after `until` may be given
-    for them)."""
+    for them). With `matching` (reconcile's rule), a call recorded by its webhook and again by
+    reconcile counts once."""
     records = list(records)
     as_of = as_of or until
+    if matching is not None:
+        twice = answered_twice(records, matching)
+        records = [fields for index, fields in enumerate(records) if index not in twice]
+    records, chats = people.as_people(records, chats)
     in_window = [
         fields
         for fields in records
@@ -182,14 +190,15 @@ def compute(
 
 def answer_seconds(incoming: Iterable[Mapping[str, Any]]) -> list[float]:
     """Seconds from ring (offer) to answer (pickUp) for each answered call whose offer is known:
-    the offer with the same idMessage, else the chat's latest unmatched offer shortly before."""
+    the offer with the same idMessage, else the chat's latest unmatched offer shortly before.
+    A pickUp from the journal holds the call's end, so its answer time is unknown."""
     offers: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     pickups = []
     for fields in incoming:
         if fields.get("status") == RINGING:
             offers[chat_key(fields)].append(fields)
-        elif fields.get("status") == ANSWERED:
-            pickups.append(fields)
+        elif fields.get("status") == ANSWERED and fields.get("source") != JOURNAL:
+            pickups.append(fields)  # a journal record's eventAt is the call's end, no answer
     used: set[int] = set()
     waits = []
     for pickup in sorted(pickups, key=lambda fields: fields["eventAt"]):

@@ -28,8 +28,8 @@ from call_logger.core.notification import (
     INCOMING,
     OUTGOING,
     CallNotification,
-    ChatEvent,
     StateNotification,
+    message_digest,
 )
 from call_logger.core.replies import render
 
@@ -42,6 +42,13 @@ LAST_OUTGOING_MESSAGE = "lastOutgoingMessageAt"
 CALLBACK_TIMES = (LAST_MISSED, LAST_ANSWERED, LAST_OUTGOING_CALL, LAST_OUTGOING_MESSAGE)
 AWAITING_CALLBACK = "awaitingCallback"
 LAST_REPLY = "lastReplyAt"  # when the chat was last sent an automatic reply (the cooldown)
+# notification.message_digest of that reply's text: GREEN-API's webhook about a message with
+# this text, sent through the API within the cooldown, is the reply, whatever its timing.
+LAST_REPLY_DIGEST = "lastReplyDigest"
+# One person, two ids: a phone chat's `lid` (learnt from GREEN-API's checkWhatsapp), and on that
+# lid's chat `person`, the phone chat id. Either names the person's other chat.
+LID = "lid"
+PERSON = "person"
 
 
 class Source(StrEnum):
@@ -63,6 +70,8 @@ class ChatState:
     times: Mapping[str, datetime] = field(default_factory=dict)  # CALLBACK_TIMES present
     awaiting_callback: bool | None = None  # None: not written yet
     last_reply_at: datetime | None = None  # when this chat was last sent an automatic reply
+    last_reply_digest: str | None = None  # LAST_REPLY_DIGEST
+    linked_chat_id: str | None = None  # the same person's other chat id (LID or PERSON)
 
     @classmethod
     def from_fields(cls, version: Any, data: Mapping[str, Any]) -> ChatState:
@@ -75,6 +84,8 @@ class ChatState:
             times={name: data[name] for name in CALLBACK_TIMES if data.get(name) is not None},
             awaiting_callback=data.get(AWAITING_CALLBACK),
             last_reply_at=data.get(LAST_REPLY),
+            last_reply_digest=data.get(LAST_REPLY_DIGEST),
+            linked_chat_id=data.get(LID) or data.get(PERSON),
         )
 
 
@@ -90,6 +101,7 @@ class NameLookup:
 
     name: str | None
     checked_at: datetime
+    lid: str | None = None  # a phone chat's lid, when checkWhatsapp gave one with the name
 
 
 @dataclass(frozen=True)
@@ -242,7 +254,9 @@ def _chat_write(
 ) -> ChatWrite | None:
     # The chat (caller's number and name) expires with its newest record: lastCallAt + retention.
     expiry = {"expireAt": expire_at(record.event_at, retention)} if retention else {}
-    reply = {} if replied_at is None else {LAST_REPLY: replied_at}
+    reply: dict[str, Any] = {}
+    if replied_at is not None and record.reply_text is not None:
+        reply = {LAST_REPLY: replied_at, LAST_REPLY_DIGEST: message_digest(record.reply_text)}
     if chat is None:
         return ChatWrite(
             create=True,
@@ -256,6 +270,7 @@ def _chat_write(
                 "lastCallAt": record.event_at,
                 "lastLabel": record.label,
             }
+            | ({LID: lookup.lid} if lookup and lookup.lid else {})
             | expiry
             | callback_update({}, None, callback_time(call), record.event_at)
             | reply,
@@ -269,6 +284,8 @@ def _chat_write(
     if lookup is not None:
         fields["callerName"] = lookup.name
         fields["callerNameCheckedAt"] = lookup.checked_at
+        if lookup.lid:
+            fields[LID] = lookup.lid
     fields |= callback_update(
         chat.times, chat.awaiting_callback, callback_time(call), call.event_at
     )
@@ -309,20 +326,18 @@ def awaiting_callback(times: Mapping[str, datetime]) -> bool:
     return all(missed > at for at in handled)
 
 
-def plan_outgoing_message(
-    chat: ChatState, message: ChatEvent, announce: Announce | None = None
-) -> ChatWrite | None:
-    """The chat write for a message sent to the chat; None when nothing changes. With
-    `announce`, a message that ends the wait for a call-back carries callback.done."""
-    at = message.event_at
+def plan_outgoing_message(chat: ChatState, at: datetime) -> ChatWrite | None:
+    """The chat write for a message sent to the chat `at`; None when nothing changes."""
     fields = callback_update(chat.times, chat.awaiting_callback, LAST_OUTGOING_MESSAGE, at)
-    if not fields:
-        return None
-    write = ChatWrite(create=False, version=chat.version, fields=fields)
-    if announce is None:
-        return write
-    done = _callback_done(announce, chat, write, message.instance_id, message.chat_id)
-    return write if done is None else replace(write, events=(done,))
+    return ChatWrite(create=False, version=chat.version, fields=fields) if fields else None
+
+
+def announce_callback(
+    write: ChatWrite, chat: ChatState, announce: Announce, instance_id: int, chat_id: str
+) -> ChatWrite:
+    """The write, with callback.done when it ends the chat's wait for a call-back."""
+    done = _callback_done(announce, chat, write, instance_id, chat_id)
+    return write if done is None else replace(write, events=(*write.events, done))
 
 
 # -- instances/{idInstance}: the instance's newest known state ---------------------------------

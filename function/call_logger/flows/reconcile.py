@@ -8,11 +8,12 @@ import contextlib
 import json
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from call_logger.core import journal
-from call_logger.core.journal import LookupPacer, ReconcileReport
+from call_logger.core.journal import JournalCall, LookupPacer, ReconcileReport
 from call_logger.core.notification import CallNotification, Unrecordable
 from call_logger.core.write_plan import ChatState, NameLookup, Source, needs_lookup
 from call_logger.flows.webhook import CallService, NameSource, build_service
@@ -42,6 +43,7 @@ def reconcile(
     try:
         entries = green_api.last_incoming_calls(journal.minutes_covering(since))
         report.journal = len(entries)
+        report.truncated = len(entries) >= journal.JOURNAL_MAX
         _reconcile(service, entries, report, pacer)
     except StorageUnavailable as error:
         report.error = f"storage: {error}"
@@ -53,11 +55,20 @@ def reconcile(
     return report
 
 
+@dataclass(frozen=True)
+class _Wanted:
+    """A journal entry reconcile may add: the call, its label, the entry as GREEN-API sent it."""
+
+    call: JournalCall
+    label: str
+    entry: object
+
+
 def _reconcile(
     service: CallService, entries: list[Any], report: ReconcileReport, pacer: LookupPacer
 ) -> None:
     assert service.config.instance_id is not None
-    wanted: dict[tuple[str, str], tuple[CallNotification, str, object]] = {}
+    wanted: dict[tuple[str, str], _Wanted] = {}
     for entry in entries:
         if not isinstance(entry, dict):
             _reject_entry(service, report, entry, "the journal entry is not a JSON object")
@@ -75,38 +86,51 @@ def _reconcile(
         if key in wanted:  # the journal listed it twice
             report.already_recorded += 1
             continue
-        wanted[key] = (call, label, entry)
+        wanted[key] = _Wanted(JournalCall(call, journal.duration_of(entry)), label, entry)
     existing = service.store.existing_records(list(wanted))
     report.already_recorded += len(existing)
+    # Records found by key answer for their own entry and for no other.
+    claimed: dict[str, set[str]] = {}
+    for chat_key, record_key in existing:
+        claimed.setdefault(chat_key, set()).add(record_key)
     # Absent keys by chat: chats are handled in parallel (each an RPC-bound sequence of a
-    # read, a window query and a commit), the entries of one chat in order, so that an entry
-    # sees the records added for the entries before it.
-    absent: dict[str, list[tuple[CallNotification, str, object]]] = {}
+    # window query and a read and a commit per entry), the entries of one chat together, so
+    # that each of the chat's records answers for one entry at most.
+    absent: dict[str, list[_Wanted]] = {}
     for key, item in wanted.items():
         if key not in existing:
-            absent.setdefault(item[0].chat_key, []).append(item)
-    window = service.config.reconcile_match_window.total_seconds()
-    preloaded = _records_near_all(service, absent, window)
+            absent.setdefault(key[0], []).append(item)
+    matching = _matching(service)
+    preloaded = _records_near_all(service, absent, matching)
+    summaries: dict[str, dict[str, Any]] = {}
+    if preloaded is None and absent:  # one read per 100 chats: which can hold a record near
+        summaries = service.store.chat_summaries(absent)
     lock = threading.Lock()
     failed = threading.Event()
 
-    def add_chat(items: list[tuple[CallNotification, str, object]]) -> None:
-        chat_key = items[0][0].chat_key
-        # The chat's records as read by the run (None: ask the store per entry), with the
-        # records this run adds (or, in a dry run, would add) appended as it goes.
-        known = None if preloaded is None else preloaded.get(chat_key, [])
-        pending: list[dict[str, Any]] = [] if known is None else known
-        for call, label, entry in items:
+    def add_chat(chat_key: str, items: list[_Wanted]) -> None:
+        calls = [item.call for item in items]
+        if preloaded is not None:
+            stored = preloaded.get(chat_key, [])
+        else:
+            stored = _chat_records_near(service, chat_key, calls, summaries.get(chat_key))
+        taken = claimed.get(chat_key, set())
+        free = [fields for fields in stored if journal.record_key_of(fields) not in taken]
+        answered = matching.assign(calls, free)
+        used = {journal.record_key_of(free[j]) for j in answered.values()}
+        for index, item in enumerate(items):
             if failed.is_set():
                 return
+            if index in answered:
+                with lock:
+                    report.already_recorded += 1
+                continue
             try:
-                added = _add_from_journal(
-                    service, call, label, report.dry_run, pacer, known, pending
-                )
+                added = _add_from_journal(service, item, report.dry_run, pacer, used)
             except PermanentWriteError as error:
                 with lock:
                     _reject_entry(
-                        service, report, entry, f"the database refused the record: {error}"
+                        service, report, item.entry, f"the database refused the record: {error}"
                     )
                 continue
             except BaseException:
@@ -121,64 +145,81 @@ def _reconcile(
     from concurrent.futures import ThreadPoolExecutor  # reconcile only, not the webhook
 
     with ThreadPoolExecutor(RECONCILE_WORKERS, thread_name_prefix="reconcile") as pool:
-        futures = [pool.submit(add_chat, items) for items in absent.values()]
+        futures = [pool.submit(add_chat, key, items) for key, items in absent.items()]
     for future in futures:
         future.result()  # the first failure (StorageUnavailable) ends the run
 
 
+def _matching(service: CallService) -> journal.Matching:
+    config = service.config
+    return journal.Matching(config.reconcile_match_window, config.reconcile_max_call)
+
+
 def _add_from_journal(
-    service: CallService,
-    call: CallNotification,
-    label: str,
-    dry_run: bool,
-    pacer: LookupPacer,
-    known: list[dict[str, Any]] | None,
-    pending: list[dict[str, Any]],
+    service: CallService, item: _Wanted, dry_run: bool, pacer: LookupPacer, used: set[str]
 ) -> datetime | None:
-    """Record one journal entry whose key is absent; the eventAt of the record added (or, in
-    a dry run, that would be), None when the call is already recorded under another id
-    (the webhook's idMessage may differ from the journal's)."""
-    window = service.config.reconcile_match_window.total_seconds()
+    """Record one journal entry that no record answers for; the eventAt of the record added
+    (or, in a dry run, that would be), None when a record of the call under another id came
+    meanwhile (a webhook delivered during the run). `used`: the chat's records that answer for
+    other entries, and those this run added."""
+    call = item.call.call
     if dry_run:
-        stored = [] if known is not None else service.chat_records_near(call, window)
-        if journal.matches(call, [*stored, *pending], window):
-            return None
-    else:
-        record = service.record(
-            call, label, Source.JOURNAL, _journal_name(service, pacer), window, known
-        )
-        if record is None:
-            return None
-        # A fresh call the webhook never delivered still gets its reply (the reply's max age
-        # keeps a backfill from greeting anyone hours later); operator notices are for calls
-        # as they ring, so reconcile sends none.
-        service.send_claimed_reply(call, record)
-    pending.append({"status": call.status, "eventAt": call.event_at})
+        return call.event_at
+    matching = _matching(service)
+
+    def recorded_since(chat: ChatState | None) -> bool:
+        start, end = matching.span(item.call)
+        if not journal.may_have_nearby(chat.last_call_at if chat else None, start):
+            return False
+        stored = service.store.chat_records_between(call.chat_key, start, end)
+        free = [fields for fields in stored if journal.record_key_of(fields) not in used]
+        return bool(matching.assign([item.call], free))
+
+    name_of = _journal_name(service, pacer)
+    record = service.record(call, item.label, Source.JOURNAL, name_of, recorded_since)
+    if record is None:
+        return None
+    used.add(call.record_key)
+    # A fresh call the webhook never delivered still gets its reply (the reply's max age keeps a
+    # backfill from greeting anyone hours later); operator notices are for calls as they ring,
+    # so reconcile sends none.
+    service.send_claimed_reply(call, record)
     return call.event_at
 
 
-def _records_near_all(
+def _chat_records_near(
     service: CallService,
-    absent: dict[str, list[tuple[CallNotification, str, object]]],
-    window: float,
+    chat_key: str,
+    calls: list[JournalCall],
+    summary: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    """The chat's records where they can be these calls (one query for all of them), none read
+    when the chat's last call is older than that."""
+    spans = [_matching(service).span(call) for call in calls]
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    last_call_at = (summary or {}).get("lastCallAt")
+    if not isinstance(last_call_at, datetime) or not journal.may_have_nearby(last_call_at, start):
+        return []
+    return service.store.chat_records_between(chat_key, start, end)
+
+
+def _records_near_all(
+    service: CallService, absent: dict[str, list[_Wanted]], matching: journal.Matching
 ) -> dict[str, list[dict[str, Any]]] | None:
-    """With many absent entries, every record in their time span (and the window around
-    it), read in one query and grouped by chat: one read instead of one per entry. None
-    with a few: a query per entry reads less."""
-    calls = [call for items in absent.values() for call, _, _ in items]
+    """With many absent entries, every record where they can be (from the longest call before
+    the oldest to the window after the newest), read in one query and grouped by chat: one read
+    instead of one per chat. None with a few: a query per chat reads less."""
+    calls = [item.call for items in absent.values() for item in items]
     if len(calls) < WINDOW_PRELOAD_AT:
         return None
-    delta = timedelta(seconds=window)
-    start = min(call.event_at for call in calls) - delta
-    end = max(call.event_at for call in calls) + delta
+    spans = [matching.span(call) for call in calls]
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
     found: dict[str, list[dict[str, Any]]] = {}
     for fields in service.store.recent_records(start, None):
         event_at = fields.get("eventAt")
         if isinstance(event_at, datetime) and event_at <= end:
             chat_key = f"{fields.get('instanceId')}_{fields.get('chatId')}"
-            found.setdefault(chat_key, []).append(
-                {"status": fields.get("status"), "eventAt": event_at}
-            )
+            found.setdefault(chat_key, []).append(fields)
     return found
 
 
@@ -192,7 +233,9 @@ def _journal_name(service: CallService, pacer: LookupPacer) -> NameSource:
             return None
         budget = pacer.slot(service.config.lookup_budget)
         green_api = service.clients(call.instance_id)
-        return None if budget is None else service.look_up(green_api, call.chat_id, budget)
+        if budget is None:
+            return None
+        return service.look_up(green_api, call.chat_id, budget, chat)
 
     return name_of
 
@@ -242,6 +285,8 @@ def log_reconcile(report: ReconcileReport) -> None:
         event, level = "reconcile.missing_calls", logging.WARNING
     else:
         event, level = "reconcile.run", logging.INFO
+    if report.truncated:
+        level = logging.WARNING  # the summary says older calls may be cut off
     if report.error is not None:
         level = logging.ERROR
     fields = {name: value for name, value in report.counts().items() if name != "error"}

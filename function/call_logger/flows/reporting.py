@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from call_logger.core import digest, report
+from call_logger.core import digest, people, report
+from call_logger.core.journal import Matching
 from call_logger.settings.config import Config
 from call_logger.stores.base import Store, WriteConflict
 
@@ -49,8 +50,14 @@ def figures(
         and fields.get("status") not in ("offer", "pickUp")
     }
     chats = store.chat_summaries(waiting_keys)
+    # The same person's other chats (a lid's and a phone's), where a link is known: what handled
+    # their calls may be noted there.
+    linked = set(people.person_keys(chats)) | set(people.person_keys(chats).values())
+    if linked - chats.keys():
+        chats |= store.chat_summaries(linked - chats.keys())
+    matching = Matching(config.reconcile_match_window, config.reconcile_max_call)
     return report.compute(
-        records, chats, since, until, config.timezone, config.callback_target, as_of
+        records, chats, since, until, config.timezone, config.callback_target, as_of, matching
     )
 
 
@@ -73,7 +80,8 @@ def run_digest(
 ) -> Digest:
     """The digest of `day` (default: yesterday in TIMEZONE); with `send`, sent to
     OPERATOR_CHAT_ID at most once per day: the day is claimed in storage before sending, so a
-    repeated or concurrent run sends nothing (and a failed send is not retried: never twice).
+    repeated or concurrent run sends nothing. A send GREEN-API refused (an error answer)
+    releases the claim for the next run; one that timed out is not retried (never twice).
 
     With several instances, each gets its own (`instance_id`): its calls only, its day claimed
     apart, and `config` and `green_api` are that instance's (Config.for_instance)."""
@@ -95,7 +103,20 @@ def run_digest(
     except WriteConflict:
         log.info("digest of %s was sent before", day, extra={"event": "digest_skipped"})
         return Digest(day, text, sent=False, already_sent=True)
-    green_api.send_message(config.operator_chat_id, text, budget=config.lookup_budget)
+    try:
+        green_api.send_message(config.operator_chat_id, text, budget=config.lookup_budget)
+    except Exception as error:
+        # An error answer (HTTP status) means GREEN-API did not take it: release the day so the
+        # next run sends it. A timeout may have been delivered: the claim stays (never twice).
+        status = getattr(error, "status", None)
+        if status is not None:
+            store.release_digest(claim)
+            log.warning(
+                "digest of %s refused by GREEN-API; the next run sends it again",
+                day,
+                extra={"event": "digest.released", "greenApiStatus": status},
+            )
+        raise
     log.info("digest of %s sent", day, extra={"event": "digest_sent"})
     return Digest(day, text, sent=True)
 

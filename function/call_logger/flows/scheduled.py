@@ -54,13 +54,14 @@ def send_digest_if_due(config: Config) -> None:
     from call_logger.stores.factory import make_store
 
     store = make_store(config)
-    if len(config.instances) <= 1:
+    if len(config.instances) <= 1 and not config.instance_map:
         try:
             scheduled_digest(store, config, GreenApiClient.from_config(config))
         except Exception as error:
             log.error("the daily digest failed: %s", error, extra={"event": "digest.failed"})
         return
-    # Several instances: each its own digest (its calls, its TIMEZONE, its operator chat).
+    # GREEN_API_INSTANCES (a map of one too): each its own digest (its calls, its TIMEZONE, its
+    # operator chat).
     for instance in config.instances.with_token():
         settings = config.for_instance(instance.id)
         if not settings.operator_chat_id:

@@ -11,14 +11,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from call_logger.core import journal, policy, replies
+from call_logger.core import policy, replies
 from call_logger.core.envelope import OUTGOING_CALL, OUTGOING_MESSAGE_TYPES, notification_type
 from call_logger.core.events import Announce
 from call_logger.core.notification import (
     INCOMING,
     OUTGOING,
     CallNotification,
-    OutgoingMessage,
     Unrecordable,
     parse_call,
     parse_outgoing_message,
@@ -34,11 +33,11 @@ from call_logger.core.write_plan import (
     Source,
     expire_at,
     needs_lookup,
-    plan_outgoing_message,
     plan_state,
     plan_write,
     rejected_id,
 )
+from call_logger.flows.outgoing_message import note_message
 from call_logger.flows.shared import (
     Clients,
     GreenApi,
@@ -61,9 +60,6 @@ NameSource = Callable[[CallNotification, ChatState | None], NameLookup | None]
 
 # Concurrent notifications of one chat can each lose the conditional commit; a few rounds settle.
 MAX_WRITE_ROUNDS = 8
-# Pauses (s) between looks for the replyId of a reply still being sent (replies.REPLY_NOTE_WINDOW):
-# together longer than a send within CONTACT_LOOKUP_BUDGET's default and the note after it.
-REPLY_NOTE_WAITS = (0.25, 0.5, 1.0, 2.0)
 
 
 class CallService:
@@ -146,52 +142,13 @@ class CallService:
         message = parse_outgoing_message(body)
         if not self._config.callback_by_message or message is None:
             return Outcome.SKIPPED
+        cooldown = self._config.settings_for(message.instance_id).reply_cooldown
         try:
-            return self._note_message(message)
+            announce = self._announce(message.instance_id)
+            return note_message(self._store, message, cooldown, self._clock, self._sleep, announce)
         except PermanentWriteError as error:  # no resend can cure it; no call record is lost
             log.warning("outgoing message not noted: %s", error, extra={"event": "message_refused"})
             return Outcome.SKIPPED
-
-    def _note_message(self, message: OutgoingMessage) -> Outcome:
-        store = self._store
-        if not store.probe_chat(message.chat_key):
-            return Outcome.SKIPPED  # never called: nothing waits, and no chat document is made
-        chat = store.load_chat(message.chat_key)
-        if chat is None:
-            return Outcome.SKIPPED
-        if message.via_api and self._is_own_reply(message, chat.last_reply_at):
-            return Outcome.SKIPPED  # the missed-call reply: no call back by a person
-        for _ in range(MAX_WRITE_ROUNDS):
-            write = plan_outgoing_message(chat, message, self._announce(message.instance_id))
-            if write is None:
-                return Outcome.DUPLICATE  # an earlier or newer message is already counted
-            try:
-                store.save_chat(message.chat_key, write)
-            except WriteConflict:
-                chat = store.load_chat(message.chat_key)
-                if chat is None:
-                    return Outcome.SKIPPED
-                continue
-            return Outcome.RECORDED
-        raise StorageUnavailable(
-            f"chat {message.chat_key} kept changing under {MAX_WRITE_ROUNDS} writes"
-        )
-
-    def _is_own_reply(self, message: OutgoingMessage, last_reply_at: datetime | None) -> bool:
-        """Whether a message sent through the API is the product's own reply: a record of the
-        chat holds its id. Right after a claim the id may not be noted yet (the webhook about
-        the message can overtake the send's answer), so then it is looked for a few more times:
-        counted as a person's call-back, the reply would mark the missed call handled."""
-        chat_key, message_id = message.chat_key, message.message_id
-        if self._store.is_reply(chat_key, message_id):
-            return True
-        if not replies.reply_may_be_unnoted(last_reply_at, self._clock()):
-            return False
-        for pause in REPLY_NOTE_WAITS:
-            self._sleep(pause)
-            if self._store.is_reply(chat_key, message_id):
-                return True
-        return False
 
     def record_state(self, body: dict[str, Any], raw: bytes) -> Outcome:
         """Make a stateInstanceChanged the instance's state unless a newer one is stored.
@@ -250,29 +207,22 @@ class CallService:
         label: str,
         source: Source,
         name_of: NameSource,
-        window: float | None = None,
-        known: list[dict[str, Any]] | None = None,
+        recorded_since: Callable[[ChatState | None], bool] | None = None,
     ) -> Record | None:
-        """The record this delivery created, or None when an earlier delivery did (or, with a
-        `window`, a record of the same call under another id exists: in `known`, the chat's
-        records as the run read them, else as the store has them now)."""
+        """The record this delivery created, or None when an earlier delivery did (or, after a
+        lost race, `recorded_since` finds the call recorded under another id meanwhile)."""
         lookup: NameLookup | None = None
         looked_up = False
         for attempt in range(MAX_WRITE_ROUNDS):
             snapshot = self._store.load(call)
             if snapshot.record_exists:
                 return None
-            if window is not None and journal.may_have_nearby(snapshot.chat, call, window):
-                # After a lost race the chat moved: ask the store, not the run's earlier read.
-                records = known if known is not None and attempt == 0 else None
-                if records is None:
-                    records = self.chat_records_near(call, window)
-                if journal.matches(call, records, window):
-                    return None
+            if attempt > 0 and recorded_since is not None and recorded_since(snapshot.chat):
+                return None  # the chat moved: a record of this call may have come meanwhile
             if not looked_up:
                 lookup = name_of(call, snapshot.chat)
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
-            reply = self._reply_claim(call, snapshot, self._clock())
+            reply = self._reply_claim(call, snapshot, self._clock(), lookup)
             announce = self._announce(call.instance_id)
             plan = plan_write(
                 call, label, snapshot, lookup, self._retention, source, reply, announce
@@ -281,17 +231,43 @@ class CallService:
                 self._store.save(plan)
             except WriteConflict:
                 continue  # e.g. a concurrent call from this chat claimed the reply: decide again
+            if lookup is not None and lookup.lid is not None:
+                self._link_lid(call, lookup.lid)
             return plan.record
         raise StorageUnavailable(f"the chat kept changing under {MAX_WRITE_ROUNDS} writes")
 
+    def _link_lid(self, call: CallNotification, lid: str) -> None:
+        """Note on the lid's chat that this phone chat is the same person (learnt with the
+        caller's name); a failure only leaves the two unlinked until the next lookup."""
+        expires = expire_at(call.event_at, self._retention) if self._retention else None
+        try:
+            self._store.link_person(
+                f"{call.instance_id}_{lid}", call.instance_id, lid, call.chat_id, expires
+            )
+        except Exception as error:  # the record stands
+            log.warning("could not link the lid: %s", error, extra={"event": "lookup.failed"})
+
     def _reply_claim(
-        self, call: CallNotification, snapshot: Snapshot, now: datetime
+        self,
+        call: CallNotification,
+        snapshot: Snapshot,
+        now: datetime,
+        lookup: NameLookup | None = None,
     ) -> ReplyClaim | None:
         line = self._line(call.instance_id)
         if line.green_api is None or call.direction != INCOMING:
             return None  # a reply answers a call to the business, never one it made
-        last_reply_at = snapshot.chat.last_reply_at if snapshot.chat else None
+        chat = snapshot.chat
+        last_reply_at = chat.last_reply_at if chat else None
         template = replies.reply_template(line.settings, call, last_reply_at, now)
+        linked_id = chat.linked_chat_id if chat else None
+        linked_id = linked_id or (lookup.lid if lookup else None)
+        if template is not None and linked_id is not None:
+            # The same person under their other id may have had the reply: one cooldown.
+            linked = self._store.load_chat(f"{call.instance_id}_{linked_id}")
+            if linked is not None and linked.last_reply_at is not None:
+                latest = max(linked.last_reply_at, last_reply_at or linked.last_reply_at)
+                template = replies.reply_template(line.settings, call, latest, now)
         return None if template is None else ReplyClaim(template, now)
 
     def _webhook_name(self, call: CallNotification, chat: ChatState | None) -> NameLookup | None:
@@ -300,28 +276,35 @@ class CallService:
         line = self._line(call.instance_id)
         if not needs_lookup(chat, self._clock(), line.settings.contact_cache_ttl):
             return None
-        return self.look_up(line.green_api, call.chat_id, line.settings.lookup_budget)
+        return self.look_up(line.green_api, call.chat_id, line.settings.lookup_budget, chat)
 
-    def look_up(self, green_api: GreenApi | None, chat_id: str, budget: float) -> NameLookup | None:
-        """The caller's name; None when it could not be learnt now (the next call tries again)."""
+    def look_up(
+        self, green_api: GreenApi | None, chat_id: str, budget: float, chat: ChatState | None
+    ) -> NameLookup | None:
+        """The caller's name; None when it could not be learnt now (the next call tries again).
+        With it, a phone chat not yet linked learns its lid (checkWhatsapp): one person whichever
+        id WhatsApp gives."""
         if green_api is None:
             return None
+        started = time.monotonic()
         try:
             contact = green_api.get_contact_info(chat_id, budget=budget)
         except Exception as error:  # a lookup never fails the notification
             log.warning("GetContactInfo failed: %s", error, extra={"event": "lookup.failed"})
             return None
-        return NameLookup(contact.name, self._clock())
+        lid = None
+        left = budget - (time.monotonic() - started)  # both within CONTACT_LOOKUP_BUDGET
+        unlinked = chat is None or chat.linked_chat_id is None
+        if chat_id.endswith("@c.us") and unlinked and left > 0:
+            try:
+                lid = green_api.lid_of(chat_id, budget=left)
+            except Exception as error:  # the two ids stay unlinked until the next lookup
+                log.warning("checkWhatsapp failed: %s", error, extra={"event": "lookup.failed"})
+        return NameLookup(contact.name, self._clock(), lid)
 
     def send_claimed_reply(self, call: CallNotification, record: Record) -> None:
         if call.direction == INCOMING and record.reply_text is not None:
             send_reply(self._store, call, record.reply_text, self._line(call.instance_id))
-
-    def chat_records_near(self, call: CallNotification, window: float) -> list[dict[str, Any]]:
-        delta = timedelta(seconds=window)
-        return self._store.chat_records_between(
-            call.chat_key, call.event_at - delta, call.event_at + delta
-        )
 
     def reject(self, body: object, raw: bytes, reason: str) -> Outcome:
         """Keep a notification that can never be recorded in `rejected`: its text as received

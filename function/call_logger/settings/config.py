@@ -63,19 +63,23 @@ STATUSES = ("offer", "pickUp", "hungUp", "missed", "declined")
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_CHAT_IDS = ("masked", "full")
-# Plain http only to this machine (a local test server): the API token travels in the URL path.
-_LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 
+# The longest duration or retention a setting may give: 100 years, well inside datetime's range.
+MAX_DAYS = 36_500
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(text: str) -> timedelta:
-    """'90' or '90s', '15m', '24h', '7d' -> timedelta. Raises ValueError otherwise."""
+    """'90' or '90s', '15m', '24h', '7d' -> timedelta, at most MAX_DAYS. Raises ValueError
+    otherwise (one line for a person: a time past datetime's range would be a traceback later)."""
     match = _DURATION.match(text)
     if not match:
         raise ValueError(f"{text!r} is not a duration such as 90s, 15m, 24h or 7d")
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+    seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    if seconds > MAX_DAYS * 86400:
+        raise ValueError(f"{text.strip()!r} is longer than {MAX_DAYS}d (100 years)")
+    return timedelta(seconds=seconds)
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ class Config:
     reply_max_age: timedelta = timedelta(minutes=15)
     business_hours: BusinessHours | None = None
     reconcile_match_window: timedelta = timedelta(seconds=120)
+    reconcile_max_call: timedelta = timedelta(hours=4)
     timezone: tzinfo = UTC
     callback_by_message: bool = True
     callback_target: timedelta = timedelta(hours=1)  # the call-back SLA of the report and digest
@@ -196,7 +201,9 @@ class Config:
             mode=_mode(get("CALL_MODE")),
             instance_id=_optional_int(get("GREEN_API_ID_INSTANCE"), "GREEN_API_ID_INSTANCE", 1),
             labels=_labels(get("CALL_LABELS")),
-            retention_days=_optional_int(get("RECORD_RETENTION_DAYS"), "RECORD_RETENTION_DAYS", 1),
+            retention_days=_optional_int(
+                get("RECORD_RETENTION_DAYS"), "RECORD_RETENTION_DAYS", 1, MAX_DAYS
+            ),
             store=_choice(get("STORE") or "firestore", "STORE", ("firestore", "dynamodb")),
             project=get("GOOGLE_CLOUD_PROJECT") or get("GCLOUD_PROJECT") or None,
             database=get("FIRESTORE_DATABASE") or "(default)",
@@ -225,6 +232,9 @@ class Config:
             reconcile_match_window=_duration(
                 get("RECONCILE_MATCH_WINDOW"), "RECONCILE_MATCH_WINDOW", "120s"
             ),
+            reconcile_max_call=_positive_duration(
+                get("RECONCILE_MAX_CALL"), "RECONCILE_MAX_CALL", "4h"
+            ),
             callback_by_message=_flag(get("CALLBACK_BY_MESSAGE") or "true", "CALLBACK_BY_MESSAGE"),
             digest_time=_digest_time(
                 # Somewhere to send it: the deployment's chat, or the instances' own chats.
@@ -235,6 +245,12 @@ class Config:
             log_chat_ids=_choice(get("LOG_CHAT_IDS") or "masked", "LOG_CHAT_IDS", LOG_CHAT_IDS),
             **{name: read(get) for name, _, read in _INSTANCE_FIELDS},
         )
+
+    @property
+    def instance_map(self) -> bool:
+        """Whether GREEN_API_INSTANCES names the instances (a map of one too): each instance is
+        then a deployment of its own for digests, whatever their number."""
+        return self.instance_id is None and len(self.instances) > 0
 
     @property
     def auth_configured(self) -> bool:
@@ -344,9 +360,14 @@ def _clock_time(value: str, name: str) -> time | None:
     if not value:
         return None
     try:
-        return time.fromisoformat(value)
+        found = time.fromisoformat(value)
     except ValueError:
         raise ConfigError(f"{name} must be a time of day such as 09:00, not {value!r}") from None
+    if found.tzinfo is not None:
+        raise ConfigError(
+            f"{name} is a local time in TIMEZONE, such as 09:00: no offset ({value!r})"
+        )
+    return found
 
 
 def _flag(value: str, name: str) -> bool:
@@ -369,15 +390,17 @@ def _mode(value: str) -> Mode:
     return Mode(_choice(value or Mode.ALL.value, "CALL_MODE", allowed))
 
 
-def _optional_int(value: str, name: str, minimum: int) -> int | None:
+def _optional_int(value: str, name: str, minimum: int, maximum: int | None = None) -> int | None:
     if not value:
         return None
     try:
         number = int(value)
     except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+        raise ConfigError(f"{name} must be a whole number, not {value[:40]!r}") from None
     if number < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, not {number}")
+    if maximum is not None and number > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, not {value[:40]}")
     return number
 
 
@@ -420,13 +443,19 @@ def _labels(value: str) -> Mapping[str, str]:
     return labels
 
 
-def _green_api_url(value: str) -> str:
+def _https_or_loopback(value: str) -> bool:
+    """An https:// URL, or plain http to this machine only (a local test server)."""
     try:
         parts = urlsplit(value)
         host = parts.hostname
     except ValueError:
-        host = None
-    if host and (parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK_HOSTS)):
+        return False
+    loopback = instance_map.LOOPBACK_HOSTS
+    return bool(host) and (parts.scheme == "https" or (parts.scheme == "http" and host in loopback))
+
+
+def _green_api_url(value: str) -> str:
+    if _https_or_loopback(value):
         return value.rstrip("/")
     raise ConfigError(
         f"GREEN_API_URL must be an https:// URL (the API token travels in it), not {value!r}"
@@ -504,17 +533,10 @@ def _business_hours(value: str) -> BusinessHours | None:
 def _events(url: str, secret: str) -> Receiver | None:
     """EVENTS_URL and EVENTS_SECRET. The secret is checked wherever it is set, but only the
     delivery needs it (it signs): the functions that write events never hold the key, and the
-    delivery refuses an instance without one (event_delivery.deliver)."""
+    delivery refuses an instance without one (flows/events.deliver)."""
     if not url:
         return None
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        host = None
-    if not host or not (
-        parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK_HOSTS)
-    ):
+    if not _https_or_loopback(url):
         raise ConfigError("EVENTS_URL must be an https:// URL (http only to this machine)")
     from call_logger.settings.events import Receiver, secret_problem  # only when set
 

@@ -49,6 +49,8 @@ MAX_ID = 2**63 - 1  # the range a stored idInstance (a Firestore integer) holds
 MAX_LABEL_CHARS = 100
 _ID = re.compile(r"^[1-9][0-9]{0,18}$")
 _URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
+# Plain http only to this machine (a local test server): the API token travels in the URL path.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 _NOT_IN_TOKEN = re.compile(r"[\s/?#]")
 _KEY_SET = frozenset(KEYS)
 
@@ -151,9 +153,10 @@ def _instance(key: str, entry: Any) -> Instance:
     if missing:
         raise InstanceError(f"{where} needs {' and '.join(missing)}")
     api_url = entry["apiUrl"].strip().rstrip("/")
-    if not _URL.match(api_url):
+    if not _URL.match(api_url) or not _safe_scheme(api_url):
         raise InstanceError(
-            f"{where}.apiUrl must be an http(s) URL such as https://api.green-api.com"
+            f"{where}.apiUrl must be an https:// URL such as https://api.green-api.com (the API"
+            " token travels in it; plain http only to this machine)"
         )
     token = entry["apiTokenInstance"].strip()
     if _NOT_IN_TOKEN.search(token):
@@ -164,3 +167,16 @@ def _instance(key: str, entry: Any) -> Instance:
         raise InstanceError(f"{where}.label is longer than {MAX_LABEL_CHARS} characters")
     settings = {SETTINGS[name]: value for name, value in entry.items() if name in SETTINGS}
     return Instance(int(key), api_url, token, label, MappingProxyType(settings))
+
+
+def _safe_scheme(api_url: str) -> bool:
+    """https, or plain http to a loopback host (as GREEN_API_URL)."""
+    if api_url.startswith("https://"):
+        return True
+    from urllib.parse import urlsplit  # only for an http:// entry: the map stays cheap
+
+    try:
+        host = urlsplit(api_url).hostname
+    except ValueError:
+        return False
+    return host in LOOPBACK_HOSTS

@@ -13,6 +13,10 @@ SEND_MESSAGE_MAX_CHARS = 20_000
 
 # GREEN-API's SDKs spell the "not answered" status hangUp, its documentation hungUp.
 CANONICAL_STATUS = {"hangUp": "hungUp"}
+# Statuses that are one outcome of a call: GREEN-API's newest docs retire `missed` for
+# `declined` (the caller gave up), so a webhook's `missed` and a journal's `declined` are one call.
+# `hungUp` (the called side dropped it) stays its own outcome.
+SAME_OUTCOME = {"declined": "missed"}
 
 # Chat id domains of a single person (a group is @g.us; anything else is not a person either).
 PERSONAL_DOMAINS = ("c.us", "lid")
@@ -21,6 +25,13 @@ PERSONAL_DOMAINS = ("c.us", "lid")
 def canonical_status(status: str) -> str:
     """The one spelling a status is stored, labelled and compared under."""
     return CANONICAL_STATUS.get(status, status)
+
+
+def outcome(status: str) -> str:
+    """What a (stored or received) status means for matching one call to another: the canonical
+    status, with `declined` and `missed` as one."""
+    canonical = canonical_status(status)
+    return SAME_OUTCOME.get(canonical, canonical)
 
 
 def is_personal_chat(chat_id: str) -> bool:

@@ -72,6 +72,13 @@ class Store(Protocol):
         """Update the chat summary if `write.version` still holds; WriteConflict if not."""
         ...
 
+    def link_person(
+        self, chat_key: str, instance_id: int, chat_id: str, person: str, expire_at: datetime | None
+    ) -> None:
+        """Note on the chat of a lid (made if it never called: its instanceId, chatId and
+        `expire_at`, kept otherwise) that `person` (a phone chat id) is the same person."""
+        ...
+
     def is_reply(self, chat_key: str, message_id: str) -> bool:
         """Whether a record of the chat holds this idMessage as `replyId` (a message the
         product sent itself)."""
@@ -124,6 +131,11 @@ class Store(Protocol):
     def claim_digest(self, day: str, sent_at: datetime) -> None:
         """Remember that the digest of `day` (YYYY-MM-DD) is being sent; WriteConflict if an
         earlier run claimed it."""
+        ...
+
+    def release_digest(self, day: str) -> None:
+        """Forget the claim of `day` (GREEN-API refused the digest: it was not sent), so that
+        the next run sends it; nothing happens when it is not claimed."""
         ...
 
 

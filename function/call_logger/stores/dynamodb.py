@@ -34,6 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from call_logger.core.events import OutboxEvent
 from call_logger.core.notification import CallNotification
 from call_logger.core.write_plan import (
+    PERSON,
     ChatState,
     ChatWrite,
     Snapshot,
@@ -249,6 +250,27 @@ class DynamoDBStore:
             else:
                 self._client.update_item(**update["Update"])
 
+    def link_person(
+        self, chat_key: str, instance_id: int, chat_id: str, person: str, expire_at: datetime | None
+    ) -> None:
+        # A chat made here gets the version 1 a chat made by a call starts with.
+        values: dict[str, Any] = {":p": person, ":i": instance_id, ":c": chat_id, ":v": 1}
+        expression = (
+            "SET #person = :p, instanceId = if_not_exists(instanceId, :i),"
+            " chatId = if_not_exists(chatId, :c), version = if_not_exists(version, :v)"
+        )
+        if expire_at is not None:
+            values[":e"] = expire_at
+            expression += ", expireAt = if_not_exists(expireAt, :e)"
+        with _storage_errors(self._table):
+            self._client.update_item(
+                TableName=self._table,
+                Key=to_item({"pk": chat_pk(chat_key), "sk": CHAT_SK}),
+                UpdateExpression=expression,
+                ExpressionAttributeNames={"#person": PERSON},
+                ExpressionAttributeValues=to_item(values),
+            )
+
     def is_reply(self, chat_key: str, message_id: str) -> bool:
         # One chat's partition, records only; replyId is filtered (a chat has few records).
         request: dict[str, Any] = {
@@ -404,6 +426,11 @@ class DynamoDBStore:
                 Item=to_item(item),
                 ConditionExpression="attribute_not_exists(pk)",
             )
+
+    def release_digest(self, day: str) -> None:
+        key = {"pk": f"DIGEST#{day}", "sk": DIGEST_SK}
+        with _storage_errors(self._table):
+            self._client.delete_item(TableName=self._table, Key=to_item(key))
 
     def load_instance(self, instance_id: int) -> StoredState | None:
         key = {"pk": {"S": instance_pk(instance_id)}, "sk": {"S": INSTANCE_SK}}

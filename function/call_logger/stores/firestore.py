@@ -26,6 +26,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 from call_logger.core.events import OutboxEvent
 from call_logger.core.notification import CallNotification
 from call_logger.core.write_plan import (
+    PERSON,
     ChatState,
     ChatWrite,
     Snapshot,
@@ -68,6 +69,9 @@ _UPDATE_CONFLICTS: tuple[type[Exception], ...] = (
     gexc.NotFound,
     gexc.Aborted,
 )
+# How an update of a missing document fails ("No document to update: projects/..."; the
+# emulator says "no entity to update"), unlike a missing database's NotFound.
+_NO_DOCUMENT = "to update"
 # The data itself is refused (too large, invalid): no resend can cure it.
 _PERMANENT = (gexc.InvalidArgument,)
 
@@ -111,13 +115,17 @@ class FirestoreStore:
     def probe_chat(self, chat_key: str) -> bool:
         # Removing a field no document has: an update that changes nothing, and like every
         # update fails (NotFound) where the document does not exist, which it never creates.
+        # A database that does not exist answers NotFound too: only "no document to update"
+        # means the chat never called; anything else is the configuration error it is.
         with self._errors("probing a chat", _UPDATE_CONFLICTS):
             try:
                 self._chat(chat_key).update(
                     {_NEVER_SET: firestore.DELETE_FIELD}, retry=self._retry, timeout=self._timeout
                 )
-            except gexc.NotFound:
-                return False
+            except gexc.NotFound as error:
+                if _NO_DOCUMENT in str(error).lower():
+                    return False
+                raise self._no_database("probing a chat", error) from error
         return True
 
     def load_chat(self, chat_key: str) -> ChatState | None:
@@ -137,6 +145,21 @@ class FirestoreStore:
         """Outbox documents in the same commit as what they tell of (docs/events.md)."""
         for event in events:
             batch.set(self._client.collection(OUTBOX).document(event.id), event.fields())
+
+    def link_person(
+        self, chat_key: str, instance_id: int, chat_id: str, person: str, expire_at: datetime | None
+    ) -> None:
+        ref = self._chat(chat_key)
+        made = {"instanceId": instance_id, "chatId": chat_id, PERSON: person}
+        with self._errors("linking a chat", (gexc.AlreadyExists,)):
+            try:
+                ref.update({PERSON: person}, retry=self._retry, timeout=self._timeout)
+                return
+            except gexc.NotFound as error:
+                if _NO_DOCUMENT not in str(error).lower():
+                    raise self._no_database("linking a chat", error) from error
+            expiry = {"expireAt": expire_at} if expire_at else {}
+            ref.create(made | expiry, retry=self._retry, timeout=self._timeout)
 
     def is_reply(self, chat_key: str, message_id: str) -> bool:
         # Equality on one field of one chat's records: Firestore's automatic single-field index.
@@ -264,6 +287,11 @@ class FirestoreStore:
         with self._errors("claiming the digest", _CREATE_CONFLICTS):
             ref.create({"sentAt": sent_at}, retry=self._retry, timeout=self._timeout)
 
+    def release_digest(self, day: str) -> None:
+        ref = self._client.collection(DIGESTS).document(day)
+        with self._errors("releasing the digest"):
+            ref.delete(retry=self._retry, timeout=self._timeout)
+
     def load_instance(self, instance_id: int) -> StoredState | None:
         ref = self._client.collection(INSTANCES).document(str(instance_id))
         with self._errors("reading the instance state"):
@@ -337,10 +365,7 @@ class FirestoreStore:
         except conflicts as error:
             raise WriteConflict(str(error)) from error
         except gexc.NotFound as error:  # no such database: nothing else a read or create misses
-            raise StorageMisconfigured(
-                f"{self._database} was not found ({doing}): create it or set FIRESTORE_DATABASE"
-                f" and GOOGLE_CLOUD_PROJECT to an existing one. {error}"
-            ) from error
+            raise self._no_database(doing, error) from error
         except gexc.FailedPrecondition as error:  # a missing index (its link is in the message)
             raise StorageMisconfigured(
                 f"{self._database} refused {doing}, an index may be missing or still building: "
@@ -350,6 +375,12 @@ class FirestoreStore:
             raise PermanentWriteError(str(error)) from error
         except gexc.GoogleAPIError as error:
             raise StorageUnavailable(f"{type(error).__name__}: {error}") from error
+
+    def _no_database(self, doing: str, error: Exception) -> StorageMisconfigured:
+        return StorageMisconfigured(
+            f"{self._database} was not found ({doing}): create it or set FIRESTORE_DATABASE"
+            f" and GOOGLE_CLOUD_PROJECT to an existing one. {error}"
+        )
 
 
 def _chat_state(doc: Any) -> ChatState | None:
