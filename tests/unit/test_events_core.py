@@ -201,6 +201,7 @@ def test_events_secret_is_a_standard_webhooks_secret_that_never_shows() -> None:
     config = Config.from_env({"EVENTS_URL": "https://crm.example/hooks", "EVENTS_SECRET": SECRET})
     assert config.events is not None and config.events.url == "https://crm.example/hooks"
     assert SECRET not in repr(config) and SECRET.removeprefix("whsec_") not in repr(config.events)
+    assert "crm.example" not in repr(config)  # a receiver's URL may hold a token too
     for env, message in [
         ({"EVENTS_URL": "http://crm.example/hooks", "EVENTS_SECRET": SECRET}, "https://"),
         ({"EVENTS_URL": "https://crm.example", "EVENTS_SECRET": "plain"}, "whsec_"),

@@ -29,5 +29,6 @@ def secret_problem(secret: str) -> str | None:
 class Receiver:
     """Where an instance's events go (EVENTS_URL) and the key they are signed with."""
 
-    url: str
-    secret: str = field(repr=False)  # never in a log line or traceback
+    # Neither in a log line or traceback: a receiver's URL often carries a token of its own.
+    url: str = field(repr=False)
+    secret: str = field(repr=False)
