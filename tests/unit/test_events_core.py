@@ -23,12 +23,17 @@ from call_logger.core.notification import (
     CallNotification,
     StateNotification,
 )
+from call_logger.core.outbox_plan import (
+    with_callback_event,
+    with_record_events,
+    with_state_event,
+)
 from call_logger.core.write_plan import (
     ChatState,
     Snapshot,
     Source,
     StoredState,
-    announce_callback,
+    WritePlan,
     plan_outgoing_message,
     plan_state,
     plan_write,
@@ -40,6 +45,17 @@ AT = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 CALL = CallNotification(1101000001, "79001234567@c.us", "CALL1", "missed", int(AT.timestamp()))
 ANNOUNCE = Announce("Shop", AT)
+
+
+def planned(
+    call: CallNotification,
+    chat: ChatState | None = None,
+    label: str = "Missed call",
+    announce: Announce = ANNOUNCE,
+) -> WritePlan:
+    """The write plan of a recorded call, with its events."""
+    plan = plan_write(call, label, Snapshot(chat, False), None, None, Source.WEBHOOK)
+    return with_record_events(plan, chat, announce)
 
 
 def awaiting(missed_at: datetime) -> ChatState:
@@ -54,10 +70,7 @@ def awaiting(missed_at: datetime) -> ChatState:
 
 
 def test_a_recorded_call_is_one_call_recorded_event_with_the_records_data() -> None:
-    plan = plan_write(
-        CALL, "Missed call", Snapshot(None, False), None, None, Source.WEBHOOK, announce=ANNOUNCE
-    )
-    (event,) = plan.events
+    (event,) = planned(CALL).events
     assert event.type == CALL_RECORDED
     assert json.loads(event.body()) == {
         "type": "call.recorded",
@@ -78,18 +91,14 @@ def test_a_recorded_call_is_one_call_recorded_event_with_the_records_data() -> N
     }
 
 
-def test_no_announce_no_event() -> None:
+def test_a_plan_has_no_event_until_one_is_announced() -> None:
     plan = plan_write(CALL, "Missed call", Snapshot(None, False), None, None, Source.WEBHOOK)
     assert plan.events == ()
 
 
 def test_the_id_is_the_records_so_a_replan_gives_the_same_one() -> None:
     def plan_id(call: CallNotification, at: datetime) -> str:
-        announce = Announce("Shop", at)
-        plan = plan_write(
-            call, "x", Snapshot(None, False), None, None, Source.POLL, announce=announce
-        )
-        return plan.events[0].id
+        return planned(call, announce=Announce("Shop", at)).events[0].id
 
     first = plan_id(CALL, AT)
     assert plan_id(CALL, AT + timedelta(minutes=5)) == first  # a later write of the same record
@@ -102,16 +111,7 @@ def test_an_answered_call_back_ends_the_wait_with_callback_done() -> None:
     back = CallNotification(
         CALL.instance_id, CALL.chat_id, "CALL2", "pickUp", int(AT.timestamp()) + 600, OUTGOING
     )
-    plan = plan_write(
-        back,
-        "Outgoing call",
-        Snapshot(awaiting(AT), False),
-        None,
-        None,
-        Source.WEBHOOK,
-        announce=ANNOUNCE,
-    )
-    recorded, done = plan.events
+    recorded, done = planned(back, awaiting(AT), "Outgoing call").events
     assert (recorded.type, done.type) == (CALL_RECORDED, CALLBACK_DONE)
     assert done.data == {
         "instanceId": 1101000001,
@@ -129,15 +129,7 @@ def test_a_caller_who_calls_again_and_is_answered_is_no_call_back() -> None:
     again = CallNotification(
         CALL.instance_id, CALL.chat_id, "CALL2", "pickUp", int(AT.timestamp()) + 60
     )
-    plan = plan_write(
-        again,
-        "Answered call",
-        Snapshot(awaiting(AT), False),
-        None,
-        None,
-        Source.WEBHOOK,
-        announce=ANNOUNCE,
-    )
+    plan = planned(again, awaiting(AT), "Answered call")
     assert [event.type for event in plan.events] == [CALL_RECORDED]
 
 
@@ -145,27 +137,24 @@ def test_a_message_back_is_callback_done_committed_with_the_chat() -> None:
     chat = awaiting(AT)
     write = plan_outgoing_message(chat, AT + timedelta(seconds=90))
     assert write is not None and write.events == ()
-    (done,) = announce_callback(write, chat, ANNOUNCE, CALL.instance_id, CALL.chat_id).events
+    (done,) = with_callback_event(write, chat, ANNOUNCE, CALL.instance_id, CALL.chat_id).events
     assert (done.type, done.data["via"], done.data["seconds"]) == (CALLBACK_DONE, "message", 90)
     handled = ChatState(3, "Ivan", AT, AT, {"lastMissedAt": AT}, awaiting_callback=False)
-    assert announce_callback(write, handled, ANNOUNCE, CALL.instance_id, CALL.chat_id) == write
+    assert with_callback_event(write, handled, ANNOUNCE, CALL.instance_id, CALL.chat_id) == write
 
 
 def test_a_state_change_carries_the_previous_state() -> None:
     stored = StoredState(1, "authorized", AT - timedelta(hours=1))
-    write = plan_state(
-        StateNotification(1101000001, "notAuthorized", int(AT.timestamp()), None), stored, ANNOUNCE
-    )
-    assert write is not None
-    (event,) = write.events
+    notification = StateNotification(1101000001, "notAuthorized", int(AT.timestamp()), None)
+    write = plan_state(notification, stored)
+    assert write is not None and write.events == ()
+    (event,) = with_state_event(write, notification, stored, ANNOUNCE).events
     assert event.type == INSTANCE_STATE_CHANGED
     assert (event.data["state"], event.data["previousState"]) == ("notAuthorized", "authorized")
 
 
 def test_the_signature_verifies_with_the_standardwebhooks_package() -> None:
-    event = plan_write(
-        CALL, "Missed call", Snapshot(None, False), None, None, Source.WEBHOOK, announce=ANNOUNCE
-    ).events[0]
+    event = planned(CALL).events[0]
     now = datetime.now(UTC)
     headers = signature_headers(SECRET, event.id, event.body(), now)
     assert headers["webhook-id"] == event.id

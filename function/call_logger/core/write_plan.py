@@ -11,19 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from call_logger.core.envelope import AUTHORIZED
-from call_logger.core.events import (
-    Announce,
-    OutboxEvent,
-    call_recorded,
-    callback_done,
-    state_changed,
-)
+from call_logger.core.events import OutboxEvent
 from call_logger.core.notification import (
     INCOMING,
     OUTGOING,
@@ -182,11 +176,9 @@ def plan_write(
     retention: timedelta | None,
     source: Source,
     reply: ReplyClaim | None = None,
-    announce: Announce | None = None,
 ) -> WritePlan:
     """The record and chat writes; a reply claim puts its text on the record and its time on
-    the chat (`lastReplyAt`, the cooldown), so the claim commits with the record or not at all.
-    With `announce`, the events it causes are outbox documents of the same commit."""
+    the chat (`lastReplyAt`, the cooldown), so the claim commits with the record or not at all."""
     chat = snapshot.chat
     # A failed lookup keeps the name we already knew, if any.
     caller_name = lookup.name if lookup else (chat.caller_name if chat else None)
@@ -205,36 +197,7 @@ def plan_write(
         reply_text=render(reply.template, call, caller_name, label) if reply else None,
     )
     chat_write = _chat_write(call, record, chat, lookup, retention, reply.at if reply else None)
-    events: tuple[OutboxEvent, ...] = ()
-    if announce is not None:
-        events = (call_recorded(announce, call.record_key, record.fields()),)
-        done = _callback_done(announce, chat, chat_write, call.instance_id, call.chat_id)
-        if done is not None:
-            events += (done,)
-    return WritePlan(call.chat_key, call.record_key, record, chat_write, events)
-
-
-def _callback_done(
-    announce: Announce,
-    chat: ChatState | None,
-    write: ChatWrite | None,
-    instance_id: int,
-    chat_id: str,
-) -> OutboxEvent | None:
-    """callback.done when this write ends the chat's wait by the business's own call or
-    message (a caller who calls again and is answered is no call-back)."""
-    if chat is None or write is None or not chat.awaiting_callback:
-        return None
-    if write.fields.get(AWAITING_CALLBACK) is not False or LAST_MISSED not in chat.times:
-        return None
-    for moved, via in ((LAST_OUTGOING_CALL, "call"), (LAST_OUTGOING_MESSAGE, "message")):
-        if moved in write.fields:
-            name = write.fields.get("callerName", chat.caller_name)
-            missed = chat.times[LAST_MISSED]
-            return callback_done(
-                announce, instance_id, chat_id, name, missed, write.fields[moved], via
-            )
-    return None
+    return WritePlan(call.chat_key, call.record_key, record, chat_write)
 
 
 def expire_at(start: datetime, retention: timedelta) -> datetime:
@@ -332,14 +295,6 @@ def plan_outgoing_message(chat: ChatState, at: datetime) -> ChatWrite | None:
     return ChatWrite(create=False, version=chat.version, fields=fields) if fields else None
 
 
-def announce_callback(
-    write: ChatWrite, chat: ChatState, announce: Announce, instance_id: int, chat_id: str
-) -> ChatWrite:
-    """The write, with callback.done when it ends the chat's wait for a call-back."""
-    done = _callback_done(announce, chat, write, instance_id, chat_id)
-    return write if done is None else replace(write, events=(*write.events, done))
-
-
 # -- instances/{idInstance}: the instance's newest known state ---------------------------------
 
 
@@ -370,19 +325,14 @@ def state_rank(state: str, changed_at: datetime) -> tuple[datetime, bool, str]:
     return (changed_at, state != AUTHORIZED, state)
 
 
-def plan_state(
-    notification: StateNotification, stored: StoredState | None, announce: Announce | None = None
-) -> StateWrite | None:
+def plan_state(notification: StateNotification, stored: StoredState | None) -> StateWrite | None:
     """The write that makes this notification the instance's state; None when the stored state
-    is as new or newer (a redelivery or an older notification arriving late). With `announce`,
-    instance.state_changed commits with it."""
+    is as new or newer (a redelivery or an older notification arriving late)."""
     changed_at = notification.changed_at
     if stored is not None and state_rank(notification.state, changed_at) <= state_rank(
         stored.state, stored.changed_at
     ):
         return None
-    previous = None if stored is None else stored.state
-    events = () if announce is None else (state_changed(announce, notification, previous),)
     return StateWrite(
         instance_id=notification.instance_id,
         create=stored is None,
@@ -393,7 +343,6 @@ def plan_state(
             "stateChangedAt": changed_at,
             "wid": notification.wid,
         },
-        events=events,
     )
 
 

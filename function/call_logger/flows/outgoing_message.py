@@ -11,12 +11,8 @@ from datetime import datetime, timedelta
 from call_logger.core import replies
 from call_logger.core.events import Announce
 from call_logger.core.notification import OutgoingMessage
-from call_logger.core.write_plan import (
-    ChatState,
-    ChatWrite,
-    announce_callback,
-    plan_outgoing_message,
-)
+from call_logger.core.outbox_plan import with_callback_event
+from call_logger.core.write_plan import ChatState, ChatWrite, plan_outgoing_message
 from call_logger.flows.shared import Outcome
 from call_logger.stores.base import StorageUnavailable, Store, WriteConflict
 
@@ -67,7 +63,7 @@ WithEvents = Callable[[ChatWrite, ChatState], ChatWrite]
 def _events(announce: Announce | None, instance_id: int, chat_id: str) -> WithEvents:
     if announce is None:
         return lambda write, chat: write
-    return lambda write, chat: announce_callback(write, chat, announce, instance_id, chat_id)
+    return lambda write, chat: with_callback_event(write, chat, announce, instance_id, chat_id)
 
 
 def _note_on(

@@ -24,6 +24,7 @@ from call_logger.core.notification import (
     parse_state,
     what_to_do,
 )
+from call_logger.core.outbox_plan import with_record_events, with_state_event
 from call_logger.core.write_plan import (
     ChatState,
     NameLookup,
@@ -161,7 +162,10 @@ class CallService:
         annotate(state=notification.state, stateChangedAt=notification.changed_at.isoformat())
         for _ in range(MAX_WRITE_ROUNDS):
             stored = self._store.load_instance(notification.instance_id)
-            write = plan_state(notification, stored, self._announce(notification.instance_id))
+            write = plan_state(notification, stored)
+            announce = self._announce(notification.instance_id)
+            if write is not None and announce is not None:
+                write = with_state_event(write, notification, stored, announce)
             if write is None:
                 assert stored is not None  # nothing stored always gives a write
                 same = (stored.state, stored.changed_at) == (
@@ -223,10 +227,10 @@ class CallService:
                 lookup = name_of(call, snapshot.chat)
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
             reply = self._reply_claim(call, snapshot, self._clock(), lookup)
+            plan = plan_write(call, label, snapshot, lookup, self._retention, source, reply)
             announce = self._announce(call.instance_id)
-            plan = plan_write(
-                call, label, snapshot, lookup, self._retention, source, reply, announce
-            )
+            if announce is not None:
+                plan = with_record_events(plan, snapshot.chat, announce)
             try:
                 self._store.save(plan)
             except WriteConflict:
