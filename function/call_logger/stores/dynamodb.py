@@ -24,7 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -137,7 +137,7 @@ class DynamoDBStore:
         self._table = table
 
     @classmethod
-    def from_config(cls, config: Config) -> DynamoDBStore:
+    def from_config(cls, config: Config) -> Self:
         # Standard retry mode backs off on throttling and 5xx; the timeouts bound one attempt.
         timeout = config.store_timeout
         boto = BotoConfig(
@@ -464,51 +464,6 @@ class DynamoDBStore:
             else:
                 self._client.put_item(**put)
 
-    # -- the outbox (flows/events.py delivers it) -----------------------------------------------
-
-    def outbox_event(self, event_id: str) -> dict[str, Any] | None:
-        key = {"pk": {"S": OUTBOX_PREFIX + event_id}, "sk": {"S": OUTBOX_SK}}
-        item = self._get([key]).get(OUTBOX_SK)
-        return None if item is None else _public(from_item(item))
-
-    def receiver_gone(self, receiver_key: str) -> bool:
-        key = {"pk": {"S": f"RECEIVER#{receiver_key}"}, "sk": {"S": RECEIVER_SK}}
-        return RECEIVER_SK in self._get([key])
-
-    def note_attempt(self, event_id: str, fields: dict[str, Any]) -> None:
-        assignments, names, values = _assignments(fields)
-        with _storage_errors(self._table):
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_item({"pk": OUTBOX_PREFIX + event_id, "sk": OUTBOX_SK}),
-                UpdateExpression="SET " + ", ".join(assignments),
-                # A delivered (removed) event is not brought back as a bare item.
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item(values),
-            )
-
-    def remove_event(self, event_id: str) -> None:
-        with _storage_errors(self._table):
-            self._client.delete_item(
-                TableName=self._table,
-                Key=to_item({"pk": OUTBOX_PREFIX + event_id, "sk": OUTBOX_SK}),
-            )
-
-    def mark_receiver_gone(self, receiver_key: str, at: datetime) -> None:
-        item = {"pk": f"RECEIVER#{receiver_key}", "sk": RECEIVER_SK, "goneAt": at}
-        with _storage_errors(self._table):
-            self._client.put_item(TableName=self._table, Item=to_item(item))
-
-    def outbox_events(self) -> Iterator[dict[str, Any]]:
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": RECORDS_INDEX,
-            "KeyConditionExpression": "gsi1pk = :outbox",
-            "ExpressionAttributeValues": to_item({":outbox": OUTBOX_SK}),
-        }
-        yield from self._query(request, _KEYS | {"eventAt"})
-
     def instance_states(self) -> Iterator[dict[str, Any]]:
         request: dict[str, Any] = {
             "TableName": self._table,
@@ -517,11 +472,6 @@ class DynamoDBStore:
             "ExpressionAttributeValues": to_item({":instances": INSTANCES_INDEX_KEY}),
         }
         yield from self._query(request, _KEYS | {"eventAt", "version"})
-
-
-def _public(fields: dict[str, Any]) -> dict[str, Any]:
-    """An item's fields without the table's keys and index copies."""
-    return {name: value for name, value in fields.items() if name not in _KEYS | {"eventAt"}}
 
 
 def _chat_state(item: Mapping[str, Any] | None) -> ChatState | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar
 
 from call_logger.stores.base import Outbox, StorageUnavailable, Store, Unreachable
 
@@ -25,8 +25,14 @@ def make_store(config: Config) -> Store:
 
 
 def make_outbox(config: Config) -> Outbox:
-    """The configured store, as the outbox the delivery of events reads (both stores are one)."""
-    return cast(Outbox, make_store(config))
+    """The configured store's outbox, for the delivery of events; imported only when chosen."""
+    if config.store == "dynamodb":
+        from call_logger.stores.dynamodb_outbox import DynamoDBOutbox
+
+        return DynamoDBOutbox.from_config(config)
+    from call_logger.stores.firestore_outbox import FirestoreOutbox
+
+    return FirestoreOutbox.from_config(config)
 
 
 def with_store(config: Config, use: Callable[[Store], T]) -> T:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from google.api_core import exceptions as gexc
 from google.api_core.retry import Retry
@@ -87,7 +87,7 @@ class FirestoreStore:
         self._retry = Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=timeout)
 
     @classmethod
-    def from_config(cls, config: Config) -> FirestoreStore:
+    def from_config(cls, config: Config) -> Self:
         try:
             client = firestore.Client(project=config.project, database=config.database)
         except GoogleAuthError as error:  # no credentials or project: an operator can fix it
@@ -314,40 +314,6 @@ class FirestoreStore:
         self._add_events(batch, write.events)
         with self._errors("writing the instance state", conflicts):
             batch.commit(retry=self._retry, timeout=self._timeout)
-
-    # -- the outbox (flows/events.py delivers it) -----------------------------------------------
-
-    def outbox_event(self, event_id: str) -> dict[str, Any] | None:
-        ref = self._client.collection(OUTBOX).document(event_id)
-        with self._errors("reading an event"):
-            doc = ref.get(retry=self._retry, timeout=self._timeout)
-        return (doc.to_dict() or {}) if doc.exists else None
-
-    def receiver_gone(self, receiver_key: str) -> bool:
-        ref = self._client.collection(RECEIVERS).document(receiver_key)
-        with self._errors("reading a receiver"):
-            return bool(ref.get(retry=self._retry, timeout=self._timeout).exists)
-
-    def note_attempt(self, event_id: str, fields: dict[str, Any]) -> None:
-        ref = self._client.collection(OUTBOX).document(event_id)
-        with self._errors("noting a delivery attempt"):
-            ref.update(fields, retry=self._retry, timeout=self._timeout)
-
-    def remove_event(self, event_id: str) -> None:
-        ref = self._client.collection(OUTBOX).document(event_id)
-        with self._errors("removing a delivered event"):
-            ref.delete(retry=self._retry, timeout=self._timeout)
-
-    def mark_receiver_gone(self, receiver_key: str, at: datetime) -> None:
-        ref = self._client.collection(RECEIVERS).document(receiver_key)
-        with self._errors("marking a receiver gone"):
-            ref.set({"goneAt": at}, retry=self._retry, timeout=self._timeout)
-
-    def outbox_events(self) -> Iterator[dict[str, Any]]:
-        query = self._client.collection(OUTBOX).order_by("createdAt")
-        with self._errors("listing the outbox"):
-            for doc in query.stream(retry=self._retry, timeout=self._timeout):
-                yield doc.to_dict() or {}
 
     def instance_states(self) -> Iterator[dict[str, Any]]:
         with self._errors("listing the instance states"):
