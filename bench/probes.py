@@ -12,6 +12,7 @@ python -m bench.probes reconcile    reconcile of RECONCILE_BENCH_ENTRIES (10,000
                                     against the emulator named by FIRESTORE_EMULATOR_HOST: its
                                     seconds, and the Firestore read RPCs of a second run, when
                                     every entry is recorded.
+python -m bench.probes events       events delivered per second (bench/events.py).
 """
 
 from __future__ import annotations
@@ -305,10 +306,17 @@ def _seed_recorded(db: Any, instance_id: int, journal: list[dict[str, Any]]) -> 
         batch.commit()
 
 
+def probe_events() -> dict[str, Any]:
+    from bench.events import delivery_probe
+
+    return delivery_probe()
+
+
 PROBES: dict[str, Callable[[], dict[str, Any]]] = {
     "imports": probe_imports,
     "roundtrips": probe_roundtrips,
     "reconcile": probe_reconcile,
+    "events": probe_events,
 }
 
 if __name__ == "__main__":

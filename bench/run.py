@@ -353,6 +353,10 @@ def run(settings: Settings, logs: Path) -> dict[str, Any]:
             )
         raw["recorded"] = {name: load.summary() for name, load in loads.items()}
 
+        from bench import events  # its figures (docs/events.md)
+
+        raw["events"] = events.measure(settings, logs, emulator)
+
         print("reconcile: 10,000 journal entries, 9,000 already recorded", flush=True)
         emulator.wipe()
         raw["reconcile"] = probe("reconcile", emulator.environ())
@@ -498,6 +502,10 @@ def figures(raw: dict[str, Any]) -> tuple[dict[str, float], list[Figure]]:
             f"ours {rps(ignored['ours'])}; peer {rps(ignored['peer'])}",
         ),
     ]
+    if "events" in raw:  # their own section of results.md (bench/events.py)
+        from bench import events
+
+        results |= events.figures(raw["events"])[0]
     return results, table
 
 
@@ -578,7 +586,13 @@ def markdown(
         "Re-run: `make bench` (writes bench/results.json and this file).",
         "",
     ]
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    if "events" in raw:  # a section of its own, which `python -m bench.events` rewrites alone
+        from bench import events
+
+        section = events.markdown_section(results, events.figures(raw["events"])[1])
+        text = events.with_section(text, section)
+    return text
 
 
 def _cpu_model() -> str:

@@ -54,6 +54,8 @@ def create_table(client: Any, name: str) -> None:
                 "Projection": {"ProjectionType": "ALL"},
             }
         ],
+        # New outbox items reach the events Lambda through the stream (docs/events.md).
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
     )
 
 

@@ -136,6 +136,13 @@ def _banner(database: str, port: int, env: dict[str, str]) -> None:
         "Post a sample call:\n"
         f"  curl -i -H 'Authorization: Bearer {env['WEBHOOK_TOKEN']}'"
         f" -H 'Content-Type: application/json' --data @{SAMPLE} http://127.0.0.1:{port}/\n"
-        "Ctrl-C stops both.\n",
+        + (
+            f"Events go to {env['EVENTS_URL']} when delivered: run `python -m call_logger"
+            " events deliver` with the exports above, as the change stream's trigger would"
+            " (docs/events.md)\n"
+            if env.get("EVENTS_URL")
+            else ""
+        )
+        + "Ctrl-C stops both.\n",
         flush=True,
     )

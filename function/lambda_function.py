@@ -1,13 +1,19 @@
 """AWS Lambda entry points: `lambda_function.lambda_handler`, the webhook of main.py behind the
 Function URL; `lambda_function.reconcile_handler`, the reconcile run EventBridge Scheduler
-invokes (a second function from the same zip, without a URL)."""
+invokes (a second function from the same zip, without a URL); `lambda_function.events_handler`,
+the delivery of events the table's stream brings (a third, docs/events.md)."""
 
 from __future__ import annotations
 
 import os
 from typing import Any
 
-from call_logger.entrypoints.aws_lambda import environ_with_secrets, handle_event
+from call_logger.entrypoints.aws_lambda import (
+    environ_with_secrets,
+    failed_from,
+    handle_event,
+    outbox_ids,
+)
 from call_logger.entrypoints.http import Webhook
 from call_logger.settings.config import Config
 from call_logger.settings.logs import configure_for
@@ -33,3 +39,20 @@ def reconcile_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if error is not None:
         raise RuntimeError(f"reconcile failed: {error}")
     return run_counts(reports)
+
+
+def events_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A DynamoDB Streams batch of new outbox items: each delivered in order; the first one not
+    taken is reported, and the mapping retries the batch from it (with bisection, for a day)."""
+    from call_logger.flows.events import DeliveryFailed, deliver, post_with_requests
+    from call_logger.stores.factory import make_outbox
+
+    store = make_outbox(CONFIG)
+    post = post_with_requests()
+    found = outbox_ids(event)
+    for index, (_, event_id) in enumerate(found):
+        try:
+            deliver(CONFIG, store, event_id, post)
+        except DeliveryFailed:
+            return failed_from([sequence for sequence, _ in found], index)
+    return failed_from([], None)

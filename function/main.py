@@ -1,11 +1,13 @@
 """Cloud Functions entry points: GREEN-API posts every notification to handle_webhook; Cloud
 Scheduler posts the periodic reconcile run to reconcile_calls (a second, private function
-deployed from the same source)."""
+deployed from the same source); Eventarc brings each new outbox document to deliver_event (a
+third, private one: docs/events.md)."""
 
 from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import functions_framework
 from call_logger.entrypoints.http import Webhook
@@ -51,3 +53,16 @@ def reconcile_calls(request: Request) -> tuple[str, int, dict[str, str]]:
     status = 500 if run_error(reports) is not None else 200
     body = json.dumps(run_counts(reports), sort_keys=True)
     return body, status, {"Content-Type": "application/json"}
+
+
+@functions_framework.cloud_event
+def deliver_event(cloud_event: Any) -> None:
+    """A document created in `outbox` (google.cloud.firestore.document.v1.created). Its data
+    is protobuf: the document is read by the name in the `document` attribute instead. An
+    event not taken raises, and Eventarc's retry policy tries again with backoff."""
+    from call_logger.flows.events import deliver, post_with_requests
+    from call_logger.stores.factory import make_outbox
+
+    name = cloud_event.get("document") or str(cloud_event.get("subject", ""))
+    event_id = name.rsplit("/", 1)[-1]
+    deliver(CONFIG, make_outbox(CONFIG), event_id, post_with_requests())

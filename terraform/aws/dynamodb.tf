@@ -44,6 +44,10 @@ resource "aws_dynamodb_table" "calls" {
     projection_type = "ALL"
   }
 
+  # With events on, new outbox items reach the delivery function through the stream (events.tf).
+  stream_enabled   = local.events_on
+  stream_view_type = local.events_on ? "NEW_IMAGE" : null
+
   point_in_time_recovery {
     enabled = true
   }

@@ -28,7 +28,7 @@ locals {
     "jsonPayload.logger=~\"^call_logger\"",
   ])
 
-  log_metrics = {
+  log_metrics = merge(local.events_log_metrics, {
     instance-state-error = {
       description = "Lines saying the GREEN-API instance needs a person (stateInstanceChanged other than authorized)."
       filter      = "${local.deployment_log_filter} AND jsonPayload.event=\"instance.state\" AND severity=ERROR"
@@ -46,7 +46,7 @@ locals {
       description = "Reconcile runs that found calls the webhook never recorded."
       filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.logger=~\"^call_logger\" AND jsonPayload.event=\"reconcile.missing_calls\""
     }
-  }
+  })
 
   # (a) The webhook answers 5xx (storage unavailable, or a failure) for 5 minutes in a row:
   # GREEN-API keeps resending and the instance's queue waits behind the failing notification.
@@ -78,7 +78,7 @@ locals {
     },
   )
 
-  log_alerts = {
+  log_alerts = merge(local.events_log_alerts, {
     instance-state-error = {
       name     = "GREEN-API instance needs a person"
       severity = "CRITICAL"
@@ -134,7 +134,7 @@ locals {
         instance's webhookUrl with `python -m call_logger configure-instance --check`.
       EOT
     }
-  }
+  })
 }
 
 resource "google_monitoring_notification_channel" "email" {

@@ -47,7 +47,7 @@ variable "green_api_token" {
 }
 
 variable "green_api_instances" {
-  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours, timezone, callbackTarget and webhookBacklogAlert (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
+  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours, timezone, callbackTarget, webhookBacklogAlert, eventsUrl and eventsSecret (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
   type = map(object({
     apiUrl                    = string
     apiTokenInstance          = string
@@ -59,6 +59,8 @@ variable "green_api_instances" {
     timezone                  = optional(string)
     callbackTarget            = optional(string)
     webhookBacklogAlert       = optional(string)
+    eventsUrl                 = optional(string)
+    eventsSecret              = optional(string)
   }))
   default   = {}
   nullable  = false
@@ -355,6 +357,7 @@ variable "environment_variables" {
       "MISSED_CALL_REPLY_ON", "MISSED_CALL_REPLY_COOLDOWN", "MISSED_CALL_REPLY_MAX_AGE",
       "BUSINESS_HOURS", "TIMEZONE", "DIGEST_TIME", "CALLBACK_TARGET", "LOG_LEVEL", "LOG_CHAT_IDS",
       "WEBHOOK_BACKLOG_ALERT", "KEEP_INCOMING_WEBHOOK",
+      "EVENTS_URL", "EVENTS_SECRET", "EVENTS_SECRET_SECRET_ARN",
       # ... and by each stack: where the records and the secrets are.
       "STORE", "GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE", "DYNAMODB_TABLE",
       "WEBHOOK_TOKEN_SECRET_ARN", "GREEN_API_TOKEN_SECRET_ARN", "GREEN_API_INSTANCES_SECRET_ARN",
@@ -444,6 +447,7 @@ locals {
     # The function's own default otherwise.
     var.callback_target == "1h" ? {} : { CALLBACK_TARGET = var.callback_target },
     var.webhook_backlog_alert == null ? {} : { WEBHOOK_BACKLOG_ALERT = tostring(var.webhook_backlog_alert) },
+    local.events_environment,
   )
 }
 

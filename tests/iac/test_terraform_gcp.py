@@ -669,6 +669,8 @@ CASES: dict[str, tuple[str, str]] = {
     "firestore_database": ('"Calls_DB"', '"calls-db"'),
     "firestore_location": ('"Europe"', '"nam5"'),
     "record_retention_days": ("0", "30"),
+    "events_url": ('"http://crm.example/hooks"', '"https://crm.example/hooks"'),
+    "events_secret": ('"plain-secret"', '"whsec_' + "a" * 44 + '"'),
     "call_mode": ('"everything"', '"offer"'),
     "call_labels": ('{ rejected = "Rejected" }', '{ answered = "Answered" }'),
     "green_api_id_instance": ("1.5", "7103000000"),

@@ -80,6 +80,7 @@ provider "aws" {{
     scheduler      = "{url}"
     secretsmanager = "{url}"
     sns            = "{url}"
+    sqs            = "{url}"
     sts            = "{url}"
   }}
 }}

@@ -152,8 +152,8 @@ class AwsBackend:
                 path = _path(fields.pop("pk"), fields.pop("sk"))
                 for internal in ("gsi1pk", "version"):
                     fields.pop(internal, None)
-                if path.startswith("instances/"):
-                    fields.pop("eventAt")  # the byTime index key, a copy of stateChangedAt
+                if path.startswith(("instances/", "outbox/")):
+                    fields.pop("eventAt")  # the byTime index key, a copy of a time it has
                 found[path] = fields
         return found
 
@@ -197,6 +197,10 @@ def _path(pk: str, sk: str) -> str:
         return f"digests/{key}"
     if kind == "INSTANCE":
         return f"instances/{key}"
+    if kind == "OUTBOX":
+        return f"outbox/{key}"
+    if kind == "RECEIVER":
+        return f"eventReceivers/{key}"
     if sk == CHAT_SK:
         return f"chats/{key}"
     return f"chats/{key}/records/{sk.removeprefix(RECORD_PREFIX)}"
@@ -208,6 +212,8 @@ def _key(path: str) -> dict[str, str]:
         return {"pk": f"REJECTED#{parts[1]}", "sk": "REJECTED"}
     if parts[0] == "instances":
         return {"pk": f"INSTANCE#{parts[1]}", "sk": "INSTANCE"}
+    if parts[0] == "outbox":
+        return {"pk": f"OUTBOX#{parts[1]}", "sk": "OUTBOX"}
     if len(parts) == 2:
         return {"pk": f"CHAT#{parts[1]}", "sk": CHAT_SK}
     return {"pk": f"CHAT#{parts[1]}", "sk": RECORD_PREFIX + parts[3]}

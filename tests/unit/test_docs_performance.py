@@ -25,3 +25,9 @@ QUOTED = [
 def test_the_page_quotes_the_committed_run(wording: str, key: str, digits: int) -> None:
     page = " ".join(section("performance.md", "Performance").split())
     assert wording.format(f"{RESULTS[key]:.{digits}f}") in page
+
+
+def test_the_page_quotes_the_events_figures_of_the_committed_run() -> None:
+    page = " ".join(section("performance.md", "Performance").split())
+    assert f"was {RESULTS['recorded_rps_ratio_with_events']:.2f} in the committed run" in page
+    assert f"was {RESULTS['events_delivered_per_second']:.1f} (a reference" in page

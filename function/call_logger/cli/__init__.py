@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from call_logger.cli import (
     calls,
     configure_instance,
+    events,
     poll,
     preflight,
     preflight_aws,
@@ -33,6 +34,7 @@ COMMANDS: list[Command] = [
     preflight,
     preflight_aws,
     wait_ready,
+    events,
 ]
 
 

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from call_logger.core.envelope import AUTHORIZED
+from call_logger.core.events import OutboxEvent
 from call_logger.core.notification import (
     INCOMING,
     OUTGOING,
@@ -141,11 +142,13 @@ class Record:
 
 @dataclass(frozen=True)
 class ChatWrite:
-    """Create the chat (it must not exist yet) or update `fields` (if `version` still holds)."""
+    """Create the chat (it must not exist yet) or update `fields` (if `version` still holds);
+    `events` are committed with it (a call-back by message)."""
 
     create: bool
     version: Any
     fields: dict[str, Any]
+    events: tuple[OutboxEvent, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,8 @@ class WritePlan:
     record_key: str
     record: Record
     chat: ChatWrite | None
+    # Outbox documents committed with the record (only for an instance with EVENTS_URL).
+    events: tuple[OutboxEvent, ...] = ()
 
 
 def needs_lookup(chat: ChatState | None, now: datetime, ttl: timedelta) -> bool:
@@ -304,12 +309,14 @@ class StoredState:
 
 @dataclass(frozen=True)
 class StateWrite:
-    """Create instances/{instance_id} (create=True) or replace it if `version` still holds."""
+    """Create instances/{instance_id} (create=True) or replace it if `version` still holds;
+    `events` are committed with it."""
 
     instance_id: int
     create: bool
     version: Any
     fields: dict[str, Any]
+    events: tuple[OutboxEvent, ...] = ()
 
 
 def state_rank(state: str, changed_at: datetime) -> tuple[datetime, bool, str]:

@@ -18,6 +18,7 @@ SECRET_SETTINGS = {
     # The instance map holds every instance's token. No version is named: a new secret version
     # (an instance added) is read at the next cold start.
     "GREEN_API_INSTANCES": "GREEN_API_INSTANCES_SECRET_ARN",
+    "EVENTS_SECRET": "EVENTS_SECRET_SECRET_ARN",
 }
 
 
@@ -69,3 +70,24 @@ def handle_event(webhook: Webhook, event: Mapping[str, Any]) -> dict[str, Any]:
 
 def _answer(status: int, text: str) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"Content-Type": "text/plain"}, "body": text}
+
+
+def outbox_ids(stream_event: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(sequence number, event id) of each new outbox item in a DynamoDB Streams batch, in
+    order (the event source mapping's filter passes only those; others are skipped anyway)."""
+    found = []
+    for record in stream_event.get("Records") or []:
+        change = record.get("dynamodb") or {}
+        keys = change.get("Keys") or {}
+        pk = (keys.get("pk") or {}).get("S", "")
+        if record.get("eventName") == "INSERT" and pk.startswith("OUTBOX#"):
+            found.append((str(change.get("SequenceNumber")), pk.removeprefix("OUTBOX#")))
+    return found
+
+
+def failed_from(sequence_numbers: list[str], failed_at: int | None) -> dict[str, Any]:
+    """The partial batch answer (ReportBatchItemFailures): the stream is retried from the first
+    event not taken, so the ones before it are not sent again."""
+    if failed_at is None:
+        return {"batchItemFailures": []}
+    return {"batchItemFailures": [{"itemIdentifier": sequence_numbers[failed_at]}]}

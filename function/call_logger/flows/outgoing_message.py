@@ -9,8 +9,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from call_logger.core import replies
+from call_logger.core.events import Announce
 from call_logger.core.notification import OutgoingMessage
-from call_logger.core.write_plan import ChatState, plan_outgoing_message
+from call_logger.core.outbox_plan import with_callback_event
+from call_logger.core.write_plan import ChatState, ChatWrite, plan_outgoing_message
 from call_logger.flows.shared import Outcome
 from call_logger.stores.base import StorageUnavailable, Store, WriteConflict
 
@@ -27,9 +29,11 @@ def note_message(
     cooldown: timedelta,
     now: Callable[[], datetime],
     sleep: Callable[[float], None],
+    announce: Announce | None = None,
 ) -> Outcome:
     """Note the message on its chat (and the person's other chat). A chat that never called
-    costs one blind write (the probe): nothing waits there, and no chat document is made."""
+    costs one blind write (the probe): nothing waits there, and no chat document is made. With
+    `announce`, a chat whose wait it ends gets callback.done in the same commit."""
     if not store.probe_chat(message.chat_key):
         return Outcome.SKIPPED
     chat = store.load_chat(message.chat_key)
@@ -37,17 +41,34 @@ def note_message(
         return Outcome.SKIPPED
     if message.via_api and _is_own_reply(store, message, chat, cooldown, now, sleep):
         return Outcome.SKIPPED  # the missed-call reply: no call back by a person
-    outcome = _note_on(store, message.chat_key, chat, message.event_at)
+    at, instance_id = message.event_at, message.instance_id
+    outcome = _note_on(
+        store, message.chat_key, chat, at, _events(announce, instance_id, message.chat_id)
+    )
     if chat.linked_chat_id is not None:
         # The same person under their other id (lid or phone): called back there too.
-        linked_key = f"{message.instance_id}_{chat.linked_chat_id}"
-        noted = _note_on(store, linked_key, store.load_chat(linked_key), message.event_at)
+        linked_id = chat.linked_chat_id
+        linked_key = f"{instance_id}_{linked_id}"
+        linked = store.load_chat(linked_key)
+        noted = _note_on(store, linked_key, linked, at, _events(announce, instance_id, linked_id))
         if noted is Outcome.RECORDED:
             outcome = noted
     return outcome
 
 
-def _note_on(store: Store, chat_key: str, chat: ChatState | None, at: datetime) -> Outcome:
+# What a chat write carries besides its fields: callback.done when it ends the wait (or nothing).
+WithEvents = Callable[[ChatWrite, ChatState], ChatWrite]
+
+
+def _events(announce: Announce | None, instance_id: int, chat_id: str) -> WithEvents:
+    if announce is None:
+        return lambda write, chat: write
+    return lambda write, chat: with_callback_event(write, chat, announce, instance_id, chat_id)
+
+
+def _note_on(
+    store: Store, chat_key: str, chat: ChatState | None, at: datetime, with_events: WithEvents
+) -> Outcome:
     """Note a message sent to the chat `at` on its summary."""
     for _ in range(MAX_WRITE_ROUNDS):
         if chat is None:
@@ -55,6 +76,7 @@ def _note_on(store: Store, chat_key: str, chat: ChatState | None, at: datetime) 
         write = plan_outgoing_message(chat, at)
         if write is None:
             return Outcome.DUPLICATE  # an earlier or newer message is already counted
+        write = with_events(write, chat)
         try:
             store.save_chat(chat_key, write)
         except WriteConflict:

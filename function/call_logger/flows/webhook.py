@@ -13,6 +13,7 @@ from typing import Any
 
 from call_logger.core import policy, replies
 from call_logger.core.envelope import OUTGOING_CALL, OUTGOING_MESSAGE_TYPES, notification_type
+from call_logger.core.events import Announce
 from call_logger.core.notification import (
     INCOMING,
     OUTGOING,
@@ -23,6 +24,7 @@ from call_logger.core.notification import (
     parse_state,
     what_to_do,
 )
+from call_logger.core.outbox_plan import with_record_events, with_state_event
 from call_logger.core.write_plan import (
     ChatState,
     NameLookup,
@@ -132,6 +134,15 @@ class CallService:
         """Everything a call speaks for is its own instance's: its settings, its client."""
         return Line(self._config.settings_for(instance_id), self._clients(instance_id))
 
+    def _announce(self, instance_id: int) -> Announce | None:
+        """Events are written only for an instance with EVENTS_URL (its own, or the
+        deployment's); they expire with the records."""
+        if self._config.settings_for(instance_id).events is None:
+            return None
+        now = self.now()
+        expires = expire_at(now, self._retention) if self._retention else None
+        return Announce(self._config.instances.label_of(instance_id), now, expires)
+
     def _outgoing_message(self, body: dict[str, Any]) -> Outcome:
         """A message the business sent: it handles the chat's missed calls (CALLBACK_BY_MESSAGE),
         unless the product sent it itself. A chat that never called costs one blind write."""
@@ -140,7 +151,8 @@ class CallService:
             return Outcome.SKIPPED
         cooldown = self._config.settings_for(message.instance_id).reply_cooldown
         try:
-            return note_message(self._store, message, cooldown, self._clock, self._sleep)
+            announce = self._announce(message.instance_id)
+            return note_message(self._store, message, cooldown, self._clock, self._sleep, announce)
         except PermanentWriteError as error:  # no resend can cure it; no call record is lost
             log.warning("outgoing message not noted: %s", error, extra={"event": "message_refused"})
             return Outcome.SKIPPED
@@ -157,6 +169,9 @@ class CallService:
         for _ in range(MAX_WRITE_ROUNDS):
             stored = self._store.load_instance(notification.instance_id)
             write = plan_state(notification, stored)
+            announce = self._announce(notification.instance_id)
+            if write is not None and announce is not None:
+                write = with_state_event(write, notification, stored, announce)
             if write is None:
                 assert stored is not None  # nothing stored always gives a write
                 same = (stored.state, stored.changed_at) == (
@@ -219,6 +234,9 @@ class CallService:
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
             reply = self._reply_claim(call, snapshot, self._clock(), lookup)
             plan = plan_write(call, label, snapshot, lookup, self._retention, source, reply)
+            announce = self._announce(call.instance_id)
+            if announce is not None:
+                plan = with_record_events(plan, snapshot.chat, announce)
             try:
                 self._store.save(plan)
             except WriteConflict:

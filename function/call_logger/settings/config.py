@@ -22,6 +22,7 @@ from call_logger.settings.instances import InstanceError, Instances
 from call_logger.settings.limits import SEND_MESSAGE_MAX_CHARS, canonical_status, is_personal_chat
 
 if TYPE_CHECKING:
+    from call_logger.settings.events import Receiver
     from call_logger.settings.hours import BusinessHours
 
 
@@ -130,6 +131,8 @@ class Config:
     # A webhook queue longer than this (getWebhooksCount) is a WARNING and an alert.
     webhook_backlog_alert: int = DEFAULT_WEBHOOK_BACKLOG_ALERT
     digest_time: time | None = None
+    # EVENTS_URL and EVENTS_SECRET: where this instance's events are POSTed (None: no events).
+    events: Receiver | None = None
     log_level: str = "INFO"
     log_chat_ids: str = "masked"
     # The instances served (GREEN_API_INSTANCES, or the single-instance settings as a map of one).
@@ -320,6 +323,11 @@ _INSTANCE_FIELDS: tuple[tuple[str, tuple[str, ...], Callable[[Callable[[str], st
         ("WEBHOOK_BACKLOG_ALERT",),
         lambda get: _backlog_alert(get("WEBHOOK_BACKLOG_ALERT")),
     ),
+    (
+        "events",
+        ("EVENTS_URL", "EVENTS_SECRET"),
+        lambda get: _events(get("EVENTS_URL"), get("EVENTS_SECRET")),
+    ),
 )
 
 
@@ -473,14 +481,19 @@ def _labels(value: str) -> Mapping[str, str]:
     return labels
 
 
-def _green_api_url(value: str) -> str:
+def _https_or_loopback(value: str) -> bool:
+    """An https:// URL, or plain http to this machine only (a local test server)."""
     try:
         parts = urlsplit(value)
         host = parts.hostname
     except ValueError:
-        host = None
+        return False
     loopback = instance_map.LOOPBACK_HOSTS
-    if host and (parts.scheme == "https" or (parts.scheme == "http" and host in loopback)):
+    return bool(host) and (parts.scheme == "https" or (parts.scheme == "http" and host in loopback))
+
+
+def _green_api_url(value: str) -> str:
+    if _https_or_loopback(value):
         return value.rstrip("/")
     raise ConfigError(
         f"GREEN_API_URL must be an https:// URL (the API token travels in it), not {value!r}"
@@ -555,3 +568,19 @@ def _business_hours(value: str) -> BusinessHours | None:
         return BusinessHours.parse(value)
     except ValueError as error:
         raise ConfigError(f"BUSINESS_HOURS must be {FORMAT}; {error}") from None
+
+
+def _events(url: str, secret: str) -> Receiver | None:
+    """EVENTS_URL and EVENTS_SECRET. The secret is checked wherever it is set, but only the
+    delivery needs it (it signs): the functions that write events never hold the key, and the
+    delivery refuses an instance without one (flows/events.deliver)."""
+    if not url:
+        return None
+    if not _https_or_loopback(url):
+        raise ConfigError("EVENTS_URL must be an https:// URL (http only to this machine)")
+    from call_logger.settings.events import Receiver, secret_problem  # only when set
+
+    problem = secret_problem(secret) if secret else None
+    if problem is not None:
+        raise ConfigError(f"EVENTS_SECRET {problem}")
+    return Receiver(url, secret)

@@ -39,6 +39,8 @@ SETTINGS: Mapping[str, str] = MappingProxyType(
         "timezone": "TIMEZONE",
         "callbackTarget": "CALLBACK_TARGET",
         "webhookBacklogAlert": "WEBHOOK_BACKLOG_ALERT",
+        "eventsUrl": "EVENTS_URL",
+        "eventsSecret": "EVENTS_SECRET",
     }
 )
 REQUIRED = ("apiUrl", "apiTokenInstance")

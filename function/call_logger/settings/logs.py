@@ -165,8 +165,17 @@ def configure_for(config: Config) -> None:
     configure(
         config.log_level,
         config.log_chat_ids,
-        secrets=(config.webhook_token, config.green_api_token),
+        secrets=(config.webhook_token, config.green_api_token, *_event_secrets(config)),
     )
+
+
+def _event_secrets(config: Config) -> list[str]:
+    """EVENTS_SECRET, the deployment's and each instance's own."""
+    found = [config.events.secret] if config.events is not None else []
+    found += [
+        i.settings["EVENTS_SECRET"] for i in config.instances if "EVENTS_SECRET" in i.settings
+    ]
+    return found
 
 
 class Throttle:

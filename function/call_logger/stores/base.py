@@ -160,5 +160,33 @@ class Store(Protocol):
         ...
 
 
+class Outbox(Protocol):
+    """The outbox documents the delivery of events reads and settles (both stores have it)."""
+
+    def outbox_event(self, event_id: str) -> dict[str, Any] | None:
+        """The outbox document's fields, strongly consistent; None: delivered already."""
+        ...
+
+    def receiver_gone(self, receiver_key: str) -> bool:
+        """Whether the receiver of this key (events.receiver_key) answered 410 Gone before."""
+        ...
+
+    def note_attempt(self, event_id: str, fields: dict[str, Any]) -> None:
+        """Set `fields` (attempts, first attempt, last error, state) on an outbox document."""
+        ...
+
+    def remove_event(self, event_id: str) -> None:
+        """Delete a delivered event's outbox document."""
+        ...
+
+    def mark_receiver_gone(self, receiver_key: str, at: datetime) -> None:
+        """Remember that this receiver answered 410: no more events go to it."""
+        ...
+
+    def outbox_events(self) -> Iterator[dict[str, Any]]:
+        """Every outbox document's fields, oldest first."""
+        ...
+
+
 class Unreachable(Exception):
     """A command could not read the store; the message is one line that says why."""

@@ -6,9 +6,12 @@ One table (terraform/aws/dynamodb.tf), keys `pk` and `sk`:
   pk=REJECTED#{sha256}           sk=REJECTED                  notifications that can't be recorded
   pk=DIGEST#{YYYY-MM-DD}         sk=DIGEST                    the days whose digest was sent
   pk=INSTANCE#{idInstance}       sk=INSTANCE                  the instance's newest state
+  pk=OUTBOX#{eventId}            sk=OUTBOX                    an event to deliver (docs/events.md)
+  pk=RECEIVER#{sha256 of URL}    sk=RECEIVER                  a receiver that answered 410 Gone
 Records also carry gsi1pk=RECORD so the `byTime` index (gsi1pk, eventAt) lists them newest first;
 instance states carry gsi1pk=INSTANCE and eventAt=stateChangedAt, so `status` reads them from the
-same index instead of scanning the table.
+same index instead of scanning the table; so do outbox items (gsi1pk=OUTBOX, eventAt=createdAt).
+The table's stream (NEW_IMAGE) carries each new outbox item to the delivery Lambda.
 Timestamps are Unix seconds (numbers): DynamoDB has no timestamp type and its TTL wants seconds.
 
 A load is one strongly consistent BatchGetItem; a save is one conditional write (a transaction when
@@ -21,13 +24,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Self
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
+from call_logger.core.events import OutboxEvent
 from call_logger.core.notification import CallNotification
 from call_logger.core.write_plan import (
     PERSON,
@@ -55,6 +59,9 @@ REJECTED_SK = "REJECTED"
 DIGEST_SK = "DIGEST"
 INSTANCE_SK = "INSTANCE"
 INSTANCES_INDEX_KEY = "INSTANCE"
+OUTBOX_SK = "OUTBOX"
+OUTBOX_PREFIX = "OUTBOX#"
+RECEIVER_SK = "RECEIVER"
 RECORDS_INDEX = "byTime"
 RECORDS_INDEX_KEY = "RECORD"
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
@@ -81,6 +88,11 @@ TIMESTAMP_FIELDS = frozenset(
         "stateChangedAt",
         "stateCheckedAt",
         "backlogCheckedAt",
+        "createdAt",
+        "firstAttemptAt",
+        "lastAttemptAt",
+        "failedAt",
+        "goneAt",
     }
 )
 
@@ -127,7 +139,7 @@ class DynamoDBStore:
         self._table = table
 
     @classmethod
-    def from_config(cls, config: Config) -> DynamoDBStore:
+    def from_config(cls, config: Config) -> Self:
         # Standard retry mode backs off on throttling and 5xx; the timeouts bound one attempt.
         timeout = config.store_timeout
         boto = BotoConfig(
@@ -232,9 +244,13 @@ class DynamoDBStore:
         return _chat_state(next(iter(self._batch_get([key])), None))
 
     def save_chat(self, chat_key: str, write: ChatWrite) -> None:
-        update = self._chat_update(chat_pk(chat_key), write)["Update"]
+        update = self._chat_update(chat_pk(chat_key), write)
         with _storage_errors(self._table):
-            self._client.update_item(**update)
+            if write.events:
+                items = [update, *self._event_puts(write.events)]
+                self._client.transact_write_items(TransactItems=items)
+            else:
+                self._client.update_item(**update["Update"])
 
     def link_person(
         self, chat_key: str, instance_id: int, chat_id: str, person: str, expire_at: datetime | None
@@ -284,13 +300,33 @@ class DynamoDBStore:
             "Item": to_item(record),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
+        chat = [] if plan.chat is None else [self._chat_write(pk, plan)]
+        events = self._event_puts(plan.events)
         with _storage_errors(self._table):
-            if plan.chat is None:
+            if not chat and not events:
                 self._client.put_item(**put_record)
                 return
-            self._client.transact_write_items(
-                TransactItems=[{"Put": put_record}, self._chat_write(pk, plan)]
-            )
+            self._client.transact_write_items(TransactItems=[{"Put": put_record}, *chat, *events])
+
+    def _event_puts(self, events: Sequence[OutboxEvent]) -> list[dict[str, Any]]:
+        """Outbox items for a transaction with what they tell of (docs/events.md)."""
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_item(
+                        event.fields()
+                        | {
+                            "pk": OUTBOX_PREFIX + event.id,
+                            "sk": OUTBOX_SK,
+                            "gsi1pk": OUTBOX_SK,
+                            "eventAt": event.created_at,
+                        }
+                    ),
+                }
+            }
+            for event in events
+        ]
 
     def _chat_write(self, pk: str, plan: WritePlan) -> dict[str, Any]:
         assert plan.chat is not None
@@ -402,26 +438,35 @@ class DynamoDBStore:
             "eventAt": write.fields["stateChangedAt"],
             "version": version,
         }
+        key = {"pk": instance_pk(write.instance_id), "sk": INSTANCE_SK}
+        change: dict[str, Any]
         if write.create:
-            item = fields | {"pk": instance_pk(write.instance_id), "sk": INSTANCE_SK}
-            with _storage_errors(self._table):
-                self._client.put_item(
-                    TableName=self._table,
-                    Item=to_item(item),
-                    ConditionExpression="attribute_not_exists(pk)",
-                )
-            return
-        # An update, not a put: the health check's fields (note_instance_health) stay.
-        assignments, names, values = _assignments(fields)
+            kind = "Put"
+            change = {
+                "TableName": self._table,
+                "Item": to_item(fields | key),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        else:
+            # An update, not a put: the health check's fields (note_instance_health) stay.
+            kind = "Update"
+            assignments, names, values = _assignments(fields)
+            change = {
+                "TableName": self._table,
+                "Key": to_item(key),
+                "UpdateExpression": "SET " + ", ".join(assignments),
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": names | {"#version": "version"},
+                "ExpressionAttributeValues": to_item(values | {":expected": write.version}),
+            }
         with _storage_errors(self._table):
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_item({"pk": instance_pk(write.instance_id), "sk": INSTANCE_SK}),
-                UpdateExpression="SET " + ", ".join(assignments),
-                ConditionExpression="#version = :expected",
-                ExpressionAttributeNames=names | {"#version": "version"},
-                ExpressionAttributeValues=to_item(values | {":expected": write.version}),
-            )
+            if write.events:
+                items = [{kind: change}, *self._event_puts(write.events)]
+                self._client.transact_write_items(TransactItems=items)
+            elif write.create:
+                self._client.put_item(**change)
+            else:
+                self._client.update_item(**change)
 
     def note_instance_health(self, instance_id: int, fields: dict[str, Any]) -> bool:
         assignments, names, values = _assignments(fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
 
-from call_logger.stores.base import StorageUnavailable, Store, Unreachable
+from call_logger.stores.base import Outbox, StorageUnavailable, Store, Unreachable
 
 if TYPE_CHECKING:
     from call_logger.settings.config import Config
@@ -22,6 +22,17 @@ def make_store(config: Config) -> Store:
     from call_logger.stores.firestore import FirestoreStore
 
     return FirestoreStore.from_config(config)
+
+
+def make_outbox(config: Config) -> Outbox:
+    """The configured store's outbox, for the delivery of events; imported only when chosen."""
+    if config.store == "dynamodb":
+        from call_logger.stores.dynamodb_outbox import DynamoDBOutbox
+
+        return DynamoDBOutbox.from_config(config)
+    from call_logger.stores.firestore_outbox import FirestoreOutbox
+
+    return FirestoreOutbox.from_config(config)
 
 
 def with_store(config: Config, use: Callable[[Store], T]) -> T:

@@ -6,6 +6,8 @@ Layout (documented in docs/data-model.md, read by people in the console):
   rejected/{sha256 of the body}                notifications that can never be recorded
   digests/{YYYY-MM-DD}                         the days whose digest was sent
   instances/{idInstance}                       the instance's newest stateInstanceChanged
+  outbox/{eventId}                             an event to deliver (docs/events.md)
+  eventReceivers/{sha256 of EVENTS_URL}        a receiver that answered 410 Gone
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from google.api_core import exceptions as gexc
 from google.api_core.retry import Retry
@@ -21,6 +23,7 @@ from google.auth.exceptions import GoogleAuthError
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from call_logger.core.events import OutboxEvent
 from call_logger.core.notification import CallNotification
 from call_logger.core.write_plan import (
     PERSON,
@@ -47,6 +50,8 @@ RECORDS = "records"
 REJECTED = "rejected"
 INSTANCES = "instances"
 DIGESTS = "digests"
+OUTBOX = "outbox"
+RECEIVERS = "eventReceivers"
 # Records read per query when listing a window (see recent_records).
 READ_PAGE = 2000
 # A field no document has: the chat probe removes it (see probe_chat).
@@ -82,7 +87,7 @@ class FirestoreStore:
         self._retry = Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=timeout)
 
     @classmethod
-    def from_config(cls, config: Config) -> FirestoreStore:
+    def from_config(cls, config: Config) -> Self:
         try:
             client = firestore.Client(project=config.project, database=config.database)
         except GoogleAuthError as error:  # no credentials or project: an operator can fix it
@@ -130,10 +135,16 @@ class FirestoreStore:
 
     def save_chat(self, chat_key: str, write: ChatWrite) -> None:
         option = self._client.write_option(last_update_time=write.version)
+        batch = self._client.batch()
+        batch.update(self._chat(chat_key), write.fields, option=option)
+        self._add_events(batch, write.events)
         with self._errors("writing a chat", _UPDATE_CONFLICTS):
-            self._chat(chat_key).update(
-                write.fields, option=option, retry=self._retry, timeout=self._timeout
-            )
+            batch.commit(retry=self._retry, timeout=self._timeout)
+
+    def _add_events(self, batch: Any, events: Sequence[OutboxEvent]) -> None:
+        """Outbox documents in the same commit as what they tell of (docs/events.md)."""
+        for event in events:
+            batch.set(self._client.collection(OUTBOX).document(event.id), event.fields())
 
     def link_person(
         self, chat_key: str, instance_id: int, chat_id: str, person: str, expire_at: datetime | None
@@ -174,6 +185,7 @@ class FirestoreStore:
                 option = self._client.write_option(last_update_time=plan.chat.version)
                 batch.update(chat_ref, plan.chat.fields, option=option)
                 conflicts = _UPDATE_CONFLICTS
+        self._add_events(batch, plan.events)
         with self._errors("writing a record", conflicts):
             batch.commit(retry=self._retry, timeout=self._timeout)
 
@@ -278,13 +290,17 @@ class FirestoreStore:
 
     def save_instance(self, write: StateWrite) -> None:
         ref = self._client.collection(INSTANCES).document(str(write.instance_id))
+        batch = self._client.batch()
         if write.create:
-            with self._errors("writing the instance state", _CREATE_CONFLICTS):
-                ref.create(write.fields, retry=self._retry, timeout=self._timeout)
-            return
-        option = self._client.write_option(last_update_time=write.version)
-        with self._errors("writing the instance state", _UPDATE_CONFLICTS):
-            ref.update(write.fields, option=option, retry=self._retry, timeout=self._timeout)
+            batch.create(ref, write.fields)
+            conflicts = _CREATE_CONFLICTS
+        else:
+            option = self._client.write_option(last_update_time=write.version)
+            batch.update(ref, write.fields, option=option)
+            conflicts = _UPDATE_CONFLICTS
+        self._add_events(batch, write.events)
+        with self._errors("writing the instance state", conflicts):
+            batch.commit(retry=self._retry, timeout=self._timeout)
 
     def note_instance_health(self, instance_id: int, fields: dict[str, Any]) -> bool:
         ref = self._client.collection(INSTANCES).document(str(instance_id))

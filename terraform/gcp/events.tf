@@ -1,0 +1,245 @@
+# Events (docs/events.md): each event is a document outbox/{eventId} written in the same commit as
+# the record it tells of. A Firestore document-created trigger (Eventarc) brings each new one to a
+# third, private function from the same source (entry point deliver_event), which POSTs it, signed,
+# to the instance's EVENTS_URL and deletes it once taken. An event not taken makes the function
+# fail, and Eventarc's retry policy tries again with exponential backoff for 24 hours; then the
+# function itself marks the document failed on its last attempt. The dead-letter place is that
+# collection: the documents stay (state "failed", or a first attempt a day old), shown in the
+# console and by `python -m call_logger events list --failed`, and each give-up is an ERROR line
+# (alerted with alert_email). All of it exists only with events on (events_url, or an eventsUrl in
+# green_api_instances).
+
+locals {
+  events_name = "${var.function_name}-events"
+  # One attempt takes at most 10 s (event_delivery.ATTEMPT_TIMEOUT); a function run delivers one.
+  events_timeout_seconds = 60
+}
+
+resource "google_project_service" "eventarc" {
+  count = local.events_count
+
+  project            = var.project_id
+  service            = "eventarc.googleapis.com"
+  disable_on_destroy = false
+}
+
+resource "google_secret_manager_secret" "events_secret" {
+  count = local.events_count
+
+  project   = var.project_id
+  secret_id = "${local.events_name}-secret"
+  labels    = var.labels
+
+  replication {
+    auto {}
+  }
+
+  depends_on = [time_sleep.apis_enabled]
+}
+
+resource "google_secret_manager_secret_version" "events_secret" {
+  count = local.events_count
+
+  secret      = google_secret_manager_secret.events_secret[0].id
+  secret_data = local.events_secret
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# The delivery's own identity, as its runtime and as the trigger's: Firestore (the outbox), the
+# signing key and the instance map, receiving Eventarc's events and invoking this function alone.
+resource "google_service_account" "events" {
+  count = local.events_count
+
+  project      = var.project_id
+  account_id   = "${substr(var.function_name, 0, 20)}-event"
+  display_name = "${local.events_name} delivery"
+  description  = "Delivers the call logger's events: the outbox in Firestore, the signing key, Eventarc."
+
+  depends_on = [time_sleep.apis_enabled]
+}
+
+resource "google_project_iam_member" "events_datastore_user" {
+  count = local.events_count
+
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = google_service_account.events[0].member
+}
+
+resource "google_project_iam_member" "events_receiver" {
+  count = local.events_count
+
+  project = var.project_id
+  role    = "roles/eventarc.eventReceiver"
+  member  = google_service_account.events[0].member
+}
+
+resource "google_secret_manager_secret_iam_member" "events_secret" {
+  count = local.events_count
+
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.events_secret[0].secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.events[0].member
+}
+
+resource "google_secret_manager_secret_iam_member" "events_green_api" {
+  count = local.events_count
+
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.green_api_token.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.events[0].member
+}
+
+resource "time_sleep" "events_grants_propagated" {
+  count = local.events_count
+
+  create_duration = "60s"
+  triggers = {
+    events = google_service_account.events[0].member
+  }
+
+  depends_on = [
+    google_project_service.eventarc,
+    google_project_iam_member.events_datastore_user,
+    google_project_iam_member.events_receiver,
+    google_secret_manager_secret_iam_member.events_secret,
+    google_secret_manager_secret_iam_member.events_green_api,
+    google_storage_bucket_iam_member.build_source_reader,
+  ]
+}
+
+resource "google_cloudfunctions2_function" "events" {
+  count = local.events_count
+
+  project     = var.project_id
+  name        = local.events_name
+  location    = var.region
+  description = "Delivers the call logger's events, signed, to EVENTS_URL (Firestore outbox trigger)."
+  labels      = var.labels
+
+  build_config {
+    runtime         = var.runtime
+    entry_point     = "deliver_event"
+    service_account = google_service_account.build.id
+
+    source {
+      storage_source {
+        bucket     = google_storage_bucket.source.name
+        object     = google_storage_bucket_object.source.name
+        generation = google_storage_bucket_object.source.generation
+      }
+    }
+  }
+
+  service_config {
+    available_memory               = var.memory
+    timeout_seconds                = local.events_timeout_seconds
+    min_instance_count             = 0
+    max_instance_count             = 10
+    ingress_settings               = "ALLOW_INTERNAL_ONLY" # Eventarc only
+    all_traffic_on_latest_revision = true
+    service_account_email          = google_service_account.events[0].email
+
+    environment_variables = local.function_env
+
+    # The signing key: this function alone has it.
+    secret_environment_variables {
+      key        = "EVENTS_SECRET"
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.events_secret[0].secret_id
+      version    = "latest"
+    }
+
+    # The instance map (each instance's own eventsUrl, eventsSecret), as the webhook reads it.
+    secret_environment_variables {
+      key        = local.green_api_secret.key
+      project_id = var.project_id
+      secret     = google_secret_manager_secret.green_api_token.secret_id
+      version    = "latest"
+    }
+  }
+
+  # A document created in outbox/: the event's data is protobuf, so the function reads the
+  # document named in the event's `document` attribute. A failure is retried with backoff for 24 h.
+  event_trigger {
+    trigger_region        = local.firestore_location
+    event_type            = "google.cloud.firestore.document.v1.created"
+    retry_policy          = "RETRY_POLICY_RETRY"
+    service_account_email = google_service_account.events[0].email
+
+    event_filters {
+      attribute = "database"
+      value     = google_firestore_database.this.name
+    }
+
+    event_filters {
+      attribute = "document"
+      value     = "outbox/{eventId}"
+      operator  = "match-path-pattern"
+    }
+  }
+
+  depends_on = [
+    time_sleep.events_grants_propagated,
+    google_secret_manager_secret_version.events_secret,
+    google_secret_manager_secret_version.green_api_token,
+  ]
+}
+
+# The trigger invokes the private function as the delivery's account.
+resource "google_cloud_run_service_iam_member" "events_invoker" {
+  count = local.events_count
+
+  project  = var.project_id
+  location = var.region
+  service  = google_cloudfunctions2_function.events[0].service_config[0].service
+  role     = "roles/run.invoker"
+  member   = google_service_account.events[0].member
+}
+
+# Outbox documents hold chat ids and names: they expire with the records.
+resource "google_firestore_field" "outbox_expire_at" {
+  count = var.record_retention_days != null && local.events_on ? 1 : 0
+
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "outbox"
+  field      = "expireAt"
+
+  ttl_config {}
+  index_config {}
+
+  depends_on = [google_firestore_field.rejected_expire_at]
+}
+
+# Every event given up (a day of retries, a 410 Gone) is an ERROR line of the delivery: with
+# alert_email, alerts.tf counts them and mails (its log_metrics and log_alerts take these).
+locals {
+  events_log_metrics = local.events_on ? {
+    events-given-up = {
+      description = "Events the delivery gave up on."
+      filter      = "jsonPayload.logger=~\"^call_logger\" AND jsonPayload.event=\"event.delivery\" AND severity=ERROR"
+    }
+  } : {}
+  events_log_alerts = local.events_on ? {
+    events-given-up = {
+      name     = "Events given up"
+      severity = "WARNING"
+      content  = <<-EOT
+        The delivery gave up on events: a day of retries, or a receiver that answered 410 Gone (the
+        log line's message says which). They are kept in the Firestore collection `outbox`;
+        `python -m call_logger events list --failed` lists them. Fix the receiver or its EVENTS_URL.
+      EOT
+    }
+  } : {}
+}
+
+output "events_function_name" {
+  description = "The function that delivers events (empty without events)."
+  value       = local.events_on ? google_cloudfunctions2_function.events[0].name : ""
+}

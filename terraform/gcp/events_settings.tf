@@ -1,0 +1,1 @@
+../shared/events_settings.tf
