@@ -49,8 +49,12 @@ def handle_event(webhook: Webhook, event: Mapping[str, Any]) -> dict[str, Any]:
         try:
             raw = base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):
-            # Method and token are checked first, as for every other body.
-            refusal = webhook.refusal(method, headers.get("authorization"), None)
+            # Method and token are checked first, as for every other body; a body that cannot
+            # be read names no instance, so only WEBHOOK_TOKEN can vouch for it.
+            authorization = headers.get("authorization")
+            refusal = webhook.refusal(method, authorization, None) or webhook.token_refusal(
+                authorization, None
+            )
             if refusal is not None:
                 return _answer(refusal.status, refusal.text)
             return _answer(400, "Bad Request: body is not base64")

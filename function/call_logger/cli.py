@@ -124,17 +124,20 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             f"--webhook-url must be an http(s) URL, not {webhook_url!r}",
             EXIT_USAGE,
         )
-    webhook_token = args.webhook_token or config.webhook_token
-    if not args.check and not webhook_token:
-        return _fail(
-            "configure-instance",
-            "missing WEBHOOK_TOKEN (or --webhook-token): the function requires it",
-            EXIT_USAGE,
-        )
     try:
         targets = _targets(config, args.all, args.instance)
     except ValueError as error:
         return _fail("configure-instance", str(error), EXIT_USAGE)
+    # Each instance its own webhookUrlToken where the map gives one, else the deployment's.
+    fallback = args.webhook_token or config.webhook_token
+    tokenless = [str(instance.id) for instance in targets if not instance.webhook_token]
+    if not args.check and tokenless and not fallback:
+        return _fail(
+            "configure-instance",
+            f"missing WEBHOOK_TOKEN (or --webhook-token, or a webhookUrlToken of instance "
+            f"{', '.join(tokenless[:5])}): the function requires it",
+            EXIT_USAGE,
+        )
 
     from call_logger.green_api import GreenApiClient, GreenApiError  # requests: only here
 
@@ -151,7 +154,8 @@ def configure_instance(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 if args.check:
                     code = _check_settings(client, settings, webhook_url)
                 else:
-                    code = _set_settings(client, instance, settings, webhook_url, webhook_token)
+                    token = instance.webhook_token or fallback
+                    code = _set_settings(client, instance, settings, webhook_url, token)
             except GreenApiError as error:  # its message is already token-free
                 print(
                     f"configure-instance: instance {instance.name}: GREEN-API call failed: {error}",
@@ -709,7 +713,7 @@ def reconcile(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     # The function's JSON lines (the run's reconcile.run line, failed lookups), on stderr: stdout
     # is the result alone.
-    configure(config.log_level, config.log_chat_ids, (config.green_api_token,), sys.stderr)
+    configure(config.log_level, config.log_chat_ids, config.secrets, sys.stderr)
 
     reports = run_reconcile(config, since, dry_run=args.dry_run, lookup_budget=lookup_budget)
     if args.json:

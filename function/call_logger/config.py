@@ -235,7 +235,21 @@ class Config:
 
     @property
     def auth_configured(self) -> bool:
-        return bool(self.webhook_token)
+        """Whether some request can be authenticated: WEBHOOK_TOKEN, or an instance's own
+        webhookUrlToken."""
+        return bool(self.webhook_token) or self.instances.own_webhook_tokens
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every token the configuration holds (kept out of log lines): the deployment's and
+        each instance's own."""
+        own = (
+            token
+            for instance in self.instances
+            for token in (instance.token, instance.webhook_token)
+            if token
+        )
+        return tuple(dict.fromkeys((self.webhook_token, self.green_api_token, *own)))
 
     @property
     def replies_configured(self) -> bool:

@@ -47,10 +47,11 @@ variable "green_api_token" {
 }
 
 variable "green_api_instances" {
-  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours and timezone (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
+  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally its own webhookUrlToken (null: 64 hex digits are generated once per instance and kept across applies; GREEN-API sends it, and a request is accepted only with the token of the instance it names), a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours and timezone (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
   type = map(object({
     apiUrl                    = string
     apiTokenInstance          = string
+    webhookUrlToken           = optional(string)
     label                     = optional(string)
     operatorChatId            = optional(string)
     missedCallReply           = optional(string)
@@ -65,6 +66,11 @@ variable "green_api_instances" {
   validation {
     condition     = alltrue([for id, instance in var.green_api_instances : can(regex("^[1-9][0-9]{0,18}$", id)) && can(regex("^https://[^/\\s]+(/[^\\s]*)?$", instance.apiUrl)) && length(trimspace(instance.apiTokenInstance)) >= 8 && !can(regex("[\\s/?#]", instance.apiTokenInstance))])
     error_message = "green_api_instances must be keyed by idInstance (digits), each with an https:// apiUrl and an apiTokenInstance of at least 8 characters without spaces."
+  }
+
+  validation {
+    condition     = alltrue([for id, instance in var.green_api_instances : instance.webhookUrlToken == null ? true : length(instance.webhookUrlToken) >= 24 && can(regex("^[A-Za-z0-9._~+/=-]+$", instance.webhookUrlToken))])
+    error_message = "Each webhookUrlToken of green_api_instances must be null or at least 24 characters of letters, digits or ._~+/=- (it travels in an HTTP header)."
   }
 
   # Without an instance id the function would accept any instance's notifications and could look
@@ -347,7 +353,7 @@ locals {
   green_api_secret = local.many_instances ? {
     key  = "GREEN_API_INSTANCES"
     name = "green-api-instances"
-    data = jsonencode(var.green_api_instances)
+    data = jsonencode(local.green_api_instances)
     } : {
     key  = "GREEN_API_TOKEN"
     name = "green-api-token"
@@ -355,6 +361,14 @@ locals {
   }
 
   webhook_token = var.webhook_token != null ? var.webhook_token : terraform_data.generated_webhook_token[0].output
+
+  # Each instance its own webhookUrlToken: the one given, else the one generated for it. A client
+  # reads its own back with getSettings; it opens no other client's instance.
+  green_api_instances = {
+    for id, instance in var.green_api_instances : id => merge(instance, {
+      webhookUrlToken = instance.webhookUrlToken != null ? instance.webhookUrlToken : terraform_data.generated_instance_token[id].output
+    })
+  }
 
   # The event function/call_logger/scheduled.py recognises; the window lives only here.
   reconcile_event = { action = "reconcile", since = var.reconcile_window }
@@ -404,6 +418,19 @@ locals {
 # (`make deploy` points the instance at the new one).
 resource "terraform_data" "generated_webhook_token" {
   count = var.webhook_token == null ? 1 : 0
+
+  input = sensitive(replace("${uuid()}${uuid()}", "-", ""))
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
+# Each instance's webhookUrlToken when its entry gives none: made as the single token is (above),
+# one per idInstance, and kept across applies. An instance added gets its own; one removed takes
+# its token with it. The ids are not secret (the map is, for its API tokens).
+resource "terraform_data" "generated_instance_token" {
+  for_each = nonsensitive(toset([for id, instance in var.green_api_instances : id if instance.webhookUrlToken == null]))
 
   input = sensitive(replace("${uuid()}${uuid()}", "-", ""))
 
