@@ -1,5 +1,5 @@
 """terraform/aws for an integrator's deployment of many instances (issue 26), applied to moto:
-each instance its own webhookUrlToken, generated once and kept.
+each instance its own webhookUrlToken, generated once and kept; the caps on sends per instance.
 
 Uses the stack copy and moto server of test_terraform_aws (its fixtures, one copy per module)."""
 
@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from tests import test_terraform_aws as aws_stack
-from tests.test_terraform_aws import MANY_INSTANCES, Stack, _base_vars
+from tests.test_terraform_aws import MANY_INSTANCES, NAME, Stack, _base_vars
 
 # The module's moto server and stack copy, as that module makes them.
 moto_url = aws_stack.moto_url
@@ -22,7 +22,12 @@ OWN_TOKEN = "shop-own-webhook-token-0123456789abcdef"
 def _many(stack: Stack) -> dict[str, Any]:
     instances = json.loads(json.dumps(MANY_INSTANCES["green_api_instances"]))
     instances["1101000001"]["webhookUrlToken"] = OWN_TOKEN
-    return _base_vars(stack) | MANY_INSTANCES | {"green_api_instances": instances}
+    instances["1101000001"]["operatorNotifyMaxPerHour"] = "7"
+    return (
+        _base_vars(stack)
+        | MANY_INSTANCES
+        | {"green_api_instances": instances, "missed_call_reply_max_per_hour": 5}
+    )
 
 
 def _stored_map(stack: Stack, outputs: dict[str, Any]) -> dict[str, Any]:
@@ -45,6 +50,10 @@ def test_each_instance_gets_its_own_webhook_token_kept_across_applies(stack: Sta
         assert generated != outputs["webhook_token"]
         # configure-instance --all reads the map from this output.
         assert json.loads(outputs["green_api_instances"]) == stored
+        # The caps: the deployment's as a setting, the shop's own in its entry.
+        function = stack.client("lambda").get_function_configuration(FunctionName=NAME)
+        assert function["Environment"]["Variables"]["MISSED_CALL_REPLY_MAX_PER_HOUR"] == "5"
+        assert shop["operatorNotifyMaxPerHour"] == "7"
 
         stack.run("apply", "-input=false", "-auto-approve", many)
         assert _stored_map(stack, stack.outputs())["1101000002"]["webhookUrlToken"] == generated

@@ -61,6 +61,11 @@ MAX_TEMPLATE_CHARS = SEND_MESSAGE_MAX_CHARS - 1_000
 # The incomingCall statuses GREEN-API documents, canonical (hangUp is read as hungUp).
 STATUSES = ("offer", "pickUp", "hungUp", "missed", "declined")
 
+# MISSED_CALL_REPLY_MAX_PER_HOUR and OPERATOR_NOTIFY_MAX_PER_HOUR unset: per instance, in any
+# rolling hour.
+DEFAULT_REPLY_MAX_PER_HOUR = 30
+DEFAULT_NOTIFY_MAX_PER_HOUR = 60
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_CHAT_IDS = ("masked", "full")
 # Plain http only to this machine (a local test server): the API token travels in the URL path.
@@ -106,6 +111,9 @@ class Config:
     reply_cooldown: timedelta = timedelta(hours=12)
     reply_max_age: timedelta = timedelta(minutes=15)
     business_hours: BusinessHours | None = None
+    # Per instance, in any rolling hour (send_caps): automatic replies and operator notices.
+    reply_max_per_hour: int = DEFAULT_REPLY_MAX_PER_HOUR
+    notify_max_per_hour: int = DEFAULT_NOTIFY_MAX_PER_HOUR
     reconcile_match_window: timedelta = timedelta(seconds=120)
     timezone: tzinfo = UTC
     callback_by_message: bool = True
@@ -278,7 +286,38 @@ _INSTANCE_FIELDS: tuple[tuple[str, tuple[str, ...], Callable[[Callable[[str], st
     ),
     ("business_hours", ("BUSINESS_HOURS",), lambda get: _business_hours(get("BUSINESS_HOURS"))),
     ("timezone", ("TIMEZONE",), lambda get: _timezone(get("TIMEZONE") or "UTC")),
+    (
+        "reply_max_per_hour",
+        ("MISSED_CALL_REPLY_MAX_PER_HOUR",),
+        lambda get: _per_hour(
+            get("MISSED_CALL_REPLY_MAX_PER_HOUR"),
+            "MISSED_CALL_REPLY_MAX_PER_HOUR",
+            DEFAULT_REPLY_MAX_PER_HOUR,
+        ),
+    ),
+    (
+        "notify_max_per_hour",
+        ("OPERATOR_NOTIFY_MAX_PER_HOUR",),
+        lambda get: _per_hour(
+            get("OPERATOR_NOTIFY_MAX_PER_HOUR"),
+            "OPERATOR_NOTIFY_MAX_PER_HOUR",
+            DEFAULT_NOTIFY_MAX_PER_HOUR,
+        ),
+    ),
 )
+
+# The send log (send_caps) keeps one time per send of the hour in one document: a DynamoDB item
+# holds at most 400 KB, and a cap of more than a thousand an hour is none for a person's number.
+MAX_PER_HOUR = 1_000
+
+
+def _per_hour(value: str, name: str, default: int) -> int:
+    number = _optional_int(value, name, 1)
+    if number is None:
+        return default
+    if number > MAX_PER_HOUR:
+        raise ConfigError(f"{name} must be at most {MAX_PER_HOUR}, not {number}")
+    return number
 
 
 def _instance_fields(env: Mapping[str, str], settings: Mapping[str, str]) -> dict[str, Any]:

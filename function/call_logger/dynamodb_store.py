@@ -6,6 +6,7 @@ One table (terraform/aws/dynamodb.tf), keys `pk` and `sk`:
   pk=REJECTED#{sha256}           sk=REJECTED                  notifications that can't be recorded
   pk=DIGEST#{YYYY-MM-DD}         sk=DIGEST                    the days whose digest was sent
   pk=INSTANCE#{idInstance}       sk=INSTANCE                  the instance's newest state
+  pk=SENDLOG#{idInstance}_{kind} sk=SENDLOG                   the sends of the last hour (send_caps)
 Records also carry gsi1pk=RECORD so the `byTime` index (gsi1pk, eventAt) lists them newest first;
 instance states carry gsi1pk=INSTANCE and eventAt=stateChangedAt, so `status` reads them from the
 same index instead of scanning the table.
@@ -30,6 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .config import Config
 from .notification import CallNotification
+from .send_caps import SENT_AT, WARNED_AT, SendLog, SendLogWrite
 from .store import (
     EXISTENCE_BATCH,
     PermanentWriteError,
@@ -46,6 +48,7 @@ RECORD_PREFIX = "RECORD#"
 REJECTED_SK = "REJECTED"
 DIGEST_SK = "DIGEST"
 INSTANCE_SK = "INSTANCE"
+SEND_LOG_SK = "SENDLOG"
 INSTANCES_INDEX_KEY = "INSTANCE"
 RECORDS_INDEX = "byTime"
 RECORDS_INDEX_KEY = "RECORD"
@@ -71,6 +74,7 @@ TIMESTAMP_FIELDS = frozenset(
         "sentAt",
         "lastReplyAt",
         "stateChangedAt",
+        WARNED_AT,
     }
 )
 
@@ -82,6 +86,10 @@ _CONFLICT_REASONS = {"ConditionalCheckFailed", "TransactionConflict"}
 
 def chat_pk(chat_key: str) -> str:
     return f"CHAT#{chat_key}"
+
+
+def send_log_pk(key: str) -> str:
+    return f"SENDLOG#{key}"
 
 
 def instance_pk(instance_id: int) -> str:
@@ -187,15 +195,23 @@ class DynamoDBStore:
                 request = answer.get("UnprocessedKeys") or {}
         return items
 
-    def load(self, call: CallNotification) -> Snapshot:
+    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> Snapshot:
         pk = chat_pk(call.chat_key)
         record_sk = RECORD_PREFIX + call.record_key
         _check_key_size("chat id", pk, MAX_PARTITION_KEY_BYTES, "partition")
         _check_key_size("record id", record_sk, MAX_SORT_KEY_BYTES, "sort")
-        keys = [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in (CHAT_SK, record_sk)]
-        found = self._get(keys)
-        chat = _chat_state(found.get(CHAT_SK))
-        return Snapshot(chat=chat, record_exists=record_sk in found)
+        keys = [(pk, CHAT_SK), (pk, record_sk), *((send_log_pk(k), SEND_LOG_SK) for k in send_logs)]
+        found = {
+            (item["pk"]["S"], item["sk"]["S"]): item
+            for item in self._batch_get([{"pk": {"S": p}, "sk": {"S": k}} for p, k in keys])
+        }
+        chat = _chat_state(found.get((pk, CHAT_SK)))
+        logs = {
+            key: _send_log(item)
+            for key in send_logs
+            if (item := found.get((send_log_pk(key), SEND_LOG_SK))) is not None
+        }
+        return Snapshot(chat=chat, record_exists=(pk, record_sk) in found, send_logs=logs)
 
     def _get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """The items found among `keys` (of one pk), by sk: one strongly consistent read."""
@@ -253,13 +269,32 @@ class DynamoDBStore:
             "Item": to_item(record),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
+        writes = [self._chat_write(pk, plan)] if plan.chat is not None else []
+        writes += [self._send_log_write(log) for log in plan.send_logs]
         with _storage_errors(self._table):
-            if plan.chat is None:
+            if not writes:
                 self._client.put_item(**put_record)
                 return
-            self._client.transact_write_items(
-                TransactItems=[{"Put": put_record}, self._chat_write(pk, plan)]
-            )
+            self._client.transact_write_items(TransactItems=[{"Put": put_record}, *writes])
+
+    def _send_log_write(self, log: SendLogWrite) -> dict[str, Any]:
+        """A cap's claim: the log as read (its version) or not yet there, else no commit."""
+        fields = dict(log.fields)
+        fields[SENT_AT] = [_to_dynamo(at) for at in fields[SENT_AT]]
+        version = 1 if log.create else log.version + 1
+        put: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": to_item(
+                fields | {"pk": send_log_pk(log.key), "sk": SEND_LOG_SK, "version": version}
+            ),
+        }
+        if log.create:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "#version = :expected"
+            put["ExpressionAttributeNames"] = {"#version": "version"}
+            put["ExpressionAttributeValues"] = to_item({":expected": log.version})
+        return {"Put": put}
 
     def _chat_write(self, pk: str, plan: WritePlan) -> dict[str, Any]:
         assert plan.chat is not None
@@ -397,6 +432,12 @@ class DynamoDBStore:
             "ExpressionAttributeValues": to_item({":instances": INSTANCES_INDEX_KEY}),
         }
         yield from self._query(request, _KEYS | {"eventAt", "version"})
+
+
+def _send_log(item: Mapping[str, Any]) -> SendLog:
+    data = from_item(item)
+    sent_at = tuple(datetime.fromtimestamp(float(at), UTC) for at in data.get(SENT_AT) or ())
+    return SendLog(data.get("version", 0), sent_at, data.get(WARNED_AT))
 
 
 def _chat_state(item: Mapping[str, Any] | None) -> ChatState | None:

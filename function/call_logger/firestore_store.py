@@ -6,6 +6,7 @@ Layout (documented in the README, read by people in the console):
   rejected/{sha256 of the body}                notifications that can never be recorded
   digests/{YYYY-MM-DD}                         the days whose digest was sent
   instances/{idInstance}                       the instance's newest stateInstanceChanged
+  sendLogs/{idInstance}_{reply|notice}         the sends of the last hour (send_caps)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from .config import Config
 from .notification import CallNotification
+from .send_caps import SENT_AT, WARNED_AT, SendLog
 from .store import (
     EXISTENCE_BATCH,
     PermanentWriteError,
@@ -39,6 +41,7 @@ RECORDS = "records"
 REJECTED = "rejected"
 INSTANCES = "instances"
 DIGESTS = "digests"
+SEND_LOGS = "sendLogs"
 # Records read per query when listing a window (see recent_records).
 READ_PAGE = 2000
 # A field no document has: the chat probe removes it (see probe_chat).
@@ -81,20 +84,30 @@ class FirestoreStore:
     def _chat(self, chat_key: str) -> firestore.DocumentReference:
         return self._client.collection(CHATS).document(chat_key)
 
-    def load(self, call: CallNotification) -> Snapshot:
+    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> Snapshot:
         chat_ref = self._chat(call.chat_key)
         record_ref = chat_ref.collection(RECORDS).document(call.record_key)
+        log_refs = {key: self._client.collection(SEND_LOGS).document(key) for key in send_logs}
         with self._errors("reading a chat"):
             docs = {
                 doc.reference.path: doc
                 for doc in self._client.get_all(
-                    [chat_ref, record_ref], retry=self._retry, timeout=self._timeout
+                    [chat_ref, record_ref, *log_refs.values()],
+                    retry=self._retry,
+                    timeout=self._timeout,
                 )
             }
         chat_doc = docs.get(chat_ref.path)
         record_doc = docs.get(record_ref.path)
         chat = _chat_state(chat_doc)
-        return Snapshot(chat=chat, record_exists=record_doc is not None and record_doc.exists)
+        logs = {
+            key: _send_log(doc)
+            for key, ref in log_refs.items()
+            if (doc := docs.get(ref.path)) is not None and doc.exists
+        }
+        return Snapshot(
+            chat=chat, record_exists=record_doc is not None and record_doc.exists, send_logs=logs
+        )
 
     def probe_chat(self, chat_key: str) -> bool:
         # Removing a field no document has: an update that changes nothing, and like every
@@ -143,6 +156,14 @@ class FirestoreStore:
             else:
                 option = self._client.write_option(last_update_time=plan.chat.version)
                 batch.update(chat_ref, plan.chat.fields, option=option)
+                conflicts = _UPDATE_CONFLICTS
+        for log in plan.send_logs:  # the caps' claims: as read, or the commit fails
+            log_ref = self._client.collection(SEND_LOGS).document(log.key)
+            if log.create:
+                batch.create(log_ref, log.fields)
+            else:
+                option = self._client.write_option(last_update_time=log.version)
+                batch.update(log_ref, log.fields, option=option)
                 conflicts = _UPDATE_CONFLICTS
         with self._errors("writing a record", conflicts):
             batch.commit(retry=self._retry, timeout=self._timeout)
@@ -293,6 +314,11 @@ class FirestoreStore:
             raise PermanentWriteError(str(error)) from error
         except gexc.GoogleAPIError as error:
             raise StorageUnavailable(f"{type(error).__name__}: {error}") from error
+
+
+def _send_log(doc: Any) -> SendLog:
+    data = doc.to_dict() or {}
+    return SendLog(doc.update_time, tuple(data.get(SENT_AT) or ()), data.get(WARNED_AT))
 
 
 def _chat_state(doc: Any) -> ChatState | None:

@@ -42,6 +42,8 @@ SETTINGS: Mapping[str, str] = MappingProxyType(
         "missedCallReplyAfterHours": "MISSED_CALL_REPLY_AFTER_HOURS",
         "businessHours": "BUSINESS_HOURS",
         "timezone": "TIMEZONE",
+        "missedCallReplyMaxPerHour": "MISSED_CALL_REPLY_MAX_PER_HOUR",
+        "operatorNotifyMaxPerHour": "OPERATOR_NOTIFY_MAX_PER_HOUR",
     }
 )
 WEBHOOK_URL_TOKEN = "webhookUrlToken"

@@ -8,13 +8,13 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from . import journal, policy, replies
+from . import journal, policy, replies, send_caps
 from .config import Config, ConfigError, Mode
 from .envelope import OUTGOING_CALL, OUTGOING_MESSAGE_TYPES, canonical_status, notification_type
 from .journal import LookupPacer, ReconcileReport
@@ -44,6 +44,7 @@ from .write_plan import (
     plan_state,
     plan_write,
     rejected_id,
+    with_caps,
 )
 
 log = logging.getLogger(__name__)
@@ -147,9 +148,8 @@ class CallService:
         # Replies and notices are about calls to the business, never about its own calls out.
         if call.direction == INCOMING:
             self._send_claimed_reply(call, record)
-            line = self._line(call.instance_id)
-            if line.green_api is not None and replies.notifies_operator(line.settings, call):
-                self._notify_operator(call, record, line)
+            if record.notice:  # claimed within OPERATOR_NOTIFY_MAX_PER_HOUR
+                self._notify_operator(call, record, self._line(call.instance_id))
         return Outcome.RECORDED
 
     def _line(self, instance_id: int) -> _Line:
@@ -274,8 +274,10 @@ class CallService:
         records as the run read them, else as the store has them now)."""
         lookup: NameLookup | None = None
         looked_up = False
+        sends = self._sends_wanted(call, source)
+        log_keys = [send_caps.log_key(call.instance_id, kind) for kind in sends]
         for attempt in range(MAX_WRITE_ROUNDS):
-            snapshot = self._store.load(call)
+            snapshot = self._store.load(call, log_keys)
             if snapshot.record_exists:
                 return None
             if window is not None and journal.may_have_nearby(snapshot.chat, call, window):
@@ -288,12 +290,18 @@ class CallService:
             if not looked_up:
                 lookup = name_of(call, snapshot.chat)
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
-            reply = self._reply_claim(call, snapshot, self._clock())
+            now = self._clock()
+            reply = self._reply_claim(call, snapshot, now)
+            caps = self._cap_decisions(call, snapshot, sends, reply is not None, now)
+            if send_caps.REPLY in caps and not caps[send_caps.REPLY].allowed:
+                reply = None  # past MISSED_CALL_REPLY_MAX_PER_HOUR: the record says so
             plan = plan_write(call, label, snapshot, lookup, self._retention, source, reply)
+            plan = with_caps(plan, caps)
             try:
                 self._store.save(plan)
             except WriteConflict:
-                continue  # e.g. a concurrent call from this chat claimed the reply: decide again
+                continue  # e.g. a concurrent call claimed the reply or a cap: decide again
+            _warn_of_caps(call.instance_id, caps.values())
             return plan.record
         raise StorageUnavailable(f"the chat kept changing under {MAX_WRITE_ROUNDS} writes")
 
@@ -306,6 +314,44 @@ class CallService:
         last_reply_at = snapshot.chat.last_reply_at if snapshot.chat else None
         template = replies.reply_template(line.settings, call, last_reply_at, now)
         return None if template is None else ReplyClaim(template, now)
+
+    def _sends_wanted(self, call: CallNotification, source: Source) -> tuple[str, ...]:
+        """The messages this call may send (send_caps kinds), whose send logs the load reads:
+        a reply to a call to the business, a notice as it rings (reconcile sends none)."""
+        line = self._line(call.instance_id)
+        if line.green_api is None or call.direction != INCOMING:
+            return ()
+        settings = line.settings
+        reply = settings.replies_configured and call.status in settings.reply_on
+        notice = source is not Source.JOURNAL and replies.notifies_operator(settings, call)
+        return (send_caps.REPLY,) * reply + (send_caps.NOTICE,) * notice
+
+    def _cap_decisions(
+        self,
+        call: CallNotification,
+        snapshot: Snapshot,
+        sends: tuple[str, ...],
+        replying: bool,
+        now: datetime,
+    ) -> dict[str, send_caps.CapDecision]:
+        """Each wanted message against its instance's cap: the reply only when one is claimed
+        (the cooldown, its age and the hours allow it), the notice whenever it is wanted."""
+        settings = self._line(call.instance_id).settings
+        limits = {
+            send_caps.REPLY: settings.reply_max_per_hour,
+            send_caps.NOTICE: settings.notify_max_per_hour,
+        }
+        return {
+            kind: send_caps.decide(
+                call.instance_id,
+                kind,
+                snapshot.send_logs.get(send_caps.log_key(call.instance_id, kind)),
+                limits[kind],
+                now,
+            )
+            for kind in sends
+            if kind != send_caps.REPLY or replying
+        }
 
     def _webhook_name(self, call: CallNotification, chat: ChatState | None) -> NameLookup | None:
         """A delivery looks the name up once per CONTACT_CACHE_TTL per chat (and instance),
@@ -556,6 +602,18 @@ class CallService:
             self._store.keep_rejected(rejected_id(body), text, reason, now, expires)
         annotate(reason=reason)  # on the line about this notification (the webhook's, the poller's)
         return Outcome.REJECTED
+
+
+def _warn_of_caps(instance_id: int, decisions: Iterable[send_caps.CapDecision]) -> None:
+    """The WARNING that names a cap, once an hour per instance and kind (send_caps)."""
+    for decision in decisions:
+        if decision.warn:
+            log.warning(
+                "%s reached for instance %s: no more such messages this hour",
+                decision.setting,
+                instance_id,
+                extra={"event": "send.capped", "cap": decision.setting, "instance": instance_id},
+            )
 
 
 def _log_failed_send(event: str, what: str, error: Exception) -> None:

@@ -48,12 +48,14 @@ RecordKey = tuple[str, str]  # (chat key, record key) as in chats/{chat key}/rec
 class Store(Protocol):
     """What the service writes with; `recent_records` is what the `calls` command reads."""
 
-    def load(self, call: CallNotification) -> Snapshot:
-        """The chat summary and whether this record exists, in one round trip."""
+    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> Snapshot:
+        """The chat summary, whether this record exists and the send logs named (send_caps
+        keys), in one round trip."""
         ...
 
     def save(self, plan: WritePlan) -> None:
-        """Commit the plan atomically; WriteConflict if the record exists or the chat moved."""
+        """Commit the plan atomically; WriteConflict if the record exists, or the chat or a
+        send log moved."""
         ...
 
     def probe_chat(self, chat_key: str) -> bool:

@@ -47,7 +47,7 @@ variable "green_api_token" {
 }
 
 variable "green_api_instances" {
-  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally its own webhookUrlToken (null: 64 hex digits are generated once per instance and kept across applies; GREEN-API sends it, and a request is accepted only with the token of the instance it names), a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours and timezone (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
+  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally its own webhookUrlToken (null: 64 hex digits are generated once per instance and kept across applies; GREEN-API sends it, and a request is accepted only with the token of the instance it names), a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours, timezone, missedCallReplyMaxPerHour and operatorNotifyMaxPerHour (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
   type = map(object({
     apiUrl                    = string
     apiTokenInstance          = string
@@ -58,6 +58,8 @@ variable "green_api_instances" {
     missedCallReplyAfterHours = optional(string)
     businessHours             = optional(string)
     timezone                  = optional(string)
+    missedCallReplyMaxPerHour = optional(string)
+    operatorNotifyMaxPerHour  = optional(string)
   }))
   default   = {}
   nullable  = false
@@ -228,6 +230,28 @@ variable "missed_call_reply_max_age" {
   }
 }
 
+variable "missed_call_reply_max_per_hour" {
+  description = "MISSED_CALL_REPLY_MAX_PER_HOUR: at most this many automatic replies per instance in any rolling hour (null: the function's default, 30), counted across all function instances; past it a call is recorded without a reply (its record's cappedBy says why) and a WARNING (event send.capped) names the cap once an hour. An entry of green_api_instances may set its own (missedCallReplyMaxPerHour)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.missed_call_reply_max_per_hour == null ? true : (floor(var.missed_call_reply_max_per_hour) == var.missed_call_reply_max_per_hour && var.missed_call_reply_max_per_hour >= 1 && var.missed_call_reply_max_per_hour <= 1000)
+    error_message = "missed_call_reply_max_per_hour must be null or a whole number from 1 to 1000."
+  }
+}
+
+variable "operator_notify_max_per_hour" {
+  description = "OPERATOR_NOTIFY_MAX_PER_HOUR: at most this many operator notices per instance in any rolling hour (null: the function's default, 60), counted as missed_call_reply_max_per_hour is. An entry of green_api_instances may set its own (operatorNotifyMaxPerHour)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.operator_notify_max_per_hour == null ? true : (floor(var.operator_notify_max_per_hour) == var.operator_notify_max_per_hour && var.operator_notify_max_per_hour >= 1 && var.operator_notify_max_per_hour <= 1000)
+    error_message = "operator_notify_max_per_hour must be null or a whole number from 1 to 1000."
+  }
+}
+
 variable "business_hours" {
   description = "BUSINESS_HOURS: opening hours in local time of var.timezone, e.g. \"mon-fri 09:00-18:00, sat 10:00-14:00\". Empty: always open."
   type        = string
@@ -313,6 +337,7 @@ variable "environment_variables" {
       "GREEN_API_ID_INSTANCE", "GREEN_API_URL", "GREEN_API_TOKEN", "GREEN_API_INSTANCES", "WEBHOOK_TOKEN",
       "OPERATOR_CHAT_ID", "OPERATOR_NOTIFY_ON", "MISSED_CALL_REPLY", "MISSED_CALL_REPLY_AFTER_HOURS",
       "MISSED_CALL_REPLY_ON", "MISSED_CALL_REPLY_COOLDOWN", "MISSED_CALL_REPLY_MAX_AGE",
+      "MISSED_CALL_REPLY_MAX_PER_HOUR", "OPERATOR_NOTIFY_MAX_PER_HOUR",
       "BUSINESS_HOURS", "TIMEZONE", "DIGEST_TIME", "LOG_LEVEL", "LOG_CHAT_IDS",
       # ... and by each stack: where the records and the secrets are.
       "STORE", "GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE", "DYNAMODB_TABLE",
@@ -406,6 +431,9 @@ locals {
       MISSED_CALL_REPLY_MAX_AGE     = var.missed_call_reply_max_age
     },
     var.business_hours == "" ? {} : { BUSINESS_HOURS = var.business_hours },
+    # The caps on sends per instance and rolling hour (unset: the function's defaults).
+    var.missed_call_reply_max_per_hour == null ? {} : { MISSED_CALL_REPLY_MAX_PER_HOUR = tostring(var.missed_call_reply_max_per_hour) },
+    var.operator_notify_max_per_hour == null ? {} : { OPERATOR_NOTIFY_MAX_PER_HOUR = tostring(var.operator_notify_max_per_hour) },
     # The digest rides on the scheduled reconcile runs.
     var.digest_time == "" ? {} : { DIGEST_TIME = var.digest_time },
   )

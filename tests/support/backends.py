@@ -197,6 +197,8 @@ def _path(pk: str, sk: str) -> str:
         return f"digests/{key}"
     if kind == "INSTANCE":
         return f"instances/{key}"
+    if kind == "SENDLOG":
+        return f"sendLogs/{key}"
     if sk == CHAT_SK:
         return f"chats/{key}"
     return f"chats/{key}/records/{sk.removeprefix(RECORD_PREFIX)}"
