@@ -9,9 +9,20 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+from devserver.emulator import free_port
 from devserver.fake_green_api import FakeGreenApi
 from devserver.processes import stop_group
 from tests.conftest import TOKEN, sample
@@ -35,7 +46,35 @@ def missed_call(instance_id: int, n: int) -> dict[str, Any]:
     return body
 
 
-def environment(backend: Backend, fake: FakeGreenApi) -> dict[str, str]:
+class SerialMotoServer(ThreadedMotoServer):
+    """moto on one thread, sharing the session's moto data: DynamoDB serializes conditional
+    transactions, while moto's threaded server checks a transaction's conditions and writes it
+    without a lock, so two requests at once could both pass a condition that only one may."""
+
+    def _server_entry(self) -> None:
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server(
+            self._ip_address, self._port, app, False, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
+@pytest.fixture
+def store_environ(backend: Backend) -> Iterator[dict[str, str]]:
+    """Where the function processes find the store: on AWS, through a serial moto server."""
+    environ = backend.environ()
+    if backend.name != "aws":
+        yield environ
+        return
+    port = free_port()
+    server = SerialMotoServer("127.0.0.1", port, verbose=False)
+    server.start()
+    yield environ | {"AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{port}"}
+    server.stop()
+
+
+def environment(store: dict[str, str], fake: FakeGreenApi) -> dict[str, str]:
     entry = {
         "apiUrl": fake.url,
         "apiTokenInstance": fake.token,
@@ -48,7 +87,7 @@ def environment(backend: Backend, fake: FakeGreenApi) -> dict[str, str]:
             for key, value in os.environ.items()
             if not key.startswith(("GREEN_API_", "OPERATOR_", "MISSED_CALL_"))
         }
-        | backend.environ()
+        | store
         | {
             "GREEN_API_INSTANCES": json.dumps({str(fake.instance_id): entry}),
             "WEBHOOK_TOKEN": TOKEN,
@@ -108,9 +147,12 @@ def run_two_function_processes(
 
 
 def test_caps_hold_across_two_function_processes(
-    backend: Backend, fake_green_api: FakeGreenApi, tmp_path: Path
+    backend: Backend,
+    store_environ: dict[str, str],
+    fake_green_api: FakeGreenApi,
+    tmp_path: Path,
 ) -> None:
-    env = environment(backend, fake_green_api)
+    env = environment(store_environ, fake_green_api)
     calls = [missed_call(fake_green_api.instance_id, n) for n in range(CALLS)]
 
     statuses, stdout = run_two_function_processes(backend, env, [calls[::2], calls[1::2]], tmp_path)

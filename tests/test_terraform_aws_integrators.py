@@ -1,5 +1,7 @@
 """terraform/aws for an integrator's deployment of many instances (issue 26), applied to moto:
-each instance its own webhookUrlToken, generated once and kept; the caps on sends per instance.
+each instance its own webhookUrlToken, generated once and kept; the caps on sends per instance;
+the scheduled work's SQS queue, consumed by the reconcile function, with IAM only to what each
+role needs.
 
 Uses the stack copy and moto server of test_terraform_aws (its fixtures, one copy per module)."""
 
@@ -10,7 +12,15 @@ import re
 from typing import Any
 
 from tests import test_terraform_aws as aws_stack
-from tests.test_terraform_aws import MANY_INSTANCES, NAME, Stack, _base_vars
+from tests.test_terraform_aws import (
+    MANY_INSTANCES,
+    NAME,
+    RECONCILE,
+    Stack,
+    _as_list,
+    _base_vars,
+    _role_statements,
+)
 
 # The module's moto server and stack copy, as that module makes them.
 moto_url = aws_stack.moto_url
@@ -55,7 +65,47 @@ def test_each_instance_gets_its_own_webhook_token_kept_across_applies(stack: Sta
         assert function["Environment"]["Variables"]["MISSED_CALL_REPLY_MAX_PER_HOUR"] == "5"
         assert shop["operatorNotifyMaxPerHour"] == "7"
 
+        _check_queue(stack, outputs)
+
         stack.run("apply", "-input=false", "-auto-approve", many)
         assert _stored_map(stack, stack.outputs())["1101000002"]["webhookUrlToken"] == generated
     finally:
         stack.run("destroy", "-input=false", "-auto-approve", many)
+
+
+def _check_queue(stack: Stack, outputs: dict[str, Any]) -> None:
+    sqs, lambda_ = stack.client("sqs"), stack.client("lambda")
+    url = sqs.get_queue_url(QueueName=f"{RECONCILE}-tasks")["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    queue_arn = attributes["QueueArn"]
+    assert attributes["VisibilityTimeout"] == "1800"  # six times the function's 300 s
+    redrive = json.loads(attributes["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"].endswith(f":{RECONCILE}-failed")
+    assert int(redrive["maxReceiveCount"]) > 1
+
+    # A task's digest reads one instance's records from an index of their own.
+    table = stack.client("dynamodb").describe_table(TableName=NAME)["Table"]
+    (by_instance,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "byInstance"]
+    assert [(k["AttributeName"], k["KeyType"]) for k in by_instance["KeySchema"]] == [
+        ("gsi2pk", "HASH"),
+        ("eventAt", "RANGE"),
+    ]
+
+    reconcile = lambda_.get_function_configuration(FunctionName=RECONCILE)
+    assert reconcile["Environment"]["Variables"]["RECONCILE_SQS_QUEUE_URL"] == url
+    (mapping,) = [
+        m
+        for m in lambda_.list_event_source_mappings()["EventSourceMappings"]
+        if m["EventSourceArn"] == queue_arn
+    ]
+    assert mapping["FunctionArn"] == reconcile["FunctionArn"]
+    assert mapping["BatchSize"] == 1
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+    # The reconcile role sends to and consumes its queue alone; the webhook's touches no queue.
+    statements = _role_statements(stack, reconcile["Role"])
+    assert statements["DispatchTasks"]["Action"] in ("sqs:SendMessage", ["sqs:SendMessage"])
+    for sid in ("DispatchTasks", "ConsumeTasks"):
+        assert _as_list(statements[sid]["Resource"]) == [queue_arn]
+    webhook = _role_statements(stack, outputs["role_arn"])
+    assert "sqs:" not in json.dumps(webhook)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .config import Config
 from .webhook import Webhook
 
 # Secrets Manager ARNs (terraform/aws) for the settings that must not be plain variables.
@@ -73,3 +74,32 @@ def handle_event(webhook: Webhook, event: Mapping[str, Any]) -> dict[str, Any]:
 
 def _answer(status: int, text: str) -> dict[str, Any]:
     return {"statusCode": status, "headers": {"Content-Type": "text/plain"}, "body": text}
+
+
+def handle_task_batch(config: Config, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """SQS records of scheduled tasks (one instance each), run one after another; the answer
+    names the messages whose task failed, so that SQS makes only those visible again (the event
+    source mapping reports batch item failures). A message that is no task is logged and
+    dropped: no retry can make it one."""
+    import json
+    import logging
+
+    from .scheduled import NotAReconcileRun, run
+
+    log = logging.getLogger(__name__)
+    failures = []
+    for record in records:
+        message_id = record.get("messageId", "")
+        try:
+            done = run(config, json.loads(record.get("body") or "null"))
+        except (NotAReconcileRun, ValueError) as error:
+            log.error("not a reconcile task: %s", error, extra={"event": "reconcile.bad_task"})
+            continue
+        except Exception as error:  # the task failed; the queue retries it
+            log.error("task failed: %r", error, extra={"event": "reconcile.task_failed"})
+            done_error: str | None = repr(error)
+        else:
+            done_error = done.error
+        if done_error is not None:
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}

@@ -120,6 +120,14 @@ class Config:
     digest_time: time | None = None
     log_level: str = "INFO"
     log_chat_ids: str = "masked"
+    # Where the scheduled run puts one task per instance (task_queues): a Cloud Tasks queue, the
+    # URL its tasks call and the account whose OIDC token they carry; or an SQS queue's URL.
+    # None set: the tasks run in the scheduled run itself.
+    reconcile_tasks_queue: str = ""
+    reconcile_tasks_url: str = ""
+    reconcile_tasks_service_account: str = ""
+    cloud_tasks_api: str = "https://cloudtasks.googleapis.com"
+    reconcile_sqs_queue_url: str = ""
     # The instances served (GREEN_API_INSTANCES, or the single-instance settings as a map of one).
     instances: Instances = field(default_factory=Instances, repr=False)
     # idInstance -> the Config fields that instance's own settings set (only instances that have
@@ -238,6 +246,7 @@ class Config:
             ),
             log_level=_choice(get("LOG_LEVEL").upper() or "INFO", "LOG_LEVEL", LOG_LEVELS),
             log_chat_ids=_choice(get("LOG_CHAT_IDS") or "masked", "LOG_CHAT_IDS", LOG_CHAT_IDS),
+            **_task_queue(get),
             **{name: read(get) for name, _, read in _INSTANCE_FIELDS},
         )
 
@@ -354,6 +363,27 @@ def _instances(env: Mapping[str, str]) -> Instances | None:
         return instance_map.parse(text)
     except InstanceError as error:
         raise ConfigError(str(error)) from None
+
+
+def _task_queue(get: Callable[[str], str]) -> dict[str, Any]:
+    """RECONCILE_TASKS_QUEUE with the URL and account its tasks need, or RECONCILE_SQS_QUEUE_URL
+    (Terraform sets them: terraform/gcp/tasks.tf, terraform/aws/queue.tf)."""
+    fields: dict[str, Any] = {
+        "reconcile_tasks_queue": get("RECONCILE_TASKS_QUEUE"),
+        "reconcile_tasks_url": get("RECONCILE_TASKS_URL"),
+        "reconcile_tasks_service_account": get("RECONCILE_TASKS_SERVICE_ACCOUNT"),
+        "reconcile_sqs_queue_url": get("RECONCILE_SQS_QUEUE_URL"),
+    }
+    if get("CLOUD_TASKS_API"):
+        fields["cloud_tasks_api"] = get("CLOUD_TASKS_API")
+    if fields["reconcile_tasks_queue"] and not (
+        fields["reconcile_tasks_url"] and fields["reconcile_tasks_service_account"]
+    ):
+        raise ConfigError(
+            "RECONCILE_TASKS_QUEUE needs RECONCILE_TASKS_URL (the reconcile function's URL) and "
+            "RECONCILE_TASKS_SERVICE_ACCOUNT (the identity its tasks invoke it with)"
+        )
+    return fields
 
 
 def _timezone(value: str) -> tzinfo:

@@ -52,8 +52,9 @@ SEND_LOG_SK = "SENDLOG"
 INSTANCES_INDEX_KEY = "INSTANCE"
 RECORDS_INDEX = "byTime"
 RECORDS_INDEX_KEY = "RECORD"
+INSTANCE_RECORDS_INDEX = "byInstance"  # gsi2pk = RECORD#{idInstance}, eventAt
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
-_KEYS = frozenset({"pk", "sk", "gsi1pk"})
+_KEYS = frozenset({"pk", "sk", "gsi1pk", "gsi2pk"})
 # DynamoDB's key limits, in UTF-8 bytes (notification.MAX_ID_BYTES is Firestore's, and larger).
 MAX_PARTITION_KEY_BYTES = 2048
 MAX_SORT_KEY_BYTES = 1024
@@ -90,6 +91,10 @@ def chat_pk(chat_key: str) -> str:
 
 def send_log_pk(key: str) -> str:
     return f"SENDLOG#{key}"
+
+
+def instance_records_key(instance_id: int) -> str:
+    return f"{RECORDS_INDEX_KEY}#{instance_id}"
 
 
 def instance_pk(instance_id: int) -> str:
@@ -137,9 +142,11 @@ class DynamoDBStore:
             client = boto3.client("dynamodb", config=boto)
         return cls(client, config.dynamodb_table)
 
-    def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
-        """Records with eventAt >= since, newest first, from the byTime index (for `calls`).
-        StorageUnavailable while reading."""
+    def recent_records(
+        self, since: datetime, chat_id: str | None, instance_id: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Records with eventAt >= since, newest first, from the byTime index (for `calls`),
+        or of one instance from the byInstance index. StorageUnavailable while reading."""
         request: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": RECORDS_INDEX,
@@ -147,6 +154,10 @@ class DynamoDBStore:
             "ScanIndexForward": False,
         }
         values: dict[str, Any] = {":records": RECORDS_INDEX_KEY, ":since": since}
+        if instance_id is not None:
+            request["IndexName"] = INSTANCE_RECORDS_INDEX
+            request["KeyConditionExpression"] = "gsi2pk = :records AND eventAt >= :since"
+            values[":records"] = instance_records_key(instance_id)
         if chat_id is not None:
             request["FilterExpression"] = "chatId = :chat"
             values[":chat"] = chat_id
@@ -262,6 +273,7 @@ class DynamoDBStore:
             "pk": pk,
             "sk": RECORD_PREFIX + plan.record_key,
             "gsi1pk": RECORDS_INDEX_KEY,
+            "gsi2pk": instance_records_key(plan.record.instance_id),
             "recordedAt": now,
         }
         put_record = {
@@ -387,6 +399,9 @@ class DynamoDBStore:
                 Item=to_item(item),
                 ConditionExpression="attribute_not_exists(pk)",
             )
+
+    def digest_claimed(self, day: str) -> bool:
+        return bool(self._get([{"pk": {"S": f"DIGEST#{day}"}, "sk": {"S": DIGEST_SK}}]))
 
     def claim_digest(self, day: str, sent_at: datetime) -> None:
         item = {"pk": f"DIGEST#{day}", "sk": DIGEST_SK, "sentAt": sent_at}

@@ -173,14 +173,19 @@ class FirestoreStore:
         with self._errors("noting the reply on a record"):
             ref.update(fields, retry=self._retry, timeout=self._timeout)
 
-    def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
-        """Records with eventAt >= since, newest first (for `calls`; the query shapes have
-        indexes in terraform/gcp/firestore.tf). StorageUnavailable while reading."""
+    def recent_records(
+        self, since: datetime, chat_id: str | None, instance_id: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Records with eventAt >= since (of one chat, of one instance), newest first (for
+        `calls` and the digest; each query shape has an index in terraform/gcp/firestore.tf).
+        StorageUnavailable while reading."""
         records = self._client.collection_group(RECORDS).where(
             filter=FieldFilter("eventAt", ">=", since)
         )
         if chat_id is not None:
             records = records.where(filter=FieldFilter("chatId", "==", chat_id))
+        if instance_id is not None:
+            records = records.where(filter=FieldFilter("instanceId", "==", instance_id))
         records = records.order_by("eventAt", direction=firestore.Query.DESCENDING)
         # Page by page, each within STORE_TIMEOUT: a week of a busy instance's records takes
         # longer to stream than one operation may.
@@ -260,6 +265,11 @@ class FirestoreStore:
             fields["expireAt"] = expire_at
         with self._errors("keeping a rejected notification", _CREATE_CONFLICTS):
             ref.create(fields, retry=self._retry, timeout=self._timeout)
+
+    def digest_claimed(self, day: str) -> bool:
+        ref = self._client.collection(DIGESTS).document(day)
+        with self._errors("reading the digest's claim"):
+            return bool(ref.get(retry=self._retry, timeout=self._timeout).exists)
 
     def claim_digest(self, day: str, sent_at: datetime) -> None:
         ref = self._client.collection(DIGESTS).document(day)

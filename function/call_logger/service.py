@@ -561,7 +561,7 @@ class CallService:
         start = min(call.event_at for call in calls) - delta
         end = max(call.event_at for call in calls) + delta
         found: dict[str, list[dict[str, Any]]] = {}
-        for fields in self._store.recent_records(start, None):
+        for fields in self._store.recent_records(start, None, self._config.instance_id):
             event_at = fields.get("eventAt")
             if isinstance(event_at, datetime) and event_at <= end:
                 chat_key = f"{fields.get('instanceId')}_{fields.get('chatId')}"
@@ -660,14 +660,15 @@ def run_reconcile(
     if not instances:
         raise ConfigError("reconcile needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN")
     return [
-        _reconcile_instance(config.for_instance(instance.id), since, dry_run, lookup_budget)
+        reconcile_instance(config.for_instance(instance.id), since, dry_run, lookup_budget)
         for instance in instances
     ]
 
 
-def _reconcile_instance(
+def reconcile_instance(
     config: Config, since: timedelta, dry_run: bool, lookup_budget: float
 ) -> ReconcileReport:
+    """One instance's reconcile run, `config` its Config.for_instance (a scheduled task's)."""
     from .green_api import ClientPool
 
     assert config.instance_id is not None  # Config.for_instance

@@ -79,8 +79,11 @@ class Store(Protocol):
         """Set `fields` on an existing record (what became of its reply)."""
         ...
 
-    def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
-        """Record fields with eventAt >= since (of one chat, if given), newest first."""
+    def recent_records(
+        self, since: datetime, chat_id: str | None, instance_id: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Record fields with eventAt >= since (of one chat, of one instance, if given), newest
+        first; an instance's are read from an index of its own (nothing of another's)."""
         ...
 
     def chat_summaries(self, chat_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -118,6 +121,10 @@ class Store(Protocol):
 
     def instance_states(self) -> Iterator[dict[str, Any]]:
         """The fields of every instances/{idInstance} document (for `status`)."""
+        ...
+
+    def digest_claimed(self, day: str) -> bool:
+        """Whether the digest of `day` (as claim_digest names it) was claimed already."""
         ...
 
     def claim_digest(self, day: str, sent_at: datetime) -> None:

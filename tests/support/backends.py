@@ -150,7 +150,7 @@ class AwsBackend:
             for item in page["Items"]:
                 fields = from_item(item)
                 path = _path(fields.pop("pk"), fields.pop("sk"))
-                for internal in ("gsi1pk", "version"):
+                for internal in ("gsi1pk", "gsi2pk", "version"):
                     fields.pop(internal, None)
                 if path.startswith("instances/"):
                     fields.pop("eventAt")  # the byTime index key, a copy of stateChangedAt

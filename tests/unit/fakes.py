@@ -92,6 +92,10 @@ class MemoryStore:
         self._check_up()
         return {key: dict(self.chats[key]) for key in chat_keys if key in self.chats}
 
+    def digest_claimed(self, day: str) -> bool:
+        self._check_up()
+        return day in self.digests
+
     def claim_digest(self, day: str, sent_at: datetime) -> None:
         self._check_up()
         if day in self.digests:
@@ -127,12 +131,16 @@ class MemoryStore:
         self._check_up()
         self.records[(chat_key, record_key)].update(fields)
 
-    def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
+    def recent_records(
+        self, since: datetime, chat_id: str | None, instance_id: int | None = None
+    ) -> Iterator[dict[str, Any]]:
         self._check_up()
         found = [
             fields
             for fields in self.records.values()
-            if fields["eventAt"] >= since and chat_id in (None, fields["chatId"])
+            if fields["eventAt"] >= since
+            and chat_id in (None, fields["chatId"])
+            and instance_id in (None, fields["instanceId"])
         ]
         yield from sorted(found, key=lambda fields: fields["eventAt"], reverse=True)
 
