@@ -20,6 +20,8 @@ GCP_DIR := terraform/gcp
 TF_GCP := $(TERRAFORM) -chdir=$(GCP_DIR)
 TF_AWS := terraform/aws
 TF_AWS_CMD := $(TERRAFORM) -chdir=$(TF_AWS)
+# The tests apply terraform/aws to moto with the provider from the offline mirror.
+TF_OFFLINE := TF_CLI_CONFIG_FILE=$(CURDIR)/$(TF_AWS)/terraformrc.hcl
 # e.g. TF_APPLY_FLAGS=-auto-approve
 TF_APPLY_FLAGS ?=
 # The deployed function's URL; override with `make configure-instance WEBHOOK_URL=https://...`.
@@ -27,10 +29,11 @@ WEBHOOK_URL ?= $$($(TF_GCP) output -raw webhook_url)
 
 # `make` alone prints the list.
 .DEFAULT_GOAL := help
-.PHONY: help run test test-unit lint typecheck pytest tf-check tf-fmt tf-test check-test \
+.PHONY: help run test test-unit test-integration test-reliability test-iac lint typecheck pytest \
+	tf-check tf-fmt tf-test check-test \
 	check-run chromium deploy destroy backfill deploy-gcp destroy-gcp backfill-gcp deploy-aws \
-	destroy-aws backfill-aws lambda-zip tf-aws-offline-init configure-instance poll calls \
-	reconcile install lock clean bench report-screenshot
+	destroy-aws backfill-aws wait-ready-gcp wait-ready-aws lambda-zip tf-aws-offline-init \
+	configure-instance poll calls reconcile install lock clean bench report-screenshot
 
 # The deployed versions first (function/requirements.txt, hash-checked), so that the tests run
 # what is deployed; then this project and its development tools around them.
@@ -55,6 +58,8 @@ run: check-run $(STAMP) ## the function and a local database on 127.0.0.1:8080 (
 ##@ Test
 
 # Each target's prerequisites are checked first, one line per missing tool (tools/prereqs.py).
+# The test folders are the layers: tests/unit, tests/integration, tests/reliability, tests/iac;
+# a target runs each alone.
 test: check-test lint typecheck pytest tf-check ## everything: lint, typecheck, pytest, the Terraform checks
 
 # The fast layer alone: the core against in-memory fakes, no emulator, no server (tests/unit).
@@ -62,27 +67,36 @@ test: check-test lint typecheck pytest tf-check ## everything: lint, typecheck, 
 test-unit: $(STAMP) ## the fast layer alone (tests/unit: no emulator, no server)
 	$(PY) -m pytest -p no:cacheprovider --confcutdir=tests/unit tests/unit
 
-lint: $(STAMP) ## ruff check and ruff format --check
+test-integration: $(STAMP) chromium ## tests/integration: the emulator, moto, real HTTP, terraform/aws on moto
+	$(TF_OFFLINE) $(PY) -m pytest tests/integration
+
+test-reliability: $(STAMP) ## tests/reliability: faults, bad input, load
+	$(PY) -m pytest tests/reliability
+
+# lint-imports: the layers contract of pyproject.toml ([tool.importlinter]).
+lint: $(STAMP) ## ruff check, ruff format --check, and the import-linter layers contract
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP) ## mypy
 	$(VENV)/bin/mypy
 
-# TF_CLI_CONFIG_FILE: terraform/aws is applied to moto with the provider from the offline mirror.
 pytest: $(STAMP) chromium ## the test suites (emulator, moto, terraform/aws applied to moto)
-	TF_CLI_CONFIG_FILE=$(CURDIR)/$(TF_AWS)/terraformrc.hcl $(PY) -m pytest
+	$(TF_OFFLINE) $(PY) -m pytest
 
 # Offline checks of the Terraform stacks: no provider download, no cloud access.
-tf-check: tf-fmt tf-test ## the Terraform checks, offline
+tf-check: tf-fmt test-iac ## the Terraform checks, offline
 
 tf-fmt: ## terraform fmt -check of both stacks
 	$(TERRAFORM) fmt -check -diff -recursive terraform/
 
 # tests/iac (tfparse model of the stack, checkov report). --confcutdir keeps the main suite's
 # conftest, which needs the function's dependencies, out of this environment.
-tf-test: $(IAC_STAMP) ## tests/iac: tfparse and checkov in .venv-iac
+test-iac: $(IAC_STAMP) ## tests/iac: tfparse and checkov in .venv-iac
 	$(IAC_PY) -m pytest -p no:cacheprovider --confcutdir=tests/iac tests/iac
+
+tf-test: test-iac ## the same as test-iac
 
 check-test check-run: ## what `make test` or `make run` needs, one line per missing tool
 	@$(PYTHON) tools/prereqs.py $(@:check-%=%) --store $(STORE) --terraform $(TERRAFORM)
@@ -123,9 +137,54 @@ endef
 
 # `make deploy` deploys to Google Cloud; `make deploy CLOUD=aws` to AWS (same as deploy-aws).
 CLOUD ?= gcp
-# Both end with `make backfill`: one run of the deployed reconcile function over BACKFILL (GREEN-API's
+# Both end with a backfill: one run of the deployed reconcile function over BACKFILL (GREEN-API's
 # call journal holds up to 10,000 calls). BACKFILL= skips it; `make backfill` alone repeats it.
 BACKFILL ?= 7d
+# The backfill runs on a stack's first deploy only: build/backfilled in the stack's folder holds
+# the webhook URL (which names the deployment) once a backfill over it has succeeded, so a failed
+# one is tried again by the next deploy and a later deploy changes nothing. A local stamp rather
+# than a mark in the Terraform state: the state cannot know whether the run after the apply
+# worked. Another machine's first deploy backfills once more, which records nothing twice.
+# `make deploy BACKFILL=3d` on the command line, or `make backfill`, runs it anyway. A destroy
+# removes the stamp: the deploy after it backfills the calls the gap missed.
+#
+# Before it, the instance must be authorized again: setSettings has just restarted it.
+# e.g. WAIT_READY_ARGS="--timeout 10m"
+WAIT_READY_ARGS ?=
+
+# The end of a deploy ($(1): gcp or aws, $(2): the stack's terraform command, $(3): its folder).
+# A backfill that fails is a WARNING with the command that repeats it: everything else is
+# deployed and working.
+define backfill_after_deploy
+	@url="$$($(2) output -raw webhook_url)" || exit 1; \
+	stamp="$(3)/build/backfilled"; \
+	if [ -z "$(BACKFILL)" ]; then \
+	  echo "Backfill skipped (BACKFILL is empty)."; \
+	elif [ "$(origin BACKFILL)" != "command line" ] && [ -f "$$stamp" ] && \
+	    read -r done < "$$stamp" && [ "$$done" = "$$url" ]; then \
+	  echo "Backfill: done by an earlier deploy of this stack; make backfill CLOUD=$(1) repeats it."; \
+	elif $(MAKE) --no-print-directory backfill-$(1); then \
+	  printf '%s\n' "$$url" > "$$stamp"; \
+	else \
+	  echo "WARNING: the backfill did not complete; the deploy itself did. Rerun it with:" \
+	    "make backfill CLOUD=$(1) BACKFILL=$(BACKFILL)"; \
+	fi
+endef
+
+# wait-ready with the GREEN-API settings of the stack's outputs ($(1): its terraform command):
+# every instance of green_api_instances, or the one instance.
+define wait_ready_from_outputs
+	@out() { $(1) output -raw "$$1"; }; \
+	instances="$$(out green_api_instances)" && \
+	if [ -n "$$instances" ]; then \
+	  GREEN_API_INSTANCES="$$instances" $(PY) -m call_logger wait-ready --all $(WAIT_READY_ARGS); \
+	else \
+	  GREEN_API_TOKEN="$$(out green_api_token)" \
+	  GREEN_API_ID_INSTANCE="$$(out green_api_id_instance)" \
+	  GREEN_API_URL="$$(out green_api_url)" \
+	  $(PY) -m call_logger wait-ready $(WAIT_READY_ARGS); \
+	fi
+endef
 deploy: deploy-$(CLOUD) ## deploy to CLOUD (gcp, or aws), point the instance at it, backfill
 destroy: destroy-$(CLOUD) ## remove the CLOUD stack
 backfill: backfill-$(CLOUD) ## one run of the deployed reconcile function over BACKFILL (7d)
@@ -146,26 +205,29 @@ deploy-gcp: $(STAMP) ## deploy terraform/gcp (Cloud Function + Firestore)
 	  --tfvars-out $(GCP_DIR)/$(PREFLIGHT_VARS) $(PREFLIGHT_ARGS)
 	$(TF_GCP) apply -input=false -var-file=$(PREFLIGHT_VARS) $(TF_APPLY_FLAGS)
 	$(call configure_from_outputs,$(TF_GCP))
-	$(MAKE) --no-print-directory backfill-gcp
+	$(call backfill_after_deploy,gcp,$(TF_GCP),$(GCP_DIR))
 
 # Remove the stack. With firestore_delete_protection = true the database and its records stay.
 destroy-gcp: ## remove terraform/gcp (the database stays with delete protection)
 	$(TF_GCP) init -input=false
 	$(TF_GCP) destroy -input=false $(TF_APPLY_FLAGS)
+	rm -f $(GCP_DIR)/build/backfilled
 
 # The deployed reconcile function over BACKFILL, with the stack's own settings, through gcloud
-# (your login; it may invoke the private function as the project's owner).
-backfill-gcp: ## backfill through gcloud
+# (your login; it may invoke the private function as the project's owner), once the instance is
+# authorized.
+backfill-gcp: $(STAMP) ## backfill through gcloud
 	@job="$$($(TF_GCP) output -raw reconcile_function_name 2>/dev/null)"; \
 	if [ -z "$(BACKFILL)" ] || [ -z "$$job" ]; then echo "Backfill skipped."; exit 0; fi; \
-	echo "Backfill: reconcile over the last $(BACKFILL) ($$job)"; \
+	$(MAKE) --no-print-directory wait-ready-gcp && \
+	echo "Backfill: reconcile over the last $(BACKFILL) ($$job)" && \
 	gcloud functions call "$$job" --gen2 --project "$$($(TF_GCP) output -raw project_id)" \
 	  --region "$$($(TF_GCP) output -raw region)" \
 	  --data '{"action": "reconcile", "since": "$(BACKFILL)"}'
 
 # --- AWS: Lambda + DynamoDB (terraform/aws) ---------------------------------------------------
-# `make test` runs tests/test_terraform_aws.py, which applies the stack to a local moto server
-# with the provider from the offline mirror (terraform/aws/terraformrc.hcl). deploy-aws and
+# `make test` runs tests/integration/test_terraform_aws.py, which applies the stack to a local moto
+# server with the provider from the offline mirror (terraform/aws/terraformrc.hcl). deploy-aws and
 # destroy-aws use your own Terraform configuration and AWS credentials, and the normal registry.
 LAMBDA_ZIP := build/lambda.zip
 TF_AWS_VARS := -var 'package_zip=$(CURDIR)/$(LAMBDA_ZIP)'
@@ -177,24 +239,38 @@ LAMBDA_LOCK := $(TF_AWS)/lambda-requirements.txt
 
 # Deploy to the AWS account of your credentials with terraform/aws/terraform.tfvars, then point the
 # GREEN-API instance at the Function URL. The tokens reach configure-instance through the
-# environment, never the command line.
+# environment, never the command line. Before the apply, the preflight checks the credentials,
+# the region, the IAM names and whether the account can spare the reserved concurrency, and
+# writes what the apply needs (reserved_concurrent_executions) to PREFLIGHT_VARS.
+# PREFLIGHT_ARGS=--skip-preflight skips it.
 deploy-aws: lambda-zip ## deploy terraform/aws (Lambda + DynamoDB)
 	$(TF_AWS_CMD) init -input=false
-	$(TF_AWS_CMD) apply -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
+	$(PY) -m call_logger preflight-aws --stack $(TF_AWS) --terraform $(TERRAFORM) \
+	  --package-zip $(CURDIR)/$(LAMBDA_ZIP) --tfvars-out $(TF_AWS)/$(PREFLIGHT_VARS) $(PREFLIGHT_ARGS)
+	$(TF_AWS_CMD) apply -input=false -var-file=$(PREFLIGHT_VARS) $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
 	$(call configure_from_outputs,$(TF_AWS_CMD))
-	$(MAKE) --no-print-directory backfill-aws
+	$(call backfill_after_deploy,aws,$(TF_AWS_CMD),$(TF_AWS))
 
 # Needs build/lambda.zip too (the stack hashes it): lambda-zip rebuilds it if it is missing.
 destroy-aws: lambda-zip ## remove terraform/aws
 	$(TF_AWS_CMD) destroy -input=false $(AWS_APPLY_FLAGS) $(TF_AWS_VARS)
+	rm -f $(TF_AWS)/build/backfilled
 
 # The deployed reconcile function over BACKFILL, with your AWS credentials.
 backfill-aws: $(STAMP) ## backfill with your AWS credentials
 	@name="$$($(TF_AWS_CMD) output -raw reconcile_function_name 2>/dev/null)"; \
 	if [ -z "$(BACKFILL)" ] || [ -z "$$name" ]; then echo "Backfill skipped."; exit 0; fi; \
-	echo "Backfill: reconcile over the last $(BACKFILL) ($$name)"; \
+	$(MAKE) --no-print-directory wait-ready-aws && \
+	echo "Backfill: reconcile over the last $(BACKFILL) ($$name)" && \
 	$(PY) $(TF_AWS)/invoke_reconcile.py "$$name" "$(BACKFILL)" \
 	  "$$($(TF_AWS_CMD) output -raw region)"
+
+# Wait until the stack's GREEN-API instance(s) say authorized (the backfill's first step).
+wait-ready-gcp: $(STAMP) ## wait until the gcp stack's GREEN-API instance is authorized
+	$(call wait_ready_from_outputs,$(TF_GCP))
+
+wait-ready-aws: $(STAMP) ## wait until the aws stack's GREEN-API instance is authorized
+	$(call wait_ready_from_outputs,$(TF_AWS_CMD))
 
 # Runtime dependencies for Lambda: the pinned, hash-checked LAMBDA_LOCK (`make lock`), as Linux
 # x86_64 wheels for the runtime.
@@ -211,7 +287,7 @@ lambda-zip: $(LAMBDA_PKG).stamp ## build/lambda.zip: function/ and its pinned de
 
 # Initialise terraform/aws from the offline mirror (for validate or plan by hand, no registry).
 tf-aws-offline-init: ## terraform init of terraform/aws from the offline provider mirror
-	TF_CLI_CONFIG_FILE=$(CURDIR)/$(TF_AWS)/terraformrc.hcl $(TF_AWS_CMD) init -input=false
+	$(TF_OFFLINE) $(TF_AWS_CMD) init -input=false
 
 ##@ Operate
 
@@ -271,6 +347,8 @@ bench: $(STAMP) $(PEER_VENV)/.installed ## the benchmark: bench/results.json and
 	command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	PYTHONPATH=.:function $(PY) -m bench
 
-# docs/report.png (the README's screenshot) and docs/report.html from the sample week.
-report-screenshot: $(STAMP) chromium ## docs/report.png and docs/report.html from a sample week
-	PYTHONPATH=function:. $(PY) -m tools.report_screenshot docs/report.png
+# docs/report.png (the README's screenshot) and docs/report.html from the sample week, and
+# docs/report-quarter.png and .html from a sample quarter (drawn in weeks).
+report-screenshot: $(STAMP) chromium ## docs/report*.png and .html from a sample week and quarter
+	PYTHONPATH=function:. $(PY) -m tools.report_screenshot docs/report.png --height 1700
+	PYTHONPATH=function:. $(PY) -m tools.report_screenshot docs/report-quarter.png --days 91 --height 1700

@@ -204,8 +204,8 @@ def probe_reconcile() -> dict[str, Any]:
     import time
     from datetime import timedelta
 
-    from call_logger.config import Config
-    from call_logger.service import run_reconcile
+    from call_logger.flows.reconcile import run_reconcile
+    from call_logger.settings.config import Config
     from google.cloud import firestore
 
     from devserver.fake_green_api import FakeGreenApi

@@ -2,7 +2,7 @@
 
 python -m bench.report_load   (PYTHONPATH=function:.; needs the emulator, like make test)
 
-Not a test (no wall-clock limits in tests): a measurement for the README. It writes 10,000
+Not a test (no wall-clock limits in tests): a measurement for docs/reports.md. It writes 10,000
 records of 800 chats spread over the last 6.9 days, then times the report's read and figures.
 """
 
@@ -21,9 +21,9 @@ RECORDS, CHATS, BATCH = 10_000, 800, 500
 def main() -> None:
     with FirestoreEmulator() as emulator:
         os.environ.update(emulator.environ())
-        from call_logger import reporting
-        from call_logger.config import Config
-        from call_logger.firestore_store import FirestoreStore
+        from call_logger.flows import reporting
+        from call_logger.settings.config import Config
+        from call_logger.stores.firestore import FirestoreStore
         from google.cloud import firestore
 
         db = firestore.Client(project=emulator.project)

@@ -46,6 +46,7 @@ NO_BODY: Any = object()
 # GREEN-API method -> the HTTP verb it answers to (anything else is 404, as GREEN-API does).
 VERBS: Mapping[str, str] = {
     "getContactInfo": "POST",
+    "checkWhatsapp": "POST",
     "sendMessage": "POST",
     "getSettings": "GET",
     "setSettings": "POST",
@@ -96,6 +97,7 @@ class FakeGreenApi:
         # receiveNotification on an empty queue waits min(receiveTimeout, this) seconds.
         self.empty_wait_cap = empty_wait_cap
         self.contacts: dict[str, dict[str, Any]] = {}
+        self.lids: dict[str, str] = {}  # phone chat id -> the lid checkWhatsapp answers
         self.messages: list[dict[str, Any]] = []
         self.settings: dict[str, Any] = {
             "webhookUrl": "",
@@ -106,7 +108,8 @@ class FakeGreenApi:
             "outgoingWebhook": "no",
             "outgoingMessageWebhook": "no",
         }
-        self.state = "authorized"  # what getStateInstance answers
+        self.state = "authorized"  # what getStateInstance answers ...
+        self._next_states: list[str] = []  # ... after these, one per request (answer_states)
         self.journal: list[Any] = []
         self.requests: list[RecordedRequest] = []
         self._queue: list[tuple[int, Any]] = []
@@ -161,6 +164,11 @@ class FakeGreenApi:
         """What getContactInfo answers for chat_id (unknown chats get empty names)."""
         self.contacts[chat_id] = {"contactName": contact_name, "name": name}
 
+    def set_lid(self, phone_chat_id: str, lid: str) -> None:
+        """What checkWhatsapp answers for a phone chat id: the lid of the same person (unknown
+        numbers answer the id asked for, as for an account still known by its number)."""
+        self.lids[phone_chat_id] = lid
+
     def enqueue(self, body: Any) -> int:
         """Append a notification to the receiveNotification queue; returns its receiptId."""
         with self._lock:
@@ -209,6 +217,12 @@ class FakeGreenApi:
             released, self._release = self._release, threading.Event()
         released.set()
 
+    def answer_states(self, *states: str) -> None:
+        """getStateInstance answers these, one per request, then `state` again: e.g.
+        ("starting", "starting") for an instance that setSettings has just restarted."""
+        with self._lock:
+            self._next_states.extend(states)
+
     def requests_for(self, method: str) -> list[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests if r.method == method]
@@ -237,6 +251,11 @@ class FakeGreenApi:
             chat_id = body.get("chatId", "") if isinstance(body, dict) else ""
             names = self.contacts.get(chat_id, {"contactName": "", "name": ""})
             return {**_CONTACT_TEMPLATE, "chatId": chat_id, **names}
+        if method == "checkWhatsapp":
+            # GREEN-API's newest docs: chatId (a phone or a lid) in, existsWhatsapp and the
+            # found user's lid (its chatId) out.
+            chat_id = body.get("chatId", "") if isinstance(body, dict) else ""
+            return {"existsWhatsapp": True, "chatId": self.lids.get(chat_id, chat_id)}
         if method == "sendMessage":
             with self._lock:
                 self.messages.append(body)
@@ -265,7 +284,9 @@ class FakeGreenApi:
                 self._queue[:] = kept
             return {"result": found}
         if method == "getStateInstance":
-            return {"stateInstance": self.state}
+            with self._lock:
+                state = self._next_states.pop(0) if self._next_states else self.state
+            return {"stateInstance": state}
         if method == "getWebhooksCount":
             with self._lock:
                 return {"count": len(self._queue)}

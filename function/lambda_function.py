@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from call_logger.aws_lambda import environ_with_secrets, handle_event, handle_task_batch
-from call_logger.config import Config
-from call_logger.logs import configure_for
-from call_logger.webhook import Webhook
+from call_logger.entrypoints.aws_lambda import environ_with_secrets, handle_event, handle_task_batch
+from call_logger.entrypoints.http import Webhook
+from call_logger.settings.config import Config
+from call_logger.settings.logs import configure_for
 
 # Read once at cold start: a bad setting fails the start with a message naming what is allowed.
 CONFIG = Config.from_env(environ_with_secrets(os.environ))
@@ -27,7 +27,7 @@ def reconcile_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     per instance onto SQS, or a batch of those tasks from SQS (the event source mapping):
     the counts, or an error (Lambda records the failed invocation; a rerun completes it). Of a
     batch only the failed tasks are reported (batchItemFailures): SQS retries those alone."""
-    from call_logger.scheduled import run
+    from call_logger.flows.scheduled import run
 
     if "Records" in event:
         return handle_task_batch(CONFIG, event["Records"])

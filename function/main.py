@@ -8,9 +8,9 @@ import json
 import os
 
 import functions_framework
-from call_logger.config import Config
-from call_logger.logs import cloud_trace_fields, configure_for
-from call_logger.webhook import Webhook
+from call_logger.entrypoints.http import Webhook
+from call_logger.settings.config import Config
+from call_logger.settings.logs import cloud_trace_fields, configure_for
 from flask import Request
 from werkzeug.wsgi import get_content_length
 
@@ -43,7 +43,7 @@ def reconcile_calls(request: Request) -> tuple[str, int, dict[str, str]]:
     get through Cloud Run (the function is private), so the body is trusted to say what to do:
     200 with the counts, 500 when the queue, GREEN-API or storage failed (the scheduler or the
     queue retries; a rerun completes it)."""
-    from call_logger.scheduled import NotAReconcileRun, run
+    from call_logger.flows.scheduled import NotAReconcileRun, run
 
     try:
         done = run(CONFIG, request.get_json(silent=True))

@@ -32,7 +32,8 @@ def sample(name: str) -> dict[str, Any]:
 @pytest.fixture(autouse=True)
 def _root_logging() -> Iterator[None]:
     """Each test leaves the root logger as it found it: a function loaded by one test installs
-    its JSON handler there (call_logger.logs.configure), which must not write into the next."""
+    its JSON handler there (call_logger.settings.logs.configure), which must not write into the
+    next."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
     yield
@@ -44,7 +45,7 @@ def as_a_fresh_process() -> None:
     """Remove the JSON log handler a function loaded by this test installed, so that a command
     run next writes only what it writes when a person runs it."""
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if type(h).__module__ == "call_logger.logs"]:
+    for handler in [h for h in root.handlers if type(h).__module__ == "call_logger.settings.logs"]:
         root.removeHandler(handler)
 
 
@@ -137,6 +138,17 @@ def green_env(
     monkeypatch.setenv("STORE_TIMEOUT", "2")
     monkeypatch.setenv("CONTACT_LOOKUP_BUDGET", "1")
     return fake_green_api
+
+
+@pytest.fixture
+def reconcile_app(green_env: FakeGreenApi, make_client: ClientFactory) -> Client:
+    """The deployed webhook, with the same settings as `reconcile` (make_client resets them)."""
+    return make_client(
+        GREEN_API_URL=green_env.url,
+        GREEN_API_ID_INSTANCE=str(green_env.instance_id),
+        GREEN_API_TOKEN=green_env.token,
+        CONTACT_LOOKUP_BUDGET="1",
+    )
 
 
 def journal_entry(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, Any]:

@@ -43,3 +43,29 @@ def screenshot(page: Path, png: Path, width: int = PHONE_WIDTH, height: int = 16
             capture_output=True,
             timeout=120,
         )
+
+
+def dom(page: Path, width: int = PHONE_WIDTH, height: int = 1600) -> str:
+    """The page's DOM after the browser has laid it out and run its scripts, at `width`."""
+    browser = chromium()
+    if browser is None:
+        raise RuntimeError(MISSING)
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--user-data-dir={profile}",
+                f"--window-size={width},{height}",
+                "--virtual-time-budget=2000",
+                "--dump-dom",
+                page.resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    return done.stdout

@@ -1,7 +1,8 @@
-"""A week of a small shop's calls made from the GREEN-API samples, and the report page of it.
+"""A small shop's calls made from the GREEN-API samples, and the report page of them.
 
-`make report-screenshot` writes docs/report.html and docs/report.png (the README's screenshot)
-from it: python -m tools.report_screenshot docs/report.png
+`make report-screenshot` writes docs/report.html and docs/report.png (a week) and
+docs/report-quarter.html and docs/report-quarter.png (a quarter, drawn in weeks) from it:
+python -m tools.report_screenshot docs/report.png [--days 91]
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from call_logger import report, report_html
-from call_logger.envelope import canonical_status
+from call_logger.core import report, report_html
+from call_logger.settings.limits import canonical_status
 
 from tools.browser import screenshot
 
@@ -41,15 +42,17 @@ def sample(name: str) -> dict[str, Any]:
     return value
 
 
-def records(seed: int = 15) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Records and chat summaries as the stores return them: about 8 calls a day in shop hours,
-    a quarter missed, most called back, two people still waiting."""
+def records(
+    seed: int = 15, days: int = 7
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Records and chat summaries as the stores return them for `days` days before UNTIL: about
+    8 calls a day in shop hours, a quarter missed, most called back, two people still waiting."""
     rng = random.Random(seed)
     offer = sample("incoming-call-offer")
     found: list[dict[str, Any]] = []
     chats: dict[str, dict[str, Any]] = {}
     instance = offer["instanceData"]["idInstance"]
-    for day in range(7, 0, -1):
+    for day in range(days, 0, -1):
         for _ in range(rng.randint(5, 12)):
             chat_id = rng.choice(list(CALLERS))
             start = UNTIL - timedelta(days=day, hours=rng.uniform(-1.5, 8))
@@ -60,8 +63,8 @@ def records(seed: int = 15) -> tuple[list[dict[str, Any]], dict[str, dict[str, A
             for body, at in ((offer, rang), (final, ended)):
                 status = canonical_status(body["status"])
                 found.append(_record(instance, chat_id, call_id, status, at))
-            if status != "pickUp" and rng.random() < 0.8:  # called back within the hour
-                back = ended + timedelta(minutes=rng.randint(5, 50))
+            if status != "pickUp" and rng.random() < 0.8:  # called back, mostly within the hour
+                back = ended + timedelta(minutes=rng.choice((5, 12, 20, 35, 50, 75, 140)))
                 outgoing = sample("outgoing-call")
                 found.append(
                     _record(instance, chat_id, outgoing["idMessage"] + call_id[:8], "pickUp", back)
@@ -87,19 +90,25 @@ def _record(instance: int, chat_id: str, call_id: str, status: str, at: datetime
     }
 
 
-def figures() -> report.Figures:
-    found, chats = records()
+def figures(days: int = 7) -> report.Figures:
+    found, chats = records(days=days)
     until = UNTIL.astimezone(UTC)
-    return report.compute(found, chats, until - timedelta(days=7), until, ZONE)
+    return report.compute(found, chats, until - timedelta(days=days), until, ZONE)
+
+
+TITLES = {7: "Calls this week", 91: "Calls this quarter"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("png", type=Path, help="where to write the screenshot")
+    parser.add_argument("--days", type=int, default=7, help="the span (default 7)")
+    parser.add_argument("--height", type=int, default=1250, help="CSS pixels (default 1250)")
     args = parser.parse_args()
     page = args.png.with_suffix(".html")
-    page.write_text(report_html.render(figures(), title="Calls this week"), encoding="utf-8")
-    screenshot(page, args.png, height=1250)
+    title = TITLES.get(args.days, f"Calls in {args.days} days")
+    page.write_text(report_html.render(figures(args.days), title=title), encoding="utf-8")
+    screenshot(page, args.png, height=args.height)
     print(f"wrote {page} and {args.png}")
 
 

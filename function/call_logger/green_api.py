@@ -29,8 +29,8 @@ from urllib3.util.retry import Retry
 if TYPE_CHECKING:
     from urllib3.response import BaseHTTPResponse
 
-    from call_logger.config import Config
-    from call_logger.instances import Instance, Instances
+    from call_logger.settings.config import Config
+    from call_logger.settings.instances import Instance, Instances
 
 __all__ = ["ClientPool", "ContactInfo", "GreenApiClient", "GreenApiError", "Notification"]
 
@@ -224,6 +224,16 @@ class GreenApiClient:
             if isinstance(value, str) and value.strip():
                 return ContactInfo(name=value.strip())
         return ContactInfo(name=None)
+
+    def lid_of(self, chat_id: str, *, budget: float) -> str | None:
+        """The lid (`<digits>@lid`) of a phone chat id's WhatsApp user: checkWhatsapp with
+        `chatId` answers the found user's lid (GREEN-API's newest docs); None when it gives
+        none. Within `budget` seconds or raises; no retries."""
+        data = self._post_within("checkWhatsapp", {"chatId": chat_id}, budget)
+        found = data.get("chatId") if isinstance(data, dict) else None
+        if isinstance(found, str) and found.endswith("@lid") and found != chat_id:
+            return found
+        return None
 
     def send_message(self, chat_id: str, message: str, *, budget: float) -> str:
         """Send a text message; returns idMessage. The whole call finishes within `budget`

@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from .config import Config
+from call_logger.settings.config import Config
 
 CLOUD_TASKS_API = "https://cloudtasks.googleapis.com"
 SQS_BATCH = 10  # SendMessageBatch's limit

@@ -2,7 +2,7 @@
 # first). GREEN-API resends a notification for 24 hours and then drops it, so each alarm fires
 # within minutes; its description says what broke and what to do.
 #
-# The function writes one JSON line per notification (README, "Logs"); metric filters count the
+# The function writes one JSON line per notification (docs/operations.md, "Logs"); metric filters count the
 # lines of four conditions, and two alarms watch Lambda's own metrics:
 #   (a) webhook-5xx      lines with status >= 500 (storage unavailable, failures), 5 minutes running
 #   (b) instance-state   event "instance.state" at severity ERROR (logged out, banned, ...)

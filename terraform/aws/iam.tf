@@ -3,6 +3,16 @@
 # ConditionCheckItem: reads are BatchGetItem, conditions ride on the writes. No index: only the
 # reconcile function and the CLI read byTime (reconcile.tf).
 
+locals {
+  # Every IAM role the stack creates, by name: each must fit IAM's 64 characters (var.name's
+  # validation, and the preflight through local.deploy_facts).
+  iam_role_names = {
+    function  = "${var.name}-function"
+    reconcile = "${local.reconcile_name}-function"
+    scheduler = "${local.reconcile_name}-scheduler"
+  }
+}
+
 data "aws_iam_policy_document" "assume_role" {
   statement {
     sid     = "LambdaAssumeRole"
@@ -17,7 +27,7 @@ data "aws_iam_policy_document" "assume_role" {
 }
 
 resource "aws_iam_role" "function" {
-  name               = "${var.name}-function"
+  name               = local.iam_role_names.function
   description        = "Execution role of the ${var.name} Lambda function."
   assume_role_policy = data.aws_iam_policy_document.assume_role.json
 }

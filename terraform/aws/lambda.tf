@@ -12,6 +12,20 @@ locals {
   })
 }
 
+# What `make deploy CLOUD=aws` reads before the apply with `terraform console`
+# (`python -m call_logger preflight-aws`): where it goes, the reservation asked for, and every IAM
+# role name. The preflight writes the reservation the account can afford to
+# build/preflight.tfvars.json, which the apply reads after terraform.tfvars.
+locals {
+  deploy_facts = {
+    name                           = var.name
+    region                         = var.region
+    function_name                  = var.name
+    reserved_concurrent_executions = var.reserved_concurrent_executions
+    iam_role_names                 = values(local.iam_role_names)
+  }
+}
+
 # Lambda writes to /aws/lambda/<function name>; creating the group here sets its retention.
 resource "aws_cloudwatch_log_group" "function" {
   name              = "/aws/lambda/${var.name}"
@@ -35,7 +49,7 @@ resource "aws_lambda_function" "webhook" {
     variables = local.environment
   }
 
-  # The function writes one JSON object per line itself (call_logger/logs.py); with the JSON log
+  # The function writes one JSON object per line itself (call_logger/settings/logs.py); with the JSON log
   # format Lambda's own START/END/REPORT lines are JSON too, so metric filters read every line.
   logging_config {
     log_format = "JSON"

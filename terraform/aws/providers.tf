@@ -1,5 +1,5 @@
 # The provider reads credentials the usual way (environment, shared config, SSO). The offline
-# test in tests/test_terraform_aws.py points it at a local moto server by adding an override
+# test in tests/integration/test_terraform_aws.py points it at a local moto server by adding an override
 # file to a temporary copy of this folder, so nothing test-only lives here.
 
 provider "aws" {

@@ -74,7 +74,7 @@ data "aws_iam_policy_document" "reconcile" {
 resource "aws_iam_role" "reconcile" {
   count = local.reconcile_count
 
-  name               = "${local.reconcile_name}-function"
+  name               = local.iam_role_names.reconcile
   description        = "Execution role of the ${local.reconcile_name} Lambda function."
   assume_role_policy = data.aws_iam_policy_document.assume_role.json
 }
@@ -129,7 +129,7 @@ data "aws_iam_policy_document" "scheduler_assume_role" {
 resource "aws_iam_role" "scheduler" {
   count = local.reconcile_count
 
-  name               = "${local.reconcile_name}-scheduler"
+  name               = local.iam_role_names.scheduler
   description        = "EventBridge Scheduler's role for invoking ${local.reconcile_name}."
   assume_role_policy = data.aws_iam_policy_document.scheduler_assume_role.json
 }

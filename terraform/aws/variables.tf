@@ -20,9 +20,11 @@ variable "name" {
   nullable    = false
 
   validation {
-    # 64 is the Lambda and IAM role limit; a few characters are left for the suffixes.
-    condition     = can(regex("^[A-Za-z][A-Za-z0-9_-]{0,47}$", var.name))
-    error_message = "The name must start with a letter and hold at most 48 letters, digits, hyphens or underscores."
+    # IAM role and Lambda function names hold at most 64 characters, and the longest name made
+    # from this one is the scheduler's role, "<name>-reconcile-scheduler" (iam.tf, local.iam_role_names):
+    # 44 + 20 = 64. The preflight checks every derived role name against the same limit.
+    condition     = can(regex("^[A-Za-z][A-Za-z0-9_-]{0,43}$", var.name))
+    error_message = "The name must start with a letter and hold at most 44 letters, digits, hyphens or underscores (IAM role names such as <name>-reconcile-scheduler must fit 64 characters)."
   }
 }
 
@@ -95,7 +97,7 @@ variable "timeout" {
 }
 
 variable "reserved_concurrent_executions" {
-  description = "Reserved concurrency: at most this many requests run at once, so a flood can neither run up the bill nor starve the account's other functions (GREEN-API resends what is throttled). -1 for none (the account's unreserved pool). Zero, which throttles every request, is refused."
+  description = "Reserved concurrency: at most this many requests run at once, so a flood can neither run up the bill nor starve the account's other functions (GREEN-API resends what is throttled). -1 for none (the account's unreserved pool). Zero, which throttles every request, is refused. AWS refuses a reservation that leaves the account fewer than 100 unreserved (new accounts often have 10 in all): `make deploy CLOUD=aws` checks the account first and deploys unreserved when it cannot spare this."
   type        = number
   default     = 10
   nullable    = false

@@ -1,7 +1,7 @@
 # Alerts by email, on when var.alert_email is set. GREEN-API resends a notification for 24 hours
 # and then drops it, so each alert fires within minutes and says what broke and what to do.
 #
-# The function writes one JSON line per notification (see the README, "Logs"); Cloud Logging
+# The function writes one JSON line per notification (see docs/operations.md, "Logs"); Cloud Logging
 # keeps its keys under jsonPayload. Conditions without a platform metric count matching lines
 # with a log-based metric:
 #   (a) webhook_5xx      Cloud Run's own request_count with response class 5xx, for 5 minutes
@@ -28,9 +28,10 @@ locals {
       description = "Notifications kept in `rejected`: they can never become records."
       filter      = "${local.function_log_filter} AND jsonPayload.outcome=\"rejected\""
     }
+    # Both functions' services (the webhook's and reconcile's): reconcile runs in its own.
     missing-calls = {
       description = "Reconcile runs that found calls the webhook never recorded."
-      filter      = "jsonPayload.logger=~\"^call_logger\" AND jsonPayload.event=\"reconcile.missing_calls\""
+      filter      = "resource.type=\"cloud_run_revision\" AND jsonPayload.logger=~\"^call_logger\" AND jsonPayload.event=\"reconcile.missing_calls\""
     }
   }
 
@@ -56,7 +57,9 @@ locals {
     },
     {
       for key, alert in local.log_alerts : key => merge(alert, {
-        filter   = "metric.type=\"logging.googleapis.com/user/${var.function_name}-${key}\""
+        # A log-based metric's series belong to the resource of the lines it counts (the
+        # functions' Cloud Run revisions); a policy filter names its resource.type.
+        filter   = "resource.type=\"cloud_run_revision\" AND metric.type=\"logging.googleapis.com/user/${var.function_name}-${key}\""
         duration = "0s"
       })
     },
@@ -131,6 +134,21 @@ resource "google_logging_metric" "this" {
   depends_on = [time_sleep.apis_enabled]
 }
 
+# A new log-based metric is not yet known to Cloud Monitoring: a policy on it fails with "Cannot
+# find metric(s) ... it could take up to 10 minutes to become available" (hashicorp/terraform-
+# provider-google#11102, open). The policies wait those 10 minutes after the metrics are created,
+# once: again only when the set of metrics changes. The functions build meanwhile.
+resource "time_sleep" "log_metrics_known" {
+  count = local.alerts ? 1 : 0
+
+  create_duration = "600s"
+  triggers = {
+    metrics = join(",", sort([for metric in google_logging_metric.this : metric.name]))
+  }
+
+  depends_on = [google_logging_metric.this]
+}
+
 # One policy per condition: (a) on Cloud Run's request_count for 5 minutes, (b) to (d) on any
 # matching log line within a minute.
 resource "google_monitoring_alert_policy" "this" {
@@ -169,6 +187,6 @@ resource "google_monitoring_alert_policy" "this" {
     auto_close = "1800s"
   }
 
-  # A log-based metric must exist before a policy can refer to it.
-  depends_on = [google_logging_metric.this]
+  # A log-based metric must exist, and be known to Cloud Monitoring, before a policy refers to it.
+  depends_on = [google_logging_metric.this, time_sleep.log_metrics_known]
 }

@@ -29,6 +29,8 @@ resource "google_cloudfunctions2_function" "reconcile" {
       storage_source {
         bucket = google_storage_bucket.source.name
         object = google_storage_bucket_object.source.name
+        # As the webhook's source: without it the provider plans a change at every apply.
+        generation = google_storage_bucket_object.source.generation
       }
     }
   }

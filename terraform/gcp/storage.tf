@@ -1,15 +1,22 @@
 # The deployed source: exactly the function/ folder, zipped. The object is named by the zip's hash,
 # so any code change uploads a new object and redeploys the function; an unchanged tree does not.
-
+# The same tree must hash the same on every machine, as build/lambda.zip does on AWS: the archive
+# provider writes entries in path order with a zero timestamp, output_file_mode drops each file's
+# own mode (umask, checkout), and the excludes drop what tools leave behind (byte code, caches,
+# the egg-info of an editable install). An exclude is the provider's pattern: `*` is any text,
+# matched from the start of the path relative to function/ but not anchored at its end (so no
+# "*.pyc": it would also drop a name merely containing "pyc"; byte code lives in __pycache__).
 data "archive_file" "function" {
-  type        = "zip"
-  source_dir  = "${path.module}/../../function"
-  output_path = "${path.module}/build/function.zip"
+  type             = "zip"
+  source_dir       = "${path.module}/../../function"
+  output_path      = "${path.module}/build/function.zip"
+  output_file_mode = "0644"
   excludes = [
-    "**/__pycache__/**",
-    "**/*.pyc",
-    "**/.mypy_cache/**",
-    "**/.pytest_cache/**",
+    "*__pycache__*",
+    "*.egg-info*",
+    "*.mypy_cache*",
+    "*.pytest_cache*",
+    "*.ruff_cache*",
   ]
 }
 

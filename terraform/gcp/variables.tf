@@ -30,6 +30,12 @@ variable "region" {
     condition     = can(regex("^[a-z]+-[a-z]+[0-9]{1,2}$", var.region))
     error_message = "region must be a Google Cloud region such as europe-west1 or us-central1."
   }
+
+  validation {
+    # regions.tf: where Cloud Functions (2nd gen), Firestore and Cloud Scheduler are all offered.
+    condition     = contains(local.supported_regions, var.region)
+    error_message = "region must be one where Cloud Functions (2nd gen), Firestore and Cloud Scheduler are all offered (terraform/gcp/regions.tf lists them), such as europe-west1 or us-central1."
+  }
 }
 
 variable "function_name" {

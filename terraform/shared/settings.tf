@@ -1,7 +1,7 @@
 # The function's settings: the one contract both stacks deploy. terraform/gcp/settings.tf and
 # terraform/aws/settings.tf are symbolic links to this file, so each stack takes the same inputs,
 # refuses the same values and turns them into the same environment (local.settings_environment,
-# named as function/call_logger/config.py reads it). Only a root module's own files can declare the
+# named as function/call_logger/settings/config.py reads it). Only a root module's own files can declare the
 # variables a user sets, hence a link rather than a module. What differs between the clouds (where
 # the function runs, its store, its secrets) stays in each stack.
 #
@@ -47,7 +47,7 @@ variable "green_api_token" {
 }
 
 variable "green_api_instances" {
-  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally its own webhookUrlToken (null: 64 hex digits are generated once per instance and kept across applies; GREEN-API sends it, and a request is accepted only with the token of the instance it names), a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours, timezone, missedCallReplyMaxPerHour and operatorNotifyMaxPerHour (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
+  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally its own webhookUrlToken (null: 64 hex digits are generated once per instance and kept across applies; GREEN-API sends it, and a request is accepted only with the token of the instance it names), a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours, timezone, callbackTarget, missedCallReplyMaxPerHour and operatorNotifyMaxPerHour (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
   type = map(object({
     apiUrl                    = string
     apiTokenInstance          = string
@@ -60,6 +60,7 @@ variable "green_api_instances" {
     timezone                  = optional(string)
     missedCallReplyMaxPerHour = optional(string)
     operatorNotifyMaxPerHour  = optional(string)
+    callbackTarget            = optional(string)
   }))
   default   = {}
   nullable  = false
@@ -144,7 +145,7 @@ variable "contact_cache_ttl" {
   }
 }
 
-# --- Messages sent for a recorded call (README: "Automatic reply to a missed call") -----------
+# --- Messages sent for a recorded call (docs/configuration.md: "Automatic reply to a missed call")
 
 variable "operator_chat_id" {
   description = "OPERATOR_CHAT_ID: a person's WhatsApp chat told about calls (statuses in operator_notify_on), e.g. 79001234567@c.us. Never a group. Empty: no message."
@@ -286,6 +287,18 @@ variable "digest_time" {
   }
 }
 
+variable "callback_target" {
+  description = "CALLBACK_TARGET: the call-back SLA of the report and the digest: a missed caller should be called or written back within this, e.g. 1h or 30m."
+  type        = string
+  default     = "1h"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[smhd]?$", var.callback_target)) && !can(regex("^[0.]+[smhd]?$", var.callback_target))
+    error_message = "callback_target must be a duration above zero such as 30m, 1h or 1d."
+  }
+}
+
 variable "timezone" {
   description = "TIMEZONE: IANA time zone of business_hours and of the days of the report and the digest, e.g. Europe/Berlin."
   type        = string
@@ -338,7 +351,7 @@ variable "environment_variables" {
       "OPERATOR_CHAT_ID", "OPERATOR_NOTIFY_ON", "MISSED_CALL_REPLY", "MISSED_CALL_REPLY_AFTER_HOURS",
       "MISSED_CALL_REPLY_ON", "MISSED_CALL_REPLY_COOLDOWN", "MISSED_CALL_REPLY_MAX_AGE",
       "MISSED_CALL_REPLY_MAX_PER_HOUR", "OPERATOR_NOTIFY_MAX_PER_HOUR",
-      "BUSINESS_HOURS", "TIMEZONE", "DIGEST_TIME", "LOG_LEVEL", "LOG_CHAT_IDS",
+      "BUSINESS_HOURS", "TIMEZONE", "DIGEST_TIME", "CALLBACK_TARGET", "LOG_LEVEL", "LOG_CHAT_IDS",
       # ... and by each stack: where the records and the secrets are.
       "STORE", "GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE", "DYNAMODB_TABLE",
       "WEBHOOK_TOKEN_SECRET_ARN", "GREEN_API_TOKEN_SECRET_ARN", "GREEN_API_INSTANCES_SECRET_ARN",
@@ -395,7 +408,7 @@ locals {
     })
   }
 
-  # The event function/call_logger/scheduled.py recognises; the window lives only here.
+  # The event function/call_logger/flows/scheduled.py recognises; the window lives only here.
   reconcile_event = { action = "reconcile", since = var.reconcile_window }
 
   # The plain settings (never a secret), named as config.py reads them. Optional ones are left
@@ -436,6 +449,8 @@ locals {
     var.operator_notify_max_per_hour == null ? {} : { OPERATOR_NOTIFY_MAX_PER_HOUR = tostring(var.operator_notify_max_per_hour) },
     # The digest rides on the scheduled reconcile runs.
     var.digest_time == "" ? {} : { DIGEST_TIME = var.digest_time },
+    # The function's own default otherwise.
+    var.callback_target == "1h" ? {} : { CALLBACK_TARGET = var.callback_target },
   )
 }
 

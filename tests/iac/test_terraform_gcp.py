@@ -20,7 +20,7 @@ from tfparse import load_from_path
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "terraform" / "gcp"
-CONFIG_PY = ROOT / "function" / "call_logger" / "config.py"
+CONFIG_PY = ROOT / "function" / "call_logger" / "settings" / "config.py"
 
 Model = Mapping[str, list[dict[str, Any]]]
 
@@ -280,7 +280,7 @@ def test_function_service_settings(function: dict[str, Any]) -> None:
 
 
 def _config_env_names() -> set[str]:
-    """Every environment variable name function/call_logger/config.py reads."""
+    """Every environment variable name function/call_logger/settings/config.py reads."""
     return set(re.findall(r"""get\(\s*["']([A-Z][A-Z0-9_]*)["']""", CONFIG_PY.read_text()))
 
 
@@ -439,7 +439,8 @@ def test_alerts_mail_the_address_for_each_condition(tmp_path: Path) -> None:
     assert 'metric.labels.response_code_class="5xx"' in five_xx_filter
     assert by_filter[five_xx_filter][0] == "300s"  # 5xx for 5 minutes, not one resend
     for name in metrics:
-        assert f'metric.type="logging.googleapis.com/user/{name}"' in by_filter
+        metric = f'metric.type="logging.googleapis.com/user/{name}"'
+        assert f'resource.type="cloud_run_revision" AND {metric}' in by_filter
 
 
 def test_monitoring_apis_are_enabled(model: Model) -> None:
@@ -698,6 +699,7 @@ CASES: dict[str, tuple[str, str]] = {
     "timezone": ('"Berlin"', '"America/Argentina/Buenos_Aires"'),
     # A time is accepted with somewhere to send it (test_a_digest_needs_a_chat_and_the_schedule).
     "digest_time": ('"9am"', '""'),
+    "callback_target": ('"0m"', '"30m"'),
     "runtime": ('"python311"', '"python313"'),
     "memory": ('"256MB"', '"512Mi"'),
     "cpu": ('"lots"', '"1"'),
@@ -716,49 +718,11 @@ CASES: dict[str, tuple[str, str]] = {
 }
 
 
-# Regions of Cloud Run (and so of 2nd-gen functions), from Google's list of Cloud Run locations.
-CLOUD_RUN_REGIONS = [
-    "africa-south1",
-    "asia-east1",
-    "asia-east2",
-    "asia-northeast1",
-    "asia-northeast2",
-    "asia-northeast3",
-    "asia-south1",
-    "asia-south2",
-    "asia-southeast1",
-    "asia-southeast2",
-    "australia-southeast1",
-    "australia-southeast2",
-    "europe-central2",
-    "europe-north1",
-    "europe-southwest1",
-    "europe-west1",
-    "europe-west2",
-    "europe-west3",
-    "europe-west4",
-    "europe-west6",
-    "europe-west8",
-    "europe-west9",
-    "europe-west10",
-    "europe-west12",
-    "me-central1",
-    "me-central2",
-    "me-west1",
-    "northamerica-northeast1",
-    "northamerica-northeast2",
-    "southamerica-east1",
-    "southamerica-west1",
-    "us-central1",
-    "us-east1",
-    "us-east4",
-    "us-east5",
-    "us-south1",
-    "us-west1",
-    "us-west2",
-    "us-west3",
-    "us-west4",
-]
+# The regions where the stack's services are all offered: its own list (regions.tf). Refusing the
+# others is tests/iac/test_gcp_deploy_once.py's.
+CLOUD_RUN_REGIONS: list[str] = next(
+    block["supported_regions"] for block in load()["locals"] if "supported_regions" in block
+)
 # Firestore's multi-region locations (its regional ones are the regions above).
 FIRESTORE_MULTI_REGIONS = ["eur3", "nam5", "nam7"]
 # Google's Python runtimes for Cloud Run functions that the function supports (3.12 and later).

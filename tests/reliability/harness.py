@@ -1,7 +1,7 @@
 """The reliability suite's machinery: the function behind a real HTTP server, simulated GREEN-API
 instances that deliver the way GREEN-API does, and the counts each scenario reports.
 
-Nothing here imports the code under test: expectations come from the README's tables.
+Nothing here imports the code under test: expectations come from the tables of docs/.
 """
 
 from __future__ import annotations

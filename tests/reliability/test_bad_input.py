@@ -1,7 +1,7 @@
 """Bad input: hypothesis throws thousands of bodies at the deployed app (Flask test client, real
 emulator). Never a 5xx, never an exception out of the handler, and every body ends in exactly
 one place: a record, `rejected`, or nowhere. Where it should end is decided by an oracle written
-here from the README and Firestore's documented limits, not by the code under test."""
+here from docs/reliability.md and Firestore's documented limits, not by the code under test."""
 
 from __future__ import annotations
 

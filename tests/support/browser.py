@@ -19,12 +19,23 @@ from tools import browser
 
 def screenshot(page: Path, png: Path) -> None:
     """The page as the browser draws it at a phone's width, or skip (fail in CI) without one."""
+    _need_browser()
+    browser.screenshot(page, png)
+
+
+def laid_out(page: Path) -> str:
+    """The page's DOM after the browser laid it out at a phone's width and ran its scripts, or
+    skip (fail in CI) without a browser."""
+    _need_browser()
+    return browser.dom(page)
+
+
+def _need_browser() -> None:
     if browser.chromium() is None:
         message = f"{browser.MISSING}; install it yourself to run the browser tests"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
-    browser.screenshot(page, png)
 
 
 @dataclass(frozen=True)

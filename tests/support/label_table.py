@@ -1,6 +1,7 @@
-"""The README's mode x status -> label table, the one copy the tests check the code against.
+"""The mode x status -> label table of docs/configuration.md, the one copy the tests check the
+code against.
 
-Written out by hand on purpose (not read from call_logger.policy), so that a change to the
+Written out by hand on purpose (not read from call_logger.core.policy), so that a change to the
 policy must be a change here too. Pure: the unit layer imports it.
 """
 

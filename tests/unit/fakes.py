@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from call_logger.notification import CallNotification
-from call_logger.send_caps import SENT_AT, WARNED_AT, SendLog
-from call_logger.store import EXISTENCE_BATCH, RecordKey, StorageUnavailable, WriteConflict
-from call_logger.write_plan import (
+from call_logger.core.notification import CallNotification
+from call_logger.core.send_caps import SENT_AT, WARNED_AT, SendLog
+from call_logger.core.write_plan import (
     ChatState,
     ChatWrite,
     Snapshot,
@@ -24,6 +23,7 @@ from call_logger.write_plan import (
     StoredState,
     WritePlan,
 )
+from call_logger.stores.base import EXISTENCE_BATCH, RecordKey, StorageUnavailable, WriteConflict
 
 
 @dataclass
@@ -80,6 +80,14 @@ class MemoryStore:
         self.chats[chat_key].update(write.fields)
         self.versions[chat_key] += 1
 
+    def link_person(
+        self, chat_key: str, instance_id: int, chat_id: str, person: str, expire_at: datetime | None
+    ) -> None:
+        self._check_up()
+        made = {"instanceId": instance_id, "chatId": chat_id}
+        self.chats.setdefault(chat_key, made)["person"] = person
+        self.versions[chat_key] = self.versions.get(chat_key, 0) + 1
+
     def is_reply(self, chat_key: str, message_id: str) -> bool:
         self._check_up()
         self.reply_checks += 1
@@ -101,6 +109,10 @@ class MemoryStore:
         if day in self.digests:
             raise WriteConflict("already claimed")
         self.digests[day] = sent_at
+
+    def release_digest(self, day: str) -> None:
+        self._check_up()
+        self.digests.pop(day, None)
 
     def save(self, plan: WritePlan) -> None:
         self._check_up()
@@ -217,6 +229,10 @@ class FakeGreenApi:
     lookups: list[str] = field(default_factory=list)
     sent: list[tuple[str, str]] = field(default_factory=list)
     send_fails: bool = False
+    lids: dict[str, str] = field(default_factory=dict)  # checkWhatsapp: phone chat id -> lid
+
+    def lid_of(self, chat_id: str, *, budget: float) -> str | None:
+        return self.lids.get(chat_id)
 
     def get_contact_info(self, chat_id: str, *, budget: float) -> FakeContact:
         self.lookups.append(chat_id)

@@ -9,10 +9,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from call_logger import digest
-from call_logger.config import Config
-from call_logger.reporting import run_digest, scheduled_digest
-from call_logger.service import CallService, Outcome
+from call_logger.core import digest
+from call_logger.flows.reporting import run_digest, scheduled_digest
+from call_logger.flows.shared import Outcome
+from call_logger.flows.webhook import CallService
+from call_logger.settings.config import Config
 
 from tests.unit.fakes import FakeGreenApi, MemoryStore
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, time, timedelta
 
 import pytest
-from call_logger.config import Config, ConfigError, Mode, parse_duration
+from call_logger.settings.config import Config, ConfigError, Mode, parse_duration
 
 
 def test_defaults() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from call_logger.hours import BusinessHours
+from call_logger.settings.hours import BusinessHours
 
 BERLIN = ZoneInfo("Europe/Berlin")
 HOURS = BusinessHours.parse("mon-fri 09:00-18:00, sat 10:00-14:00")
@@ -59,7 +59,7 @@ def test_time_zones_need_no_system_files() -> None:
     # The AWS Lambda runtime has no /usr/share/zoneinfo; the tzdata package must serve instead.
     root = Path(__file__).resolve().parents[2]
     script = (
-        "from call_logger.config import Config; "
+        "from call_logger.settings.config import Config; "
         "print(Config.from_env({'TIMEZONE': 'Asia/Tokyo'}).timezone)"
     )
     done = subprocess.run(

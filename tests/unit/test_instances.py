@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import pytest
-from call_logger import instances
-from call_logger.config import Config, ConfigError
-from call_logger.instances import InstanceError
+from call_logger.settings import instances
+from call_logger.settings.config import Config, ConfigError
+from call_logger.settings.instances import InstanceError
 
 TOKEN_A = "tokenA-0123456789abcdef"
 TOKEN_B = "tokenB-fedcba9876543210"
@@ -220,7 +220,7 @@ def test_an_instance_configuration_is_made_once() -> None:
 
 def test_every_per_instance_setting_has_a_config_field() -> None:
     """instances.SETTINGS (the JSON keys) and config's table of fields name the same variables."""
-    from call_logger.config import _INSTANCE_FIELDS
+    from call_logger.settings.config import _INSTANCE_FIELDS
 
     read = {variable for _, variables, _ in _INSTANCE_FIELDS for variable in variables}
     assert read == set(instances.SETTINGS.values())

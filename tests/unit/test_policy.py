@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from call_logger.config import DEFAULT_LABELS, Mode
-from call_logger.envelope import canonical_status
-from call_logger.policy import label_for
+from call_logger.core.policy import label_for
+from call_logger.settings.config import DEFAULT_LABELS, Mode
+from call_logger.settings.limits import canonical_status
 
 from tests.support.label_table import STATUSES, expected_label
 

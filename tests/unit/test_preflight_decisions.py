@@ -1,12 +1,12 @@
-"""Decisions of the preflight (call_logger.preflight) on gcloud's answers, pure."""
+"""Decisions of the preflight (call_logger.core.preflight) on gcloud's answers, pure."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from call_logger import preflight as decide
-from call_logger.preflight import DeployFacts, Failed, Finding
+from call_logger.core import preflight as decide
+from call_logger.core.preflight import DeployFacts, Failed, Finding
 
 from tests.support.gcloud_answers import (
     ACTIVE,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from call_logger.notification import CallNotification, StateNotification
-from call_logger.write_plan import (
+from call_logger.core.notification import CallNotification, StateNotification
+from call_logger.core.write_plan import (
     ChatState,
     NameLookup,
     Snapshot,

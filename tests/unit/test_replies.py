@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from call_logger.config import Config
-from call_logger.notification import CallNotification
-from call_logger.replies import notifies_operator, render, reply_template
+from call_logger.core.notification import CallNotification
+from call_logger.core.replies import notifies_operator, render, reply_template
+from call_logger.settings.config import Config
 
 CALLED_AT = datetime(2026, 3, 30, 10, 0, tzinfo=UTC)  # a Monday
 NOW = CALLED_AT + timedelta(minutes=1)

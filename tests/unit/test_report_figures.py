@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from call_logger import report
-from call_logger.report import DayCount, Waiting
+from call_logger.core import report
+from call_logger.core.report import DayCount, Waiting
 
 MSK = ZoneInfo("Europe/Moscow")  # UTC+3 all year: local days start at 21:00 UTC
 IVAN, OLGA, PETR = "79001234567@c.us", "79005550000@c.us", "79007770000@c.us"

@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from call_logger.config import Config, ConfigError
-from call_logger.send_caps import REPLY, SENT_AT, WARNED_AT, SendLog, decide
+from call_logger.core.send_caps import REPLY, SENT_AT, WARNED_AT, SendLog, decide
+from call_logger.settings.config import Config, ConfigError
 
 START = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 INSTANCE = 1101000001

@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from call_logger.config import Config, Mode
-from call_logger.replies import REPLY_NOTE_WINDOW
-from call_logger.service import MAX_WRITE_ROUNDS, REPLY_NOTE_WAITS, CallService, Outcome
-from call_logger.store import StorageUnavailable
+from call_logger.core.replies import REPLY_NOTE_WINDOW
+from call_logger.flows.outgoing_message import REPLY_NOTE_WAITS
+from call_logger.flows.shared import Outcome
+from call_logger.flows.webhook import MAX_WRITE_ROUNDS, CallService
+from call_logger.settings.config import Config, Mode
+from call_logger.stores.base import StorageUnavailable
 
 from tests.support.label_table import STATUSES, canonical, expected_label
 from tests.unit.fakes import FakeGreenApi, MemoryStore, every_instance

@@ -7,9 +7,9 @@ import json
 from typing import Any
 
 import pytest
-from call_logger.config import Config
-from call_logger.service import CallService
-from call_logger.webhook import MAX_BODY_BYTES, Webhook
+from call_logger.entrypoints.http import MAX_BODY_BYTES, Webhook
+from call_logger.flows.webhook import CallService
+from call_logger.settings.config import Config
 
 from tests.unit.fakes import MemoryStore
 from tests.unit.test_service import call
@@ -94,7 +94,7 @@ def test_no_token_configured_refuses_unless_unauthenticated_is_allowed() -> None
 def test_the_lambda_adapter_keeps_the_order_for_a_body_that_is_not_base64(
     method: str, authorization: str, expected: int
 ) -> None:
-    from call_logger.aws_lambda import handle_event
+    from call_logger.entrypoints.aws_lambda import handle_event
 
     event = {
         "requestContext": {"http": {"method": method}},

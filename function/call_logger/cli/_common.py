@@ -1,0 +1,103 @@
+"""What every command shares, written once: exit codes, the one-line error, the configuration
+read from the environment, the instances a command acts on, and the flags several commands take
+(--since, --json, --instance)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+from call_logger.settings.config import Config, ConfigError
+
+if TYPE_CHECKING:
+    from call_logger.settings.instances import Instance
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+Subcommands = Any  # argparse's _SubParsersAction is private; typed loosely on purpose
+
+
+class Command(Protocol):
+    """A command module: its name, help line and description, its arguments, and what it runs
+    (an exit code)."""
+
+    NAME: str
+    HELP: str
+    DESCRIPTION: str
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None: ...
+
+    def run(self, args: argparse.Namespace, env: Mapping[str, str]) -> int: ...
+
+
+def register(commands: Subcommands, command: Command) -> None:
+    parser = commands.add_parser(command.NAME, help=command.HELP, description=command.DESCRIPTION)
+    command.add_arguments(parser)
+    parser.set_defaults(run=command.run)
+
+
+class CommandFailed(Exception):
+    """Ends a command with `<command>: <message>` on stderr and the exit code (main prints it)."""
+
+    def __init__(self, command: str, message: str, code: int) -> None:
+        super().__init__(message)
+        self.command, self.message, self.code = command, message, code
+
+
+def fail(command: str, message: str, code: int) -> int:
+    print(f"{command}: {message}", file=sys.stderr)
+    return code
+
+
+def load_config(command: str, env: Mapping[str, str]) -> Config:
+    """The function's configuration from `env`; a bad setting is a usage error."""
+    try:
+        return Config.from_env(env)
+    except ConfigError as error:
+        raise CommandFailed(command, str(error), EXIT_USAGE) from None
+
+
+def missing_green_api(config: Config) -> list[str]:
+    """The settings a command that calls GREEN-API lacks ([] when it has an instance with a
+    token: GREEN_API_ID_INSTANCE and GREEN_API_TOKEN, or GREEN_API_INSTANCES)."""
+    if not config.instances:
+        return ["GREEN_API_ID_INSTANCE"] + ([] if config.green_api_token else ["GREEN_API_TOKEN"])
+    return [] if config.instances.with_token() else ["GREEN_API_TOKEN"]
+
+
+def require_green_api(command: str, config: Config) -> None:
+    missing = missing_green_api(config)
+    if missing:
+        raise CommandFailed(command, f"missing {', '.join(missing)}", EXIT_USAGE)
+
+
+def pick_instances(config: Config, every: bool, instance_id: int | None) -> list[Instance]:
+    """The instances a command acts on: all of them, the one named, or the only one."""
+    instances = config.instances.with_token()
+    if every:
+        return instances
+    if instance_id is not None:
+        chosen = [instance for instance in instances if instance.id == instance_id]
+        if not chosen:
+            raise ValueError(f"--instance {instance_id} is not an instance of GREEN_API_INSTANCES")
+        return chosen
+    if len(instances) > 1:
+        raise ValueError(
+            f"GREEN_API_INSTANCES names {len(instances)} instances: choose --all or --instance ID"
+        )
+    return instances
+
+
+def add_since(parser: Any, default: str, help: str, dest: str = "since") -> None:
+    parser.add_argument("--since", dest=dest, default=default, metavar="DURATION", help=help)
+
+
+def add_json(parser: Any, help: str, dest: str = "json") -> None:
+    parser.add_argument("--json", dest=dest, action="store_true", help=help)
+
+
+def add_instance(parser: Any, help: str) -> None:
+    """--instance ID (`parser` may be a mutually exclusive group)."""
+    parser.add_argument("--instance", type=int, metavar="ID", help=help)

@@ -1,0 +1,102 @@
+"""`preflight`: before terraform apply on Google Cloud, enable the APIs and check the project."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from call_logger.cli._common import EXIT_FAILED, EXIT_OK, fail
+from call_logger.core.preflight import Finding
+
+NAME = "preflight"
+HELP = "before terraform apply on Google Cloud: enable the APIs and check the project"
+DESCRIPTION = (
+    "Run by `make deploy` after `terraform init`. Reads the project, the Firestore "
+    "database and the APIs from the stack (terraform console), then, when gcloud is "
+    "installed and logged in: checks that billing is enabled, enables the APIs (they take "
+    "a while to become usable), checks that an existing Firestore database can be "
+    "adopted and that the organisation policies (iam.allowedPolicyMemberDomains, "
+    "iam.managed.allowedPolicyMembers) admit the public invoker. Prints one line "
+    "per finding; exits 1 if the apply would fail. Writes the variables the apply needs "
+    "(firestore_database_exists) to --tfvars-out."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stack", required=True, help="the terraform/gcp directory")
+    parser.add_argument(
+        "--tfvars-out", required=True, metavar="PATH", help="JSON variables file for the apply"
+    )
+    parser.add_argument("--terraform", default="terraform", help="terraform executable")
+    parser.add_argument("--gcloud", default="gcloud", help="gcloud executable")
+    parser.add_argument(
+        "--skip-preflight",
+        action="store_true",
+        help="check and enable nothing (the apply then cannot adopt an existing database)",
+    )
+
+
+def finish_preflight(findings: list[Finding], apply_vars: Mapping[str, Any], out: str) -> int:
+    """Print the findings, write the variables for the apply, fail if the apply would (both
+    clouds' preflights end here)."""
+    for finding in findings:
+        print(f"preflight: {finding}")
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(apply_vars) + "\n")
+    problems = sum(f.blocking for f in findings)
+    if problems:
+        message = (
+            f"{problems} problem(s) above would fail the apply: fix them and rerun "
+            "(--skip-preflight deploys without these checks)"
+        )
+        return fail("preflight", message, EXIT_FAILED)
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from call_logger.cli._cloud import Gcloud, deploy_facts_output
+    from call_logger.core import preflight as decide
+
+    def finish(findings: list[decide.Finding], exists: bool | None = None) -> int:
+        apply_vars = {} if exists is None else {"firestore_database_exists": exists}
+        return finish_preflight(findings, apply_vars, args.tfvars_out)
+
+    def note(text: str) -> decide.Finding:
+        return decide.Finding(text, blocking=False)
+
+    if args.skip_preflight:
+        return finish([note("skipped (--skip-preflight): nothing checked, no APIs enabled")])
+    output = deploy_facts_output(args.terraform, args.stack)
+    if isinstance(output, decide.Failed):
+        return fail("preflight", f"terraform console failed:\n{output.message}", EXIT_FAILED)
+    try:
+        facts = decide.parse_deploy_facts(output)
+    except ValueError as error:
+        return fail("preflight", str(error), EXIT_FAILED)
+    gcloud = shutil.which(args.gcloud)
+    if gcloud is None:
+        return finish(
+            [note("gcloud not found: project not checked and APIs left to Terraform (slower)")]
+        )
+    cloud = Gcloud(gcloud)
+    if decide.gcloud_account(cloud.active_accounts()) is None:
+        return finish([note("gcloud is not logged in (gcloud auth login): project not checked")])
+    findings = decide.billing_findings(facts.project_id, cloud.billing(facts.project_id))
+    if any(f.blocking for f in findings):
+        return finish(findings)  # without billing, enabling the APIs fails too
+    print(f"preflight: enabling {len(facts.apis)} APIs on {facts.project_id}", flush=True)
+    findings += decide.enable_findings(facts, cloud.enable(facts))
+    if any(f.blocking for f in findings):
+        return finish(findings)
+    database = decide.existing_database(cloud.firestore_database(facts))
+    findings += decide.firestore_findings(facts, database)
+    findings += decide.org_policy_findings(facts.project_id, cloud.domain_policy(facts.project_id))
+    findings += decide.managed_policy_findings(
+        facts.project_id, cloud.managed_members_policy(facts.project_id)
+    )
+    return finish(findings, decide.firestore_database_exists(database))

@@ -1,0 +1,84 @@
+"""`reconcile`: add the calls GREEN-API's journal has and the log lacks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+
+from call_logger.cli._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_json,
+    add_since,
+    fail,
+    load_config,
+    require_green_api,
+)
+
+NAME = "reconcile"
+HELP = "add the calls GREEN-API's call journal knows and the log lacks (lost webhooks)"
+DESCRIPTION = (
+    "Read the instance's call journal (lastIncomingCalls) and record every final status "
+    "the log lacks, exactly as the webhook would have (CALL_MODE, labels, layout), with "
+    "source=journal. A call already recorded under the same id, or with the same status "
+    "within RECONCILE_MATCH_WINDOW (default 120s) in the same chat, is not added again. "
+    "Needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN (or GREEN_API_INSTANCES: every "
+    "instance in turn) and the store settings the function uses. "
+    "Exit 0 when done, 1 when GREEN-API or storage failed (a rerun completes it), "
+    "2 for usage or missing settings."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_since(parser, "24h", "how far back the journal is read, e.g. 90m, 24h, 30d (default 24h)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="write nothing; report what it would add"
+    )
+    add_json(
+        parser,
+        "one JSON object: journal, already_recorded, added, skipped, rejected, dry_run "
+        "(with several instances, the totals and each one's under `instances`)",
+    )
+    parser.add_argument(
+        "--lookup-budget",
+        default="60s",
+        metavar="DURATION",
+        help="total time for caller-name lookups, one per second at most (default 60s; 0: none)",
+    )
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from datetime import timedelta
+
+    from call_logger.settings.config import parse_duration
+
+    config = load_config("reconcile", env)
+    try:
+        since = parse_duration(args.since)
+        lookup_budget = parse_duration(args.lookup_budget).total_seconds()
+    except ValueError as error:
+        return fail("reconcile", str(error), EXIT_USAGE)
+    if since <= timedelta(0):
+        return fail("reconcile", "--since must be more than zero", EXIT_USAGE)
+    require_green_api("reconcile", config)
+    from call_logger.core.journal import run_counts, run_error
+    from call_logger.flows.reconcile import run_reconcile
+    from call_logger.settings.logs import configure
+
+    # The function's JSON lines (the run's reconcile.run line, failed lookups), on stderr: stdout
+    # is the result alone.
+    configure(config.log_level, config.log_chat_ids, config.secrets, sys.stderr)
+
+    reports = run_reconcile(config, since, dry_run=args.dry_run, lookup_budget=lookup_budget)
+    if args.json:
+        print(json.dumps(run_counts(reports), sort_keys=True))
+    else:
+        for report in reports:
+            print(f"reconcile: {report.summary()}.")
+    failure = run_error(reports) if len(reports) > 1 else reports[0].error
+    if failure is not None:
+        return fail("reconcile", f"stopped: {failure}", EXIT_FAILED)
+    return EXIT_OK

@@ -1,0 +1,27 @@
+"""How the report's figures read a stored record's fields, and the percentile they use. Pure.
+
+Shared by the report (report.py) and the call-back SLA (sla.py), which each import it alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+OUTGOING = "outgoing"
+
+
+def chat_key(fields: Mapping[str, Any]) -> str:
+    """The chat summary's key for a record's fields (the stores' `{idInstance}_{chatId}`)."""
+    return f"{fields.get('instanceId')}_{fields.get('chatId')}"
+
+
+def is_incoming(fields: Mapping[str, Any]) -> bool:
+    return fields.get("direction", "incoming") != OUTGOING  # records from before directions
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """Nearest rank: the smallest value with at least `fraction` of the values at or below it."""
+    ordered = sorted(values)
+    return ordered[max(math.ceil(fraction * len(ordered)), 1) - 1]

@@ -1,0 +1,375 @@
+"""Firestore behind the Store protocol: one read and one atomic, conditional commit per call.
+
+Layout (documented in docs/data-model.md, read by people in the console):
+  chats/{idInstance}_{chatId}                  the conversation partner and its last call
+  chats/{idInstance}_{chatId}/records/{id}     one record per recorded notification
+  rejected/{sha256 of the body}                notifications that can never be recorded
+  digests/{YYYY-MM-DD}                         the days whose digest was sent
+  instances/{idInstance}                       the instance's newest stateInstanceChanged
+  sendLogs/{idInstance}_{reply|notice}         the sends of the last hour (send_caps)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.api_core.retry import Retry
+from google.auth.exceptions import GoogleAuthError
+from google.cloud import firestore
+from google.cloud.firestore_v1.base_query import FieldFilter
+
+from call_logger.core.notification import CallNotification
+from call_logger.core.send_caps import SENT_AT, WARNED_AT, SendLog
+from call_logger.core.write_plan import (
+    PERSON,
+    ChatState,
+    ChatWrite,
+    Snapshot,
+    StateWrite,
+    StoredState,
+    WritePlan,
+)
+from call_logger.settings.config import Config
+from call_logger.stores.base import (
+    EXISTENCE_BATCH,
+    PermanentWriteError,
+    RecordKey,
+    StorageMisconfigured,
+    StorageUnavailable,
+    WriteConflict,
+    truncate_utf8,
+)
+
+CHATS = "chats"
+RECORDS = "records"
+REJECTED = "rejected"
+INSTANCES = "instances"
+DIGESTS = "digests"
+SEND_LOGS = "sendLogs"
+# Records read per query when listing a window (see recent_records).
+READ_PAGE = 2000
+# A field no document has: the chat probe removes it (see probe_chat).
+_NEVER_SET = "neverSet"
+# A document holds at most 1 MiB: a rejected body is cut well below that.
+MAX_REJECTED_BODY_BYTES = 900_000
+
+# What a conflict is depends on the write (store.WriteConflict): a create meets an existing
+# document (ALREADY_EXISTS); an update's preconditions fail: the chat changed since it was read
+# (FAILED_PRECONDITION) or was deleted (NOT_FOUND); ABORTED: the commit lost a race on the chat.
+_CREATE_CONFLICTS: tuple[type[Exception], ...] = (gexc.AlreadyExists,)
+_UPDATE_CONFLICTS: tuple[type[Exception], ...] = (
+    *_CREATE_CONFLICTS,
+    gexc.FailedPrecondition,
+    gexc.NotFound,
+    gexc.Aborted,
+)
+# How an update of a missing document fails ("No document to update: projects/..."; the
+# emulator says "no entity to update"), unlike a missing database's NotFound.
+_NO_DOCUMENT = "to update"
+# The data itself is refused (too large, invalid): no resend can cure it.
+_PERMANENT = (gexc.InvalidArgument,)
+
+
+class FirestoreStore:
+    def __init__(
+        self, client: firestore.Client, timeout: float, database: str = "(default)"
+    ) -> None:
+        self._client = client
+        self._timeout = timeout
+        self._database = f"Firestore database {database!r} of project {client.project!r}"
+        # Retries UNAVAILABLE and friends within the deadline, then gives up (-> 503).
+        self._retry = Retry(initial=0.1, maximum=1.0, multiplier=2.0, timeout=timeout)
+
+    @classmethod
+    def from_config(cls, config: Config) -> FirestoreStore:
+        try:
+            client = firestore.Client(project=config.project, database=config.database)
+        except GoogleAuthError as error:  # no credentials or project: an operator can fix it
+            raise StorageUnavailable(f"{type(error).__name__}: {error}") from error
+        return cls(client, config.store_timeout, config.database)
+
+    def _chat(self, chat_key: str) -> firestore.DocumentReference:
+        return self._client.collection(CHATS).document(chat_key)
+
+    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> Snapshot:
+        chat_ref = self._chat(call.chat_key)
+        record_ref = chat_ref.collection(RECORDS).document(call.record_key)
+        log_refs = {key: self._client.collection(SEND_LOGS).document(key) for key in send_logs}
+        with self._errors("reading a chat"):
+            docs = {
+                doc.reference.path: doc
+                for doc in self._client.get_all(
+                    [chat_ref, record_ref, *log_refs.values()],
+                    retry=self._retry,
+                    timeout=self._timeout,
+                )
+            }
+        chat_doc = docs.get(chat_ref.path)
+        record_doc = docs.get(record_ref.path)
+        chat = _chat_state(chat_doc)
+        logs = {
+            key: _send_log(doc)
+            for key, ref in log_refs.items()
+            if (doc := docs.get(ref.path)) is not None and doc.exists
+        }
+        return Snapshot(
+            chat=chat, record_exists=record_doc is not None and record_doc.exists, send_logs=logs
+        )
+
+    def probe_chat(self, chat_key: str) -> bool:
+        # Removing a field no document has: an update that changes nothing, and like every
+        # update fails (NotFound) where the document does not exist, which it never creates.
+        # A database that does not exist answers NotFound too: only "no document to update"
+        # means the chat never called; anything else is the configuration error it is.
+        with self._errors("probing a chat", _UPDATE_CONFLICTS):
+            try:
+                self._chat(chat_key).update(
+                    {_NEVER_SET: firestore.DELETE_FIELD}, retry=self._retry, timeout=self._timeout
+                )
+            except gexc.NotFound as error:
+                if _NO_DOCUMENT in str(error).lower():
+                    return False
+                raise self._no_database("probing a chat", error) from error
+        return True
+
+    def load_chat(self, chat_key: str) -> ChatState | None:
+        with self._errors("reading a chat"):
+            doc = self._chat(chat_key).get(retry=self._retry, timeout=self._timeout)
+        return _chat_state(doc)
+
+    def save_chat(self, chat_key: str, write: ChatWrite) -> None:
+        option = self._client.write_option(last_update_time=write.version)
+        with self._errors("writing a chat", _UPDATE_CONFLICTS):
+            self._chat(chat_key).update(
+                write.fields, option=option, retry=self._retry, timeout=self._timeout
+            )
+
+    def link_person(
+        self, chat_key: str, instance_id: int, chat_id: str, person: str, expire_at: datetime | None
+    ) -> None:
+        ref = self._chat(chat_key)
+        made = {"instanceId": instance_id, "chatId": chat_id, PERSON: person}
+        with self._errors("linking a chat", (gexc.AlreadyExists,)):
+            try:
+                ref.update({PERSON: person}, retry=self._retry, timeout=self._timeout)
+                return
+            except gexc.NotFound as error:
+                if _NO_DOCUMENT not in str(error).lower():
+                    raise self._no_database("linking a chat", error) from error
+            expiry = {"expireAt": expire_at} if expire_at else {}
+            ref.create(made | expiry, retry=self._retry, timeout=self._timeout)
+
+    def is_reply(self, chat_key: str, message_id: str) -> bool:
+        # Equality on one field of one chat's records: Firestore's automatic single-field index.
+        query = (
+            self._chat(chat_key)
+            .collection(RECORDS)
+            .where(filter=FieldFilter("replyId", "==", message_id))
+            .limit(1)
+        )
+        with self._errors("reading a chat's records"):
+            return any(True for _ in query.stream(retry=self._retry, timeout=self._timeout))
+
+    def save(self, plan: WritePlan) -> None:
+        chat_ref = self._chat(plan.chat_key)
+        batch = self._client.batch()
+        record = plan.record.fields() | {"recordedAt": firestore.SERVER_TIMESTAMP}
+        batch.create(chat_ref.collection(RECORDS).document(plan.record_key), record)
+        conflicts = _CREATE_CONFLICTS
+        if plan.chat is not None:
+            if plan.chat.create:
+                batch.create(chat_ref, plan.chat.fields)
+            else:
+                option = self._client.write_option(last_update_time=plan.chat.version)
+                batch.update(chat_ref, plan.chat.fields, option=option)
+                conflicts = _UPDATE_CONFLICTS
+        for log in plan.send_logs:  # the caps' claims: as read, or the commit fails
+            log_ref = self._client.collection(SEND_LOGS).document(log.key)
+            if log.create:
+                batch.create(log_ref, log.fields)
+            else:
+                option = self._client.write_option(last_update_time=log.version)
+                batch.update(log_ref, log.fields, option=option)
+                conflicts = _UPDATE_CONFLICTS
+        with self._errors("writing a record", conflicts):
+            batch.commit(retry=self._retry, timeout=self._timeout)
+
+    def update_record(self, chat_key: str, record_key: str, fields: dict[str, Any]) -> None:
+        ref = self._chat(chat_key).collection(RECORDS).document(record_key)
+        with self._errors("noting the reply on a record"):
+            ref.update(fields, retry=self._retry, timeout=self._timeout)
+
+    def recent_records(
+        self, since: datetime, chat_id: str | None, instance_id: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Records with eventAt >= since (of one chat, of one instance), newest first (for
+        `calls` and the digest; each query shape has an index in terraform/gcp/firestore.tf).
+        StorageUnavailable while reading."""
+        records = self._client.collection_group(RECORDS).where(
+            filter=FieldFilter("eventAt", ">=", since)
+        )
+        if chat_id is not None:
+            records = records.where(filter=FieldFilter("chatId", "==", chat_id))
+        if instance_id is not None:
+            records = records.where(filter=FieldFilter("instanceId", "==", instance_id))
+        records = records.order_by("eventAt", direction=firestore.Query.DESCENDING)
+        # Page by page, each within STORE_TIMEOUT: a week of a busy instance's records takes
+        # longer to stream than one operation may.
+        # Streamed lazily, so a reader that stops early (calls --limit) reads no further.
+        last = None
+        while True:
+            page = records.limit(READ_PAGE)
+            if last is not None:
+                page = page.start_after(last)
+            count = 0
+            with self._errors("listing records"):
+                for last in page.stream(retry=self._retry, timeout=self._timeout):
+                    count += 1
+                    yield last.to_dict() or {}
+            if count < READ_PAGE:
+                return
+
+    def chat_summaries(self, chat_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        refs = [self._chat(key) for key in dict.fromkeys(chat_keys)]
+        if not refs:
+            return {}
+        with self._errors("reading chats"):
+            docs = self._client.get_all(refs, retry=self._retry, timeout=self._timeout)
+            return {doc.id: doc.to_dict() or {} for doc in docs if doc.exists}
+
+    def existing_records(self, keys: Sequence[RecordKey]) -> set[RecordKey]:
+        found: set[RecordKey] = set()
+        for start in range(0, len(keys), EXISTENCE_BATCH):
+            refs = {
+                self._chat(chat_key).collection(RECORDS).document(record_key).path: (
+                    chat_key,
+                    record_key,
+                )
+                for chat_key, record_key in keys[start : start + EXISTENCE_BATCH]
+            }
+            documents = [self._client.document(path) for path in refs]
+            with self._errors("checking which records exist"):
+                # One BatchGetDocuments RPC; the mask keeps the answer small.
+                for doc in self._client.get_all(
+                    documents, field_paths=["status"], retry=self._retry, timeout=self._timeout
+                ):
+                    if doc.exists:
+                        found.add(refs[doc.reference.path])
+        return found
+
+    def chat_records_between(
+        self, chat_key: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        # A range on one field of one chat's records: served by Firestore's automatic index.
+        records = (
+            self._chat(chat_key)
+            .collection(RECORDS)
+            .where(filter=FieldFilter("eventAt", ">=", start))
+            .where(filter=FieldFilter("eventAt", "<=", end))
+        )
+        with self._errors("reading a chat's records"):
+            return [
+                doc.to_dict() or {}
+                for doc in records.stream(retry=self._retry, timeout=self._timeout)
+            ]
+
+    def keep_rejected(
+        self,
+        digest: str,
+        body: str,
+        reason: str,
+        received_at: datetime,
+        expire_at: datetime | None = None,
+    ) -> None:
+        ref = self._client.collection(REJECTED).document(digest)
+        fields: dict[str, Any] = {
+            "body": truncate_utf8(body, MAX_REJECTED_BODY_BYTES),
+            "reason": reason,
+            "receivedAt": received_at,
+        }
+        if expire_at is not None:
+            fields["expireAt"] = expire_at
+        with self._errors("keeping a rejected notification", _CREATE_CONFLICTS):
+            ref.create(fields, retry=self._retry, timeout=self._timeout)
+
+    def digest_claimed(self, day: str) -> bool:
+        ref = self._client.collection(DIGESTS).document(day)
+        with self._errors("reading the digest's claim"):
+            return bool(ref.get(retry=self._retry, timeout=self._timeout).exists)
+
+    def claim_digest(self, day: str, sent_at: datetime) -> None:
+        ref = self._client.collection(DIGESTS).document(day)
+        with self._errors("claiming the digest", _CREATE_CONFLICTS):
+            ref.create({"sentAt": sent_at}, retry=self._retry, timeout=self._timeout)
+
+    def release_digest(self, day: str) -> None:
+        ref = self._client.collection(DIGESTS).document(day)
+        with self._errors("releasing the digest"):
+            ref.delete(retry=self._retry, timeout=self._timeout)
+
+    def load_instance(self, instance_id: int) -> StoredState | None:
+        ref = self._client.collection(INSTANCES).document(str(instance_id))
+        with self._errors("reading the instance state"):
+            doc = ref.get(retry=self._retry, timeout=self._timeout)
+        if not doc.exists:
+            return None
+        data = doc.to_dict() or {}
+        return StoredState(doc.update_time, str(data.get("state")), data["stateChangedAt"])
+
+    def save_instance(self, write: StateWrite) -> None:
+        ref = self._client.collection(INSTANCES).document(str(write.instance_id))
+        if write.create:
+            with self._errors("writing the instance state", _CREATE_CONFLICTS):
+                ref.create(write.fields, retry=self._retry, timeout=self._timeout)
+            return
+        option = self._client.write_option(last_update_time=write.version)
+        with self._errors("writing the instance state", _UPDATE_CONFLICTS):
+            ref.update(write.fields, option=option, retry=self._retry, timeout=self._timeout)
+
+    def instance_states(self) -> Iterator[dict[str, Any]]:
+        with self._errors("listing the instance states"):
+            for doc in self._client.collection(INSTANCES).stream(
+                retry=self._retry, timeout=self._timeout
+            ):
+                yield doc.to_dict() or {}
+
+    @contextmanager
+    def _errors(self, doing: str, conflicts: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+        """Translate google.api_core errors into the Store protocol's kinds. Only `conflicts`,
+        the errors the write itself provoked by its preconditions, become WriteConflict."""
+        try:
+            yield
+        except conflicts as error:
+            raise WriteConflict(str(error)) from error
+        except gexc.NotFound as error:  # no such database: nothing else a read or create misses
+            raise self._no_database(doing, error) from error
+        except gexc.FailedPrecondition as error:  # a missing index (its link is in the message)
+            raise StorageMisconfigured(
+                f"{self._database} refused {doing}, an index may be missing or still building: "
+                f"{error}"
+            ) from error
+        except _PERMANENT as error:
+            raise PermanentWriteError(str(error)) from error
+        except gexc.GoogleAPIError as error:
+            raise StorageUnavailable(f"{type(error).__name__}: {error}") from error
+
+    def _no_database(self, doing: str, error: Exception) -> StorageMisconfigured:
+        return StorageMisconfigured(
+            f"{self._database} was not found ({doing}): create it or set FIRESTORE_DATABASE"
+            f" and GOOGLE_CLOUD_PROJECT to an existing one. {error}"
+        )
+
+
+def _send_log(doc: Any) -> SendLog:
+    data = doc.to_dict() or {}
+    return SendLog(doc.update_time, tuple(data.get(SENT_AT) or ()), data.get(WARNED_AT))
+
+
+def _chat_state(doc: Any) -> ChatState | None:
+    if doc is None or not doc.exists:
+        return None
+    return ChatState.from_fields(doc.update_time, doc.to_dict() or {})

@@ -1,0 +1,25 @@
+"""callback_target (issue 27, item 4): CALLBACK_TARGET in the function's environment when it is
+not the function's own default, for the webhook and the reconcile function that sends digests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.iac.test_terraform_gcp import load, resource
+
+FUNCTIONS = ("google_cloudfunctions2_function.webhook", "google_cloudfunctions2_function.reconcile")
+
+
+def environment(tmp_path: Path, **overrides: str) -> list[dict[str, str]]:
+    model = load(tmp_path, **overrides)
+    return [resource(model, name)["service_config"]["environment_variables"] for name in FUNCTIONS]
+
+
+def test_a_target_is_passed_to_both_functions(tmp_path: Path) -> None:
+    found = environment(tmp_path, callback_target='"30m"')
+
+    assert [env.get("CALLBACK_TARGET") for env in found] == ["30m", "30m"]
+
+
+def test_the_default_is_left_to_the_function(tmp_path: Path) -> None:
+    assert [env.get("CALLBACK_TARGET") for env in environment(tmp_path)] == [None, None]

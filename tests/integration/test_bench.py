@@ -1,0 +1,104 @@
+"""Cheap checks of the benchmark code paths (the benchmark itself is `make bench`, not a test)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from call_logger.settings.config import Config
+
+from bench.probes import IGNORED_SAMPLES, SAMPLES
+from bench.run import MANY_INSTANCES, Settings, figures, instance_map, markdown, probe
+from devserver.emulator import FirestoreEmulator
+
+KEYS = {
+    "ignored_rps_ratio",
+    "ignored_p99_ratio",
+    "cold_start_ratio",
+    "cold_start_ratio_500_instances",
+    "roundtrips_per_recorded_call",
+    "contact_lookups_per_caller",
+    "recorded_rps_ratio",
+    "peer_tornado_rps_ratio",
+    "reconcile_10k_seconds",
+    "reconcile_reads_per_100_recorded",
+}
+
+
+def _load(rps: float, p99_ms: float) -> dict[str, Any]:
+    return {"rps": rps, "p99_ms": p99_ms, "rps_runs": [rps], "p99_ms_runs": [p99_ms]}
+
+
+def test_ignored_path_imports_neither_firestore_nor_requests() -> None:
+    result = probe("imports")
+    assert result["statuses"] == [200, 200, 200]
+    assert result["imported"] == {"google.cloud.firestore": False, "requests": False}
+
+
+def test_results_have_one_number_per_key_and_a_table_row_each() -> None:
+    raw = {
+        "loadavg": "0.5 0.5 0.5 → 0.5 0.5 0.5",
+        "ignored": {
+            "ours": _load(1900, 5.5),
+            "baseline": _load(2000, 5.0),
+            "peer": _load(3800, 2.0),
+        },
+        "cold_start": {
+            "ours": {"median_s": 0.5, "runs_s": [0.5]},
+            "ours_500_instances": {"median_s": 0.55, "runs_s": [0.55]},
+            "baseline": {"median_s": 0.5, "runs_s": [0.5]},
+        },
+        "imports": probe("imports"),
+        "roundtrips": {
+            "callers": 5,
+            "notifications_per_caller": 8,
+            "roundtrips_per_recorded_call": 2.0,
+            "roundtrips_max_cached": 2,
+            "roundtrips_first_of_caller": 2.0,
+            "roundtrips_per_duplicate": 1.0,
+            "cached_rpcs_by_method": {"BatchGetDocuments": 35, "Commit": 35},
+            "contact_lookups": 5,
+            "contact_lookups_per_caller": 1.0,
+        },
+        "recorded": {"ours": _load(90, 80), "baseline": _load(100, 40)},
+        "reconcile": {
+            "entries": 10000,
+            "already_recorded_before": 9000,
+            "added": 1000,
+            "reconcile_seconds": 29.9,
+            "second_run_read_rpcs": 200,
+            "reads_per_100_recorded": 2.0,
+        },
+    }
+    results, table = figures(raw)
+    assert set(results) == KEYS
+    assert all(isinstance(value, float) for value in json.loads(json.dumps(results)).values())
+    assert results["ignored_rps_ratio"] == 0.95
+    assert results["peer_tornado_rps_ratio"] == 0.5
+    assert results["cold_start_ratio_500_instances"] == 1.1
+    assert results["reconcile_10k_seconds"] == 29.9
+    text = markdown(results, table, raw, Settings())
+    for key in KEYS:
+        assert f"`{key}`" in text
+    assert "make bench" in text
+    assert "**FAIL**" not in text  # every figure above meets its goal exactly
+
+
+def test_the_500_instance_map_is_one_the_function_accepts() -> None:
+    config = Config.from_env({"GREEN_API_INSTANCES": instance_map(MANY_INSTANCES)})
+    assert len(config.instances) == MANY_INSTANCES
+    assert all(instance.label and instance.settings for instance in config.instances)
+    # The cold start waits for a 200 to a sample body: its instance must be in the map.
+    for name in IGNORED_SAMPLES:
+        body = json.loads((SAMPLES / f"{name}.json").read_text())
+        assert config.instances.allows(body["instanceData"]["idInstance"]), name
+
+
+def test_reconcile_probe_counts_one_read_per_100_recorded_entries(
+    emulator: FirestoreEmulator,
+) -> None:
+    emulator.wipe()
+    result = probe("reconcile", emulator.environ() | {"RECONCILE_BENCH_ENTRIES": "300"})
+    assert (result["entries"], result["added"]) == (300, 30)
+    assert result["second_run_read_rpcs"] == 3
+    assert result["reads_per_100_recorded"] == 1.0
