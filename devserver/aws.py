@@ -42,17 +42,19 @@ def create_table(client: Any, name: str) -> None:
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},
             {"AttributeName": "gsi1pk", "AttributeType": "S"},
+            {"AttributeName": "gsi2pk", "AttributeType": "S"},
             {"AttributeName": "eventAt", "AttributeType": "N"},
         ],
         GlobalSecondaryIndexes=[
             {
-                "IndexName": "byTime",
+                "IndexName": index,
                 "KeySchema": [
-                    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                    {"AttributeName": key, "KeyType": "HASH"},
                     {"AttributeName": "eventAt", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
             }
+            for index, key in (("byTime", "gsi1pk"), ("byInstance", "gsi2pk"))
         ],
         # New outbox items reach the events Lambda through the stream (docs/events.md).
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},

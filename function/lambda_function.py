@@ -12,6 +12,7 @@ from call_logger.entrypoints.aws_lambda import (
     environ_with_secrets,
     failed_from,
     handle_event,
+    handle_task_batch,
     outbox_ids,
 )
 from call_logger.entrypoints.http import Webhook
@@ -29,16 +30,18 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 def reconcile_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """The scheduler's event {"action": "reconcile", "since": ...}: the counts, or an error
-    (Lambda records the failed invocation; a rerun completes what was left)."""
-    from call_logger.core.journal import run_counts, run_error
-    from call_logger.flows.scheduled import reconcile_event
+    """The scheduler's event {"action": "reconcile", "since": ...}, which dispatches one task
+    per instance onto SQS, or a batch of those tasks from SQS (the event source mapping):
+    the counts, or an error (Lambda records the failed invocation; a rerun completes it). Of a
+    batch only the failed tasks are reported (batchItemFailures): SQS retries those alone."""
+    from call_logger.flows.scheduled import run
 
-    reports = reconcile_event(CONFIG, event)
-    error = run_error(reports)
-    if error is not None:
-        raise RuntimeError(f"reconcile failed: {error}")
-    return run_counts(reports)
+    if "Records" in event:
+        return handle_task_batch(CONFIG, event["Records"])
+    done = run(CONFIG, event)
+    if done.error is not None:
+        raise RuntimeError(f"reconcile failed: {done.error}")
+    return done.counts
 
 
 def events_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -40,19 +40,19 @@ def handle_webhook(request: Request) -> tuple[str, int]:
 
 @functions_framework.http
 def reconcile_calls(request: Request) -> tuple[str, int, dict[str, str]]:
-    """Cloud Scheduler's run. Only its service account's OIDC token gets through Cloud Run (the
-    function is private), so the body is trusted to say what to do: 200 with the counts, 500
-    when GREEN-API or storage failed (the scheduler retries; a rerun completes it)."""
-    from call_logger.core.journal import run_counts, run_error
-    from call_logger.flows.scheduled import NotAReconcileRun, reconcile_event
+    """Cloud Scheduler's run, which dispatches one task per instance onto Cloud Tasks, and each
+    of those tasks. Only the scheduler's and the tasks' service accounts, with an OIDC token,
+    get through Cloud Run (the function is private), so the body is trusted to say what to do:
+    200 with the counts, 500 when the queue, GREEN-API or storage failed (the scheduler or the
+    queue retries; a rerun completes it)."""
+    from call_logger.flows.scheduled import NotAReconcileRun, run
 
     try:
-        reports = reconcile_event(CONFIG, request.get_json(silent=True))
+        done = run(CONFIG, request.get_json(silent=True))
     except NotAReconcileRun as error:
         return f"Bad Request: {error}", 400, {"Content-Type": "text/plain"}
-    status = 500 if run_error(reports) is not None else 200
-    body = json.dumps(run_counts(reports), sort_keys=True)
-    return body, status, {"Content-Type": "application/json"}
+    status = 500 if done.error is not None else 200
+    return json.dumps(done.counts, sort_keys=True), status, {"Content-Type": "application/json"}
 
 
 @functions_framework.cloud_event

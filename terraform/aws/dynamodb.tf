@@ -6,7 +6,8 @@
 # An outgoing API message is checked against one chat's records (pk, sk begins_with RECORD#) for
 # its replyId: a key query, no index.
 # Items that should appear in the recent-calls listing also carry gsi1pk and eventAt (epoch
-# seconds), so the byTime index returns them newest first (Query with ScanIndexForward=false).
+# seconds), so the byTime index returns them newest first (Query with ScanIndexForward=false);
+# records also carry gsi2pk = RECORD#{idInstance} for the byInstance index.
 # With record_retention_days set, items carry expireAt (epoch seconds) and DynamoDB TTL deletes
 # them after it passes.
 
@@ -37,9 +38,23 @@ resource "aws_dynamodb_table" "calls" {
     type = "N"
   }
 
+  attribute {
+    name = "gsi2pk"
+    type = "S"
+  }
+
   global_secondary_index {
     name            = "byTime"
     hash_key        = "gsi1pk"
+    range_key       = "eventAt"
+    projection_type = "ALL"
+  }
+
+  # One instance's records by time (gsi2pk = RECORD#{idInstance}): a scheduled task's digest
+  # reads its own instance's day, whatever the other instances hold.
+  global_secondary_index {
+    name            = "byInstance"
+    hash_key        = "gsi2pk"
     range_key       = "eventAt"
     projection_type = "ALL"
   }

@@ -1,6 +1,7 @@
 # Reconcile: every `reconcile_schedule`, EventBridge Scheduler invokes a second Lambda function, from
 # the same zip (handler lambda_function.reconcile_handler), to add the calls GREEN-API's call
-# journal knows and the log lacks (lost webhooks). It has no Function URL and no public permission:
+# journal knows and the log lacks (lost webhooks): its run dispatches one task per instance onto
+# SQS (queue.tf), which the same function consumes. It has no Function URL and no public permission:
 # only the scheduler's role may invoke it. `reconcile_enabled = false` removes all of it.
 
 locals {
@@ -46,6 +47,22 @@ data "aws_iam_policy_document" "reconcile" {
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.reconcile[0].arn}:*"]
   }
+
+  # Its run puts one task per instance on its queue (queue.tf) ...
+  statement {
+    sid       = "DispatchTasks"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.reconcile[0].arn]
+  }
+
+  # ... and the event source mapping consumes that queue with this role.
+  statement {
+    sid       = "ConsumeTasks"
+    effect    = "Allow"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.reconcile[0].arn]
+  }
 }
 
 resource "aws_iam_role" "reconcile" {
@@ -79,7 +96,8 @@ resource "aws_lambda_function" "reconcile" {
   timeout          = local.reconcile_timeout_seconds
 
   environment {
-    variables = local.reconcile_environment
+    # Where its run puts one task per instance (queue.tf).
+    variables = merge(local.reconcile_environment, local.reconcile_queue_environment)
   }
 
   depends_on = [

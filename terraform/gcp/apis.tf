@@ -8,6 +8,8 @@ locals {
     "firestore.googleapis.com",
     "secretmanager.googleapis.com",
     "cloudscheduler.googleapis.com",
+    # The scheduled work's queue (tasks.tf).
+    "cloudtasks.googleapis.com",
     # Log-based metrics and alert policies (alerts.tf).
     "logging.googleapis.com",
     "monitoring.googleapis.com",

@@ -145,6 +145,25 @@ resource "google_firestore_index" "records_by_chat" {
   }
 }
 
+# Query 3 (a scheduled task's digest): records where instanceId == X and eventAt >= since order by
+# eventAt desc: one instance's day, whatever the other instances hold.
+resource "google_firestore_index" "records_by_instance" {
+  project     = var.project_id
+  database    = google_firestore_database.this.name
+  collection  = "records"
+  query_scope = "COLLECTION_GROUP"
+
+  fields {
+    field_path = "instanceId"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "eventAt"
+    order      = "DESCENDING"
+  }
+}
+
 # Stacks applied when the index was declared in a map keep it as it is (an index takes minutes
 # to build, during which `calls --chat` fails).
 moved {

@@ -58,7 +58,7 @@ output "green_api_token" {
 
 output "green_api_instances" {
   description = "GREEN_API_INSTANCES, for `call_logger configure-instance --all`; empty with a single instance."
-  value       = local.many_instances ? jsonencode(var.green_api_instances) : ""
+  value       = local.many_instances ? jsonencode(local.green_api_instances) : ""
   sensitive   = true
 }
 

@@ -1,7 +1,8 @@
 # Reconcile: every `reconcile_schedule`, Cloud Scheduler asks a second function, built from the same
 # source bundle (entry point reconcile_calls), to add the calls GREEN-API's call journal knows and
-# the log lacks (lost webhooks). That function is private: only the scheduler's own service account,
-# with an OIDC token, may invoke it. `reconcile_enabled = false` removes all of it.
+# the log lacks (lost webhooks): its run dispatches one task per instance onto Cloud Tasks
+# (tasks.tf), which calls it back with each. That function is private: only the scheduler's and the
+# tasks' service accounts, with an OIDC token, may invoke it. `reconcile_enabled = false` removes all of it.
 
 locals {
   reconcile_count = var.reconcile_enabled ? 1 : 0
@@ -37,15 +38,16 @@ resource "google_cloudfunctions2_function" "reconcile" {
   service_config {
     available_memory = var.memory
     timeout_seconds  = local.reconcile_timeout_seconds
-    # One run at a time: overlapping runs would only repeat each other's reads.
+    # One task (an instance) per function instance, as many at once as the queue dispatches
+    # (tasks.tf).
     min_instance_count               = 0
-    max_instance_count               = 1
+    max_instance_count               = var.reconcile_concurrency
     max_instance_request_concurrency = 1
     ingress_settings                 = "ALLOW_ALL"
     all_traffic_on_latest_revision   = true
-    service_account_email            = google_service_account.runtime.email
+    service_account_email            = google_service_account.reconcile[0].email
 
-    environment_variables = local.function_env
+    environment_variables = merge(local.function_env, local.reconcile_tasks_environment)
 
     # The GREEN-API secret, as the webhook function reads it (the token or the instance map).
     secret_environment_variables {
@@ -59,7 +61,7 @@ resource "google_cloudfunctions2_function" "reconcile" {
   # The same grants as the webhook function, given time to reach every service; "latest" must
   # exist before the first revision starts.
   depends_on = [
-    time_sleep.grants_propagated,
+    time_sleep.reconcile_grants_propagated,
     google_secret_manager_secret_version.green_api_token,
   ]
 }

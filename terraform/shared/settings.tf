@@ -47,16 +47,19 @@ variable "green_api_token" {
 }
 
 variable "green_api_instances" {
-  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours, timezone, callbackTarget, webhookBacklogAlert, eventsUrl and eventsSecret (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
+  description = "GREEN_API_INSTANCES: several GREEN-API instances in one deployment, keyed by idInstance, each with its apiUrl and apiTokenInstance and optionally its own webhookUrlToken (null: 64 hex digits are generated once per instance and kept across applies; GREEN-API sends it, and a request is accepted only with the token of the instance it names), a label and its own operatorChatId, missedCallReply, missedCallReplyAfterHours, businessHours, timezone, callbackTarget, webhookBacklogAlert, eventsUrl, eventsSecret, missedCallReplyMaxPerHour and operatorNotifyMaxPerHour (checked by the function at start, as the deployment-wide settings are). Kept as one secret that the function reads at each cold start. Empty: the one instance of green_api_id_instance and green_api_token."
   type = map(object({
     apiUrl                    = string
     apiTokenInstance          = string
+    webhookUrlToken           = optional(string)
     label                     = optional(string)
     operatorChatId            = optional(string)
     missedCallReply           = optional(string)
     missedCallReplyAfterHours = optional(string)
     businessHours             = optional(string)
     timezone                  = optional(string)
+    missedCallReplyMaxPerHour = optional(string)
+    operatorNotifyMaxPerHour  = optional(string)
     callbackTarget            = optional(string)
     webhookBacklogAlert       = optional(string)
     eventsUrl                 = optional(string)
@@ -69,6 +72,11 @@ variable "green_api_instances" {
   validation {
     condition     = alltrue([for id, instance in var.green_api_instances : can(regex("^[1-9][0-9]{0,18}$", id)) && can(regex("^https://[^/\\s]+(/[^\\s]*)?$", instance.apiUrl)) && length(trimspace(instance.apiTokenInstance)) >= 8 && !can(regex("[\\s/?#]", instance.apiTokenInstance))])
     error_message = "green_api_instances must be keyed by idInstance (digits), each with an https:// apiUrl and an apiTokenInstance of at least 8 characters without spaces."
+  }
+
+  validation {
+    condition     = alltrue([for id, instance in var.green_api_instances : instance.webhookUrlToken == null ? true : length(instance.webhookUrlToken) >= 24 && can(regex("^[A-Za-z0-9._~+/=-]+$", instance.webhookUrlToken))])
+    error_message = "Each webhookUrlToken of green_api_instances must be null or at least 24 characters of letters, digits or ._~+/=- (it travels in an HTTP header)."
   }
 
   # Without an instance id the function would accept any instance's notifications and could look
@@ -226,6 +234,28 @@ variable "missed_call_reply_max_age" {
   }
 }
 
+variable "missed_call_reply_max_per_hour" {
+  description = "MISSED_CALL_REPLY_MAX_PER_HOUR: at most this many automatic replies per instance in any rolling hour (null: the function's default, 30), counted across all function instances; past it a call is recorded without a reply (its record's cappedBy says why) and a WARNING (event send.capped) names the cap once an hour. An entry of green_api_instances may set its own (missedCallReplyMaxPerHour)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.missed_call_reply_max_per_hour == null ? true : (floor(var.missed_call_reply_max_per_hour) == var.missed_call_reply_max_per_hour && var.missed_call_reply_max_per_hour >= 1 && var.missed_call_reply_max_per_hour <= 1000)
+    error_message = "missed_call_reply_max_per_hour must be null or a whole number from 1 to 1000."
+  }
+}
+
+variable "operator_notify_max_per_hour" {
+  description = "OPERATOR_NOTIFY_MAX_PER_HOUR: at most this many operator notices per instance in any rolling hour (null: the function's default, 60), counted as missed_call_reply_max_per_hour is. An entry of green_api_instances may set its own (operatorNotifyMaxPerHour)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.operator_notify_max_per_hour == null ? true : (floor(var.operator_notify_max_per_hour) == var.operator_notify_max_per_hour && var.operator_notify_max_per_hour >= 1 && var.operator_notify_max_per_hour <= 1000)
+    error_message = "operator_notify_max_per_hour must be null or a whole number from 1 to 1000."
+  }
+}
+
 variable "business_hours" {
   description = "BUSINESS_HOURS: opening hours in local time of var.timezone, e.g. \"mon-fri 09:00-18:00, sat 10:00-14:00\". Empty: always open."
   type        = string
@@ -355,6 +385,7 @@ variable "environment_variables" {
       "GREEN_API_ID_INSTANCE", "GREEN_API_URL", "GREEN_API_TOKEN", "GREEN_API_INSTANCES", "WEBHOOK_TOKEN",
       "OPERATOR_CHAT_ID", "OPERATOR_NOTIFY_ON", "MISSED_CALL_REPLY", "MISSED_CALL_REPLY_AFTER_HOURS",
       "MISSED_CALL_REPLY_ON", "MISSED_CALL_REPLY_COOLDOWN", "MISSED_CALL_REPLY_MAX_AGE",
+      "MISSED_CALL_REPLY_MAX_PER_HOUR", "OPERATOR_NOTIFY_MAX_PER_HOUR",
       "BUSINESS_HOURS", "TIMEZONE", "DIGEST_TIME", "CALLBACK_TARGET", "LOG_LEVEL", "LOG_CHAT_IDS",
       "WEBHOOK_BACKLOG_ALERT", "KEEP_INCOMING_WEBHOOK",
       "EVENTS_URL", "EVENTS_SECRET", "EVENTS_SECRET_SECRET_ARN",
@@ -397,7 +428,7 @@ locals {
   green_api_secret = local.many_instances ? {
     key  = "GREEN_API_INSTANCES"
     name = "green-api-instances"
-    data = jsonencode(var.green_api_instances)
+    data = jsonencode(local.green_api_instances)
     } : {
     key  = "GREEN_API_TOKEN"
     name = "green-api-token"
@@ -405,6 +436,14 @@ locals {
   }
 
   webhook_token = var.webhook_token != null ? var.webhook_token : terraform_data.generated_webhook_token[0].output
+
+  # Each instance its own webhookUrlToken: the one given, else the one generated for it. A client
+  # reads its own back with getSettings; it opens no other client's instance.
+  green_api_instances = {
+    for id, instance in var.green_api_instances : id => merge(instance, {
+      webhookUrlToken = instance.webhookUrlToken != null ? instance.webhookUrlToken : terraform_data.generated_instance_token[id].output
+    })
+  }
 
   # The event function/call_logger/flows/scheduled.py recognises; the window lives only here.
   reconcile_event = { action = "reconcile", since = var.reconcile_window }
@@ -442,6 +481,9 @@ locals {
       MISSED_CALL_REPLY_MAX_AGE     = var.missed_call_reply_max_age
     },
     var.business_hours == "" ? {} : { BUSINESS_HOURS = var.business_hours },
+    # The caps on sends per instance and rolling hour (unset: the function's defaults).
+    var.missed_call_reply_max_per_hour == null ? {} : { MISSED_CALL_REPLY_MAX_PER_HOUR = tostring(var.missed_call_reply_max_per_hour) },
+    var.operator_notify_max_per_hour == null ? {} : { OPERATOR_NOTIFY_MAX_PER_HOUR = tostring(var.operator_notify_max_per_hour) },
     # The digest rides on the scheduled reconcile runs.
     var.digest_time == "" ? {} : { DIGEST_TIME = var.digest_time },
     # The function's own default otherwise.
@@ -458,6 +500,19 @@ locals {
 # (`make deploy` points the instance at the new one).
 resource "terraform_data" "generated_webhook_token" {
   count = var.webhook_token == null ? 1 : 0
+
+  input = sensitive(replace("${uuid()}${uuid()}", "-", ""))
+
+  lifecycle {
+    ignore_changes = [input]
+  }
+}
+
+# Each instance's webhookUrlToken when its entry gives none: made as the single token is (above),
+# one per idInstance, and kept across applies. An instance added gets its own; one removed takes
+# its token with it. The ids are not secret (the map is, for its API tokens).
+resource "terraform_data" "generated_instance_token" {
+  for_each = nonsensitive(toset([for id, instance in var.green_api_instances : id if instance.webhookUrlToken == null]))
 
   input = sensitive(replace("${uuid()}${uuid()}", "-", ""))
 

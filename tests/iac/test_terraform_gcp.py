@@ -142,6 +142,8 @@ def test_the_function_waits_until_every_grant_it_needs_has_propagated(model: Mod
             "google_secret_manager_secret_iam_member",
         )
         for r in resources(model, kind)
+        # The reconcile function's own account waits in tasks.tf (test_terraform_gcp_tasks.py).
+        if "google_service_account.reconcile" not in str(r["member"])
     ]
     assert {d["id"] for d in _depends_on(sleep)} == {g["id"] for g in grants}
     function = resource(model, "google_cloudfunctions2_function.webhook")
@@ -216,7 +218,7 @@ def test_firestore_database_is_native_with_protection_and_pitr_from_variables(
 def test_the_one_composite_index_serves_calls_for_one_chat(model: Model) -> None:
     # FirestoreStore.recent_records with a chat: chatId == X and eventAt >= since, ordered by
     # eventAt desc, across the `records` collection group. Every other query has one field.
-    (index,) = resources(model, "google_firestore_index")
+    index = resource(model, "google_firestore_index.records_by_chat")
     assert (index["collection"], index["query_scope"]) == ("records", "COLLECTION_GROUP")
     fields = [(f["field_path"], f["order"]) for f in blocks(index["fields"])]
     assert fields == [("chatId", "ASCENDING"), ("eventAt", "DESCENDING")]
@@ -481,7 +483,11 @@ def test_runtime_account_has_only_firestore_and_its_own_secrets(model: Model) ->
     runtime = "google_service_account.runtime.member"
     project_roles = _members(model, "google_project_iam_member")
     assert [role for role, member in project_roles if member == runtime] == ["roles/datastore.user"]
-    secret_grants = resources(model, "google_secret_manager_secret_iam_member")
+    secret_grants = [
+        r
+        for r in resources(model, "google_secret_manager_secret_iam_member")
+        if reference(r["member"]) == runtime
+    ]
     assert {(r["secret_id"], r["role"], reference(r["member"])) for r in secret_grants} == {
         ("green-call-logger-webhook-token", "roles/secretmanager.secretAccessor", runtime),
         ("green-call-logger-green-api-token", "roles/secretmanager.secretAccessor", runtime),
@@ -543,13 +549,19 @@ def test_reconcile_is_a_second_function_from_the_same_source(
     assert source["bucket"] == function["build_config"]["source"]["storage_source"]["bucket"]
     assert reference(source["object"]) == "google_storage_bucket_object.source.name"
     service = reconcile["service_config"]
-    assert service["environment_variables"] == function["service_config"]["environment_variables"]
-    assert reference(service["service_account_email"]) == "google_service_account.runtime.email"
+    # The webhook's settings, and where its tasks go (test_terraform_gcp_tasks.py).
+    webhook_env = function["service_config"]["environment_variables"]
+    assert {k: v for k, v in service["environment_variables"].items() if k in webhook_env} == (
+        webhook_env
+    )
+    assert reference(service["service_account_email"]) == (
+        "google_service_account.reconcile.[0].email"
+    )
     # The GREEN-API secret as the webhook reads it; never the webhook token.
     assert _secret_environment(reconcile) == {
         "GREEN_API_TOKEN": _secret_environment(function)["GREEN_API_TOKEN"]
     }
-    assert service["max_instance_count"] == 1
+    assert service["max_instance_count"] == 10  # reconcile_concurrency
 
 
 def _secret_environment(function: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
@@ -571,14 +583,17 @@ def test_the_reconcile_function_reads_the_instance_map_as_the_webhook_does(
     assert reconcile == {"GREEN_API_INSTANCES": webhook["GREEN_API_INSTANCES"]}
 
 
-def test_only_the_scheduler_account_may_invoke_the_reconcile_function(model: Model) -> None:
+def test_only_the_scheduler_and_tasks_accounts_may_invoke_the_reconcile_function(
+    model: Model,
+) -> None:
     bindings = [
         r
         for r in resources(model, "google_cloud_run_service_iam_member")
         if "reconcile" in reference(r["service"])
     ]
-    assert [(b["role"], reference(b["member"])) for b in bindings] == [
-        ("roles/run.invoker", "google_service_account.scheduler.[0].member")
+    assert sorted((b["role"], reference(b["member"])) for b in bindings) == [
+        ("roles/run.invoker", "google_service_account.scheduler.[0].member"),
+        ("roles/run.invoker", "google_service_account.tasks.[0].member"),
     ]
     scheduler = "google_service_account.scheduler"
     for kind in model:
@@ -707,6 +722,9 @@ CASES: dict[str, tuple[str, str]] = {
     "max_instance_request_concurrency": ("0", "1"),
     "reconcile_schedule": ('"hourly"', '"*/30 * * * *"'),
     "reconcile_window": ('"3 hours"', '"90m"'),
+    "reconcile_concurrency": ("0", "20"),
+    "missed_call_reply_max_per_hour": ("0", "30"),
+    "operator_notify_max_per_hour": ("1.5", "60"),
     "log_level": ('"LOUD"', '"DEBUG"'),
     "log_chat_ids": ('"some"', '"full"'),
     "alert_email": ('"nobody"', '"oncall@example.com"'),
@@ -797,10 +815,14 @@ def test_concurrency_with_a_whole_cpu_is_accepted(tmp_path: Path) -> None:
 
 # --- Several instances (green_api_instances) ------------------------------------------------
 
+# Each with its own webhookUrlToken: the secret's data is then known before apply (a generated
+# one is not: test_terraform_gcp_tasks.py).
 INSTANCES = (
     '{ "1101000001" = { apiUrl = "https://7105.api.greenapi.com", apiTokenInstance = '
-    '"shop-token-0123456789", label = "Shop" }, "1101000002" = { apiUrl = '
-    '"https://api.green-api.com", apiTokenInstance = "clinic-token-0123456789" } }'
+    '"shop-token-0123456789", label = "Shop", webhookUrlToken = '
+    '"shop-webhook-token-0123456789abcdef" }, "1101000002" = { apiUrl = '
+    '"https://api.green-api.com", apiTokenInstance = "clinic-token-0123456789", '
+    'webhookUrlToken = "clinic-webhook-token-0123456789abcdef" } }'
 )
 
 

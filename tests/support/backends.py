@@ -150,7 +150,7 @@ class AwsBackend:
             for item in page["Items"]:
                 fields = from_item(item)
                 path = _path(fields.pop("pk"), fields.pop("sk"))
-                for internal in ("gsi1pk", "version"):
+                for internal in ("gsi1pk", "gsi2pk", "version"):
                     fields.pop(internal, None)
                 if path.startswith(("instances/", "outbox/")):
                     fields.pop("eventAt")  # the byTime index key, a copy of a time it has
@@ -201,6 +201,8 @@ def _path(pk: str, sk: str) -> str:
         return f"outbox/{key}"
     if kind == "RECEIVER":
         return f"eventReceivers/{key}"
+    if kind == "SENDLOG":
+        return f"sendLogs/{key}"
     if sk == CHAT_SK:
         return f"chats/{key}"
     return f"chats/{key}/records/{sk.removeprefix(RECORD_PREFIX)}"

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from call_logger.core.notification import CallNotification
+from call_logger.core.send_caps import SENT_AT, WARNED_AT, SendLog
 from call_logger.core.write_plan import (
     ChatState,
     ChatWrite,
@@ -49,11 +50,20 @@ class MemoryStore:
     probes: int = 0
     reply_checks: int = 0
     digests: dict[str, datetime] = field(default_factory=dict)
+    # The caps' send logs by key: (version, fields).
+    send_logs: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
-    def load(self, call: CallNotification) -> Snapshot:
+    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> Snapshot:
         self._check_up()
         self.loads += 1
-        return Snapshot(self._chat(call.chat_key), (call.chat_key, call.record_key) in self.records)
+        logs = {
+            key: SendLog(version, tuple(fields[SENT_AT]), fields.get(WARNED_AT))
+            for key in send_logs
+            if key in self.send_logs
+            for version, fields in [self.send_logs[key]]
+        }
+        exists = (call.chat_key, call.record_key) in self.records
+        return Snapshot(self._chat(call.chat_key), exists, logs)
 
     def _chat(self, chat_key: str) -> ChatState | None:
         chat = self.chats.get(chat_key)
@@ -97,6 +107,10 @@ class MemoryStore:
         self._check_up()
         return {key: dict(self.chats[key]) for key in chat_keys if key in self.chats}
 
+    def digest_claimed(self, day: str) -> bool:
+        self._check_up()
+        return day in self.digests
+
     def claim_digest(self, day: str, sent_at: datetime) -> None:
         self._check_up()
         if day in self.digests:
@@ -115,6 +129,10 @@ class MemoryStore:
             raise WriteConflict("injected")
         if (plan.chat_key, plan.record_key) in self.records:
             raise WriteConflict("record exists")
+        for log in plan.send_logs:
+            held = self.send_logs.get(log.key)
+            if (held is None) != log.create or (held is not None and held[0] != log.version):
+                raise WriteConflict("send log moved")
         if plan.chat is not None:
             exists = plan.chat_key in self.chats
             if plan.chat.create == exists or (
@@ -123,18 +141,25 @@ class MemoryStore:
                 raise WriteConflict("chat moved")
             self.chats.setdefault(plan.chat_key, {}).update(plan.chat.fields)
             self.versions[plan.chat_key] = self.versions.get(plan.chat_key, 0) + 1
+        for log in plan.send_logs:
+            version = 0 if log.create else log.version
+            self.send_logs[log.key] = (version + 1, dict(log.fields))
         self.records[(plan.chat_key, plan.record_key)] = plan.record.fields()
 
     def update_record(self, chat_key: str, record_key: str, fields: dict[str, Any]) -> None:
         self._check_up()
         self.records[(chat_key, record_key)].update(fields)
 
-    def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
+    def recent_records(
+        self, since: datetime, chat_id: str | None, instance_id: int | None = None
+    ) -> Iterator[dict[str, Any]]:
         self._check_up()
         found = [
             fields
             for fields in self.records.values()
-            if fields["eventAt"] >= since and chat_id in (None, fields["chatId"])
+            if fields["eventAt"] >= since
+            and chat_id in (None, fields["chatId"])
+            and instance_id in (None, fields["instanceId"])
         ]
         yield from sorted(found, key=lambda fields: fields["eventAt"], reverse=True)
 

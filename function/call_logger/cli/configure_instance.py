@@ -82,17 +82,20 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             f"--webhook-url must be an http(s) URL, not {webhook_url!r}",
             EXIT_USAGE,
         )
-    webhook_token = args.webhook_token or config.webhook_token
-    if not args.check and not webhook_token:
-        return fail(
-            "configure-instance",
-            "missing WEBHOOK_TOKEN (or --webhook-token): the function requires it",
-            EXIT_USAGE,
-        )
     try:
         targets = pick_instances(config, args.all, args.instance)
     except ValueError as error:
         return fail("configure-instance", str(error), EXIT_USAGE)
+    # Each instance its own webhookUrlToken where the map gives one, else the deployment's.
+    fallback = args.webhook_token or config.webhook_token
+    tokenless = [str(instance.id) for instance in targets if not instance.webhook_token]
+    if not args.check and tokenless and not fallback:
+        return fail(
+            "configure-instance",
+            f"missing WEBHOOK_TOKEN (or --webhook-token, or a webhookUrlToken of instance "
+            f"{', '.join(tokenless[:5])}): the function requires it",
+            EXIT_USAGE,
+        )
 
     from call_logger.green_api import GreenApiClient, GreenApiError  # requests: only here
 
@@ -110,8 +113,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 if args.check:
                     code = _check_settings(client, settings, _needed(settings, webhook_url, keep))
                 else:
-                    needed = _needed(settings, webhook_url, keep, webhook_token)
-                    code = _set_settings(client, instance, needed)
+                    token = instance.webhook_token or fallback
+                    code = _set_settings(
+                        client, instance, _needed(settings, webhook_url, keep, token)
+                    )
             except GreenApiError as error:  # its message is already token-free
                 print(
                     f"configure-instance: instance {instance.name}: GREEN-API call failed: {error}",

@@ -75,7 +75,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     # The function's JSON lines (the run's reconcile.run line, failed lookups), on stderr: stdout
     # is the result alone.
-    configure(config.log_level, config.log_chat_ids, (config.green_api_token,), sys.stderr)
+    configure(config.log_level, config.log_chat_ids, config.secrets, sys.stderr)
 
     reports = run_reconcile(config, since, dry_run=args.dry_run, lookup_budget=lookup_budget)
     if args.json:

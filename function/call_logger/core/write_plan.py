@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -26,6 +26,7 @@ from call_logger.core.notification import (
     message_digest,
 )
 from call_logger.core.replies import render
+from call_logger.core.send_caps import NOTICE, CapDecision, SendLog, SendLogWrite
 
 # Call-back tracking: the chat summary's times, each only moving forward, and the flag that
 # is true while the last missed call is newer than every answer, call-back and message after it.
@@ -87,6 +88,8 @@ class ChatState:
 class Snapshot:
     chat: ChatState | None
     record_exists: bool
+    # The instance's send logs asked for (send_caps), by key; a log not yet written is absent.
+    send_logs: Mapping[str, SendLog] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,8 @@ class Record:
     source: Source
     direction: str = INCOMING
     reply_text: str | None = None  # the automatic reply this delivery sends
+    notice: bool = False  # this delivery claimed an operator notice (within its cap)
+    capped_by: tuple[str, ...] = ()  # the caps that kept a message from being sent
 
     def fields(self) -> dict[str, Any]:
         """Document fields, recordedAt aside (the store sets it to server time on creation)."""
@@ -137,6 +142,8 @@ class Record:
             fields["expireAt"] = self.expire_at
         if self.reply_text is not None:
             fields["replyText"] = self.reply_text
+        if self.capped_by:
+            fields["cappedBy"] = list(self.capped_by)
         return fields
 
 
@@ -159,6 +166,21 @@ class WritePlan:
     chat: ChatWrite | None
     # Outbox documents committed with the record (only for an instance with EVENTS_URL).
     events: tuple[OutboxEvent, ...] = ()
+    send_logs: tuple[SendLogWrite, ...] = ()  # the caps' claims, committed with the record
+
+
+def with_caps(plan: WritePlan, decisions: Mapping[str, CapDecision]) -> WritePlan:
+    """The plan with the caps' decisions (send_caps, by kind): their send-log writes commit with
+    the record, the record names the caps that held a message back, and claims the operator
+    notice when one was wanted and its cap allowed it."""
+    notice = decisions.get(NOTICE)
+    record = replace(
+        plan.record,
+        notice=notice is not None and notice.allowed,
+        capped_by=tuple(d.setting for d in decisions.values() if not d.allowed),
+    )
+    writes = tuple(d.write for d in decisions.values() if d.write is not None)
+    return replace(plan, record=record, send_logs=writes)
 
 
 def needs_lookup(chat: ChatState | None, now: datetime, ttl: timedelta) -> bool:

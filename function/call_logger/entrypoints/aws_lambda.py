@@ -6,10 +6,11 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from call_logger.entrypoints.http import Webhook
+from call_logger.settings.config import Config
 
 # Secrets Manager ARNs (terraform/aws) for the settings that must not be plain variables.
 SECRET_SETTINGS = {
@@ -50,8 +51,12 @@ def handle_event(webhook: Webhook, event: Mapping[str, Any]) -> dict[str, Any]:
         try:
             raw = base64.b64decode(body, validate=True)
         except (binascii.Error, ValueError):
-            # Method and token are checked first, as for every other body.
-            refusal = webhook.refusal(method, headers.get("authorization"), None)
+            # Method and token are checked first, as for every other body; a body that cannot
+            # be read names no instance, so only WEBHOOK_TOKEN can vouch for it.
+            authorization = headers.get("authorization")
+            refusal = webhook.refusal(method, authorization, None) or webhook.token_refusal(
+                authorization, None
+            )
             if refusal is not None:
                 return _answer(refusal.status, refusal.text)
             return _answer(400, "Bad Request: body is not base64")
@@ -91,3 +96,32 @@ def failed_from(sequence_numbers: list[str], failed_at: int | None) -> dict[str,
     if failed_at is None:
         return {"batchItemFailures": []}
     return {"batchItemFailures": [{"itemIdentifier": sequence_numbers[failed_at]}]}
+
+
+def handle_task_batch(config: Config, records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """SQS records of scheduled tasks (one instance each), run one after another; the answer
+    names the messages whose task failed, so that SQS makes only those visible again (the event
+    source mapping reports batch item failures). A message that is no task is logged and
+    dropped: no retry can make it one."""
+    import json
+    import logging
+
+    from call_logger.flows.scheduled import NotAReconcileRun, run
+
+    log = logging.getLogger(__name__)
+    failures = []
+    for record in records:
+        message_id = record.get("messageId", "")
+        try:
+            done = run(config, json.loads(record.get("body") or "null"))
+        except (NotAReconcileRun, ValueError) as error:
+            log.error("not a reconcile task: %s", error, extra={"event": "reconcile.bad_task"})
+            continue
+        except Exception as error:  # the task failed; the queue retries it
+            log.error("task failed: %r", error, extra={"event": "reconcile.task_failed"})
+            done_error: str | None = repr(error)
+        else:
+            done_error = done.error
+        if done_error is not None:
+            failures.append({"itemIdentifier": message_id})
+    return {"batchItemFailures": failures}

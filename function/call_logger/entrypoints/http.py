@@ -1,10 +1,14 @@
 """The webhook's HTTP decisions, independent of the framework that carries the request.
 
-Checks run in a fixed order and the first that fails answers: method, size, token, body,
-instance, type. Everything up to the type is pure and imports nothing heavy, so a notification
-we do not handle is acknowledged before any storage or network client exists: the service (and
-with it Firestore and requests) is imported on the first call (incomingCall, outgoingCall),
-outgoing message (with CALLBACK_BY_MESSAGE) or stateInstanceChanged.
+Checks run in a fixed order and the first that fails answers: method, size, a bearer token
+at all, body, the token of the instance the body names, instance, type. Each instance of
+GREEN_API_INSTANCES may have its own webhookUrlToken (else WEBHOOK_TOKEN): a request is accepted
+only with the token of the instance its body names, found by one dict lookup and compared in
+constant time, so that no client's token acts for another's instance. Everything up to the
+type is pure and imports nothing heavy, so a notification we do not handle is acknowledged
+before any storage or network client exists: the service (and with it Firestore and requests)
+is imported on the first call (incomingCall, outgoingCall), outgoing message (with
+CALLBACK_BY_MESSAGE) or stateInstanceChanged.
 
 Each request gives one log line (call_logger.settings.logs), written once the answer is known,
 with the fields gathered on the way; lines about refused requests are throttled to one a minute
@@ -65,7 +69,8 @@ class Webhook:
         self._config = config
         # Read once: attribute and property lookups cost every ignored notification.
         self._token_configured = config.auth_configured
-        self._expected = f"Bearer {config.webhook_token}".encode()
+        self._allow_unauthenticated = config.allow_unauthenticated
+        self._fallback_token = config.webhook_token
         self._instances = config.instances
         self._callback_by_message = config.callback_by_message
         self._service = service
@@ -107,10 +112,16 @@ class Webhook:
         try:
             body = parse_body(raw)
         except BadBody as error:
-            return _refused("request.refused", Reply(400, f"Bad Request: {error}"))
+            # No instance named: only WEBHOOK_TOKEN can vouch for the sender.
+            return self.token_refusal(authorization, None) or _refused(
+                "request.refused", Reply(400, f"Bad Request: {error}")
+            )
         # The request's fields, set straight on the line's dict (no context lookup: hot path).
         fields["instance"] = instance = instance_id_of(body)
         fields["type"] = kind = notification_type(body)
+        refusal = self.token_refusal(authorization, instance)
+        if refusal is not None:
+            return refusal
         # The allow-list is the instance map's keys: one dict lookup, whatever the map's size.
         if instance is not None and not self._instances.allows(instance):
             return _refused("instance.refused", Reply(403, FOREIGN_INSTANCE))
@@ -125,33 +136,52 @@ class Webhook:
     def refusal(
         self, method: str, authorization: str | None, content_length: int | None
     ) -> Reply | None:
-        """The answer of the checks that come before the body is read (method, size, token), or
-        None when they pass. An adapter that cannot decode a body asks this first, so that the
-        stated order holds there too."""
+        """The answer of the checks that come before the body is read (method, size, whether
+        a token can be checked at all), or None when they pass. An adapter that cannot decode a
+        body asks this first, then token_refusal(authorization, None), so that the stated order
+        holds there too."""
         if method != "POST":
             return _refused("request.refused", Reply(405, "Method Not Allowed"))
         if content_length is not None and content_length > MAX_BODY_BYTES:
             return _refused("request.refused", Reply(413, "Payload Too Large"))
-        if not self._authorized(authorization):
-            return _refused("auth.refused", Reply(401, "Unauthorized"))  # or auth.unconfigured
-        return None
-
-    def _authorized(self, authorization: str | None) -> bool:
         if not self._token_configured:
-            if self._config.allow_unauthenticated:
-                return True
+            if self._allow_unauthenticated:
+                return None
             annotate(
                 event="auth.unconfigured",
-                reason="WEBHOOK_TOKEN is not configured: refusing every request",
+                reason="WEBHOOK_TOKEN is not configured (nor any instance's webhookUrlToken): "
+                "refusing every request",
             )
-            return False
+            return _refused("auth.unconfigured", Reply(401, "Unauthorized"))
+        if authorization is None and not self._allow_unauthenticated:
+            return _refused("auth.refused", Reply(401, "Unauthorized"))  # nothing to read
+        return None
+
+    def token_refusal(self, authorization: str | None, instance_id: int | None) -> Reply | None:
+        """401 unless `authorization` carries the token of the instance the body names (its
+        own webhookUrlToken, else WEBHOOK_TOKEN; no instance: WEBHOOK_TOKEN), else None. Another
+        instance's token is refused like a wrong one."""
+        if not self._token_configured:
+            return None  # refusal() let it through: ALLOW_UNAUTHENTICATED without any token
+        expected = self._instances.webhook_token_of(instance_id, self._fallback_token)
+        if not expected:
+            if self._allow_unauthenticated:
+                return None
+            annotate(
+                event="auth.unconfigured",
+                reason=f"instance {instance_id} has no webhookUrlToken and WEBHOOK_TOKEN is not "
+                "configured: refusing its requests",
+            )
+            return _refused("auth.unconfigured", Reply(401, "Unauthorized"))
         if authorization is None:
-            return False
+            return _refused("auth.refused", Reply(401, "Unauthorized"))
         given = authorization.encode("utf-8", errors="replace")
         # The scheme is case-insensitive (RFC 7235); the token is compared in constant time.
         if given[:7].lower() == b"bearer ":
             given = b"Bearer " + given[7:]
-        return hmac.compare_digest(given, self._expected)
+        if hmac.compare_digest(given, b"Bearer " + expected.encode()):
+            return None
+        return _refused("auth.refused", Reply(401, "Unauthorized"))
 
     def _handled(self, handle: Callable[[CallService], Outcome]) -> Reply:
         from call_logger.stores.base import StorageMisconfigured, StorageUnavailable

@@ -215,7 +215,8 @@ def _records_near_all(
     spans = [matching.span(call) for call in calls]
     start, end = min(s for s, _ in spans), max(e for _, e in spans)
     found: dict[str, list[dict[str, Any]]] = {}
-    for fields in service.store.recent_records(start, None):
+    # Its own instance's records only (a run reconciles one instance).
+    for fields in service.store.recent_records(start, None, service.config.instance_id):
         event_at = fields.get("eventAt")
         if isinstance(event_at, datetime) and event_at <= end:
             chat_key = f"{fields.get('instanceId')}_{fields.get('chatId')}"
@@ -258,14 +259,15 @@ def run_reconcile(
     if not instances:
         raise ConfigError("reconcile needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN")
     return [
-        _reconcile_instance(config.for_instance(instance.id), since, dry_run, lookup_budget)
+        reconcile_instance(config.for_instance(instance.id), since, dry_run, lookup_budget)
         for instance in instances
     ]
 
 
-def _reconcile_instance(
+def reconcile_instance(
     config: Config, since: timedelta, dry_run: bool, lookup_budget: float
 ) -> ReconcileReport:
+    """One instance's reconcile run, `config` its Config.for_instance (a scheduled task's)."""
     from call_logger.green_api import ClientPool  # requests: only for a run
 
     assert config.instance_id is not None  # Config.for_instance

@@ -37,9 +37,8 @@ def figures(
     # Records after `until` too: a call-back after the window still ends a wait begun in it.
     records = [
         fields
-        for fields in store.recent_records(since, None)
+        for fields in store.recent_records(since, None, instance_id)
         if isinstance(fields.get("eventAt"), datetime)
-        and (instance_id is None or fields.get("instanceId") == instance_id)
     ]
     # Only chats with a missed call can be waiting; their summaries say what handled them since.
     waiting_keys = {
@@ -97,12 +96,11 @@ def run_digest(
         raise ValueError(
             "sending needs OPERATOR_CHAT_ID, GREEN_API_ID_INSTANCE and GREEN_API_TOKEN"
         )
+    claim = claim_key(day, instance_id)
     try:
-        claim = day.isoformat() if instance_id is None else f"{day.isoformat()}_{instance_id}"
         store.claim_digest(claim, now)
     except WriteConflict:
-        log.info("digest of %s was sent before", day, extra={"event": "digest_skipped"})
-        return Digest(day, text, sent=False, already_sent=True)
+        return _sent_before(day, text)
     try:
         green_api.send_message(config.operator_chat_id, text, budget=config.lookup_budget)
     except Exception as error:
@@ -121,6 +119,16 @@ def run_digest(
     return Digest(day, text, sent=True)
 
 
+def claim_key(day: date, instance_id: int | None) -> str:
+    """The digest's claim: the day, and with several instances the instance."""
+    return day.isoformat() if instance_id is None else f"{day.isoformat()}_{instance_id}"
+
+
+def _sent_before(day: date, text: str = "") -> Digest:
+    log.info("digest of %s was sent before", day, extra={"event": "digest_skipped"})
+    return Digest(day, text, sent=False, already_sent=True)
+
+
 def scheduled_digest(
     store: Store,
     config: Config,
@@ -135,4 +143,7 @@ def scheduled_digest(
     day = digest.due(now, config.digest_time, config.timezone)
     if day is None:
         return None
+    # Every run after DIGEST_TIME asks: one that finds the day claimed reads none of its records.
+    if store.digest_claimed(claim_key(day, instance_id)):
+        return _sent_before(day)
     return run_digest(store, config, green_api, day, send=True, now=now, instance_id=instance_id)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from call_logger.core import policy, replies
+from call_logger.core import policy, replies, send_caps
 from call_logger.core.envelope import OUTGOING_CALL, OUTGOING_MESSAGE_TYPES, notification_type
 from call_logger.core.events import Announce
 from call_logger.core.notification import (
@@ -37,6 +37,7 @@ from call_logger.core.write_plan import (
     plan_state,
     plan_write,
     rejected_id,
+    with_caps,
 )
 from call_logger.flows.outgoing_message import note_message
 from call_logger.flows.shared import (
@@ -125,9 +126,8 @@ class CallService:
         # Replies and notices are about calls to the business, never about its own calls out.
         if call.direction == INCOMING:
             self.send_claimed_reply(call, record)
-            line = self._line(call.instance_id)
-            if line.green_api is not None and replies.notifies_operator(line.settings, call):
-                notify_operator(call, record, line)
+            if record.notice:  # claimed within OPERATOR_NOTIFY_MAX_PER_HOUR
+                notify_operator(call, record, self._line(call.instance_id))
         return Outcome.RECORDED
 
     def _line(self, instance_id: int) -> Line:
@@ -223,8 +223,15 @@ class CallService:
         lost race, `recorded_since` finds the call recorded under another id meanwhile)."""
         lookup: NameLookup | None = None
         looked_up = False
+        line = self._line(call.instance_id)
+        sends = send_caps.wanted(
+            line.green_api is not None and call.direction == INCOMING,
+            line.settings.replies_configured and call.status in line.settings.reply_on,
+            source is not Source.JOURNAL and replies.notifies_operator(line.settings, call),
+        )
+        log_keys = [send_caps.log_key(call.instance_id, kind) for kind in sends]
         for attempt in range(MAX_WRITE_ROUNDS):
-            snapshot = self._store.load(call)
+            snapshot = self._store.load(call, log_keys)
             if snapshot.record_exists:
                 return None
             if attempt > 0 and recorded_since is not None and recorded_since(snapshot.chat):
@@ -232,15 +239,28 @@ class CallService:
             if not looked_up:
                 lookup = name_of(call, snapshot.chat)
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
-            reply = self._reply_claim(call, snapshot, self._clock(), lookup)
+            now = self._clock()
+            reply = self._reply_claim(call, snapshot, now, lookup)
+            caps = send_caps.decide_all(
+                call.instance_id,
+                sends,
+                snapshot.send_logs,
+                _limits(line.settings),
+                bool(reply),
+                now,
+            )
+            if send_caps.REPLY in caps and not caps[send_caps.REPLY].allowed:
+                reply = None  # past MISSED_CALL_REPLY_MAX_PER_HOUR: the record says so
             plan = plan_write(call, label, snapshot, lookup, self._retention, source, reply)
+            plan = with_caps(plan, caps)
             announce = self._announce(call.instance_id)
             if announce is not None:
                 plan = with_record_events(plan, snapshot.chat, announce)
             try:
                 self._store.save(plan)
             except WriteConflict:
-                continue  # e.g. a concurrent call from this chat claimed the reply: decide again
+                continue  # e.g. a concurrent call claimed the reply or a cap: decide again
+            _warn_of_caps(call.instance_id, caps.values())
             if lookup is not None and lookup.lid is not None:
                 self._link_lid(call, lookup.lid)
             return plan.record
@@ -342,3 +362,22 @@ def build_service(
 
         clients = ClientPool(config.instances)
     return CallService(config, make_store(config), clients, source=source)
+
+
+def _limits(settings: Config) -> dict[str, int]:
+    return {
+        send_caps.REPLY: settings.reply_max_per_hour,
+        send_caps.NOTICE: settings.notify_max_per_hour,
+    }
+
+
+def _warn_of_caps(instance_id: int, decisions: Iterable[send_caps.CapDecision]) -> None:
+    """The WARNING that names a cap, once an hour per instance and kind (send_caps)."""
+    for decision in decisions:
+        if decision.warn:
+            log.warning(
+                "%s reached for instance %s: no more such messages this hour",
+                decision.setting,
+                instance_id,
+                extra={"event": "send.capped", "cap": decision.setting, "instance": instance_id},
+            )

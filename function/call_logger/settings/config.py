@@ -62,6 +62,11 @@ MAX_TEMPLATE_CHARS = SEND_MESSAGE_MAX_CHARS - 1_000
 # The incomingCall statuses GREEN-API documents, canonical (hangUp is read as hungUp).
 STATUSES = ("offer", "pickUp", "hungUp", "missed", "declined")
 
+# MISSED_CALL_REPLY_MAX_PER_HOUR and OPERATOR_NOTIFY_MAX_PER_HOUR unset: per instance, in any
+# rolling hour.
+DEFAULT_REPLY_MAX_PER_HOUR = 30
+DEFAULT_NOTIFY_MAX_PER_HOUR = 60
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_CHAT_IDS = ("masked", "full")
 
@@ -121,6 +126,9 @@ class Config:
     reply_cooldown: timedelta = timedelta(hours=12)
     reply_max_age: timedelta = timedelta(minutes=15)
     business_hours: BusinessHours | None = None
+    # Per instance, in any rolling hour (send_caps): automatic replies and operator notices.
+    reply_max_per_hour: int = DEFAULT_REPLY_MAX_PER_HOUR
+    notify_max_per_hour: int = DEFAULT_NOTIFY_MAX_PER_HOUR
     reconcile_match_window: timedelta = timedelta(seconds=120)
     reconcile_max_call: timedelta = timedelta(hours=4)
     timezone: tzinfo = UTC
@@ -135,6 +143,14 @@ class Config:
     events: Receiver | None = None
     log_level: str = "INFO"
     log_chat_ids: str = "masked"
+    # Where the scheduled run puts one task per instance (task_queues): a Cloud Tasks queue, the
+    # URL its tasks call and the account whose OIDC token they carry; or an SQS queue's URL.
+    # None set: the tasks run in the scheduled run itself.
+    reconcile_tasks_queue: str = ""
+    reconcile_tasks_url: str = ""
+    reconcile_tasks_service_account: str = ""
+    cloud_tasks_api: str = "https://cloudtasks.googleapis.com"
+    reconcile_sqs_queue_url: str = ""
     # The instances served (GREEN_API_INSTANCES, or the single-instance settings as a map of one).
     instances: Instances = field(default_factory=Instances, repr=False)
     # idInstance -> the Config fields that instance's own settings set (only instances that have
@@ -271,6 +287,7 @@ class Config:
             log_chat_ids=_choice(
                 get("LOG_CHAT_IDS") or cls.log_chat_ids, "LOG_CHAT_IDS", LOG_CHAT_IDS
             ),
+            **_task_queue(get),
             **{name: read(get) for name, _, read in _INSTANCE_FIELDS},
         )
 
@@ -282,7 +299,21 @@ class Config:
 
     @property
     def auth_configured(self) -> bool:
-        return bool(self.webhook_token)
+        """Whether some request can be authenticated: WEBHOOK_TOKEN, or an instance's own
+        webhookUrlToken."""
+        return bool(self.webhook_token) or self.instances.own_webhook_tokens
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Every token the configuration holds (kept out of log lines): the deployment's and
+        each instance's own."""
+        own = (
+            token
+            for instance in self.instances
+            for token in (instance.token, instance.webhook_token)
+            if token
+        )
+        return tuple(dict.fromkeys((self.webhook_token, self.green_api_token, *own)))
 
     @property
     def replies_configured(self) -> bool:
@@ -312,6 +343,24 @@ _INSTANCE_FIELDS: tuple[tuple[str, tuple[str, ...], Callable[[Callable[[str], st
     ("business_hours", ("BUSINESS_HOURS",), lambda get: _business_hours(get("BUSINESS_HOURS"))),
     ("timezone", ("TIMEZONE",), lambda get: _timezone(get("TIMEZONE"))),
     (
+        "reply_max_per_hour",
+        ("MISSED_CALL_REPLY_MAX_PER_HOUR",),
+        lambda get: _per_hour(
+            get("MISSED_CALL_REPLY_MAX_PER_HOUR"),
+            "MISSED_CALL_REPLY_MAX_PER_HOUR",
+            DEFAULT_REPLY_MAX_PER_HOUR,
+        ),
+    ),
+    (
+        "notify_max_per_hour",
+        ("OPERATOR_NOTIFY_MAX_PER_HOUR",),
+        lambda get: _per_hour(
+            get("OPERATOR_NOTIFY_MAX_PER_HOUR"),
+            "OPERATOR_NOTIFY_MAX_PER_HOUR",
+            DEFAULT_NOTIFY_MAX_PER_HOUR,
+        ),
+    ),
+    (
         "callback_target",
         ("CALLBACK_TARGET",),
         lambda get: _positive_duration(
@@ -329,6 +378,19 @@ _INSTANCE_FIELDS: tuple[tuple[str, tuple[str, ...], Callable[[Callable[[str], st
         lambda get: _events(get("EVENTS_URL"), get("EVENTS_SECRET")),
     ),
 )
+
+# The send log (send_caps) keeps one time per send of the hour in one document: a DynamoDB item
+# holds at most 400 KB, and a cap of more than a thousand an hour is none for a person's number.
+MAX_PER_HOUR = 1_000
+
+
+def _per_hour(value: str, name: str, default: int) -> int:
+    number = _optional_int(value, name, 1)
+    if number is None:
+        return default
+    if number > MAX_PER_HOUR:
+        raise ConfigError(f"{name} must be at most {MAX_PER_HOUR}, not {number}")
+    return number
 
 
 def _instance_fields(env: Mapping[str, str], settings: Mapping[str, str]) -> dict[str, Any]:
@@ -365,6 +427,27 @@ def _instances(env: Mapping[str, str]) -> Instances | None:
         return instance_map.parse(text)
     except InstanceError as error:
         raise ConfigError(str(error)) from None
+
+
+def _task_queue(get: Callable[[str], str]) -> dict[str, Any]:
+    """RECONCILE_TASKS_QUEUE with the URL and account its tasks need, or RECONCILE_SQS_QUEUE_URL
+    (Terraform sets them: terraform/gcp/tasks.tf, terraform/aws/queue.tf)."""
+    fields: dict[str, Any] = {
+        "reconcile_tasks_queue": get("RECONCILE_TASKS_QUEUE"),
+        "reconcile_tasks_url": get("RECONCILE_TASKS_URL"),
+        "reconcile_tasks_service_account": get("RECONCILE_TASKS_SERVICE_ACCOUNT"),
+        "reconcile_sqs_queue_url": get("RECONCILE_SQS_QUEUE_URL"),
+    }
+    if get("CLOUD_TASKS_API"):
+        fields["cloud_tasks_api"] = get("CLOUD_TASKS_API")
+    if fields["reconcile_tasks_queue"] and not (
+        fields["reconcile_tasks_url"] and fields["reconcile_tasks_service_account"]
+    ):
+        raise ConfigError(
+            "RECONCILE_TASKS_QUEUE needs RECONCILE_TASKS_URL (the reconcile function's URL) and "
+            "RECONCILE_TASKS_SERVICE_ACCOUNT (the identity its tasks invoke it with)"
+        )
+    return fields
 
 
 def _timezone(value: str) -> tzinfo:

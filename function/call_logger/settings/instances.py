@@ -5,13 +5,18 @@ Two ways to name them, never both (config.py refuses that at start):
 - GREEN_API_INSTANCES: a JSON object keyed by idInstance, for several numbers in one deployment:
 
       {"1101000001": {"apiUrl": "https://7105.api.greenapi.com",
-                      "apiTokenInstance": "...", "label": "Shop", "operatorChatId": "..."}}
+                      "apiTokenInstance": "...", "webhookUrlToken": "...",
+                      "label": "Shop", "operatorChatId": "..."}}
 
 - GREEN_API_ID_INSTANCE, GREEN_API_URL and GREEN_API_TOKEN: one instance, a map of one.
 
 The map's keys are the allow-list: a notification of any other instance is refused. Only the
 single-instance settings may leave the id unset (`restricted` is then False: any instance is
 accepted, as before there was a map, and GREEN-API is never called).
+
+Each entry may carry its own `webhookUrlToken`: the bearer token GREEN-API sends for that
+instance, so that a client who reads its own instance's settings back holds a key to nothing
+else. An entry without one falls back to WEBHOOK_TOKEN.
 
 Lookups are one dict access: nothing per request grows with the map. The per-instance settings
 (`operatorChatId`, ...) are kept here as the environment variables they stand for; config.py
@@ -37,14 +42,17 @@ SETTINGS: Mapping[str, str] = MappingProxyType(
         "missedCallReplyAfterHours": "MISSED_CALL_REPLY_AFTER_HOURS",
         "businessHours": "BUSINESS_HOURS",
         "timezone": "TIMEZONE",
+        "missedCallReplyMaxPerHour": "MISSED_CALL_REPLY_MAX_PER_HOUR",
+        "operatorNotifyMaxPerHour": "OPERATOR_NOTIFY_MAX_PER_HOUR",
         "callbackTarget": "CALLBACK_TARGET",
         "webhookBacklogAlert": "WEBHOOK_BACKLOG_ALERT",
         "eventsUrl": "EVENTS_URL",
         "eventsSecret": "EVENTS_SECRET",
     }
 )
+WEBHOOK_URL_TOKEN = "webhookUrlToken"
 REQUIRED = ("apiUrl", "apiTokenInstance")
-KEYS = (*REQUIRED, "label", *SETTINGS)
+KEYS = (*REQUIRED, WEBHOOK_URL_TOKEN, "label", *SETTINGS)
 
 MAX_ID = 2**63 - 1  # the range a stored idInstance (a Firestore integer) holds
 MAX_LABEL_CHARS = 100
@@ -53,6 +61,9 @@ _URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
 # Plain http only to this machine (a local test server): the API token travels in the URL path.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 _NOT_IN_TOKEN = re.compile(r"[\s/?#]")
+# A webhook token travels in an HTTP header; the rule of Terraform's webhook_token.
+MIN_WEBHOOK_TOKEN_CHARS = 24
+_WEBHOOK_TOKEN = re.compile(rf"^[A-Za-z0-9._~+/=-]{{{MIN_WEBHOOK_TOKEN_CHARS},}}$")
 _KEY_SET = frozenset(KEYS)
 
 
@@ -68,6 +79,8 @@ class Instance:
     # Never in repr(): a Config (and so any traceback that shows one) holds every instance.
     token: str = field(repr=False)
     label: str = ""
+    # The bearer token GREEN-API sends for this instance ("": WEBHOOK_TOKEN's); never in repr().
+    webhook_token: str = field(default="", repr=False)
     # Environment-variable form of this instance's own settings, e.g. {"OPERATOR_CHAT_ID": ...}.
     settings: Mapping[str, str] = field(default_factory=dict, repr=False)
 
@@ -83,12 +96,21 @@ class Instances:
 
     by_id: Mapping[int, Instance] = field(default_factory=lambda: MappingProxyType({}))
     restricted: bool = False
+    # Whether some entry has its own webhookUrlToken (the webhook can authenticate its requests
+    # even without WEBHOOK_TOKEN).
+    own_webhook_tokens: bool = False
 
     def allows(self, instance_id: int) -> bool:
         return not self.restricted or instance_id in self.by_id
 
     def get(self, instance_id: int) -> Instance | None:
         return self.by_id.get(instance_id)
+
+    def webhook_token_of(self, instance_id: int | None, fallback: str) -> str:
+        """The token a request naming this instance must carry: the entry's own, else
+        `fallback` (WEBHOOK_TOKEN). One dict lookup, whatever the map's size."""
+        instance = self.by_id.get(instance_id) if instance_id is not None else None
+        return (instance.webhook_token if instance is not None else "") or fallback
 
     def label_of(self, instance_id: int) -> str:
         instance = self.by_id.get(instance_id)
@@ -127,7 +149,8 @@ def parse(text: str) -> Instances:
         )
     # Keys are canonical (no leading zeros), so no two of them name one instance.
     parsed = [_instance(key, entry) for key, entry in value.items()]
-    return Instances(MappingProxyType({instance.id: instance for instance in parsed}), True)
+    by_id = MappingProxyType({instance.id: instance for instance in parsed})
+    return Instances(by_id, True, any(instance.webhook_token for instance in parsed))
 
 
 def _instance(key: str, entry: Any) -> Instance:
@@ -163,11 +186,17 @@ def _instance(key: str, entry: Any) -> Instance:
     if _NOT_IN_TOKEN.search(token):
         # It becomes a path segment of every GREEN-API URL.
         raise InstanceError(f"{where}.apiTokenInstance must not contain spaces, / ? or #")
+    webhook_token = entry.get(WEBHOOK_URL_TOKEN, "").strip()
+    if webhook_token and not _WEBHOOK_TOKEN.match(webhook_token):
+        raise InstanceError(
+            f"{where}.{WEBHOOK_URL_TOKEN} must be at least {MIN_WEBHOOK_TOKEN_CHARS} characters of "
+            "letters, digits or ._~+/=- (it travels in an HTTP header)"
+        )
     label = entry.get("label", "").strip()
     if len(label) > MAX_LABEL_CHARS:
         raise InstanceError(f"{where}.label is longer than {MAX_LABEL_CHARS} characters")
     settings = {SETTINGS[name]: value for name, value in entry.items() if name in SETTINGS}
-    return Instance(int(key), api_url, token, label, MappingProxyType(settings))
+    return Instance(int(key), api_url, token, label, webhook_token, MappingProxyType(settings))
 
 
 def _safe_scheme(api_url: str) -> bool:

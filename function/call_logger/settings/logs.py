@@ -165,7 +165,7 @@ def configure_for(config: Config) -> None:
     configure(
         config.log_level,
         config.log_chat_ids,
-        secrets=(config.webhook_token, config.green_api_token, *_event_secrets(config)),
+        secrets=(*config.secrets, *_event_secrets(config)),
     )
 
 

@@ -74,12 +74,14 @@ RecordKey = tuple[str, str]  # (chat key, record key) as in chats/{chat key}/rec
 class Store(Protocol):
     """What the service writes with; `recent_records` is what the `calls` command reads."""
 
-    def load(self, call: CallNotification) -> Snapshot:
-        """The chat summary and whether this record exists, in one round trip."""
+    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> Snapshot:
+        """The chat summary, whether this record exists and the send logs named (send_caps
+        keys), in one round trip."""
         ...
 
     def save(self, plan: WritePlan) -> None:
-        """Commit the plan atomically; WriteConflict if the record exists or the chat moved."""
+        """Commit the plan atomically; WriteConflict if the record exists, or the chat or a
+        send log moved."""
         ...
 
     def probe_chat(self, chat_key: str) -> bool:
@@ -110,8 +112,11 @@ class Store(Protocol):
         """Set `fields` on an existing record (what became of its reply)."""
         ...
 
-    def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
-        """Record fields with eventAt >= since (of one chat, if given), newest first."""
+    def recent_records(
+        self, since: datetime, chat_id: str | None, instance_id: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Record fields with eventAt >= since (of one chat, of one instance, if given), newest
+        first; an instance's are read from an index of its own (nothing of another's)."""
         ...
 
     def chat_summaries(self, chat_keys: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -147,6 +152,10 @@ class Store(Protocol):
 
     def instance_states(self) -> Iterator[dict[str, Any]]:
         """The fields of every instances/{idInstance} document (for `status`)."""
+        ...
+
+    def digest_claimed(self, day: str) -> bool:
+        """Whether the digest of `day` (as claim_digest names it) was claimed already."""
         ...
 
     def claim_digest(self, day: str, sent_at: datetime) -> None:

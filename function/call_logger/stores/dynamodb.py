@@ -8,6 +8,7 @@ One table (terraform/aws/dynamodb.tf), keys `pk` and `sk`:
   pk=INSTANCE#{idInstance}       sk=INSTANCE                  the instance's newest state
   pk=OUTBOX#{eventId}            sk=OUTBOX                    an event to deliver (docs/events.md)
   pk=RECEIVER#{sha256 of URL}    sk=RECEIVER                  a receiver that answered 410 Gone
+  pk=SENDLOG#{idInstance}_{kind} sk=SENDLOG                   the sends of the last hour (send_caps)
 Records also carry gsi1pk=RECORD so the `byTime` index (gsi1pk, eventAt) lists them newest first;
 instance states carry gsi1pk=INSTANCE and eventAt=stateChangedAt, so `status` reads them from the
 same index instead of scanning the table; so do outbox items (gsi1pk=OUTBOX, eventAt=createdAt).
@@ -33,6 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from call_logger.core.events import OutboxEvent
 from call_logger.core.notification import CallNotification
+from call_logger.core.send_caps import SENT_AT, WARNED_AT, SendLog, SendLogWrite
 from call_logger.core.write_plan import (
     PERSON,
     ChatState,
@@ -58,14 +60,16 @@ RECORD_PREFIX = "RECORD#"
 REJECTED_SK = "REJECTED"
 DIGEST_SK = "DIGEST"
 INSTANCE_SK = "INSTANCE"
+SEND_LOG_SK = "SENDLOG"
 INSTANCES_INDEX_KEY = "INSTANCE"
 OUTBOX_SK = "OUTBOX"
 OUTBOX_PREFIX = "OUTBOX#"
 RECEIVER_SK = "RECEIVER"
 RECORDS_INDEX = "byTime"
 RECORDS_INDEX_KEY = "RECORD"
+INSTANCE_RECORDS_INDEX = "byInstance"  # gsi2pk = RECORD#{idInstance}, eventAt
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem
-_KEYS = frozenset({"pk", "sk", "gsi1pk"})
+_KEYS = frozenset({"pk", "sk", "gsi1pk", "gsi2pk"})
 # DynamoDB's key limits, in UTF-8 bytes (notification.MAX_ID_BYTES is Firestore's, and larger).
 MAX_PARTITION_KEY_BYTES = 2048
 MAX_SORT_KEY_BYTES = 1024
@@ -93,6 +97,7 @@ TIMESTAMP_FIELDS = frozenset(
         "lastAttemptAt",
         "failedAt",
         "goneAt",
+        WARNED_AT,
     }
 )
 
@@ -104,6 +109,14 @@ _CONFLICT_REASONS = {"ConditionalCheckFailed", "TransactionConflict"}
 
 def chat_pk(chat_key: str) -> str:
     return f"CHAT#{chat_key}"
+
+
+def send_log_pk(key: str) -> str:
+    return f"SENDLOG#{key}"
+
+
+def instance_records_key(instance_id: int) -> str:
+    return f"{RECORDS_INDEX_KEY}#{instance_id}"
 
 
 def instance_pk(instance_id: int) -> str:
@@ -151,9 +164,11 @@ class DynamoDBStore:
             client = boto3.client("dynamodb", config=boto)
         return cls(client, config.dynamodb_table)
 
-    def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
-        """Records with eventAt >= since, newest first, from the byTime index (for `calls`).
-        StorageUnavailable while reading."""
+    def recent_records(
+        self, since: datetime, chat_id: str | None, instance_id: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Records with eventAt >= since, newest first, from the byTime index (for `calls`),
+        or of one instance from the byInstance index. StorageUnavailable while reading."""
         request: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": RECORDS_INDEX,
@@ -161,6 +176,10 @@ class DynamoDBStore:
             "ScanIndexForward": False,
         }
         values: dict[str, Any] = {":records": RECORDS_INDEX_KEY, ":since": since}
+        if instance_id is not None:
+            request["IndexName"] = INSTANCE_RECORDS_INDEX
+            request["KeyConditionExpression"] = "gsi2pk = :records AND eventAt >= :since"
+            values[":records"] = instance_records_key(instance_id)
         if chat_id is not None:
             request["FilterExpression"] = "chatId = :chat"
             values[":chat"] = chat_id
@@ -209,15 +228,23 @@ class DynamoDBStore:
                 request = answer.get("UnprocessedKeys") or {}
         return items
 
-    def load(self, call: CallNotification) -> Snapshot:
+    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> Snapshot:
         pk = chat_pk(call.chat_key)
         record_sk = RECORD_PREFIX + call.record_key
         _check_key_size("chat id", pk, MAX_PARTITION_KEY_BYTES, "partition")
         _check_key_size("record id", record_sk, MAX_SORT_KEY_BYTES, "sort")
-        keys = [{"pk": {"S": pk}, "sk": {"S": sk}} for sk in (CHAT_SK, record_sk)]
-        found = self._get(keys)
-        chat = _chat_state(found.get(CHAT_SK))
-        return Snapshot(chat=chat, record_exists=record_sk in found)
+        keys = [(pk, CHAT_SK), (pk, record_sk), *((send_log_pk(k), SEND_LOG_SK) for k in send_logs)]
+        found = {
+            (item["pk"]["S"], item["sk"]["S"]): item
+            for item in self._batch_get([{"pk": {"S": p}, "sk": {"S": k}} for p, k in keys])
+        }
+        chat = _chat_state(found.get((pk, CHAT_SK)))
+        logs = {
+            key: _send_log(item)
+            for key in send_logs
+            if (item := found.get((send_log_pk(key), SEND_LOG_SK))) is not None
+        }
+        return Snapshot(chat=chat, record_exists=(pk, record_sk) in found, send_logs=logs)
 
     def _get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """The items found among `keys` (of one pk), by sk: one strongly consistent read."""
@@ -293,6 +320,7 @@ class DynamoDBStore:
             "pk": pk,
             "sk": RECORD_PREFIX + plan.record_key,
             "gsi1pk": RECORDS_INDEX_KEY,
+            "gsi2pk": instance_records_key(plan.record.instance_id),
             "recordedAt": now,
         }
         put_record = {
@@ -300,13 +328,14 @@ class DynamoDBStore:
             "Item": to_item(record),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
-        chat = [] if plan.chat is None else [self._chat_write(pk, plan)]
-        events = self._event_puts(plan.events)
+        writes = [self._chat_write(pk, plan)] if plan.chat is not None else []
+        writes += [self._send_log_write(log) for log in plan.send_logs]
+        writes += self._event_puts(plan.events)
         with _storage_errors(self._table):
-            if not chat and not events:
+            if not writes:
                 self._client.put_item(**put_record)
                 return
-            self._client.transact_write_items(TransactItems=[{"Put": put_record}, *chat, *events])
+            self._client.transact_write_items(TransactItems=[{"Put": put_record}, *writes])
 
     def _event_puts(self, events: Sequence[OutboxEvent]) -> list[dict[str, Any]]:
         """Outbox items for a transaction with what they tell of (docs/events.md)."""
@@ -327,6 +356,25 @@ class DynamoDBStore:
             }
             for event in events
         ]
+
+    def _send_log_write(self, log: SendLogWrite) -> dict[str, Any]:
+        """A cap's claim: the log as read (its version) or not yet there, else no commit."""
+        fields = dict(log.fields)
+        fields[SENT_AT] = [_to_dynamo(at) for at in fields[SENT_AT]]
+        version = 1 if log.create else log.version + 1
+        put: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": to_item(
+                fields | {"pk": send_log_pk(log.key), "sk": SEND_LOG_SK, "version": version}
+            ),
+        }
+        if log.create:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "#version = :expected"
+            put["ExpressionAttributeNames"] = {"#version": "version"}
+            put["ExpressionAttributeValues"] = to_item({":expected": log.version})
+        return {"Put": put}
 
     def _chat_write(self, pk: str, plan: WritePlan) -> dict[str, Any]:
         assert plan.chat is not None
@@ -408,6 +456,9 @@ class DynamoDBStore:
                 Item=to_item(item),
                 ConditionExpression="attribute_not_exists(pk)",
             )
+
+    def digest_claimed(self, day: str) -> bool:
+        return bool(self._get([{"pk": {"S": f"DIGEST#{day}"}, "sk": {"S": DIGEST_SK}}]))
 
     def claim_digest(self, day: str, sent_at: datetime) -> None:
         item = {"pk": f"DIGEST#{day}", "sk": DIGEST_SK, "sentAt": sent_at}
@@ -492,6 +543,12 @@ class DynamoDBStore:
             "ExpressionAttributeValues": to_item({":instances": INSTANCES_INDEX_KEY}),
         }
         yield from self._query(request, _KEYS | {"eventAt", "version"})
+
+
+def _send_log(item: Mapping[str, Any]) -> SendLog:
+    data = from_item(item)
+    sent_at = tuple(datetime.fromtimestamp(float(at), UTC) for at in data.get(SENT_AT) or ())
+    return SendLog(data.get("version", 0), sent_at, data.get(WARNED_AT))
 
 
 def _chat_state(item: Mapping[str, Any] | None) -> ChatState | None:

@@ -8,6 +8,7 @@ Layout (documented in docs/data-model.md, read by people in the console):
   instances/{idInstance}                       the instance's newest stateInstanceChanged
   outbox/{eventId}                             an event to deliver (docs/events.md)
   eventReceivers/{sha256 of EVENTS_URL}        a receiver that answered 410 Gone
+  sendLogs/{idInstance}_{reply|notice}         the sends of the last hour (send_caps)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from google.cloud.firestore_v1.base_query import FieldFilter
 
 from call_logger.core.events import OutboxEvent
 from call_logger.core.notification import CallNotification
+from call_logger.core.send_caps import SENT_AT, WARNED_AT, SendLog
 from call_logger.core.write_plan import (
     PERSON,
     ChatState,
@@ -52,6 +54,7 @@ INSTANCES = "instances"
 DIGESTS = "digests"
 OUTBOX = "outbox"
 RECEIVERS = "eventReceivers"
+SEND_LOGS = "sendLogs"
 # Records read per query when listing a window (see recent_records).
 READ_PAGE = 2000
 # A field no document has: the chat probe removes it (see probe_chat).
@@ -97,20 +100,30 @@ class FirestoreStore:
     def _chat(self, chat_key: str) -> firestore.DocumentReference:
         return self._client.collection(CHATS).document(chat_key)
 
-    def load(self, call: CallNotification) -> Snapshot:
+    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> Snapshot:
         chat_ref = self._chat(call.chat_key)
         record_ref = chat_ref.collection(RECORDS).document(call.record_key)
+        log_refs = {key: self._client.collection(SEND_LOGS).document(key) for key in send_logs}
         with self._errors("reading a chat"):
             docs = {
                 doc.reference.path: doc
                 for doc in self._client.get_all(
-                    [chat_ref, record_ref], retry=self._retry, timeout=self._timeout
+                    [chat_ref, record_ref, *log_refs.values()],
+                    retry=self._retry,
+                    timeout=self._timeout,
                 )
             }
         chat_doc = docs.get(chat_ref.path)
         record_doc = docs.get(record_ref.path)
         chat = _chat_state(chat_doc)
-        return Snapshot(chat=chat, record_exists=record_doc is not None and record_doc.exists)
+        logs = {
+            key: _send_log(doc)
+            for key, ref in log_refs.items()
+            if (doc := docs.get(ref.path)) is not None and doc.exists
+        }
+        return Snapshot(
+            chat=chat, record_exists=record_doc is not None and record_doc.exists, send_logs=logs
+        )
 
     def probe_chat(self, chat_key: str) -> bool:
         # Removing a field no document has: an update that changes nothing, and like every
@@ -185,6 +198,14 @@ class FirestoreStore:
                 option = self._client.write_option(last_update_time=plan.chat.version)
                 batch.update(chat_ref, plan.chat.fields, option=option)
                 conflicts = _UPDATE_CONFLICTS
+        for log in plan.send_logs:  # the caps' claims: as read, or the commit fails
+            log_ref = self._client.collection(SEND_LOGS).document(log.key)
+            if log.create:
+                batch.create(log_ref, log.fields)
+            else:
+                option = self._client.write_option(last_update_time=log.version)
+                batch.update(log_ref, log.fields, option=option)
+                conflicts = _UPDATE_CONFLICTS
         self._add_events(batch, plan.events)
         with self._errors("writing a record", conflicts):
             batch.commit(retry=self._retry, timeout=self._timeout)
@@ -194,14 +215,19 @@ class FirestoreStore:
         with self._errors("noting the reply on a record"):
             ref.update(fields, retry=self._retry, timeout=self._timeout)
 
-    def recent_records(self, since: datetime, chat_id: str | None) -> Iterator[dict[str, Any]]:
-        """Records with eventAt >= since, newest first (for `calls`; the query shapes have
-        indexes in terraform/gcp/firestore.tf). StorageUnavailable while reading."""
+    def recent_records(
+        self, since: datetime, chat_id: str | None, instance_id: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Records with eventAt >= since (of one chat, of one instance), newest first (for
+        `calls` and the digest; each query shape has an index in terraform/gcp/firestore.tf).
+        StorageUnavailable while reading."""
         records = self._client.collection_group(RECORDS).where(
             filter=FieldFilter("eventAt", ">=", since)
         )
         if chat_id is not None:
             records = records.where(filter=FieldFilter("chatId", "==", chat_id))
+        if instance_id is not None:
+            records = records.where(filter=FieldFilter("instanceId", "==", instance_id))
         records = records.order_by("eventAt", direction=firestore.Query.DESCENDING)
         # Page by page, each within STORE_TIMEOUT: a week of a busy instance's records takes
         # longer to stream than one operation may.
@@ -268,6 +294,11 @@ class FirestoreStore:
         fields = rejected.fields(MAX_REJECTED_BODY_BYTES)
         with self._errors("keeping a rejected notification", _CREATE_CONFLICTS):
             ref.create(fields, retry=self._retry, timeout=self._timeout)
+
+    def digest_claimed(self, day: str) -> bool:
+        ref = self._client.collection(DIGESTS).document(day)
+        with self._errors("reading the digest's claim"):
+            return bool(ref.get(retry=self._retry, timeout=self._timeout).exists)
 
     def claim_digest(self, day: str, sent_at: datetime) -> None:
         ref = self._client.collection(DIGESTS).document(day)
@@ -343,6 +374,11 @@ class FirestoreStore:
             f"{self._database} was not found ({doing}): create it or set FIRESTORE_DATABASE"
             f" and GOOGLE_CLOUD_PROJECT to an existing one. {error}"
         )
+
+
+def _send_log(doc: Any) -> SendLog:
+    data = doc.to_dict() or {}
+    return SendLog(doc.update_time, tuple(data.get(SENT_AT) or ()), data.get(WARNED_AT))
 
 
 def _chat_state(doc: Any) -> ChatState | None:
