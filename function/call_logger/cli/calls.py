@@ -8,13 +8,13 @@ from collections.abc import Mapping
 
 from call_logger.cli import digest, export, report
 from call_logger.cli._common import (
-    EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
     add_json,
     add_since,
     fail,
     load_config,
+    read_store,
     register,
 )
 
@@ -65,7 +65,6 @@ def _positive(text: str) -> int:
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from call_logger.flows import recent_calls
-    from call_logger.stores.base import Unreachable
 
     config = load_config("calls", env)
     try:
@@ -74,10 +73,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         )
     except ValueError as error:
         return fail("calls", str(error), EXIT_USAGE)
-    try:
-        found = recent_calls.fetch(config, query)
-    except Unreachable as error:
-        return fail("calls", f"cannot read the records: {error}", EXIT_FAILED)
+    found = read_store("calls", lambda: recent_calls.fetch(config, query))
     instances = config.instances
     print(
         recent_calls.as_json(found, instances)

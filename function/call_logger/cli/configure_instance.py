@@ -89,10 +89,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             "missing WEBHOOK_TOKEN (or --webhook-token): the function requires it",
             EXIT_USAGE,
         )
-    try:
-        targets = pick_instances(config, args.all, args.instance)
-    except ValueError as error:
-        return fail("configure-instance", str(error), EXIT_USAGE)
+    targets = pick_instances("configure-instance", config, args.all, args.instance)
 
     from call_logger.green_api import GreenApiClient, GreenApiError  # requests: only here
 

@@ -6,7 +6,7 @@ import argparse
 import functools
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from call_logger.cli._common import (
     EXIT_FAILED,
@@ -18,6 +18,9 @@ from call_logger.cli._common import (
     pick_instances,
 )
 from call_logger.settings.config import Config
+
+if TYPE_CHECKING:
+    from call_logger.flows.reporting import Digest
 
 NAME = "digest"
 HELP = "the daily digest: yesterday's calls and who waits for a call back"
@@ -76,9 +79,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         return fail("calls digest", f"cannot read the records: {error}", EXIT_FAILED)
     except Exception as error:  # GREEN-API refused or failed: its message is token-free
         return fail("calls digest", f"not sent: {error}", EXIT_FAILED)
-    print(result.text)
-    if result.already_sent:
-        print(f"(the digest of {result.day} was sent before; not sent again)", file=sys.stderr)
+    _print(result)
     return EXIT_OK
 
 
@@ -90,10 +91,7 @@ def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
     from call_logger.stores.base import Unreachable
     from call_logger.stores.factory import with_store
 
-    try:
-        targets = pick_instances(config, args.instance is None, args.instance)
-    except ValueError as error:
-        return fail("calls digest", str(error), EXIT_USAGE)
+    targets = pick_instances("calls digest", config, args.instance is None, args.instance)
     failed = 0
     for instance in targets:
         settings = config.for_instance(instance.id)
@@ -121,7 +119,12 @@ def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
         finally:
             if client is not None:
                 client.close()
-        print(result.text)
-        if result.already_sent:
-            print(f"(the digest of {result.day} was sent before; not sent again)", file=sys.stderr)
+        _print(result)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _print(result: Digest) -> None:
+    """The digest's text; a note on stderr when it was sent before."""
+    print(result.text)
+    if result.already_sent:
+        print(f"(the digest of {result.day} was sent before; not sent again)", file=sys.stderr)

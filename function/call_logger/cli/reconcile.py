@@ -71,11 +71,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     require_green_api("reconcile", config)
     from call_logger.core.journal import run_counts, run_error
     from call_logger.flows.reconcile import run_reconcile
-    from call_logger.settings.logs import configure
+    from call_logger.settings.logs import configure_for
 
     # The function's JSON lines (the run's reconcile.run line, failed lookups), on stderr: stdout
     # is the result alone.
-    configure(config.log_level, config.log_chat_ids, (config.green_api_token,), sys.stderr)
+    configure_for(config, sys.stderr)
 
     reports = run_reconcile(config, since, dry_run=args.dry_run, lookup_budget=lookup_budget)
     if args.json:

@@ -15,6 +15,8 @@ from call_logger.cli._common import (
     add_since,
     fail,
     load_config,
+    named_instance,
+    read_store,
 )
 
 if TYPE_CHECKING:
@@ -46,7 +48,6 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from call_logger.core import report_html
     from call_logger.flows import reporting
     from call_logger.settings.config import parse_duration
-    from call_logger.stores.base import Unreachable
     from call_logger.stores.factory import with_store
 
     config = load_config("calls report", env)
@@ -57,19 +58,17 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     except ValueError as error:
         return fail("calls report", f"--since: {error}", EXIT_USAGE)
     title, settings = "Calls", config
-    if args.instance is not None:
-        instance = config.instances.get(args.instance)
-        if instance is None:
-            return fail("calls report", f"--instance {args.instance} is not configured", EXIT_USAGE)
+    instance = named_instance("calls report", config, args.instance)
+    if instance is not None:
         title, settings = f"Calls: {instance.name}", config.for_instance(instance.id)
     until = datetime.now(UTC)
-    try:
-        figures = with_store(
+    figures = read_store(
+        "calls report",
+        lambda: with_store(
             config,
             lambda store: reporting.figures(store, settings, until - window, until, args.instance),
-        )
-    except Unreachable as error:
-        return fail("calls report", f"cannot read the records: {error}", EXIT_FAILED)
+        ),
+    )
     if args.html:
         try:
             with open(args.html, "w", encoding="utf-8") as page:

@@ -57,9 +57,9 @@ def run(
     config = load_config(NAME, env)
     try:
         bound = parse_duration(args.timeout).total_seconds()
-        targets = pick_instances(config, args.all, None)
     except ValueError as error:
         raise CommandFailed(NAME, str(error), EXIT_USAGE) from None
+    targets = pick_instances(NAME, config, args.all, None)
     require_green_api(NAME, config)
 
     from call_logger.green_api import GreenApiClient, GreenApiError  # requests: only here

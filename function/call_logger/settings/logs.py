@@ -197,12 +197,13 @@ def configure(
     root.setLevel(level)
 
 
-def configure_for(config: Config) -> None:
+def configure_for(config: Config, stream: TextIO | None = None) -> None:
     """configure() with LOG_LEVEL, LOG_CHAT_IDS and the configuration's tokens."""
     configure(
         config.log_level,
         config.log_chat_ids,
         secrets=(config.webhook_token, config.green_api_token),
+        stream=stream,
     )
 
 
