@@ -162,6 +162,16 @@ def reconcile_app(green_env: FakeGreenApi, green_app: ClientFactory) -> Client:
     return green_app()
 
 
+def incoming_call(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, Any]:
+    """An incomingCall webhook of `chat_id`, in the samples' shape."""
+    return sample("incoming-call-offer") | {
+        "from": chat_id,
+        "status": status,
+        "timestamp": timestamp,
+        "idMessage": call_id,
+    }
+
+
 def journal_entry(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, Any]:
     """A lastIncomingCalls entry, in the documented shape."""
     return {

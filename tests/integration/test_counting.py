@@ -12,7 +12,7 @@ import pytest
 from call_logger.cli import main
 
 from devserver.fake_green_api import FakeGreenApi
-from tests.conftest import journal_entry, post, records, sample
+from tests.conftest import incoming_call, journal_entry, post, records, sample
 from tests.support.backends import Backend, Client
 
 IVAN = "79001234567@c.us"
@@ -25,13 +25,7 @@ def app(reconcile_app: Client) -> Client:
 
 
 def delivered(app: Client, status: str, timestamp: int, call_id: str) -> None:
-    body = sample("incoming-call-pickup") | {
-        "from": IVAN,
-        "status": status,
-        "timestamp": timestamp,
-        "idMessage": call_id,
-    }
-    assert post(app, body).status_code == 200
+    assert post(app, incoming_call(IVAN, status, timestamp, call_id)).status_code == 200
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:

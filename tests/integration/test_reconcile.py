@@ -15,22 +15,13 @@ from call_logger.core.journal import LookupPacer
 from call_logger.flows.reconcile import WINDOW_PRELOAD_AT
 
 from devserver.fake_green_api import FakeGreenApi
-from tests.conftest import journal_entry, post, records, sample
+from tests.conftest import incoming_call, journal_entry, post, records
 from tests.support.backends import Backend, Client
 
 IVAN = "79001234567@c.us"
 OLGA = "79005550000@c.us"
 INSTANCE = 1101000001
 KEYS = {"journal", "already_recorded", "added", "skipped", "rejected", "dry_run"}
-
-
-def webhook(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, Any]:
-    return sample("incoming-call-offer") | {
-        "from": chat_id,
-        "status": status,
-        "timestamp": timestamp,
-        "idMessage": call_id,
-    }
 
 
 @pytest.fixture
@@ -92,7 +83,7 @@ def test_exact_key_match_against_a_webhook_record(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     now = int(time.time())
-    assert post(app, webhook(IVAN, "pickUp", now - 60, "SAMEID")).status_code == 200
+    assert post(app, incoming_call(IVAN, "pickUp", now - 60, "SAMEID")).status_code == 200
     before = backend.documents()
     green_env.journal = [journal_entry(IVAN, "pickUp", now - 60, "SAMEID")]
     assert reconcile(capsys) == (0, counts(journal=1, already_recorded=1))
@@ -120,7 +111,7 @@ def test_window_match_when_the_ids_differ(
     added: int,
 ) -> None:
     now = int(time.time()) - 3600
-    assert post(app, webhook(IVAN, webhook_status, now, "WEBHOOKID")).status_code == 200
+    assert post(app, incoming_call(IVAN, webhook_status, now, "WEBHOOKID")).status_code == 200
     green_env.journal = [
         journal_entry(IVAN, journal_status, now + offset, "JOURNALID"),
         journal_entry(OLGA, webhook_status, now, "OTHERCHAT"),  # same time and status, another chat
@@ -137,7 +128,7 @@ def test_match_window_is_a_setting(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     now = int(time.time()) - 3600
-    assert post(app, webhook(IVAN, "hungUp", now, "WEBHOOKID")).status_code == 200
+    assert post(app, incoming_call(IVAN, "hungUp", now, "WEBHOOKID")).status_code == 200
     green_env.journal = [journal_entry(IVAN, "hungUp", now + 300, "JOURNALID")]
     monkeypatch.setenv("RECONCILE_MATCH_WINDOW", "5m")
     assert reconcile(capsys) == (0, counts(journal=1, already_recorded=1))
@@ -166,7 +157,7 @@ def test_last_call_at_never_moves_back(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     now = int(time.time())
-    assert post(app, webhook(IVAN, "pickUp", now - 60, "NEWER")).status_code == 200
+    assert post(app, incoming_call(IVAN, "pickUp", now - 60, "NEWER")).status_code == 200
     green_env.journal = [journal_entry(IVAN, "missed", now - 7200, "OLDER")]
     assert reconcile(capsys) == (0, counts(journal=1, added=1))
     chat = backend.documents()[f"chats/{INSTANCE}_{IVAN}"]
@@ -300,7 +291,7 @@ def test_names_come_from_the_cache_or_a_lookup(
     green_env.set_contact(IVAN, contact_name="Ivan Petrov")
     green_env.set_contact(OLGA, contact_name="Olga")
     now = int(time.time())
-    assert post(app, webhook(IVAN, "offer", now - 4000, "CACHED")).status_code == 200
+    assert post(app, incoming_call(IVAN, "offer", now - 4000, "CACHED")).status_code == 200
     green_env.requests.clear()
     green_env.journal = [
         journal_entry(IVAN, "pickUp", now - 60, "I1"),
@@ -367,7 +358,7 @@ def test_many_missing_calls_are_matched_from_one_read_of_their_span(
     green_env: FakeGreenApi, app: Client, backend: Backend, capsys: pytest.CaptureFixture[str]
 ) -> None:
     now = int(time.time()) - 3600
-    assert post(app, webhook(IVAN, "pickUp", now, "WEBHOOKID")).status_code == 200
+    assert post(app, incoming_call(IVAN, "pickUp", now, "WEBHOOKID")).status_code == 200
     lost = [
         journal_entry(f"7900777{n:04d}@c.us", "declined", now - n * 60, f"L{n}")
         for n in range(WINDOW_PRELOAD_AT)
