@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Mapping
+from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from call_logger.settings.config import Config, ConfigError
@@ -14,7 +15,14 @@ from call_logger.settings.config import Config, ConfigError
 if TYPE_CHECKING:
     from call_logger.settings.instances import Instance
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+class Exit(IntEnum):
+    """A command's exit code."""
+
+    OK = 0
+    FAILED = 1  # a rerun may succeed (GREEN-API or the store failed), or a check found a problem
+    USAGE = 2  # a bad argument or setting: a rerun as it is fails again
+
 
 T = TypeVar("T")
 
@@ -58,7 +66,7 @@ def load_config(command: str, env: Mapping[str, str]) -> Config:
     try:
         return Config.from_env(env)
     except ConfigError as error:
-        raise CommandFailed(command, str(error), EXIT_USAGE) from None
+        raise CommandFailed(command, str(error), Exit.USAGE) from None
 
 
 def missing_green_api(config: Config) -> list[str]:
@@ -72,7 +80,7 @@ def missing_green_api(config: Config) -> list[str]:
 def require_green_api(command: str, config: Config) -> None:
     missing = missing_green_api(config)
     if missing:
-        raise CommandFailed(command, f"missing {', '.join(missing)}", EXIT_USAGE)
+        raise CommandFailed(command, f"missing {', '.join(missing)}", Exit.USAGE)
 
 
 def pick_instances(
@@ -86,13 +94,13 @@ def pick_instances(
         chosen = [instance for instance in instances if instance.id == instance_id]
         if not chosen:
             message = f"--instance {instance_id} is not an instance of GREEN_API_INSTANCES"
-            raise CommandFailed(command, message, EXIT_USAGE)
+            raise CommandFailed(command, message, Exit.USAGE)
         return chosen
     if len(instances) > 1:
         message = (
             f"GREEN_API_INSTANCES names {len(instances)} instances: choose --all or --instance ID"
         )
-        raise CommandFailed(command, message, EXIT_USAGE)
+        raise CommandFailed(command, message, Exit.USAGE)
     return instances
 
 
@@ -102,7 +110,7 @@ def named_instance(command: str, config: Config, instance_id: int | None) -> Ins
         return None
     instance = config.instances.get(instance_id)
     if instance is None:
-        raise CommandFailed(command, f"--instance {instance_id} is not configured", EXIT_USAGE)
+        raise CommandFailed(command, f"--instance {instance_id} is not configured", Exit.USAGE)
     return instance
 
 
@@ -113,7 +121,7 @@ def read_store(command: str, read: Callable[[], T], what: str = "the records") -
     try:
         return read()
     except Unreachable as error:
-        raise CommandFailed(command, f"cannot read {what}: {error}", EXIT_FAILED) from None
+        raise CommandFailed(command, f"cannot read {what}: {error}", Exit.FAILED) from None
 
 
 def add_since(parser: Any, default: str, help: str, dest: str = "since") -> None:

@@ -8,8 +8,7 @@ from collections.abc import Mapping
 
 from call_logger.cli import digest, export, report
 from call_logger.cli._common import (
-    EXIT_OK,
-    EXIT_USAGE,
+    Exit,
     add_json,
     add_since,
     fail,
@@ -72,7 +71,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             since=args.since, chat=args.chat, unanswered=args.unanswered, limit=args.limit
         )
     except ValueError as error:
-        return fail("calls", str(error), EXIT_USAGE)
+        return fail("calls", str(error), Exit.USAGE)
     found = read_store("calls", lambda: recent_calls.fetch(config, query))
     instances = config.instances
     print(
@@ -80,4 +79,4 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         if args.json
         else recent_calls.as_table(found, query, instances)
     )
-    return EXIT_OK
+    return Exit.OK

@@ -8,15 +8,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from call_logger.cli._common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
-    add_instance,
-    fail,
-    load_config,
-    pick_instances,
-)
+from call_logger.cli._common import Exit, add_instance, fail, load_config, pick_instances
 from call_logger.settings.config import Config
 
 if TYPE_CHECKING:
@@ -68,7 +60,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             return fail(
                 "calls digest",
                 "--send needs OPERATOR_CHAT_ID, GREEN_API_ID_INSTANCE and GREEN_API_TOKEN",
-                EXIT_USAGE,
+                Exit.USAGE,
             )
     try:
         result = with_store(
@@ -76,11 +68,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             lambda store: reporting.run_digest(store, config, green_api, args.date, args.send),
         )
     except Unreachable as error:
-        return fail("calls digest", f"cannot read the records: {error}", EXIT_FAILED)
+        return fail("calls digest", f"cannot read the records: {error}", Exit.FAILED)
     except Exception as error:  # GREEN-API refused or failed: its message is token-free
-        return fail("calls digest", f"not sent: {error}", EXIT_FAILED)
+        return fail("calls digest", f"not sent: {error}", Exit.FAILED)
     _print(result)
-    return EXIT_OK
+    return Exit.OK
 
 
 def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
@@ -111,7 +103,7 @@ def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
         try:
             result = with_store(config, digest_of)
         except Unreachable as error:
-            return fail("calls digest", f"cannot read the records: {error}", EXIT_FAILED)
+            return fail("calls digest", f"cannot read the records: {error}", Exit.FAILED)
         except Exception as error:  # GREEN-API refused or failed: its message is token-free
             print(f"calls digest: instance {instance.name}: not sent: {error}", file=sys.stderr)
             failed += 1
@@ -120,7 +112,7 @@ def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
             if client is not None:
                 client.close()
         _print(result)
-    return EXIT_FAILED if failed else EXIT_OK
+    return Exit.FAILED if failed else Exit.OK
 
 
 def _print(result: Digest) -> None:

@@ -7,8 +7,7 @@ import sys
 from collections.abc import Mapping
 
 from call_logger.cli._common import (
-    EXIT_OK,
-    EXIT_USAGE,
+    Exit,
     add_instance,
     fail,
     load_config,
@@ -48,7 +47,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         since = when(args.since, zone, now)
         until = when(args.until, zone, now, end_of_day=True)
     except ValueError as error:
-        return fail("calls export", str(error), EXIT_USAGE)
+        return fail("calls export", str(error), Exit.USAGE)
     read_store(
         "calls export",
         lambda: with_store(
@@ -58,4 +57,4 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             ),
         ),
     )
-    return EXIT_OK
+    return Exit.OK

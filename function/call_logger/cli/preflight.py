@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from call_logger.cli._common import EXIT_FAILED, EXIT_OK, CommandFailed, fail
+from call_logger.cli._common import CommandFailed, Exit, fail
 from call_logger.core.preflight import Failed, Finding
 
 T = TypeVar("T")
@@ -55,11 +55,11 @@ def read_deploy_facts(args: argparse.Namespace, parse: Callable[[str], T], *opti
     output = deploy_facts_output(args.terraform, args.stack, *options)
     if isinstance(output, Failed):
         message = f"terraform console failed:\n{output.message}"
-        raise CommandFailed("preflight", message, EXIT_FAILED)
+        raise CommandFailed("preflight", message, Exit.FAILED)
     try:
         return parse(output)
     except ValueError as error:
-        raise CommandFailed("preflight", str(error), EXIT_FAILED) from None
+        raise CommandFailed("preflight", str(error), Exit.FAILED) from None
 
 
 def finish_preflight(findings: list[Finding], apply_vars: Mapping[str, Any], out: str) -> int:
@@ -76,8 +76,8 @@ def finish_preflight(findings: list[Finding], apply_vars: Mapping[str, Any], out
             f"{problems} problem(s) above would fail the apply: fix them and rerun "
             "(--skip-preflight deploys without these checks)"
         )
-        return fail("preflight", message, EXIT_FAILED)
-    return EXIT_OK
+        return fail("preflight", message, Exit.FAILED)
+    return Exit.OK
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:

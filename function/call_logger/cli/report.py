@@ -7,9 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from call_logger.cli._common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
+    Exit,
     add_instance,
     add_json,
     add_since,
@@ -56,7 +54,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         if window <= timedelta(0):
             raise ValueError("must be more than zero")
     except ValueError as error:
-        return fail("calls report", f"--since: {error}", EXIT_USAGE)
+        return fail("calls report", f"--since: {error}", Exit.USAGE)
     title, settings = "Calls", config
     instance = named_instance("calls report", config, args.instance)
     if instance is not None:
@@ -74,14 +72,14 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             with open(args.html, "w", encoding="utf-8") as page:
                 page.write(report_html.render(figures, title))
         except OSError as error:
-            return fail("calls report", f"cannot write {args.html}: {error}", EXIT_FAILED)
+            return fail("calls report", f"cannot write {args.html}: {error}", Exit.FAILED)
     if args.as_json:
         print(json.dumps(figures.as_dict(), ensure_ascii=False, indent=2))
     else:
         print(report_summary(figures))
         if args.html:
             print(f"Report page written to {args.html}")
-    return EXIT_OK
+    return Exit.OK
 
 
 def report_summary(figures: Figures) -> str:

@@ -7,16 +7,7 @@ import argparse
 import sys
 from collections.abc import Mapping
 
-from call_logger.cli._common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
-    add_json,
-    fail,
-    load_config,
-    missing_green_api,
-    read_store,
-)
+from call_logger.cli._common import Exit, add_json, fail, load_config, missing_green_api, read_store
 from call_logger.settings.config import Config
 
 NAME = "status"
@@ -49,7 +40,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.refresh:
         missing = missing_green_api(config)
         if missing:
-            return fail("status", f"--refresh needs {', '.join(missing)}", EXIT_USAGE)
+            return fail("status", f"--refresh needs {', '.join(missing)}", Exit.USAGE)
         failed = _refresh(config)
     found = read_store("status", lambda: instance_status.fetch(config), "the instance states")
     instances = config.instances
@@ -62,7 +53,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             lambda instance_id: config.settings_for(instance_id).webhook_backlog_alert,
         )
     )
-    return EXIT_FAILED if failed else EXIT_OK
+    return Exit.FAILED if failed else Exit.OK
 
 
 def _refresh(config: Config) -> int:
