@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -160,6 +161,41 @@ def client(fake_green_api: FakeGreenApi) -> Iterator[GreenApiClient]:
 def reconcile_app(green_env: FakeGreenApi, green_app: ClientFactory) -> Client:
     """The deployed webhook, with the same settings as `reconcile` (make_client resets them)."""
     return green_app()
+
+
+@dataclass(frozen=True)
+class CallDesk:
+    """What a test of the webhook and `reconcile` together works with: the fake GREEN-API (its
+    journal), the deployed webhook, the store, and the commands' captured output."""
+
+    green: FakeGreenApi
+    app: Client
+    backend: Backend
+    capsys: pytest.CaptureFixture[str]
+
+    def deliver(self, chat_id: str, status: str, timestamp: int, call_id: str) -> None:
+        """A call's webhook, recorded (200) by the deployed function."""
+        assert post(self.app, incoming_call(chat_id, status, timestamp, call_id)).status_code == 200
+
+
+@pytest.fixture
+def desk(
+    green_env: FakeGreenApi,
+    reconcile_app: Client,
+    backend: Backend,
+    capsys: pytest.CaptureFixture[str],
+) -> CallDesk:
+    return CallDesk(green_env, reconcile_app, backend, capsys)
+
+
+def incoming_call(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, Any]:
+    """An incomingCall webhook of `chat_id`, in the samples' shape."""
+    return sample("incoming-call-offer") | {
+        "from": chat_id,
+        "status": status,
+        "timestamp": timestamp,
+        "idMessage": call_id,
+    }
 
 
 def journal_entry(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, Any]:

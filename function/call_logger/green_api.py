@@ -3,9 +3,7 @@
 Imported lazily (only when a call notification needs it): it pulls in requests. Nothing on the
 ignored-notification path may import this module.
 
-Retries: only idempotent calls (GET/DELETE) are retried, by urllib3's Retry, on connection
-errors and 500/502/503/504. 429 is never retried inline (GREEN-API rate limits are per second
-per instance; hammering makes it worse). POSTs are never retried, including getContactInfo.
+Retries and the bound on a whole call: green_api_transport.py.
 
 The API token sits in the URL path, and requests/urllib3 put URLs into exception messages and
 debug logs; every message this module raises is redacted, and a logging filter redacts the
@@ -16,35 +14,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
+
+from call_logger.green_api_transport import instance_session, within
+from call_logger.settings.logs import SecretsFilter, redact, secret_variants
 
 if TYPE_CHECKING:
-    from urllib3.response import BaseHTTPResponse
-
     from call_logger.settings.config import Config
     from call_logger.settings.instances import Instance, Instances
 
 __all__ = ["ClientPool", "ContactInfo", "GreenApiClient", "GreenApiError", "Notification"]
 
-T = TypeVar("T")
-
-# GREEN-API methods that are safe to repeat; everything else goes through a no-retry adapter.
-IDEMPOTENT_METHODS = (
-    "getSettings",
-    "getWebhooksCount",
-    "getStateInstance",
-    "receiveNotification",
-    "deleteNotification",
-)
-RETRY_STATUSES = (500, 502, 503, 504)  # never 429
-REDACTED = "***"
 _LOGGERS = (
     "urllib3",
     "urllib3.connectionpool",
@@ -84,59 +68,10 @@ class Notification:
     item: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
-class _CappedRetry(Retry):
-    """urllib3 Retry that never retries 429 and caps the Retry-After sleep.
-
-    Stock Retry retries 413/429/503 whenever a Retry-After header is present, even when the
-    status is not in status_forcelist; a 429 must reach the caller instead.
-    """
-
-    RETRY_AFTER_STATUS_CODES = frozenset({503})
-    MAX_RETRY_AFTER = 10.0
-
-    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        seconds = super().get_retry_after(response)
-        return None if seconds is None else min(seconds, self.MAX_RETRY_AFTER)
-
-
-class _RedactingFilter(logging.Filter):
-    """Replaces known tokens in log records of the loggers it is attached to."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: frozenset[str] = frozenset()
-
-    def add(self, secret: str) -> None:
-        self.secrets = self.secrets | _variants(secret)  # rebinding: safe without a lock
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        secrets = self.secrets
-        if not secrets:
-            return True
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed record is the logging module's problem, not ours
-            return True
-        redacted = _redact(message, secrets)
-        if redacted != message:
-            record.msg, record.args = redacted, None
-        return True
-
-
-_LOG_FILTER = _RedactingFilter()
+_LOG_FILTER = SecretsFilter()
 for _name in _LOGGERS:
     # A logger's filters see only records created on that very logger, hence the full list.
     logging.getLogger(_name).addFilter(_LOG_FILTER)
-
-
-def _variants(secret: str) -> frozenset[str]:
-    return frozenset(v for v in (secret, quote(secret, safe=""), quote(secret)) if v)
-
-
-def _redact(text: str, secrets: frozenset[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
 
 
 class GreenApiClient:
@@ -152,30 +87,13 @@ class GreenApiClient:
         if not api_token:
             raise ValueError("api_token is empty")
         self._token = api_token
-        self._secrets = _variants(api_token)
+        self._secrets = secret_variants(api_token)
         _LOG_FILTER.add(api_token)
         self._timeout = timeout
         self._prefix = f"{base_url.rstrip('/')}/waInstance{instance_id}"
         self.instance_id = instance_id
 
-        retrying = _CappedRetry(
-            total=3,
-            connect=3,
-            read=1,  # a read timeout on receiveNotification already cost receiveTimeout
-            status=3,
-            other=0,
-            status_forcelist=RETRY_STATUSES,
-            allowed_methods=frozenset({"GET", "DELETE"}),
-            backoff_factor=backoff_factor,
-            respect_retry_after_header=True,
-            raise_on_status=False,  # hand back the last 5xx so it becomes a GreenApiError
-        )
-        self._session = requests.Session()
-        # Default: no retries at all (urllib3 would otherwise retry connect errors of POSTs).
-        self._session.mount(f"{self._prefix}/", HTTPAdapter(max_retries=Retry(0, read=False)))
-        idempotent = HTTPAdapter(max_retries=retrying)
-        for method in IDEMPOTENT_METHODS:
-            self._session.mount(f"{self._prefix}/{method}/", idempotent)
+        self._session = instance_session(self._prefix, backoff_factor=backoff_factor)
 
     @classmethod
     def from_config(cls, config: Config) -> GreenApiClient | None:
@@ -345,50 +263,27 @@ class GreenApiClient:
     def _error(
         self, method: str, detail: str, *, status: int | None, retryable: bool
     ) -> GreenApiError:
-        message = _redact(f"{method}: {detail}", self._secrets)
+        message = redact(f"{method}: {detail}", self._secrets)
         return GreenApiError(message, status=status, retryable=retryable)
 
     def _post_within(self, method: str, payload: dict[str, Any], budget: float) -> Any:
-        """POST `payload` to `method` (no retries), all of it within `budget` seconds."""
+        """POST `payload` to `method` (no retries), all of it within `budget` seconds; every
+        failure a redacted GreenApiError."""
         if budget <= 0:
             raise ValueError("budget must be more than zero")
         timeout = (min(self._timeout[0], budget), budget)
-        return self._within(
+        return within(
             budget,
-            method,
+            f"green-api-{method}",
             lambda: self._request("POST", method, json=payload, timeout=timeout),
-        )
-
-    def _within(self, budget: float, method: str, call: Callable[[], T]) -> T:
-        """Run call() in a daemon thread and give up after `budget` seconds in total.
-
-        requests' read timeout bounds each socket read, not the whole response, so a server
-        that trickles bytes could hold a plain call far beyond the budget. A thread is the
-        simplest bound that covers connect, headers and body. An abandoned worker ends on its
-        own timeouts; its late result is dropped.
-        """
-        outcome: list[tuple[bool, Any]] = []
-
-        def run() -> None:
-            try:
-                outcome.append((True, call()))
-            except GreenApiError as error:
-                outcome.append((False, error))
-            except Exception as error:  # a bug must not leak the token either
-                detail = f"unexpected {type(error).__name__}: {error}"
-                outcome.append((False, self._error(method, detail, status=None, retryable=False)))
-
-        worker = threading.Thread(target=run, name=f"green-api-{method}", daemon=True)
-        worker.start()
-        worker.join(budget)
-        if not outcome:
-            raise self._error(
+            expected=GreenApiError,
+            unexpected=lambda error: self._error(
+                method, f"unexpected {type(error).__name__}: {error}", status=None, retryable=False
+            ),
+            late=lambda: self._error(
                 method, f"no complete answer within {budget:g} s", status=None, retryable=True
-            )
-        ok, value = outcome[0]
-        if ok:
-            return value
-        raise value
+            ),
+        )
 
     @staticmethod
     def _object(method: str, data: Any) -> dict[str, Any]:

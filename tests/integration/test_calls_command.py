@@ -16,7 +16,7 @@ from call_logger.stores import firestore as firestore_store
 
 from devserver.emulator import free_port
 from devserver.fake_green_api import FakeGreenApi
-from tests.conftest import ClientFactory, as_a_fresh_process, post, sample
+from tests.conftest import ClientFactory, as_a_fresh_process, incoming_call, post
 from tests.support.backends import Backend
 
 IVAN = "79001234567@c.us"
@@ -49,12 +49,7 @@ def seeded(make_client: ClientFactory, fake_green_api: FakeGreenApi) -> list[dic
 
 
 def call(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, Any]:
-    return sample("incoming-call-offer") | {
-        "from": chat_id,
-        "status": status,
-        "timestamp": timestamp,
-        "idMessage": call_id.ljust(32, "0"),
-    }
+    return incoming_call(chat_id, status, timestamp, call_id.ljust(32, "0"))
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

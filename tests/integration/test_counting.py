@@ -11,27 +11,11 @@ from typing import Any
 import pytest
 from call_logger.cli import main
 
-from devserver.fake_green_api import FakeGreenApi
-from tests.conftest import journal_entry, post, records, sample
-from tests.support.backends import Backend, Client
+from tests.conftest import CallDesk, journal_entry, post, records, sample
+from tests.support.backends import Backend
 
 IVAN = "79001234567@c.us"
 HOUR = 3600
-
-
-@pytest.fixture
-def app(reconcile_app: Client) -> Client:
-    return reconcile_app
-
-
-def delivered(app: Client, status: str, timestamp: int, call_id: str) -> None:
-    body = sample("incoming-call-pickup") | {
-        "from": IVAN,
-        "status": status,
-        "timestamp": timestamp,
-        "idMessage": call_id,
-    }
-    assert post(app, body).status_code == 200
 
 
 def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
@@ -50,18 +34,16 @@ def ivan_records(backend: Backend) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-def test_the_samples_webhook_and_journal_pair_adds_nothing(
-    green_env: FakeGreenApi, app: Client, backend: Backend, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_samples_webhook_and_journal_pair_adds_nothing(desk: CallDesk) -> None:
     webhook = sample("incoming-call-pickup")
     (answered,) = [e for e in sample_journal() if e["chatId"] == webhook["from"]]
     # The samples are one conversation of about 15 minutes: answered, then ended.
     assert 0 < answered["timestamp"] - webhook["timestamp"] < HOUR
-    assert post(app, webhook).status_code == 200
-    green_env.journal = sample_journal()
-    found = reconcile(capsys, "3650d")
+    assert post(desk.app, webhook).status_code == 200
+    desk.green.journal = sample_journal()
+    found = reconcile(desk.capsys, "3650d")
     assert (found["journal"], found["already_recorded"], found["added"]) == (3, 1, 2)
-    assert ivan_records(backend) == [("pickUp", "webhook")]
+    assert ivan_records(desk.backend) == [("pickUp", "webhook")]
 
 
 def sample_journal() -> list[dict[str, Any]]:
@@ -69,91 +51,77 @@ def sample_journal() -> list[dict[str, Any]]:
     return journal
 
 
-def test_a_three_hour_answered_call_matches(
-    green_env: FakeGreenApi, app: Client, backend: Backend, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_three_hour_answered_call_matches(desk: CallDesk) -> None:
     ended = int(time.time()) - 60
-    delivered(app, "pickUp", ended - 3 * HOUR, "WEBHOOK")
-    green_env.journal = [journal_entry(IVAN, "pickUp", ended, "JOURNAL")]
-    assert reconcile(capsys)["added"] == 0
-    assert ivan_records(backend) == [("pickUp", "webhook")]
+    desk.deliver(IVAN, "pickUp", ended - 3 * HOUR, "WEBHOOK")
+    desk.green.journal = [journal_entry(IVAN, "pickUp", ended, "JOURNAL")]
+    assert reconcile(desk.capsys)["added"] == 0
+    assert ivan_records(desk.backend) == [("pickUp", "webhook")]
 
 
-def test_two_answered_calls_with_one_webhook_lost_add_exactly_one(
-    green_env: FakeGreenApi, app: Client, backend: Backend, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_two_answered_calls_with_one_webhook_lost_add_exactly_one(desk: CallDesk) -> None:
     now = int(time.time())
-    delivered(app, "pickUp", now - 2 * HOUR, "FIRST")  # answered, ended an hour later
+    desk.deliver(IVAN, "pickUp", now - 2 * HOUR, "FIRST")  # answered, ended an hour later
     # the second call's webhook (answered now - 40 min) was lost
-    green_env.journal = [
+    desk.green.journal = [
         journal_entry(IVAN, "pickUp", now - 600, "J2"),
         journal_entry(IVAN, "pickUp", now - HOUR, "J1"),
     ]
-    found = reconcile(capsys)
+    found = reconcile(desk.capsys)
     assert (found["already_recorded"], found["added"]) == (1, 1)
-    assert ivan_records(backend) == [("pickUp", "journal"), ("pickUp", "webhook")]
-    assert reconcile(capsys)["added"] == 0  # and so on every run
+    assert ivan_records(desk.backend) == [("pickUp", "journal"), ("pickUp", "webhook")]
+    assert reconcile(desk.capsys)["added"] == 0  # and so on every run
 
 
-def test_missed_and_declined_of_one_call_add_nothing(
-    green_env: FakeGreenApi, app: Client, backend: Backend, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_missed_and_declined_of_one_call_add_nothing(desk: CallDesk) -> None:
     now = int(time.time()) - 600
-    delivered(app, "missed", now, "WEBHOOK")
-    green_env.journal = [journal_entry(IVAN, "declined", now + 3, "JOURNAL")]
-    found = reconcile(capsys)
+    desk.deliver(IVAN, "missed", now, "WEBHOOK")
+    desk.green.journal = [journal_entry(IVAN, "declined", now + 3, "JOURNAL")]
+    found = reconcile(desk.capsys)
     assert (found["already_recorded"], found["added"]) == (1, 0)
-    dry = run_json(capsys, "reconcile", "--json", "--dry-run", "--lookup-budget", "0")
+    dry = run_json(desk.capsys, "reconcile", "--json", "--dry-run", "--lookup-budget", "0")
     assert dry["added"] == 0
 
 
-def test_hung_up_then_declined_ten_seconds_apart_are_two(
-    green_env: FakeGreenApi, app: Client, backend: Backend, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_hung_up_then_declined_ten_seconds_apart_are_two(desk: CallDesk) -> None:
     now = int(time.time()) - 600
-    delivered(app, "hungUp", now, "WEBHOOK")
-    green_env.journal = [journal_entry(IVAN, "declined", now + 10, "JOURNAL")]
-    assert reconcile(capsys)["added"] == 1
-    assert ivan_records(backend) == [("declined", "journal"), ("hungUp", "webhook")]
+    desk.deliver(IVAN, "hungUp", now, "WEBHOOK")
+    desk.green.journal = [journal_entry(IVAN, "declined", now + 10, "JOURNAL")]
+    assert reconcile(desk.capsys)["added"] == 1
+    assert ivan_records(desk.backend) == [("declined", "journal"), ("hungUp", "webhook")]
 
 
-def test_the_reports_answered_count_equals_the_calls_answered(
-    green_env: FakeGreenApi, app: Client, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_reports_answered_count_equals_the_calls_answered(desk: CallDesk) -> None:
     now = int(time.time()) - HOUR
     # Three answered calls: two whose webhooks came (20 and 5 minutes long), one only the
     # journal knows; and a missed one seen both ways.
-    delivered(app, "offer", now - 30, "A")
-    delivered(app, "pickUp", now, "A")
-    delivered(app, "pickUp", now + 1800, "B")
-    delivered(app, "missed", now + 2400, "C")
-    delivered(app, "offer", now - 3060, "D")  # rang; its pickUp webhook was lost
-    green_env.journal = [
+    desk.deliver(IVAN, "offer", now - 30, "A")
+    desk.deliver(IVAN, "pickUp", now, "A")
+    desk.deliver(IVAN, "pickUp", now + 1800, "B")
+    desk.deliver(IVAN, "missed", now + 2400, "C")
+    desk.deliver(IVAN, "offer", now - 3060, "D")  # rang; its pickUp webhook was lost
+    desk.green.journal = [
         journal_entry(IVAN, "declined", now + 2400, "JC"),
         journal_entry(IVAN, "pickUp", now + 2100, "JB"),
         journal_entry(IVAN, "pickUp", now + 1200, "JA"),
         journal_entry(IVAN, "pickUp", now - 3000, "JLOST"),
     ]
-    assert reconcile(capsys)["added"] == 1
-    figures = run_json(capsys, "calls", "report", "--json")
+    assert reconcile(desk.capsys)["added"] == 1
+    figures = run_json(desk.capsys, "calls", "report", "--json")
     assert (figures["answered"], figures["missed"], figures["total"]) == (3, 1, 4)
     # D's journal entry ends a minute after its ring: an end, not the answer, so no wait of it.
     assert figures["answer_seconds_median"] == 30.0
 
 
 def test_a_call_recorded_twice_before_the_fix_counts_once_in_the_report(
-    green_env: FakeGreenApi,
-    app: Client,
-    backend: Backend,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    desk: CallDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ended = int(time.time()) - 600
-    delivered(app, "pickUp", ended - 900, "WEBHOOK")
-    green_env.journal = [journal_entry(IVAN, "pickUp", ended, "JOURNAL")]
+    desk.deliver(IVAN, "pickUp", ended - 900, "WEBHOOK")
+    desk.green.journal = [journal_entry(IVAN, "pickUp", ended, "JOURNAL")]
     monkeypatch.setenv("RECONCILE_MAX_CALL", "1m")  # the old rule: a 15-minute call is added
-    assert reconcile(capsys)["added"] == 1
-    assert ivan_records(backend) == [("pickUp", "journal"), ("pickUp", "webhook")]
+    assert reconcile(desk.capsys)["added"] == 1
+    assert ivan_records(desk.backend) == [("pickUp", "journal"), ("pickUp", "webhook")]
     monkeypatch.delenv("RECONCILE_MAX_CALL")
-    figures = run_json(capsys, "calls", "report", "--json")
+    figures = run_json(desk.capsys, "calls", "report", "--json")
     assert (figures["answered"], figures["total"]) == (1, 1)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,27 +37,41 @@ def stack(tmp_path: Path) -> Path:
 def bin_dir(tmp_path: Path, fake_green_api: FakeGreenApi) -> Path:
     """A fake terraform with the stack's outputs, and a logged-in fake gcloud."""
     bin_dir = tmp_path / "bin"
-    terraform = FakeCli("terraform", bin_dir).install()
-    terraform.answer("init")
-    terraform.answer("console", stdout=json.dumps(json.dumps(FACTS)) + "\n")
-    terraform.answer("apply")
-    outputs = {
-        "webhook_url": WEBHOOK_URL,
-        "webhook_token": "whk-deploy-0123456789abcdef",
-        "green_api_token": fake_green_api.token,
-        "green_api_id_instance": str(fake_green_api.instance_id),
-        "green_api_url": fake_green_api.url,
-        "green_api_instances": "",
-        "keep_incoming_webhook": "false",
-        "callback_by_message": "true",
-        "reconcile_function_name": RECONCILE,
-        "project_id": PROJECT,
-        "region": "europe-west1",
-    }
-    for name, value in outputs.items():
-        terraform.answer("output", name, stdout=value)
+    fake_terraform(
+        bin_dir,
+        FACTS,
+        fake_green_api,
+        webhook_url=WEBHOOK_URL,
+        reconcile_function_name=RECONCILE,
+        project_id=PROJECT,
+        region="europe-west1",
+    )
     answer_project(FakeCli("gcloud", bin_dir))
     return bin_dir
+
+
+def fake_terraform(
+    bin_dir: Path, facts: Mapping[str, Any], green_api: FakeGreenApi, **outputs: str
+) -> FakeCli:
+    """A fake terraform whose stack deploys `facts` and outputs the instance of `green_api`
+    and `outputs`."""
+    terraform = FakeCli("terraform", bin_dir).install()
+    terraform.answer("init")
+    terraform.answer("console", stdout=json.dumps(json.dumps(facts)) + "\n")
+    terraform.answer("apply")
+    instance = {
+        "webhook_token": "whk-deploy-0123456789abcdef",
+        "green_api_token": green_api.token,
+        "green_api_id_instance": str(green_api.instance_id),
+        "green_api_url": green_api.url,
+        "green_api_instances": "",
+        # What configure-instance is told to switch (terraform/shared/settings.tf's defaults).
+        "keep_incoming_webhook": "false",
+        "callback_by_message": "true",
+    }
+    for name, value in {**instance, **outputs}.items():
+        terraform.answer("output", name, stdout=value)
+    return terraform
 
 
 def backfill_answers(bin_dir: Path, *, code: int) -> FakeCli:
@@ -190,24 +206,14 @@ def test_on_aws_the_preflight_decides_the_reservation_and_a_failed_backfill_warn
     # The real script, which finds no such function in this account.
     shutil.copy(ROOT / "terraform" / "aws" / "invoke_reconcile.py", stack)
     bin_dir = tmp_path / "bin"
-    terraform = FakeCli("terraform", bin_dir).install()
-    terraform.answer("init")
-    terraform.answer("console", stdout=json.dumps(json.dumps(AWS_FACTS)) + "\n")
-    terraform.answer("apply")
-    outputs = {
-        "webhook_url": "https://abc123.lambda-url.us-east-1.on.aws/",
-        "webhook_token": "whk-deploy-0123456789abcdef",
-        "green_api_token": fake_green_api.token,
-        "green_api_id_instance": str(fake_green_api.instance_id),
-        "green_api_url": fake_green_api.url,
-        "green_api_instances": "",
-        "keep_incoming_webhook": "false",
-        "callback_by_message": "true",
-        "reconcile_function_name": f"{AWS_FACTS['name']}-reconcile",
-        "region": "us-east-1",
-    }
-    for name, value in outputs.items():
-        terraform.answer("output", name, stdout=value)
+    terraform = fake_terraform(
+        bin_dir,
+        AWS_FACTS,
+        fake_green_api,
+        webhook_url="https://abc123.lambda-url.us-east-1.on.aws/",
+        reconcile_function_name=f"{AWS_FACTS['name']}-reconcile",
+        region="us-east-1",
+    )
     fake_green_api.answer_states("starting")
     make = shutil.which("make")
     assert make is not None

@@ -10,7 +10,7 @@ from call_logger.cli import main
 from call_logger.core import digest, report
 
 from devserver.fake_green_api import FakeGreenApi
-from tests.conftest import ClientFactory, as_a_fresh_process, post, sample
+from tests.conftest import ClientFactory, as_a_fresh_process, incoming_call, post
 from tests.support.backends import Backend
 from tests.unit.test_report_figures import MSK
 
@@ -76,12 +76,7 @@ def test_day_bounds_are_local_midnights() -> None:
 def call(
     status: str, when: datetime, call_id: str, chat: str = "79001234567@c.us"
 ) -> dict[str, Any]:
-    return sample("incoming-call-offer") | {
-        "from": chat,
-        "status": status,
-        "timestamp": int(when.timestamp()),
-        "idMessage": call_id.ljust(32, "0"),
-    }
+    return incoming_call(chat, status, int(when.timestamp()), call_id.ljust(32, "0"))
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from call_logger.green_api import (
     GreenApiClient,
     GreenApiError,
     Notification,
-    _CappedRetry,
 )
+from call_logger.green_api_transport import CappedRetry
 from call_logger.settings.config import Config
 from urllib3.response import HTTPResponse
 
@@ -240,10 +240,10 @@ def test_retry_after_respected_on_503(fake_green_api: FakeGreenApi, client: Gree
 
 
 def test_retry_after_is_capped() -> None:
-    retry = _CappedRetry(respect_retry_after_header=True)
+    retry = CappedRetry(respect_retry_after_header=True)
     response = HTTPResponse(status=503, headers={"Retry-After": "3600"})
 
-    assert retry.get_retry_after(response) == _CappedRetry.MAX_RETRY_AFTER
+    assert retry.get_retry_after(response) == CappedRetry.MAX_RETRY_AFTER
 
 
 def test_only_idempotent_calls_have_retries(client: GreenApiClient) -> None:
@@ -255,7 +255,7 @@ def test_only_idempotent_calls_have_retries(client: GreenApiClient) -> None:
         assert getattr(retries(method), "total", None) == 0, method
     for method in ("getSettings", "receiveNotification", "deleteNotification"):
         retry = retries(method)
-        assert isinstance(retry, _CappedRetry)
+        assert isinstance(retry, CappedRetry)
         assert 429 not in (retry.status_forcelist or ())
         assert retry.allowed_methods == frozenset({"GET", "DELETE"})
 

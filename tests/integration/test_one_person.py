@@ -14,7 +14,7 @@ import pytest
 from call_logger.cli import main
 
 from devserver.fake_green_api import FakeGreenApi
-from tests.conftest import ClientFactory, as_a_fresh_process, post, sample
+from tests.conftest import ClientFactory, as_a_fresh_process, incoming_call, post, sample
 from tests.support.backends import Backend, Client
 
 PHONE = "79001234567@c.us"
@@ -41,12 +41,7 @@ def client(
 
 
 def call(chat_id: str, status: str, ago: int, call_id: str) -> dict[str, Any]:
-    return sample("incoming-call-offer") | {
-        "from": chat_id,
-        "status": status,
-        "timestamp": int(time.time()) - ago,
-        "idMessage": call_id.ljust(32, "0"),
-    }
+    return incoming_call(chat_id, status, int(time.time()) - ago, call_id.ljust(32, "0"))
 
 
 def called_back(chat_id: str, ago: int) -> dict[str, Any]:

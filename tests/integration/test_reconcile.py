@@ -15,27 +15,12 @@ from call_logger.core.journal import LookupPacer
 from call_logger.flows.reconcile import WINDOW_PRELOAD_AT
 
 from devserver.fake_green_api import FakeGreenApi
-from tests.conftest import journal_entry, post, records, sample
-from tests.support.backends import Backend, Client
+from tests.conftest import CallDesk, journal_entry, records
 
 IVAN = "79001234567@c.us"
 OLGA = "79005550000@c.us"
 INSTANCE = 1101000001
 KEYS = {"journal", "already_recorded", "added", "skipped", "rejected", "dry_run"}
-
-
-def webhook(chat_id: str, status: str, timestamp: int, call_id: str) -> dict[str, Any]:
-    return sample("incoming-call-offer") | {
-        "from": chat_id,
-        "status": status,
-        "timestamp": timestamp,
-        "idMessage": call_id,
-    }
-
-
-@pytest.fixture
-def app(reconcile_app: Client) -> Client:
-    return reconcile_app
 
 
 def reconcile(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict[str, Any]]:
@@ -62,13 +47,11 @@ def test_json_has_exactly_the_documented_keys(
     assert found["dry_run"] is False
 
 
-def test_adds_what_the_webhook_would_have_recorded_with_source_journal(
-    green_env: FakeGreenApi, backend: Backend, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_adds_what_the_webhook_would_have_recorded_with_source_journal(desk: CallDesk) -> None:
     now = int(time.time())
-    green_env.journal = [journal_entry(IVAN, "hangUp", now - 600, "3EB0AA")]
-    assert reconcile(capsys) == (0, counts(journal=1, added=1))
-    stored = backend.documents()
+    desk.green.journal = [journal_entry(IVAN, "hangUp", now - 600, "3EB0AA")]
+    assert reconcile(desk.capsys) == (0, counts(journal=1, added=1))
+    stored = desk.backend.documents()
     record = stored[f"chats/{INSTANCE}_{IVAN}/records/3EB0AA_hungUp"]
     assert {k: v for k, v in record.items() if k != "recordedAt"} == {
         "instanceId": INSTANCE,
@@ -85,18 +68,13 @@ def test_adds_what_the_webhook_would_have_recorded_with_source_journal(
     assert (chat["lastCallAt"], chat["lastLabel"]) == (record["eventAt"], "Dropped call")
 
 
-def test_exact_key_match_against_a_webhook_record(
-    green_env: FakeGreenApi,
-    app: Client,
-    backend: Backend,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_exact_key_match_against_a_webhook_record(desk: CallDesk) -> None:
     now = int(time.time())
-    assert post(app, webhook(IVAN, "pickUp", now - 60, "SAMEID")).status_code == 200
-    before = backend.documents()
-    green_env.journal = [journal_entry(IVAN, "pickUp", now - 60, "SAMEID")]
-    assert reconcile(capsys) == (0, counts(journal=1, already_recorded=1))
-    assert backend.documents() == before
+    desk.deliver(IVAN, "pickUp", now - 60, "SAMEID")
+    before = desk.backend.documents()
+    desk.green.journal = [journal_entry(IVAN, "pickUp", now - 60, "SAMEID")]
+    assert reconcile(desk.capsys) == (0, counts(journal=1, already_recorded=1))
+    assert desk.backend.documents() == before
 
 
 @pytest.mark.parametrize(
@@ -110,66 +88,47 @@ def test_exact_key_match_against_a_webhook_record(
     ],
 )
 def test_window_match_when_the_ids_differ(
-    green_env: FakeGreenApi,
-    app: Client,
-    backend: Backend,
-    capsys: pytest.CaptureFixture[str],
-    webhook_status: str,
-    journal_status: str,
-    offset: int,
-    added: int,
+    desk: CallDesk, webhook_status: str, journal_status: str, offset: int, added: int
 ) -> None:
     now = int(time.time()) - 3600
-    assert post(app, webhook(IVAN, webhook_status, now, "WEBHOOKID")).status_code == 200
-    green_env.journal = [
+    desk.deliver(IVAN, webhook_status, now, "WEBHOOKID")
+    desk.green.journal = [
         journal_entry(IVAN, journal_status, now + offset, "JOURNALID"),
         journal_entry(OLGA, webhook_status, now, "OTHERCHAT"),  # same time and status, another chat
     ]
-    code, found = reconcile(capsys)
+    code, found = reconcile(desk.capsys)
     assert code == 0
     assert found == counts(journal=2, added=1 + added, already_recorded=1 - added)
 
 
-def test_match_window_is_a_setting(
-    green_env: FakeGreenApi,
-    app: Client,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_match_window_is_a_setting(desk: CallDesk, monkeypatch: pytest.MonkeyPatch) -> None:
     now = int(time.time()) - 3600
-    assert post(app, webhook(IVAN, "hungUp", now, "WEBHOOKID")).status_code == 200
-    green_env.journal = [journal_entry(IVAN, "hungUp", now + 300, "JOURNALID")]
+    desk.deliver(IVAN, "hungUp", now, "WEBHOOKID")
+    desk.green.journal = [journal_entry(IVAN, "hungUp", now + 300, "JOURNALID")]
     monkeypatch.setenv("RECONCILE_MATCH_WINDOW", "5m")
-    assert reconcile(capsys) == (0, counts(journal=1, already_recorded=1))
+    assert reconcile(desk.capsys) == (0, counts(journal=1, already_recorded=1))
 
 
-def test_a_second_run_adds_nothing(
-    green_env: FakeGreenApi, backend: Backend, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_a_second_run_adds_nothing(desk: CallDesk) -> None:
     now = int(time.time())
-    green_env.journal = [
+    desk.green.journal = [
         journal_entry(IVAN, "pickUp", now - 100, "A1"),
         journal_entry(IVAN, "missed", now - 5000, "A2"),
         journal_entry(OLGA, "declined", now - 200, "B1"),
         journal_entry(IVAN, "pickUp", now - 100, "A1"),  # listed twice
     ]
-    assert reconcile(capsys) == (0, counts(journal=4, added=3, already_recorded=1))
-    first = backend.documents()
-    assert reconcile(capsys) == (0, counts(journal=4, already_recorded=4))
-    assert backend.documents() == first
+    assert reconcile(desk.capsys) == (0, counts(journal=4, added=3, already_recorded=1))
+    first = desk.backend.documents()
+    assert reconcile(desk.capsys) == (0, counts(journal=4, already_recorded=4))
+    assert desk.backend.documents() == first
 
 
-def test_last_call_at_never_moves_back(
-    green_env: FakeGreenApi,
-    app: Client,
-    backend: Backend,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
+def test_last_call_at_never_moves_back(desk: CallDesk) -> None:
     now = int(time.time())
-    assert post(app, webhook(IVAN, "pickUp", now - 60, "NEWER")).status_code == 200
-    green_env.journal = [journal_entry(IVAN, "missed", now - 7200, "OLDER")]
-    assert reconcile(capsys) == (0, counts(journal=1, added=1))
-    chat = backend.documents()[f"chats/{INSTANCE}_{IVAN}"]
+    desk.deliver(IVAN, "pickUp", now - 60, "NEWER")
+    desk.green.journal = [journal_entry(IVAN, "missed", now - 7200, "OLDER")]
+    assert reconcile(desk.capsys) == (0, counts(journal=1, added=1))
+    chat = desk.backend.documents()[f"chats/{INSTANCE}_{IVAN}"]
     assert chat["lastCallAt"] == datetime.fromtimestamp(now - 60, UTC)
     assert chat["lastLabel"] == "Answered call"
 
@@ -184,51 +143,44 @@ def test_last_call_at_never_moves_back(
     ],
 )
 def test_modes(
-    green_env: FakeGreenApi,
-    backend: Backend,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    mode: str,
-    expected: dict[str, str],
+    desk: CallDesk, monkeypatch: pytest.MonkeyPatch, mode: str, expected: dict[str, str]
 ) -> None:
     monkeypatch.setenv("CALL_MODE", mode)
     now = int(time.time())
-    green_env.journal = [
+    desk.green.journal = [
         journal_entry(IVAN, "pickUp", now - 10, "P"),
         journal_entry(IVAN, "hungUp", now, "H"),
     ]
     added = len(expected)
-    assert reconcile(capsys) == (0, counts(journal=2, added=added, skipped=2 - added))
-    labels = {r["status"]: r["label"] for r in records(backend).values()}
+    assert reconcile(desk.capsys) == (0, counts(journal=2, added=added, skipped=2 - added))
+    labels = {r["status"]: r["label"] for r in records(desk.backend).values()}
     assert labels == expected
 
 
-def test_dry_run_writes_nothing_and_reports_what_it_would_add(
-    green_env: FakeGreenApi, backend: Backend, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_dry_run_writes_nothing_and_reports_what_it_would_add(desk: CallDesk) -> None:
     now = int(time.time())
-    green_env.journal = [
+    desk.green.journal = [
         journal_entry(IVAN, "pickUp", now - 100, "A1"),
         journal_entry(IVAN, "pickUp", now - 50, "A2"),  # another entry: another call
         {"type": "incoming", "status": "pickUp"},  # can never be recorded
     ]
-    code, found = reconcile(capsys, "--dry-run")
+    code, found = reconcile(desk.capsys, "--dry-run")
     assert code == 0
     assert found == counts(journal=3, added=2, rejected=1) | {"dry_run": True}
-    assert backend.documents() == {}
+    assert desk.backend.documents() == {}
 
 
-def test_an_entry_that_can_never_be_recorded_is_kept_in_rejected(
-    green_env: FakeGreenApi, backend: Backend, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_entry_that_can_never_be_recorded_is_kept_in_rejected(desk: CallDesk) -> None:
     now = int(time.time())
-    green_env.journal = [
+    desk.green.journal = [
         journal_entry(IVAN, "pickUp", now, "GOOD"),
         journal_entry(IVAN, "pickUp", now, "BAD/ID"),
         "not an object",
     ]
-    assert reconcile(capsys) == (0, counts(journal=3, added=1, rejected=2))
-    kept = {path: doc for path, doc in backend.documents().items() if path.startswith("rejected/")}
+    assert reconcile(desk.capsys) == (0, counts(journal=3, added=1, rejected=2))
+    kept = {
+        path: doc for path, doc in desk.backend.documents().items() if path.startswith("rejected/")
+    }
     assert len(kept) == 2
     assert all("journal entry" in doc["reason"] for doc in kept.values())
 
@@ -250,20 +202,17 @@ def test_since_asks_the_journal_for_whole_minutes(
 
 @pytest.mark.parametrize("fault", [{"status": 429}, {"status": 466}, {"bad_json": True}])
 def test_a_journal_failure_exits_1_and_writes_nothing(
-    green_env: FakeGreenApi,
-    backend: Backend,
-    capsys: pytest.CaptureFixture[str],
-    fault: dict[str, Any],
+    desk: CallDesk, fault: dict[str, Any]
 ) -> None:
-    green_env.journal = [journal_entry(IVAN, "pickUp", int(time.time()), "A1")]
-    green_env.fail("lastIncomingCalls", **fault)
+    desk.green.journal = [journal_entry(IVAN, "pickUp", int(time.time()), "A1")]
+    desk.green.fail("lastIncomingCalls", **fault)
     code = main(["reconcile", "--json"])
-    out, err = capsys.readouterr()
+    out, err = desk.capsys.readouterr()
     assert code == 1
     assert json.loads(out)["added"] == 0
     assert "lastIncomingCalls" in err
-    assert green_env.token not in out + err
-    assert backend.documents() == {}
+    assert desk.green.token not in out + err
+    assert desk.backend.documents() == {}
 
 
 @pytest.mark.parametrize(
@@ -291,37 +240,31 @@ def test_usage_and_missing_settings_exit_2(
 
 
 def test_names_come_from_the_cache_or_a_lookup(
-    green_env: FakeGreenApi,
-    app: Client,
-    backend: Backend,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    desk: CallDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    green_env.set_contact(IVAN, contact_name="Ivan Petrov")
-    green_env.set_contact(OLGA, contact_name="Olga")
+    desk.green.set_contact(IVAN, contact_name="Ivan Petrov")
+    desk.green.set_contact(OLGA, contact_name="Olga")
     now = int(time.time())
-    assert post(app, webhook(IVAN, "offer", now - 4000, "CACHED")).status_code == 200
-    green_env.requests.clear()
-    green_env.journal = [
+    desk.deliver(IVAN, "offer", now - 4000, "CACHED")
+    desk.green.requests.clear()
+    desk.green.journal = [
         journal_entry(IVAN, "pickUp", now - 60, "I1"),
         journal_entry(OLGA, "pickUp", now, "O1"),
     ]
     assert main(["reconcile", "--json"]) == 0
-    capsys.readouterr()
-    names = {r["callId"]: r["callerName"] for r in records(backend).values()}
+    desk.capsys.readouterr()
+    names = {r["callId"]: r["callerName"] for r in records(desk.backend).values()}
     assert names == {"CACHED": "Ivan Petrov", "I1": "Ivan Petrov", "O1": "Olga"}
-    looked_up = [r.json["chatId"] for r in green_env.requests_for("getContactInfo")]
+    looked_up = [r.json["chatId"] for r in desk.green.requests_for("getContactInfo")]
     assert looked_up == [OLGA]
 
 
-def test_a_failing_lookup_never_fails_the_run(
-    green_env: FakeGreenApi, backend: Backend, capsys: pytest.CaptureFixture[str]
-) -> None:
-    green_env.fail("getContactInfo", status=429)
-    green_env.journal = [journal_entry(IVAN, "pickUp", int(time.time()), "A1")]
+def test_a_failing_lookup_never_fails_the_run(desk: CallDesk) -> None:
+    desk.green.fail("getContactInfo", status=429)
+    desk.green.journal = [journal_entry(IVAN, "pickUp", int(time.time()), "A1")]
     assert main(["reconcile", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["added"] == 1
-    (record,) = records(backend).values()
+    assert json.loads(desk.capsys.readouterr().out)["added"] == 1
+    (record,) = records(desk.backend).values()
     assert record["callerName"] is None
 
 
@@ -363,19 +306,17 @@ def test_lookup_pacer_starts_at_most_one_lookup_a_second_within_the_budget() -> 
     assert LookupPacer(0).slot(1.0) is None
 
 
-def test_many_missing_calls_are_matched_from_one_read_of_their_span(
-    green_env: FakeGreenApi, app: Client, backend: Backend, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_many_missing_calls_are_matched_from_one_read_of_their_span(desk: CallDesk) -> None:
     now = int(time.time()) - 3600
-    assert post(app, webhook(IVAN, "pickUp", now, "WEBHOOKID")).status_code == 200
+    desk.deliver(IVAN, "pickUp", now, "WEBHOOKID")
     lost = [
         journal_entry(f"7900777{n:04d}@c.us", "declined", now - n * 60, f"L{n}")
         for n in range(WINDOW_PRELOAD_AT)
     ]
-    green_env.journal = [*lost, journal_entry(IVAN, "pickUp", now + 90, "JOURNALID")]
-    found = reconcile(capsys)
+    desk.green.journal = [*lost, journal_entry(IVAN, "pickUp", now + 90, "JOURNALID")]
+    found = reconcile(desk.capsys)
     assert found == (
         0,
         counts(journal=WINDOW_PRELOAD_AT + 1, added=WINDOW_PRELOAD_AT, already_recorded=1),
     )
-    assert reconcile(capsys)[1]["added"] == 0
+    assert reconcile(desk.capsys)[1]["added"] == 0

@@ -13,6 +13,7 @@ from call_logger.cli.report import report_summary
 from call_logger.core import digest, report, report_html, sla
 from call_logger.settings.config import Config, ConfigError
 
+from tests.support.instances import entry, instances_env
 from tests.unit.test_report_figures import MSK, at, rec
 
 SINCE = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)  # 25 Nov 00:00 in Moscow
@@ -167,15 +168,9 @@ def test_callback_target_must_be_a_duration_above_zero(value: str) -> None:
 
 
 def test_callback_target_per_instance() -> None:
-    instances = {
-        "1101000001": {"apiUrl": "https://api.green-api.com", "apiTokenInstance": "t1"},
-        "1101000002": {
-            "apiUrl": "https://api.green-api.com",
-            "apiTokenInstance": "t2",
-            "callbackTarget": "15m",
-        },
-    }
-    config = Config.from_env({"GREEN_API_INSTANCES": json.dumps(instances)})
+    config = Config.from_env(
+        instances_env({1101000001: entry("t1"), 1101000002: entry("t2", callbackTarget="15m")})
+    )
 
     assert config.settings_for(1101000001).callback_target == timedelta(hours=1)
     assert config.settings_for(1101000002).callback_target == timedelta(minutes=15)

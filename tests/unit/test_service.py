@@ -15,6 +15,7 @@ from call_logger.flows.webhook import MAX_WRITE_ROUNDS, CallService
 from call_logger.settings.config import Config, Mode
 from call_logger.stores.base import StorageUnavailable
 
+from tests.support.instances import entry, instances_env
 from tests.support.label_table import STATUSES, canonical, expected_label
 from tests.unit.fakes import FakeGreenApi, MemoryStore, every_instance
 
@@ -156,16 +157,10 @@ def test_a_failed_notice_does_not_fail_the_call() -> None:
 def test_each_call_uses_its_own_instances_client_and_settings() -> None:
     shop, clinic = FakeGreenApi(names={CHAT: "Ivan (shop)"}), FakeGreenApi(names={CHAT: "Ivan"})
     instances = {
-        "1101000001": {"apiUrl": "https://a.example", "apiTokenInstance": "t0k3n-shop"},
-        "1101000002": {
-            "apiUrl": "https://b.example",
-            "apiTokenInstance": "t0k3n-clinic",
-            "operatorChatId": "79990000002@c.us",
-        },
+        1101000001: entry("t0k3n-shop", "https://a.example"),
+        1101000002: entry("t0k3n-clinic", "https://b.example", operatorChatId="79990000002@c.us"),
     }
-    config = Config.from_env(
-        {"GREEN_API_INSTANCES": json.dumps(instances), "OPERATOR_CHAT_ID": "79990000001@c.us"}
-    )
+    config = Config.from_env(instances_env(instances, OPERATOR_CHAT_ID="79990000001@c.us"))
     clients = {1101000001: shop, 1101000002: clinic}
     store = MemoryStore()
     service = CallService(config, store, clients.get, clock=lambda: NOW)
@@ -216,21 +211,16 @@ def test_replies_follow_each_instances_own_text_hours_and_time_zone() -> None:
     shop, clinic = FakeGreenApi(names={CHAT: None}), FakeGreenApi(names={CHAT: None})
     hours = {"businessHours": "mon-fri 09:00-18:00", "missedCallReplyAfterHours": "We are closed."}
     instances = {
-        "1101000001": {
-            "apiUrl": "https://a.example",
-            "apiTokenInstance": "t0k3n-shop",
-            "missedCallReply": "The shop will call you back.",
-            "timezone": "Europe/London",
+        1101000001: entry(
+            "t0k3n-shop",
+            "https://a.example",
+            missedCallReply="The shop will call you back.",
+            timezone="Europe/London",
             **hours,
-        },
-        "1101000002": {
-            "apiUrl": "https://b.example",
-            "apiTokenInstance": "t0k3n-clinic",
-            "timezone": "Asia/Tokyo",
-            **hours,
-        },
+        ),
+        1101000002: entry("t0k3n-clinic", "https://b.example", timezone="Asia/Tokyo", **hours),
     }
-    env = {"GREEN_API_INSTANCES": json.dumps(instances), "MISSED_CALL_REPLY": "We will call back."}
+    env = instances_env(instances, MISSED_CALL_REPLY="We will call back.")
     config = Config.from_env(env)
     clients = {1101000001: shop, 1101000002: clinic}
     service = CallService(config, MemoryStore(), clients.get, clock=lambda: NOW)

@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
 from call_logger.settings.config import MAX_DAYS, Config, ConfigError, parse_duration
+
+from tests.support.instances import entry, instances_env
 
 
 @pytest.mark.parametrize(
@@ -56,8 +57,7 @@ def test_the_longest_settings_still_work() -> None:
     ],
 )
 def test_an_instance_map_entry_is_https_except_to_this_machine(url: str, allowed: bool) -> None:
-    entry = {"apiUrl": url, "apiTokenInstance": "t0ken"}
-    env = {"GREEN_API_INSTANCES": json.dumps({"1101000001": entry})}
+    env = instances_env({1101000001: entry("t0ken", url)})
     if allowed:
         assert Config.from_env(env).instances.by_id[1101000001].api_url == url.rstrip("/")
         return
@@ -66,8 +66,7 @@ def test_an_instance_map_entry_is_https_except_to_this_machine(url: str, allowed
 
 
 def test_a_map_of_one_is_an_instance_map_the_single_settings_are_not() -> None:
-    entry = {"apiUrl": "https://api.green-api.com", "apiTokenInstance": "t0ken"}
-    one = Config.from_env({"GREEN_API_INSTANCES": json.dumps({"1101000001": entry})})
+    one = Config.from_env(instances_env({1101000001: entry("t0ken")}))
     single = Config.from_env({"GREEN_API_ID_INSTANCE": "1101000001", "GREEN_API_TOKEN": "t"})
     assert one.instance_map and not single.instance_map
     assert len(one.instances) == len(single.instances) == 1

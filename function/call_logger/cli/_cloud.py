@@ -71,7 +71,7 @@ class Gcloud:
         return Failed(f"gcloud printed {type(answer).__name__}, not a list")
 
     def billing(self, project_id: str) -> Parsed | Failed:
-        return self._mapping(self._json("billing", "projects", "describe", project_id))
+        return self._object("billing", "projects", "describe", project_id)
 
     def enable(self, facts: DeployFacts) -> Failed | None:
         output = run(
@@ -88,41 +88,36 @@ class Gcloud:
         return output if isinstance(output, Failed) else None
 
     def firestore_database(self, facts: DeployFacts) -> Parsed | Failed:
-        return self._mapping(
-            self._json(
-                "firestore",
-                "databases",
-                "describe",
-                f"--database={facts.firestore_database}",
-                f"--project={facts.project_id}",
-            )
+        return self._object(
+            "firestore",
+            "databases",
+            "describe",
+            f"--database={facts.firestore_database}",
+            f"--project={facts.project_id}",
         )
 
     def domain_policy(self, project_id: str) -> Parsed | Failed:
-        return self._mapping(
-            self._json(
-                "resource-manager",
-                "org-policies",
-                "describe",
-                DOMAIN_RESTRICTED_SHARING,
-                f"--project={project_id}",
-                "--effective",
-            )
+        return self._object(
+            "resource-manager",
+            "org-policies",
+            "describe",
+            DOMAIN_RESTRICTED_SHARING,
+            f"--project={project_id}",
+            "--effective",
         )
 
     def managed_members_policy(self, project_id: str) -> Parsed | Failed:
-        return self._mapping(
-            self._json(
-                "org-policies",
-                "describe",
-                MANAGED_ALLOWED_MEMBERS,
-                f"--project={project_id}",
-                "--effective",
-            )
+        return self._object(
+            "org-policies",
+            "describe",
+            MANAGED_ALLOWED_MEMBERS,
+            f"--project={project_id}",
+            "--effective",
         )
 
-    @staticmethod
-    def _mapping(answer: Any) -> Parsed | Failed:
+    def _object(self, *args: str) -> Parsed | Failed:
+        """The JSON object a gcloud command prints."""
+        answer = self._json(*args)
         if isinstance(answer, (dict, Failed)):
             return answer
         return Failed(f"gcloud printed {type(answer).__name__}, not an object")

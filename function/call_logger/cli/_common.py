@@ -1,20 +1,30 @@
 """What every command shares, written once: exit codes, the one-line error, the configuration
-read from the environment, the instances a command acts on, and the flags several commands take
-(--since, --json, --instance)."""
+read from the environment, the instances a command acts on, reading the store, and the flags
+several commands take (--since, --json, --instance)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Mapping
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from call_logger.settings.config import Config, ConfigError
 
 if TYPE_CHECKING:
     from call_logger.settings.instances import Instance
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+class Exit(IntEnum):
+    """A command's exit code."""
+
+    OK = 0
+    FAILED = 1  # a rerun may succeed (GREEN-API or the store failed), or a check found a problem
+    USAGE = 2  # a bad argument or setting: a rerun as it is fails again
+
+
+T = TypeVar("T")
 
 Subcommands = Any  # argparse's _SubParsersAction is private; typed loosely on purpose
 
@@ -56,7 +66,7 @@ def load_config(command: str, env: Mapping[str, str]) -> Config:
     try:
         return Config.from_env(env)
     except ConfigError as error:
-        raise CommandFailed(command, str(error), EXIT_USAGE) from None
+        raise CommandFailed(command, str(error), Exit.USAGE) from None
 
 
 def missing_green_api(config: Config) -> list[str]:
@@ -70,10 +80,12 @@ def missing_green_api(config: Config) -> list[str]:
 def require_green_api(command: str, config: Config) -> None:
     missing = missing_green_api(config)
     if missing:
-        raise CommandFailed(command, f"missing {', '.join(missing)}", EXIT_USAGE)
+        raise CommandFailed(command, f"missing {', '.join(missing)}", Exit.USAGE)
 
 
-def pick_instances(config: Config, every: bool, instance_id: int | None) -> list[Instance]:
+def pick_instances(
+    command: str, config: Config, every: bool, instance_id: int | None
+) -> list[Instance]:
     """The instances a command acts on: all of them, the one named, or the only one."""
     instances = config.instances.with_token()
     if every:
@@ -81,13 +93,35 @@ def pick_instances(config: Config, every: bool, instance_id: int | None) -> list
     if instance_id is not None:
         chosen = [instance for instance in instances if instance.id == instance_id]
         if not chosen:
-            raise ValueError(f"--instance {instance_id} is not an instance of GREEN_API_INSTANCES")
+            message = f"--instance {instance_id} is not an instance of GREEN_API_INSTANCES"
+            raise CommandFailed(command, message, Exit.USAGE)
         return chosen
     if len(instances) > 1:
-        raise ValueError(
+        message = (
             f"GREEN_API_INSTANCES names {len(instances)} instances: choose --all or --instance ID"
         )
+        raise CommandFailed(command, message, Exit.USAGE)
     return instances
+
+
+def named_instance(command: str, config: Config, instance_id: int | None) -> Instance | None:
+    """The configured instance --instance names (None without --instance)."""
+    if instance_id is None:
+        return None
+    instance = config.instances.get(instance_id)
+    if instance is None:
+        raise CommandFailed(command, f"--instance {instance_id} is not configured", Exit.USAGE)
+    return instance
+
+
+def read_store(command: str, read: Callable[[], T], what: str = "the records") -> T:
+    """read() of the store; a store that cannot be reached ends the command."""
+    from call_logger.stores.base import Unreachable
+
+    try:
+        return read()
+    except Unreachable as error:
+        raise CommandFailed(command, f"cannot read {what}: {error}", Exit.FAILED) from None
 
 
 def add_since(parser: Any, default: str, help: str, dest: str = "since") -> None:

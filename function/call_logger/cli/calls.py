@@ -8,13 +8,12 @@ from collections.abc import Mapping
 
 from call_logger.cli import digest, export, report
 from call_logger.cli._common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
+    Exit,
     add_json,
     add_since,
     fail,
     load_config,
+    read_store,
     register,
 )
 
@@ -65,7 +64,6 @@ def _positive(text: str) -> int:
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from call_logger.flows import recent_calls
-    from call_logger.stores.base import Unreachable
 
     config = load_config("calls", env)
     try:
@@ -73,15 +71,12 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             since=args.since, chat=args.chat, unanswered=args.unanswered, limit=args.limit
         )
     except ValueError as error:
-        return fail("calls", str(error), EXIT_USAGE)
-    try:
-        found = recent_calls.fetch(config, query)
-    except Unreachable as error:
-        return fail("calls", f"cannot read the records: {error}", EXIT_FAILED)
+        return fail("calls", str(error), Exit.USAGE)
+    found = read_store("calls", lambda: recent_calls.fetch(config, query))
     instances = config.instances
     print(
         recent_calls.as_json(found, instances)
         if args.json
         else recent_calls.as_table(found, query, instances)
     )
-    return EXIT_OK
+    return Exit.OK

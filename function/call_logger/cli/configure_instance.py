@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from call_logger.cli._common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
+    Exit,
     add_instance,
     fail,
     load_config,
@@ -74,18 +72,15 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     webhook_url = args.webhook_url.strip()
     missing = missing_green_api(config) + ([] if webhook_url else ["--webhook-url"])
     if missing:
-        return fail("configure-instance", f"missing {', '.join(missing)}", EXIT_USAGE)
+        return fail("configure-instance", f"missing {', '.join(missing)}", Exit.USAGE)
     parts = urlsplit(webhook_url)
     if parts.scheme not in ("https", "http") or not parts.netloc:
         return fail(
             "configure-instance",
             f"--webhook-url must be an http(s) URL, not {webhook_url!r}",
-            EXIT_USAGE,
+            Exit.USAGE,
         )
-    try:
-        targets = pick_instances(config, args.all, args.instance)
-    except ValueError as error:
-        return fail("configure-instance", str(error), EXIT_USAGE)
+    targets = pick_instances("configure-instance", config, args.all, args.instance)
     # Each instance its own webhookUrlToken where the map gives one, else the deployment's.
     fallback = args.webhook_token or config.webhook_token
     tokenless = [str(instance.id) for instance in targets if not instance.webhook_token]
@@ -94,7 +89,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             "configure-instance",
             f"missing WEBHOOK_TOKEN (or --webhook-token, or a webhookUrlToken of instance "
             f"{', '.join(tokenless[:5])}): the function requires it",
-            EXIT_USAGE,
+            Exit.USAGE,
         )
 
     from call_logger.green_api import GreenApiClient, GreenApiError  # requests: only here
@@ -122,11 +117,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                     f"configure-instance: instance {instance.name}: GREEN-API call failed: {error}",
                     file=sys.stderr,
                 )
-                code = EXIT_FAILED
-        failed += code != EXIT_OK
+                code = Exit.FAILED
+        failed += code != Exit.OK
     if failed and len(targets) > 1:
         print(f"configure-instance: {failed} of {len(targets)} instances failed", file=sys.stderr)
-    return EXIT_FAILED if failed else EXIT_OK
+    return Exit.FAILED if failed else Exit.OK
 
 
 def _needed(
@@ -146,17 +141,17 @@ def _set_settings(client: GreenApiClient, instance: Instance, needed: dict[str, 
     where = f"instance {instance.name} ({instance.api_url})"
     if not found:
         print(f"Nothing to change on {where}: every setting matches (no restart).")
-        return EXIT_OK
+        return Exit.OK
     answer = client.set_settings(instance_settings.as_payload(found))
     if answer.get("saveSettings") is not True:
         print(f"configure-instance: GREEN-API did not save the settings: {answer}", file=sys.stderr)
-        return EXIT_FAILED
+        return Exit.FAILED
     print(f"Changed on {where}:")
     for change in found:
         print(f"  {change.describe()}")
     print("GREEN-API applies settings within about 5 minutes and restarts the instance.")
     print("Verify later with: python -m call_logger configure-instance --check --webhook-url URL")
-    return EXIT_OK
+    return Exit.OK
 
 
 def _check_settings(client: GreenApiClient, config: Config, needed: dict[str, str]) -> int:
@@ -185,8 +180,8 @@ def _check_settings(client: GreenApiClient, config: Config, needed: dict[str, st
         )
     if mismatches:
         print("configure-instance --check: the instance does not match", file=sys.stderr)
-        return EXIT_FAILED
-    return EXIT_OK
+        return Exit.FAILED
+    return Exit.OK
 
 
 def _check_can_send(client: GreenApiClient) -> None:

@@ -6,18 +6,13 @@ import argparse
 import functools
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from call_logger.cli._common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
-    add_instance,
-    fail,
-    load_config,
-    pick_instances,
-)
+from call_logger.cli._common import Exit, add_instance, fail, load_config, pick_instances
 from call_logger.settings.config import Config
+
+if TYPE_CHECKING:
+    from call_logger.flows.reporting import Digest
 
 NAME = "digest"
 HELP = "the daily digest: yesterday's calls and who waits for a call back"
@@ -65,7 +60,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             return fail(
                 "calls digest",
                 "--send needs OPERATOR_CHAT_ID, GREEN_API_ID_INSTANCE and GREEN_API_TOKEN",
-                EXIT_USAGE,
+                Exit.USAGE,
             )
     try:
         result = with_store(
@@ -73,13 +68,11 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             lambda store: reporting.run_digest(store, config, green_api, args.date, args.send),
         )
     except Unreachable as error:
-        return fail("calls digest", f"cannot read the records: {error}", EXIT_FAILED)
+        return fail("calls digest", f"cannot read the records: {error}", Exit.FAILED)
     except Exception as error:  # GREEN-API refused or failed: its message is token-free
-        return fail("calls digest", f"not sent: {error}", EXIT_FAILED)
-    print(result.text)
-    if result.already_sent:
-        print(f"(the digest of {result.day} was sent before; not sent again)", file=sys.stderr)
-    return EXIT_OK
+        return fail("calls digest", f"not sent: {error}", Exit.FAILED)
+    _print(result)
+    return Exit.OK
 
 
 def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
@@ -90,10 +83,7 @@ def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
     from call_logger.stores.base import Unreachable
     from call_logger.stores.factory import with_store
 
-    try:
-        targets = pick_instances(config, args.instance is None, args.instance)
-    except ValueError as error:
-        return fail("calls digest", str(error), EXIT_USAGE)
+    targets = pick_instances("calls digest", config, args.instance is None, args.instance)
     failed = 0
     for instance in targets:
         settings = config.for_instance(instance.id)
@@ -113,7 +103,7 @@ def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
         try:
             result = with_store(config, digest_of)
         except Unreachable as error:
-            return fail("calls digest", f"cannot read the records: {error}", EXIT_FAILED)
+            return fail("calls digest", f"cannot read the records: {error}", Exit.FAILED)
         except Exception as error:  # GREEN-API refused or failed: its message is token-free
             print(f"calls digest: instance {instance.name}: not sent: {error}", file=sys.stderr)
             failed += 1
@@ -121,7 +111,12 @@ def _digest_per_instance(args: argparse.Namespace, config: Config) -> int:
         finally:
             if client is not None:
                 client.close()
-        print(result.text)
-        if result.already_sent:
-            print(f"(the digest of {result.day} was sent before; not sent again)", file=sys.stderr)
-    return EXIT_FAILED if failed else EXIT_OK
+        _print(result)
+    return Exit.FAILED if failed else Exit.OK
+
+
+def _print(result: Digest) -> None:
+    """The digest's text; a note on stderr when it was sent before."""
+    print(result.text)
+    if result.already_sent:
+        print(f"(the digest of {result.day} was sent before; not sent again)", file=sys.stderr)

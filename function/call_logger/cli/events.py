@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from call_logger.cli._common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, load_config
+from call_logger.cli._common import Exit, fail, load_config
 
 NAME = "events"
 HELP = "deliver the outbox's events, or list those given up"
@@ -59,11 +59,11 @@ def _deliver(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             except DeliveryFailed:
                 done.add("retry")
     except StorageUnavailable as error:
-        return fail(NAME, f"cannot read the outbox: {error}", EXIT_FAILED)
+        return fail(NAME, f"cannot read the outbox: {error}", Exit.FAILED)
     except ConfigError as error:  # an instance without EVENTS_SECRET: its events wait
-        return fail(NAME, str(error), EXIT_USAGE)
+        return fail(NAME, str(error), Exit.USAGE)
     print(json.dumps(done.counts, sort_keys=True))
-    return EXIT_FAILED if done.counts.get("retry") else EXIT_OK
+    return Exit.FAILED if done.counts.get("retry") else Exit.OK
 
 
 def _list(env: Mapping[str, str]) -> int:
@@ -76,8 +76,8 @@ def _list(env: Mapping[str, str]) -> int:
         for fields in failed_events(make_outbox(config), datetime.now(UTC)):
             print(json.dumps(fields, default=_text, ensure_ascii=False, sort_keys=True))
     except StorageUnavailable as error:
-        return fail(NAME, f"cannot read the outbox: {error}", EXIT_FAILED)
-    return EXIT_OK
+        return fail(NAME, f"cannot read the outbox: {error}", Exit.FAILED)
+    return Exit.OK
 
 
 def _text(value: object) -> str:

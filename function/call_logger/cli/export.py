@@ -7,12 +7,12 @@ import sys
 from collections.abc import Mapping
 
 from call_logger.cli._common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
+    Exit,
     add_instance,
     fail,
     load_config,
+    named_instance,
+    read_store,
 )
 from call_logger.core.export import WRITERS, when
 
@@ -37,27 +37,24 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from datetime import UTC, datetime
 
     from call_logger.flows import export
-    from call_logger.stores.base import Unreachable
     from call_logger.stores.factory import with_store
 
     config = load_config("calls export", env)
     zone, now = config.timezone, datetime.now(UTC)
-    if args.instance is not None:
-        if args.instance not in config.instances.by_id:
-            return fail("calls export", f"--instance {args.instance} is not configured", EXIT_USAGE)
+    if named_instance("calls export", config, args.instance) is not None:
         zone = config.settings_for(args.instance).timezone
     try:
         since = when(args.since, zone, now)
         until = when(args.until, zone, now, end_of_day=True)
     except ValueError as error:
-        return fail("calls export", str(error), EXIT_USAGE)
-    try:
-        with_store(
+        return fail("calls export", str(error), Exit.USAGE)
+    read_store(
+        "calls export",
+        lambda: with_store(
             config,
             lambda store: export.write(
                 store, config, since, until, args.instance, args.format, sys.stdout
             ),
-        )
-    except Unreachable as error:
-        return fail("calls export", f"cannot read the records: {error}", EXIT_FAILED)
-    return EXIT_OK
+        ),
+    )
+    return Exit.OK

@@ -9,7 +9,7 @@ import signal
 import threading
 from collections.abc import Mapping
 
-from call_logger.cli._common import EXIT_FAILED, fail, load_config, require_green_api
+from call_logger.cli._common import Exit, fail, load_config, require_green_api
 from call_logger.settings.limits import DEFAULT_RECEIVE_TIMEOUT, RECEIVE_TIMEOUT_RANGE
 
 NAME = "poll"
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     try:
         service = build_service(config, clients)
     except Exception as error:  # e.g. no credentials or project for the database
-        return fail("poll", f"cannot use the store ({config.store}): {error}", EXIT_FAILED)
+        return fail("poll", f"cannot use the store ({config.store}): {error}", Exit.FAILED)
 
     stop = threading.Event()
 

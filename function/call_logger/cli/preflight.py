@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from call_logger.cli._common import EXIT_FAILED, EXIT_OK, fail
-from call_logger.core.preflight import Finding
+from call_logger.cli._common import CommandFailed, Exit, fail
+from call_logger.core.preflight import Failed, Finding
+
+T = TypeVar("T")
 
 NAME = "preflight"
 HELP = "before terraform apply on Google Cloud: enable the APIs and check the project"
@@ -27,17 +29,37 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stack", required=True, help="the terraform/gcp directory")
-    parser.add_argument(
-        "--tfvars-out", required=True, metavar="PATH", help="JSON variables file for the apply"
-    )
-    parser.add_argument("--terraform", default="terraform", help="terraform executable")
+    add_stack_arguments(parser, "terraform/gcp")
     parser.add_argument("--gcloud", default="gcloud", help="gcloud executable")
     parser.add_argument(
         "--skip-preflight",
         action="store_true",
         help="check and enable nothing (the apply then cannot adopt an existing database)",
     )
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser, stack: str) -> None:
+    """The arguments both clouds' preflights take first: the stack, where the variables for the
+    apply go, and terraform."""
+    parser.add_argument("--stack", required=True, help=f"the {stack} directory")
+    parser.add_argument(
+        "--tfvars-out", required=True, metavar="PATH", help="JSON variables file for the apply"
+    )
+    parser.add_argument("--terraform", default="terraform", help="terraform executable")
+
+
+def read_deploy_facts(args: argparse.Namespace, parse: Callable[[str], T], *options: str) -> T:
+    """What the stack will deploy (terraform console), parsed; a failure ends the command."""
+    from call_logger.cli._cloud import deploy_facts_output
+
+    output = deploy_facts_output(args.terraform, args.stack, *options)
+    if isinstance(output, Failed):
+        message = f"terraform console failed:\n{output.message}"
+        raise CommandFailed("preflight", message, Exit.FAILED)
+    try:
+        return parse(output)
+    except ValueError as error:
+        raise CommandFailed("preflight", str(error), Exit.FAILED) from None
 
 
 def finish_preflight(findings: list[Finding], apply_vars: Mapping[str, Any], out: str) -> int:
@@ -54,12 +76,12 @@ def finish_preflight(findings: list[Finding], apply_vars: Mapping[str, Any], out
             f"{problems} problem(s) above would fail the apply: fix them and rerun "
             "(--skip-preflight deploys without these checks)"
         )
-        return fail("preflight", message, EXIT_FAILED)
-    return EXIT_OK
+        return fail("preflight", message, Exit.FAILED)
+    return Exit.OK
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from call_logger.cli._cloud import Gcloud, deploy_facts_output
+    from call_logger.cli._cloud import Gcloud
     from call_logger.core import preflight as decide
 
     def finish(findings: list[decide.Finding], exists: bool | None = None) -> int:
@@ -71,13 +93,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     if args.skip_preflight:
         return finish([note("skipped (--skip-preflight): nothing checked, no APIs enabled")])
-    output = deploy_facts_output(args.terraform, args.stack)
-    if isinstance(output, decide.Failed):
-        return fail("preflight", f"terraform console failed:\n{output.message}", EXIT_FAILED)
-    try:
-        facts = decide.parse_deploy_facts(output)
-    except ValueError as error:
-        return fail("preflight", str(error), EXIT_FAILED)
+    facts = read_deploy_facts(args, decide.parse_deploy_facts)
     gcloud = shutil.which(args.gcloud)
     if gcloud is None:
         return finish(

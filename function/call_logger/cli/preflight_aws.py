@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from call_logger.cli._common import EXIT_FAILED, fail
-from call_logger.cli.preflight import finish_preflight
+from call_logger.cli.preflight import add_stack_arguments, finish_preflight, read_deploy_facts
 from call_logger.core import preflight_aws as decide
 from call_logger.core.preflight import Failed, Finding, Parsed
 
@@ -33,11 +32,7 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--stack", required=True, help="the terraform/aws directory")
-    parser.add_argument(
-        "--tfvars-out", required=True, metavar="PATH", help="JSON variables file for the apply"
-    )
-    parser.add_argument("--terraform", default="terraform", help="terraform executable")
+    add_stack_arguments(parser, "terraform/aws")
     parser.add_argument(
         "--package-zip", required=True, help="the deployment zip (the stack's package_zip)"
     )
@@ -47,8 +42,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from call_logger.cli._cloud import deploy_facts_output
-
     apply_vars: dict[str, int] = {}
 
     def finish(findings: list[Finding]) -> int:
@@ -59,15 +52,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     findings = decide.tfvars_findings(args.stack, (Path(args.stack) / "terraform.tfvars").is_file())
     if findings:
         return finish(findings)
-    output = deploy_facts_output(
-        args.terraform, args.stack, "-var", f"package_zip={args.package_zip}"
+    facts = read_deploy_facts(
+        args, decide.parse_deploy_facts, "-var", f"package_zip={args.package_zip}"
     )
-    if isinstance(output, Failed):
-        return fail("preflight", f"terraform console failed:\n{output.message}", EXIT_FAILED)
-    try:
-        facts = decide.parse_deploy_facts(output)
-    except ValueError as error:
-        return fail("preflight", str(error), EXIT_FAILED)
     findings = decide.name_findings(facts.iam_role_names)
     account = AwsAccount(facts.region)
     findings += decide.credentials_findings(account.identity())

@@ -7,16 +7,7 @@ import json
 import sys
 from collections.abc import Mapping
 
-from call_logger.cli._common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
-    add_json,
-    add_since,
-    fail,
-    load_config,
-    require_green_api,
-)
+from call_logger.cli._common import Exit, add_json, add_since, fail, load_config, require_green_api
 from call_logger.settings.config import Config, format_duration
 
 NAME = "reconcile"
@@ -65,17 +56,17 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         since = parse_duration(args.since)
         lookup_budget = parse_duration(args.lookup_budget).total_seconds()
     except ValueError as error:
-        return fail("reconcile", str(error), EXIT_USAGE)
+        return fail("reconcile", str(error), Exit.USAGE)
     if since <= timedelta(0):
-        return fail("reconcile", "--since must be more than zero", EXIT_USAGE)
+        return fail("reconcile", "--since must be more than zero", Exit.USAGE)
     require_green_api("reconcile", config)
     from call_logger.core.journal import run_counts, run_error
     from call_logger.flows.reconcile import run_reconcile
-    from call_logger.settings.logs import configure
+    from call_logger.settings.logs import configure_for
 
     # The function's JSON lines (the run's reconcile.run line, failed lookups), on stderr: stdout
     # is the result alone.
-    configure(config.log_level, config.log_chat_ids, config.secrets, sys.stderr)
+    configure_for(config, sys.stderr)
 
     reports = run_reconcile(config, since, dry_run=args.dry_run, lookup_budget=lookup_budget)
     if args.json:
@@ -85,5 +76,5 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             print(f"reconcile: {report.summary()}.")
     failure = run_error(reports) if len(reports) > 1 else reports[0].error
     if failure is not None:
-        return fail("reconcile", f"stopped: {failure}", EXIT_FAILED)
-    return EXIT_OK
+        return fail("reconcile", f"stopped: {failure}", Exit.FAILED)
+    return Exit.OK

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from call_logger.cli._common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
+    Exit,
     add_instance,
     add_json,
     add_since,
     fail,
     load_config,
+    named_instance,
+    read_store,
 )
 
 if TYPE_CHECKING:
@@ -46,7 +46,6 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from call_logger.core import report_html
     from call_logger.flows import reporting
     from call_logger.settings.config import parse_duration
-    from call_logger.stores.base import Unreachable
     from call_logger.stores.factory import with_store
 
     config = load_config("calls report", env)
@@ -55,34 +54,32 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         if window <= timedelta(0):
             raise ValueError("must be more than zero")
     except ValueError as error:
-        return fail("calls report", f"--since: {error}", EXIT_USAGE)
+        return fail("calls report", f"--since: {error}", Exit.USAGE)
     title, settings = "Calls", config
-    if args.instance is not None:
-        instance = config.instances.get(args.instance)
-        if instance is None:
-            return fail("calls report", f"--instance {args.instance} is not configured", EXIT_USAGE)
+    instance = named_instance("calls report", config, args.instance)
+    if instance is not None:
         title, settings = f"Calls: {instance.name}", config.for_instance(instance.id)
     until = datetime.now(UTC)
-    try:
-        figures = with_store(
+    figures = read_store(
+        "calls report",
+        lambda: with_store(
             config,
             lambda store: reporting.figures(store, settings, until - window, until, args.instance),
-        )
-    except Unreachable as error:
-        return fail("calls report", f"cannot read the records: {error}", EXIT_FAILED)
+        ),
+    )
     if args.html:
         try:
             with open(args.html, "w", encoding="utf-8") as page:
                 page.write(report_html.render(figures, title))
         except OSError as error:
-            return fail("calls report", f"cannot write {args.html}: {error}", EXIT_FAILED)
+            return fail("calls report", f"cannot write {args.html}: {error}", Exit.FAILED)
     if args.as_json:
         print(json.dumps(figures.as_dict(), ensure_ascii=False, indent=2))
     else:
         print(report_summary(figures))
         if args.html:
             print(f"Report page written to {args.html}")
-    return EXIT_OK
+    return Exit.OK
 
 
 def report_summary(figures: Figures) -> str:

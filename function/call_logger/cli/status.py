@@ -7,15 +7,7 @@ import argparse
 import sys
 from collections.abc import Mapping
 
-from call_logger.cli._common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
-    add_json,
-    fail,
-    load_config,
-    missing_green_api,
-)
+from call_logger.cli._common import Exit, add_json, fail, load_config, missing_green_api, read_store
 from call_logger.settings.config import Config
 
 NAME = "status"
@@ -42,19 +34,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from call_logger.flows import status as instance_status
-    from call_logger.stores.base import Unreachable
 
     config = load_config("status", env)
     failed = 0
     if args.refresh:
         missing = missing_green_api(config)
         if missing:
-            return fail("status", f"--refresh needs {', '.join(missing)}", EXIT_USAGE)
+            return fail("status", f"--refresh needs {', '.join(missing)}", Exit.USAGE)
         failed = _refresh(config)
-    try:
-        found = instance_status.fetch(config)
-    except Unreachable as error:
-        return fail("status", f"cannot read the instance states: {error}", EXIT_FAILED)
+    found = read_store("status", lambda: instance_status.fetch(config), "the instance states")
     instances = config.instances
     print(
         instance_status.as_json(found, instances)
@@ -65,21 +53,16 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             lambda instance_id: config.settings_for(instance_id).webhook_backlog_alert,
         )
     )
-    return EXIT_FAILED if failed else EXIT_OK
+    return Exit.FAILED if failed else Exit.OK
 
 
 def _refresh(config: Config) -> int:
     """The health check of every instance now; its lines go to stderr (stdout stays the
     table or the JSON). How many instances it could not fully check."""
     from call_logger.flows.health import check_instances
-    from call_logger.settings.logs import configure
+    from call_logger.settings.logs import configure_for
 
-    configure(
-        config.log_level,
-        config.log_chat_ids,
-        secrets=(config.webhook_token, config.green_api_token),
-        stream=sys.stderr,
-    )
+    configure_for(config, sys.stderr)
     reports = check_instances(config)
     for report in reports:
         if report.errors:

@@ -13,10 +13,8 @@ import time
 from collections.abc import Callable, Mapping
 
 from call_logger.cli._common import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_USAGE,
     CommandFailed,
+    Exit,
     load_config,
     pick_instances,
     require_green_api,
@@ -57,9 +55,9 @@ def run(
     config = load_config(NAME, env)
     try:
         bound = parse_duration(args.timeout).total_seconds()
-        targets = pick_instances(config, args.all, None)
     except ValueError as error:
-        raise CommandFailed(NAME, str(error), EXIT_USAGE) from None
+        raise CommandFailed(NAME, str(error), Exit.USAGE) from None
+    targets = pick_instances(NAME, config, args.all, None)
     require_green_api(NAME, config)
 
     from call_logger.green_api import GreenApiClient, GreenApiError  # requests: only here
@@ -81,4 +79,4 @@ def run(
                     not_ready += not step.ready
                     break
                 sleep(args.interval)
-    return EXIT_FAILED if not_ready else EXIT_OK
+    return Exit.FAILED if not_ready else Exit.OK

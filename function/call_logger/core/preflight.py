@@ -8,9 +8,9 @@ commands are run by call_logger.cli._cloud; cli.preflight runs the steps in orde
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 # The organisation policy that limits IAM members to given customer IDs (Domain Restricted
 # Sharing). allUsers belongs to no customer, so any restriction refuses the public invoker.
@@ -19,6 +19,8 @@ DOMAIN_RESTRICTED_SHARING = "iam.allowedPolicyMemberDomains"
 # enforced rule names it in allowedMemberSubjects.
 MANAGED_ALLOWED_MEMBERS = "iam.managed.allowedPolicyMembers"
 PUBLIC_MEMBER = "allUsers"
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -58,19 +60,25 @@ class Finding:
 Parsed = Mapping[str, Any]
 
 
-def parse_deploy_facts(console_output: str) -> DeployFacts:
-    """`jsonencode(local.deploy_facts)` as terraform console prints it: a quoted JSON string."""
+def parse_console_json(console_output: str, build: Callable[[Parsed], T]) -> T:
+    """build() of `jsonencode(local.deploy_facts)` as terraform console prints it: a quoted JSON
+    string (both clouds' stacks print their facts so)."""
     try:
-        text = json.loads(console_output.strip())
-        facts = json.loads(text)
-        return DeployFacts(
+        return build(json.loads(json.loads(console_output.strip())))
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(f"unexpected terraform console output {console_output!r}") from error
+
+
+def parse_deploy_facts(console_output: str) -> DeployFacts:
+    return parse_console_json(
+        console_output,
+        lambda facts: DeployFacts(
             project_id=str(facts["project_id"]),
             firestore_database=str(facts["firestore_database"]),
             firestore_location=str(facts["firestore_location"]),
             apis=tuple(str(api) for api in facts["apis"]),
-        )
-    except (TypeError, ValueError, KeyError) as error:
-        raise ValueError(f"unexpected terraform console output {console_output!r}") from error
+        ),
+    )
 
 
 def gcloud_account(accounts: Sequence[Parsed] | Failed) -> str | None:
@@ -163,14 +171,7 @@ def firestore_findings(facts: DeployFacts, database: Parsed | Failed | None) -> 
 def org_policy_findings(project_id: str, policy: Parsed | Failed) -> list[Finding]:
     """From `gcloud resource-manager org-policies describe --effective` (v1 policy)."""
     if isinstance(policy, Failed):
-        return [
-            Finding(
-                f"could not read the organisation policy {DOMAIN_RESTRICTED_SHARING} of "
-                f"{project_id} ({policy.summary}); if it restricts members, making the function "
-                "public fails at the end of the apply",
-                False,
-            )
-        ]
+        return _unread_policy(DOMAIN_RESTRICTED_SHARING, project_id, policy, "restricts members")
     rules = policy.get("listPolicy") or {}  # none: the default, which admits everyone
     allowed = list(rules.get("allowedValues") or [])
     if rules.get("allValues") == "ALLOW" or (rules.get("allValues") != "DENY" and not allowed):
@@ -198,14 +199,7 @@ def firestore_database_exists(database: Parsed | Failed | None) -> bool | None:
 def managed_policy_findings(project_id: str, policy: Parsed | Failed) -> list[Finding]:
     """From `gcloud org-policies describe iam.managed.allowedPolicyMembers --effective` (v2)."""
     if isinstance(policy, Failed):
-        return [
-            Finding(
-                f"could not read the organisation policy {MANAGED_ALLOWED_MEMBERS} of "
-                f"{project_id} ({policy.summary}); if it is enforced, making the function "
-                "public fails at the end of the apply",
-                False,
-            )
-        ]
+        return _unread_policy(MANAGED_ALLOWED_MEMBERS, project_id, policy, "is enforced")
     spec = policy.get("spec") or {}
     enforced = [rule for rule in spec.get("rules") or [] if rule.get("enforce") is True]
     admitted = [
@@ -223,5 +217,15 @@ def managed_policy_findings(project_id: str, policy: Parsed | Failed) -> list[Fi
             f"{PUBLIC_MEMBER} to allowedMemberSubjects for this project (or exempt it with a "
             "tag), then rerun make deploy",
             True,
+        )
+    ]
+
+
+def _unread_policy(name: str, project_id: str, failure: Failed, blocks_when: str) -> list[Finding]:
+    return [
+        Finding(
+            f"could not read the organisation policy {name} of {project_id} ({failure.summary}); "
+            f"if it {blocks_when}, making the function public fails at the end of the apply",
+            False,
         )
     ]

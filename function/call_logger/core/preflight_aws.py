@@ -7,11 +7,10 @@ The command (cli.preflight_aws) reads and runs the steps.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from call_logger.core.preflight import Failed, Finding, Parsed
+from call_logger.core.preflight import Failed, Finding, Parsed, parse_console_json
 
 # Lambda refuses a reservation that leaves the account fewer unreserved concurrent executions
 # than this ("decreases account's UnreservedConcurrentExecution below its minimum value").
@@ -42,18 +41,16 @@ class Concurrency:
 
 
 def parse_deploy_facts(console_output: str) -> AwsDeployFacts:
-    """`jsonencode(local.deploy_facts)` as terraform console prints it: a quoted JSON string."""
-    try:
-        facts = json.loads(json.loads(console_output.strip()))
-        return AwsDeployFacts(
+    return parse_console_json(
+        console_output,
+        lambda facts: AwsDeployFacts(
             name=str(facts["name"]),
             region=str(facts["region"]),
             function_name=str(facts["function_name"]),
             reserved_concurrent_executions=int(facts["reserved_concurrent_executions"]),
             iam_role_names=tuple(str(name) for name in facts["iam_role_names"]),
-        )
-    except (TypeError, ValueError, KeyError) as error:
-        raise ValueError(f"unexpected terraform console output {console_output!r}") from error
+        ),
+    )
 
 
 def tfvars_findings(stack: str, present: bool) -> list[Finding]:

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     from call_logger.settings.config import Config
@@ -94,6 +95,42 @@ def annotate(**fields: Any) -> None:
         current.update(fields)
 
 
+def secret_variants(secret: str) -> frozenset[str]:
+    """A secret as it may appear: plain, and quoted as in a URL's path or query."""
+    return frozenset(v for v in (secret, quote(secret, safe=""), quote(secret)) if v)
+
+
+def redact(text: str, secrets: frozenset[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+class SecretsFilter(logging.Filter):
+    """Replaces known secrets in the log records of the loggers it is attached to (a library's
+    own records, e.g. urllib3's debug lines, which carry URLs with the token)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: frozenset[str] = frozenset()
+
+    def add(self, secret: str) -> None:
+        self.secrets = self.secrets | secret_variants(secret)  # rebinding: safe without a lock
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = self.secrets
+        if not secrets:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is the logging module's problem, not ours
+            return True
+        redacted = redact(message, secrets)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, *, mask: bool = True, secrets: Iterable[str] = ()) -> None:
         super().__init__()
@@ -160,12 +197,13 @@ def configure(
     root.setLevel(level)
 
 
-def configure_for(config: Config) -> None:
+def configure_for(config: Config, stream: TextIO | None = None) -> None:
     """configure() with LOG_LEVEL, LOG_CHAT_IDS and the configuration's tokens."""
     configure(
         config.log_level,
         config.log_chat_ids,
         secrets=(*config.secrets, *_event_secrets(config)),
+        stream=stream,
     )
 
 
