@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, time, timedelta
 
 import pytest
-from call_logger.settings.config import Config, ConfigError, parse_duration
+from call_logger.settings.config import Config, ConfigError
+from call_logger.settings.parse import parse_duration
 
 
 def test_an_empty_environment_gives_the_fields_defaults() -> None:

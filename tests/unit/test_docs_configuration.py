@@ -7,6 +7,7 @@ import json
 import re
 
 from call_logger.settings.config import Config
+from call_logger.settings.per_instance import INSTANCE_FIELDS
 
 from tests.support.docs import ROOT, section
 
@@ -22,8 +23,12 @@ READ_BY_A_LIBRARY = {"FIRESTORE_EMULATOR_HOST"}
 
 
 def read_by_the_configuration() -> set[str]:
-    source = "\n".join(path.read_text() for path in FUNCTION.rglob("config.py"))
-    return set(re.findall(r"""\bget\(\s*["']([A-Z][A-Z0-9_]+)["']""", source))
+    """The variables Config.from_env reads: by name in the settings package, and those of the
+    table of what an instance may set for itself."""
+    settings = FUNCTION / "call_logger" / "settings"
+    source = "\n".join(path.read_text() for path in settings.glob("*.py"))
+    named = set(re.findall(r"""\bget\(\s*["']([A-Z][A-Z0-9_]+)["']""", source))
+    return named | {variable for _, variables, _ in INSTANCE_FIELDS for variable in variables}
 
 
 def documented_defaults() -> dict[str, str]:

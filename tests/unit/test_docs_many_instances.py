@@ -6,7 +6,7 @@ import re
 
 from call_logger.core import send_caps
 from call_logger.core.write_plan import Record
-from call_logger.settings import config, instances
+from call_logger.settings import config, instances, per_instance
 
 from tests.support.docs import page_path, section
 
@@ -27,7 +27,7 @@ def test_the_caps_are_stated_as_the_function_applies_them() -> None:
         "OPERATOR_NOTIFY_MAX_PER_HOUR": str(config.DEFAULT_NOTIFY_MAX_PER_HOUR),
     }
     assert set(send_caps.SETTING.values()) == set(stated)
-    assert f"1 to {config.MAX_PER_HOUR}" in caps
+    assert f"1 to {per_instance.MAX_PER_HOUR}" in caps
     assert "rolling hour" in caps and "`send.capped`" in caps
     # The record's field that says why nothing was sent.
     assert "`cappedBy`" in caps and "cappedBy" in Record.fields.__code__.co_consts

@@ -220,7 +220,7 @@ def test_an_instance_configuration_is_made_once() -> None:
 
 def test_every_per_instance_setting_has_a_config_field() -> None:
     """instances.SETTINGS (the JSON keys) and config's table of fields name the same variables."""
-    from call_logger.settings.config import _INSTANCE_FIELDS
+    from call_logger.settings.per_instance import INSTANCE_FIELDS
 
-    read = {variable for _, variables, _ in _INSTANCE_FIELDS for variable in variables}
+    read = {variable for _, variables, _ in INSTANCE_FIELDS for variable in variables}
     assert read == set(instances.SETTINGS.values())

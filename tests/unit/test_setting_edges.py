@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from call_logger.settings.config import MAX_DAYS, Config, ConfigError, parse_duration
+from call_logger.settings.config import Config, ConfigError
+from call_logger.settings.parse import MAX_DAYS, parse_duration
 
 from tests.support.instances import entry, instances_env
 

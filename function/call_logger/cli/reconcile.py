@@ -8,7 +8,8 @@ import sys
 from collections.abc import Mapping
 
 from call_logger.cli._common import Exit, add_json, add_since, fail, load_config, require_green_api
-from call_logger.settings.config import Config, format_duration
+from call_logger.settings.config import Config
+from call_logger.settings.parse import format_duration
 
 NAME = "reconcile"
 HELP = "add the calls GREEN-API's call journal knows and the log lacks (lost webhooks)"
@@ -49,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from datetime import timedelta
 
-    from call_logger.settings.config import parse_duration
+    from call_logger.settings.parse import parse_duration
 
     config = load_config("reconcile", env)
     try:

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
     from call_logger.core import report_html
     from call_logger.flows import reporting
-    from call_logger.settings.config import parse_duration
+    from call_logger.settings.parse import parse_duration
     from call_logger.stores.factory import with_store
 
     config = load_config("calls report", env)

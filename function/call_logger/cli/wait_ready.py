@@ -20,7 +20,7 @@ from call_logger.cli._common import (
     require_green_api,
 )
 from call_logger.core.readiness import after_answer
-from call_logger.settings.config import parse_duration
+from call_logger.settings.parse import parse_duration
 
 NAME = "wait-ready"
 HELP = "wait until the GREEN-API instance is authorized (after setSettings restarts it)"

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, TextIO
 
 from call_logger.core.notification import phone_of
-from call_logger.settings.config import parse_duration
+from call_logger.settings.parse import parse_duration
 
 COLUMNS = (
     "eventAt",

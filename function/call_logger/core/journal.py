@@ -17,8 +17,8 @@ from typing import Any
 
 from call_logger.core.envelope import INCOMING_CALL
 from call_logger.core.notification import INCOMING, CallNotification
-from call_logger.settings.config import format_duration
 from call_logger.settings.limits import outcome
+from call_logger.settings.parse import format_duration
 
 # The counts of a run, in the order people read them (also the --json keys, with dry_run).
 COUNTS = ("journal", "already_recorded", "added", "skipped", "rejected")

@@ -22,8 +22,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from call_logger.core.notification import phone_of
-from call_logger.settings.config import Config, parse_duration
+from call_logger.settings.config import Config
 from call_logger.settings.instances import Instances
+from call_logger.settings.parse import parse_duration
 from call_logger.stores.base import Store
 from call_logger.stores.factory import with_store
 

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from call_logger.settings.config import Config, ConfigError, parse_duration
+from call_logger.settings.config import Config, ConfigError
+from call_logger.settings.parse import parse_duration
 
 if TYPE_CHECKING:
     from call_logger.core.journal import ReconcileReport

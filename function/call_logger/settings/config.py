@@ -6,28 +6,21 @@ This module imports nothing heavy: it is loaded on the ignored-notification hot 
 
 from __future__ import annotations
 
-import json
-import re
-import string
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, time, timedelta, tzinfo
 from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from call_logger.settings import instances as instance_map
-from call_logger.settings.instances import InstanceError, Instances
-from call_logger.settings.limits import SEND_MESSAGE_MAX_CHARS, canonical_status, is_personal_chat
+from call_logger.settings import parse, per_instance
+from call_logger.settings.instances import Instances
+from call_logger.settings.parse import ConfigError
 
 if TYPE_CHECKING:
     from call_logger.settings.events import Receiver
     from call_logger.settings.hours import BusinessHours
-
-
-class ConfigError(ValueError):
-    """A setting has a value the function cannot run with."""
 
 
 class Mode(StrEnum):
@@ -54,14 +47,6 @@ DEFAULT_LABELS: Mapping[str, str] = {
 DEFAULT_GREEN_API_URL = "https://api.green-api.com"
 DEFAULT_WEBHOOK_BACKLOG_ALERT = 100
 DEFAULT_OPERATOR_TEMPLATE = "{label} from {name} {phone}"
-# The placeholders a message template may use (replies.render fills them in).
-PLACEHOLDERS = ("name", "phone", "chat_id", "label")
-# A template leaves sendMessage's limit room for what is filled in (a name, a phone, a label).
-MAX_TEMPLATE_CHARS = SEND_MESSAGE_MAX_CHARS - 1_000
-
-# The incomingCall statuses GREEN-API documents, canonical (hangUp is read as hungUp).
-STATUSES = ("offer", "pickUp", "hungUp", "missed", "declined")
-
 # MISSED_CALL_REPLY_MAX_PER_HOUR and OPERATOR_NOTIFY_MAX_PER_HOUR unset: per instance, in any
 # rolling hour.
 DEFAULT_REPLY_MAX_PER_HOUR = 30
@@ -69,33 +54,6 @@ DEFAULT_NOTIFY_MAX_PER_HOUR = 60
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_CHAT_IDS = ("masked", "full")
-
-# The longest duration or retention a setting may give: 100 years, well inside datetime's range.
-MAX_DAYS = 36_500
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def parse_duration(text: str) -> timedelta:
-    """'90' or '90s', '15m', '24h', '7d' -> timedelta, at most MAX_DAYS. Raises ValueError
-    otherwise (one line for a person: a time past datetime's range would be a traceback later)."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a duration such as 90s, 15m, 24h or 7d")
-    seconds = float(match.group(1)) * _UNITS[match.group(2)]
-    if seconds > MAX_DAYS * 86400:
-        raise ValueError(f"{text.strip()!r} is longer than {MAX_DAYS}d (100 years)")
-    return timedelta(seconds=seconds)
-
-
-def format_duration(value: timedelta) -> str:
-    """timedelta -> its text in the largest whole unit (7d, 24h, 15m, 90s): parse_duration's
-    inverse, for a default's text in help and messages."""
-    seconds = value.total_seconds()
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
 
 
 @dataclass(frozen=True)
@@ -175,14 +133,14 @@ class Config:
         """Build the configuration; a bad value raises ConfigError naming what is allowed."""
         env = dict(env)  # os.environ decodes on every read
         config = cls._from_settings(env)
-        instances = _instances(env)
+        instances = per_instance.instances(env)
         if instances is None:
             return config
-        per_instance = {}
+        own = {}
         for instance in instances:
             if instance.settings:
                 try:
-                    per_instance[instance.id] = _instance_fields(env, instance.settings)
+                    own[instance.id] = per_instance.instance_fields(env, instance.settings, cls)
                 except ConfigError as error:
                     names = ", ".join(
                         key
@@ -192,7 +150,7 @@ class Config:
                     raise ConfigError(
                         f"{instance_map.VARIABLE}[{instance.id}] ({names}): {error}"
                     ) from None
-        return replace(config, instances=instances, per_instance=MappingProxyType(per_instance))
+        return replace(config, instances=instances, per_instance=MappingProxyType(own))
 
     def settings_for(self, instance_id: int) -> Config:
         """The configuration that applies to a call of this instance: the deployment's, with
@@ -230,65 +188,71 @@ class Config:
         return cls(
             # Stripped: a secret file's trailing newline must not become part of the token.
             webhook_token=get("WEBHOOK_TOKEN"),
-            allow_unauthenticated=_flag(
+            allow_unauthenticated=parse.flag(
                 get("ALLOW_UNAUTHENTICATED"), "ALLOW_UNAUTHENTICATED", cls.allow_unauthenticated
             ),
             mode=_mode(get("CALL_MODE"), cls.mode),
-            instance_id=_optional_int(get("GREEN_API_ID_INSTANCE"), "GREEN_API_ID_INSTANCE", 1),
-            labels=_labels(get("CALL_LABELS")),
-            retention_days=_optional_int(
-                get("RECORD_RETENTION_DAYS"), "RECORD_RETENTION_DAYS", 1, MAX_DAYS
+            instance_id=parse.optional_int(
+                get("GREEN_API_ID_INSTANCE"), "GREEN_API_ID_INSTANCE", 1
             ),
-            store=_choice(get("STORE") or cls.store, "STORE", ("firestore", "dynamodb")),
+            labels=parse.labels(get("CALL_LABELS"), DEFAULT_LABELS),
+            retention_days=parse.optional_int(
+                get("RECORD_RETENTION_DAYS"), "RECORD_RETENTION_DAYS", 1, parse.MAX_DAYS
+            ),
+            store=parse.choice(get("STORE") or cls.store, "STORE", ("firestore", "dynamodb")),
             project=get("GOOGLE_CLOUD_PROJECT") or get("GCLOUD_PROJECT") or None,
             database=get("FIRESTORE_DATABASE") or cls.database,
-            store_timeout=_seconds(get("STORE_TIMEOUT"), "STORE_TIMEOUT", cls.store_timeout),
+            store_timeout=parse.seconds(get("STORE_TIMEOUT"), "STORE_TIMEOUT", cls.store_timeout),
             dynamodb_table=get("DYNAMODB_TABLE") or cls.dynamodb_table,
-            green_api_url=_green_api_url(get("GREEN_API_URL") or cls.green_api_url),
+            green_api_url=parse.green_api_url(get("GREEN_API_URL") or cls.green_api_url),
             green_api_token=get("GREEN_API_TOKEN"),
-            contact_cache_ttl=_duration(
+            contact_cache_ttl=parse.duration(
                 get("CONTACT_CACHE_TTL"), "CONTACT_CACHE_TTL", cls.contact_cache_ttl
             ),
-            lookup_budget=_seconds(
+            lookup_budget=parse.seconds(
                 get("CONTACT_LOOKUP_BUDGET"), "CONTACT_LOOKUP_BUDGET", cls.lookup_budget
             ),
-            operator_template=_template(
+            operator_template=parse.template(
                 get("OPERATOR_MESSAGE_TEMPLATE") or cls.operator_template,
                 "OPERATOR_MESSAGE_TEMPLATE",
             ),
-            operator_notify_on=_statuses(
+            operator_notify_on=parse.statuses(
                 get("OPERATOR_NOTIFY_ON"), "OPERATOR_NOTIFY_ON", cls.operator_notify_on
             ),
-            reply_on=_statuses(get("MISSED_CALL_REPLY_ON"), "MISSED_CALL_REPLY_ON", cls.reply_on),
-            reply_cooldown=_duration(
+            reply_on=parse.statuses(
+                get("MISSED_CALL_REPLY_ON"), "MISSED_CALL_REPLY_ON", cls.reply_on
+            ),
+            reply_cooldown=parse.duration(
                 get("MISSED_CALL_REPLY_COOLDOWN"), "MISSED_CALL_REPLY_COOLDOWN", cls.reply_cooldown
             ),
-            reply_max_age=_positive_duration(
+            reply_max_age=parse.positive_duration(
                 get("MISSED_CALL_REPLY_MAX_AGE"), "MISSED_CALL_REPLY_MAX_AGE", cls.reply_max_age
             ),
-            reconcile_match_window=_duration(
+            reconcile_match_window=parse.duration(
                 get("RECONCILE_MATCH_WINDOW"), "RECONCILE_MATCH_WINDOW", cls.reconcile_match_window
             ),
-            callback_by_message=_flag(
+            callback_by_message=parse.flag(
                 get("CALLBACK_BY_MESSAGE"), "CALLBACK_BY_MESSAGE", cls.callback_by_message
             ),
-            reconcile_max_call=_positive_duration(
+            reconcile_max_call=parse.positive_duration(
                 get("RECONCILE_MAX_CALL"), "RECONCILE_MAX_CALL", cls.reconcile_max_call
             ),
-            keep_incoming_webhook=_flag(
+            keep_incoming_webhook=parse.flag(
                 get("KEEP_INCOMING_WEBHOOK"), "KEEP_INCOMING_WEBHOOK", cls.keep_incoming_webhook
             ),
-            digest_time=_digest_time(
+            digest_time=parse.digest_time(
                 # Somewhere to send it: the deployment's chat, or the instances' own chats.
                 get("DIGEST_TIME"),
                 get("OPERATOR_CHAT_ID") or get("GREEN_API_INSTANCES"),
             ),
-            log_level=_choice(get("LOG_LEVEL").upper() or cls.log_level, "LOG_LEVEL", LOG_LEVELS),
-            log_chat_ids=_choice(
+            log_level=parse.choice(
+                get("LOG_LEVEL").upper() or cls.log_level, "LOG_LEVEL", LOG_LEVELS
+            ),
+            log_chat_ids=parse.choice(
                 get("LOG_CHAT_IDS") or cls.log_chat_ids, "LOG_CHAT_IDS", LOG_CHAT_IDS
             ),
-            **_task_queue(get),
-            **{name: read(get) for name, _, read in _INSTANCE_FIELDS},
+            **parse.task_queue(get),
+            **per_instance.read_fields(get, cls),
         )
 
     @property
@@ -322,348 +286,6 @@ class Config:
         return bool(self.reply_template or self.after_hours_template)
 
 
-# The Config fields an instance of GREEN_API_INSTANCES may set for itself: each field, the
-# variables it is read from, and how (`get` reads a variable, the instance's own value first).
-_INSTANCE_FIELDS: tuple[tuple[str, tuple[str, ...], Callable[[Callable[[str], str]], Any]], ...] = (
-    (
-        "operator_chat_id",
-        ("OPERATOR_CHAT_ID",),
-        lambda get: _operator_chat(get("OPERATOR_CHAT_ID")),
-    ),
-    (
-        "reply_template",
-        ("MISSED_CALL_REPLY",),
-        lambda get: _template(get("MISSED_CALL_REPLY"), "MISSED_CALL_REPLY"),
-    ),
-    (
-        "after_hours_template",
-        ("MISSED_CALL_REPLY_AFTER_HOURS", "BUSINESS_HOURS"),
-        lambda get: _after_hours(get("MISSED_CALL_REPLY_AFTER_HOURS"), bool(get("BUSINESS_HOURS"))),
-    ),
-    ("business_hours", ("BUSINESS_HOURS",), lambda get: _business_hours(get("BUSINESS_HOURS"))),
-    ("timezone", ("TIMEZONE",), lambda get: _timezone(get("TIMEZONE"))),
-    (
-        "reply_max_per_hour",
-        ("MISSED_CALL_REPLY_MAX_PER_HOUR",),
-        lambda get: _per_hour(
-            get("MISSED_CALL_REPLY_MAX_PER_HOUR"),
-            "MISSED_CALL_REPLY_MAX_PER_HOUR",
-            DEFAULT_REPLY_MAX_PER_HOUR,
-        ),
-    ),
-    (
-        "notify_max_per_hour",
-        ("OPERATOR_NOTIFY_MAX_PER_HOUR",),
-        lambda get: _per_hour(
-            get("OPERATOR_NOTIFY_MAX_PER_HOUR"),
-            "OPERATOR_NOTIFY_MAX_PER_HOUR",
-            DEFAULT_NOTIFY_MAX_PER_HOUR,
-        ),
-    ),
-    (
-        "callback_target",
-        ("CALLBACK_TARGET",),
-        lambda get: _positive_duration(
-            get("CALLBACK_TARGET"), "CALLBACK_TARGET", Config.callback_target
-        ),
-    ),
-    (
-        "webhook_backlog_alert",
-        ("WEBHOOK_BACKLOG_ALERT",),
-        lambda get: _backlog_alert(get("WEBHOOK_BACKLOG_ALERT")),
-    ),
-    (
-        "events",
-        ("EVENTS_URL", "EVENTS_SECRET"),
-        lambda get: _events(get("EVENTS_URL"), get("EVENTS_SECRET")),
-    ),
-)
-
-# The send log (send_caps) keeps one time per send of the hour in one document: a DynamoDB item
-# holds at most 400 KB, and a cap of more than a thousand an hour is none for a person's number.
-MAX_PER_HOUR = 1_000
-
-
-def _per_hour(value: str, name: str, default: int) -> int:
-    number = _optional_int(value, name, 1)
-    if number is None:
-        return default
-    if number > MAX_PER_HOUR:
-        raise ConfigError(f"{name} must be at most {MAX_PER_HOUR}, not {number}")
-    return number
-
-
-def _instance_fields(env: Mapping[str, str], settings: Mapping[str, str]) -> dict[str, Any]:
-    """The Config fields an instance's own settings change, checked by the rules of the variables
-    they stand for; fields its settings do not touch are not read again."""
-
-    def get(name: str) -> str:
-        return settings.get(name, env.get(name, "")).strip()
-
-    return {
-        name: read(get)
-        for name, variables, read in _INSTANCE_FIELDS
-        if any(variable in settings for variable in variables)
-    }
-
-
-def _instances(env: Mapping[str, str]) -> Instances | None:
-    """The map of GREEN_API_INSTANCES; None when it is not set."""
-    text = env.get("GREEN_API_INSTANCES", "").strip()
-    if not text:
-        return None
-    single = [
-        name
-        for name in ("GREEN_API_ID_INSTANCE", "GREEN_API_URL", "GREEN_API_TOKEN")
-        if env.get(name, "").strip()
-    ]
-    if single:
-        raise ConfigError(
-            f"{instance_map.VARIABLE} is set, and so is {', '.join(single)}: name the instances "
-            f"in {instance_map.VARIABLE} alone (each with its apiUrl and apiTokenInstance), or "
-            "one instance with GREEN_API_ID_INSTANCE, GREEN_API_URL and GREEN_API_TOKEN"
-        )
-    try:
-        return instance_map.parse(text)
-    except InstanceError as error:
-        raise ConfigError(str(error)) from None
-
-
-def _task_queue(get: Callable[[str], str]) -> dict[str, Any]:
-    """RECONCILE_TASKS_QUEUE with the URL and account its tasks need, or RECONCILE_SQS_QUEUE_URL
-    (Terraform sets them: terraform/gcp/tasks.tf, terraform/aws/queue.tf)."""
-    fields: dict[str, Any] = {
-        "reconcile_tasks_queue": get("RECONCILE_TASKS_QUEUE"),
-        "reconcile_tasks_url": get("RECONCILE_TASKS_URL"),
-        "reconcile_tasks_service_account": get("RECONCILE_TASKS_SERVICE_ACCOUNT"),
-        "reconcile_sqs_queue_url": get("RECONCILE_SQS_QUEUE_URL"),
-    }
-    if get("CLOUD_TASKS_API"):
-        fields["cloud_tasks_api"] = get("CLOUD_TASKS_API")
-    if fields["reconcile_tasks_queue"] and not (
-        fields["reconcile_tasks_url"] and fields["reconcile_tasks_service_account"]
-    ):
-        raise ConfigError(
-            "RECONCILE_TASKS_QUEUE needs RECONCILE_TASKS_URL (the reconcile function's URL) and "
-            "RECONCILE_TASKS_SERVICE_ACCOUNT (the identity its tasks invoke it with)"
-        )
-    return fields
-
-
-def _timezone(value: str) -> tzinfo:
-    """TIMEZONE: the report's days and hours and the digest's day are counted in it."""
-    if not value:
-        return Config.timezone
-    if value == "UTC":
-        return UTC  # needs no time-zone database
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: e.g. a folder, "Europe"
-        raise ConfigError(
-            f"TIMEZONE must be an IANA time zone name such as Europe/Berlin or UTC; got {value!r}"
-        ) from None
-
-
-def _digest_time(value: str, operator_chat_id: str) -> time | None:
-    digest_time = _clock_time(value, "DIGEST_TIME")
-    if digest_time is not None and not operator_chat_id:
-        raise ConfigError(
-            "DIGEST_TIME needs OPERATOR_CHAT_ID (or GREEN_API_INSTANCES with operatorChatId):"
-            " the chat the digest is sent to"
-        )
-    return digest_time
-
-
-def _clock_time(value: str, name: str) -> time | None:
-    if not value:
-        return None
-    try:
-        found = time.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a time of day such as 09:00, not {value!r}") from None
-    if found.tzinfo is not None:
-        raise ConfigError(
-            f"{name} is a local time in TIMEZONE, such as 09:00: no offset ({value!r})"
-        )
-    return found
-
-
-def _backlog_alert(value: str) -> int:
-    found = _optional_int(value, "WEBHOOK_BACKLOG_ALERT", 0)
-    return DEFAULT_WEBHOOK_BACKLOG_ALERT if found is None else found
-
-
-def _flag(value: str, name: str, default: bool) -> bool:
-    lowered = value.lower()
-    if not lowered:
-        return default
-    if lowered in ("false", "0", "no"):
-        return False
-    if lowered in ("true", "1", "yes"):
-        return True
-    raise ConfigError(f"{name} must be true or false, not {value!r}")
-
-
-def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-    return value
-
-
 def _mode(value: str, default: Mode) -> Mode:
     allowed = tuple(mode.value for mode in Mode)
-    return Mode(_choice(value or default.value, "CALL_MODE", allowed))
-
-
-def _optional_int(value: str, name: str, minimum: int, maximum: int | None = None) -> int | None:
-    if not value:
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {value[:40]!r}") from None
-    if number < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, not {number}")
-    if maximum is not None and number > maximum:
-        raise ConfigError(f"{name} must be at most {maximum}, not {value[:40]}")
-    return number
-
-
-def _seconds(value: str, name: str, default: float) -> float:
-    return _positive_duration(value, name, timedelta(seconds=default)).total_seconds()
-
-
-def _duration(value: str, name: str, default: timedelta) -> timedelta:
-    if not value:
-        return default
-    try:
-        return parse_duration(value)
-    except ValueError as error:
-        raise ConfigError(f"{name}: {error}") from None
-
-
-def _labels(value: str) -> Mapping[str, str]:
-    labels = dict(DEFAULT_LABELS)
-    if not value:
-        return labels
-    allowed = ", ".join(DEFAULT_LABELS)
-    try:
-        overrides = json.loads(value)
-    except ValueError:
-        raise ConfigError(f"CALL_LABELS must be a JSON object with keys among {allowed}") from None
-    if not isinstance(overrides, dict):
-        raise ConfigError(f"CALL_LABELS must be a JSON object with keys among {allowed}")
-    for key, text in overrides.items():
-        if key not in DEFAULT_LABELS:
-            raise ConfigError(f"CALL_LABELS has unknown key {key!r}; allowed keys: {allowed}")
-        if not isinstance(text, str) or not text.strip():
-            raise ConfigError(f"CALL_LABELS[{key!r}] must be a non-empty string")
-        labels[key] = text
-    return labels
-
-
-def _https_or_loopback(value: str) -> bool:
-    """An https:// URL, or plain http to this machine only (a local test server)."""
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname
-    except ValueError:
-        return False
-    loopback = instance_map.LOOPBACK_HOSTS
-    return bool(host) and (parts.scheme == "https" or (parts.scheme == "http" and host in loopback))
-
-
-def _green_api_url(value: str) -> str:
-    if _https_or_loopback(value):
-        return value.rstrip("/")
-    raise ConfigError(
-        f"GREEN_API_URL must be an https:// URL (the API token travels in it), not {value!r}"
-    )
-
-
-def _template(value: str, name: str) -> str:
-    """A message template ("" stays "": off); only PLACEHOLDERS may appear in braces."""
-    placeholders = ", ".join(f"{{{key}}}" for key in PLACEHOLDERS)
-    try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(value) if field is not None]
-        # {name.x} or {name[0]} would fail (or leak attributes) at the first call, not here.
-        if any(field not in PLACEHOLDERS for field in fields):
-            raise ValueError(fields)
-        value.format(**dict.fromkeys(PLACEHOLDERS, ""))
-    except (KeyError, IndexError, ValueError):
-        raise ConfigError(
-            f"{name} may use only {placeholders} (write {{{{ and }}}} for a brace)"
-        ) from None
-    if len(value) > MAX_TEMPLATE_CHARS:
-        raise ConfigError(f"{name} is longer than {MAX_TEMPLATE_CHARS} characters")
-    return value
-
-
-def _operator_chat(value: str) -> str:
-    if value and not is_personal_chat(value):
-        raise ConfigError(
-            "OPERATOR_CHAT_ID must be a person's chat such as 79001234567@c.us (or an @lid id); "
-            f"messages are never sent to a group; got {value!r}"
-        )
-    return value
-
-
-def _after_hours(value: str, business_hours_set: bool) -> str:
-    if value and not business_hours_set:
-        raise ConfigError(
-            "MISSED_CALL_REPLY_AFTER_HOURS needs BUSINESS_HOURS (it is sent outside those hours)"
-        )
-    return _template(value, "MISSED_CALL_REPLY_AFTER_HOURS")
-
-
-def _statuses(value: str, name: str, default: frozenset[str]) -> frozenset[str]:
-    """A comma-separated list of call statuses, hangUp read as hungUp."""
-    if not value:
-        return default
-    chosen = {canonical_status(part.strip()) for part in value.split(",")}
-    unknown = sorted(chosen - set(STATUSES))
-    if unknown:
-        raise ConfigError(
-            f"{name} must be a comma-separated list of {', '.join(STATUSES)}; "
-            f"{', '.join(map(repr, unknown))} is not one"
-        )
-    return frozenset(chosen)
-
-
-def _positive_duration(value: str, name: str, default: timedelta) -> timedelta:
-    duration = _duration(value, name, default)
-    if duration <= timedelta(0):
-        raise ConfigError(f"{name} must be more than zero")
-    return duration
-
-
-def _business_hours(value: str) -> BusinessHours | None:
-    if not value:
-        return None
-    from call_logger.settings.hours import (  # only when set: start-up stays cheap without it
-        FORMAT,
-        BusinessHours,
-    )
-
-    try:
-        return BusinessHours.parse(value)
-    except ValueError as error:
-        raise ConfigError(f"BUSINESS_HOURS must be {FORMAT}; {error}") from None
-
-
-def _events(url: str, secret: str) -> Receiver | None:
-    """EVENTS_URL and EVENTS_SECRET. The secret is checked wherever it is set, but only the
-    delivery needs it (it signs): the functions that write events never hold the key, and the
-    delivery refuses an instance without one (flows/events.deliver)."""
-    if not url:
-        return None
-    if not _https_or_loopback(url):
-        raise ConfigError("EVENTS_URL must be an https:// URL (http only to this machine)")
-    from call_logger.settings.events import Receiver, secret_problem  # only when set
-
-    problem = secret_problem(secret) if secret else None
-    if problem is not None:
-        raise ConfigError(f"EVENTS_SECRET {problem}")
-    return Receiver(url, secret)
+    return Mode(parse.choice(value or default.value, "CALL_MODE", allowed))
