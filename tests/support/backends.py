@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 import boto3
 import functions_framework
-from call_logger.stores.dynamodb import CHAT_SK, RECORD_PREFIX, from_item, to_item
+from call_logger.stores.dynamodb_items import CHAT_SK, RECORD_PREFIX, from_item, to_item
 from google.cloud import firestore
 from moto.server import ThreadedMotoServer
 

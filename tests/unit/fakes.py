@@ -14,16 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from call_logger.core import write_plan
 from call_logger.core.notification import CallNotification
 from call_logger.core.send_caps import SENT_AT, WARNED_AT, SendLog
-from call_logger.core.write_plan import (
-    ChatState,
-    ChatWrite,
-    Snapshot,
-    StateWrite,
-    StoredState,
-    WritePlan,
-)
 from call_logger.stores.base import (
     EXISTENCE_BATCH,
     RecordKey,
@@ -53,7 +46,7 @@ class MemoryStore:
     # The caps' send logs by key: (version, fields).
     send_logs: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
 
-    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> Snapshot:
+    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> write_plan.Snapshot:
         self._check_up()
         self.loads += 1
         logs = {
@@ -63,23 +56,27 @@ class MemoryStore:
             for version, fields in [self.send_logs[key]]
         }
         exists = (call.chat_key, call.record_key) in self.records
-        return Snapshot(self._chat(call.chat_key), exists, logs)
+        return write_plan.Snapshot(self._chat(call.chat_key), exists, logs)
 
-    def _chat(self, chat_key: str) -> ChatState | None:
+    def _chat(self, chat_key: str) -> write_plan.ChatState | None:
         chat = self.chats.get(chat_key)
-        return None if chat is None else ChatState.from_fields(self.versions[chat_key], chat)
+        return (
+            None
+            if chat is None
+            else write_plan.ChatState.from_fields(self.versions[chat_key], chat)
+        )
 
     def probe_chat(self, chat_key: str) -> bool:
         self._check_up()
         self.probes += 1
         return chat_key in self.chats
 
-    def load_chat(self, chat_key: str) -> ChatState | None:
+    def load_chat(self, chat_key: str) -> write_plan.ChatState | None:
         self._check_up()
         self.loads += 1
         return self._chat(chat_key)
 
-    def save_chat(self, chat_key: str, write: ChatWrite) -> None:
+    def save_chat(self, chat_key: str, write: write_plan.ChatWrite) -> None:
         self._check_up()
         self.saves += 1
         if write.version != self.versions.get(chat_key):
@@ -121,7 +118,7 @@ class MemoryStore:
         self._check_up()
         self.digests.pop(day, None)
 
-    def save(self, plan: WritePlan) -> None:
+    def save(self, plan: write_plan.WritePlan) -> None:
         self._check_up()
         self.saves += 1
         if self.conflicts_to_inject:
@@ -187,14 +184,14 @@ class MemoryStore:
             max_body_bytes=sys.maxsize
         )  # no size limit
 
-    def load_instance(self, instance_id: int) -> StoredState | None:
+    def load_instance(self, instance_id: int) -> write_plan.StoredState | None:
         self._check_up()
         fields = self.instances.get(instance_id)
         if fields is None:
             return None
-        return StoredState(fields["version"], fields["state"], fields["stateChangedAt"])
+        return write_plan.StoredState(fields["version"], fields["state"], fields["stateChangedAt"])
 
-    def save_instance(self, write: StateWrite) -> None:
+    def save_instance(self, write: write_plan.StateWrite) -> None:
         self._check_up()
         stored = self.instances.get(write.instance_id)
         if (stored is None) != write.create or (

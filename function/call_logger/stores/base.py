@@ -25,6 +25,18 @@ def truncate_utf8(text: str, limit: int) -> str:
     return text if len(data) <= limit else data[:limit].decode("utf-8", errors="ignore")
 
 
+class Versioned(Protocol):
+    """A write the store creates, or updates if `version` still holds (ChatWrite, SendLogWrite,
+    StateWrite)."""
+
+    @property
+    def create(self) -> bool: ...
+    @property
+    def version(self) -> Any: ...
+    @property
+    def fields(self) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class Rejected:
     """A notification that can never be recorded, kept under `digest` (made from its content)."""

@@ -1,19 +1,6 @@
 """DynamoDB behind the Store protocol, with the same guarantees as Firestore.
 
-One table (terraform/aws/dynamodb.tf), keys `pk` and `sk`:
-  pk=CHAT#{idInstance}_{chatId}  sk=CHAT                      the chat summary (+ `version`)
-  pk=CHAT#{idInstance}_{chatId}  sk=RECORD#{idMessage}_{status} one record per notification
-  pk=REJECTED#{sha256}           sk=REJECTED                  notifications that can't be recorded
-  pk=DIGEST#{YYYY-MM-DD}         sk=DIGEST                    the days whose digest was sent
-  pk=INSTANCE#{idInstance}       sk=INSTANCE                  the instance's newest state
-  pk=OUTBOX#{eventId}            sk=OUTBOX                    an event to deliver (docs/events.md)
-  pk=RECEIVER#{sha256 of URL}    sk=RECEIVER                  a receiver that answered 410 Gone
-  pk=SENDLOG#{idInstance}_{kind} sk=SENDLOG                   the sends of the last hour (send_caps)
-Records also carry gsi1pk=RECORD so the `byTime` index (gsi1pk, eventAt) lists them newest first;
-instance states carry gsi1pk=INSTANCE and eventAt=stateChangedAt, so `status` reads them from the
-same index instead of scanning the table; so do outbox items (gsi1pk=OUTBOX, eventAt=createdAt).
-The table's stream (NEW_IMAGE) carries each new outbox item to the delivery Lambda.
-Timestamps are Unix seconds (numbers): DynamoDB has no timestamp type and its TTL wants seconds.
+One table (terraform/aws/dynamodb.tf); its keys and item layout: stores/dynamodb_items.py.
 
 A load is one strongly consistent BatchGetItem; a save is one conditional write (a transaction when
 the chat summary changes too), so redeliveries and races resolve exactly as on Firestore.
@@ -21,129 +8,53 @@ the chat summary changes too), so redeliveries and races resolve exactly as on F
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any, Self
 
 import boto3
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config as BotoConfig
-from botocore.exceptions import BotoCoreError, ClientError
 
-from call_logger.core.events import OutboxEvent
+from call_logger.core import write_plan
 from call_logger.core.notification import CallNotification
-from call_logger.core.send_caps import SENT_AT, WARNED_AT, SendLog, SendLogWrite
-from call_logger.core.write_plan import (
-    PERSON,
-    ChatState,
-    ChatWrite,
-    Snapshot,
-    StateWrite,
-    StoredState,
-    WritePlan,
-)
 from call_logger.settings.config import Config
-from call_logger.stores.base import (
-    EXISTENCE_BATCH,
-    PermanentWriteError,
-    RecordKey,
-    Rejected,
-    StorageMisconfigured,
-    StorageUnavailable,
-    WriteConflict,
+from call_logger.stores.base import EXISTENCE_BATCH, RecordKey, Rejected, WriteConflict
+from call_logger.stores.dynamodb_items import (
+    BATCH_GET_LIMIT,
+    CHAT_SK,
+    DIGEST_SK,
+    INSTANCE_RECORDS_INDEX,
+    INSTANCE_SK,
+    INSTANCES_INDEX_KEY,
+    KEYS,
+    MAX_PARTITION_KEY_BYTES,
+    MAX_REJECTED_BODY_BYTES,
+    MAX_SORT_KEY_BYTES,
+    RECORD_PREFIX,
+    RECORDS_INDEX,
+    RECORDS_INDEX_KEY,
+    REJECTED_SK,
+    SEND_LOG_SK,
+    chat_pk,
+    chat_state,
+    check_key_size,
+    from_item,
+    instance_pk,
+    instance_records_key,
+    send_log,
+    send_log_pk,
+    storage_errors,
+    to_item,
 )
-
-CHAT_SK = "CHAT"
-RECORD_PREFIX = "RECORD#"
-REJECTED_SK = "REJECTED"
-DIGEST_SK = "DIGEST"
-INSTANCE_SK = "INSTANCE"
-SEND_LOG_SK = "SENDLOG"
-INSTANCES_INDEX_KEY = "INSTANCE"
-OUTBOX_SK = "OUTBOX"
-OUTBOX_PREFIX = "OUTBOX#"
-RECEIVER_SK = "RECEIVER"
-RECORDS_INDEX = "byTime"
-RECORDS_INDEX_KEY = "RECORD"
-INSTANCE_RECORDS_INDEX = "byInstance"  # gsi2pk = RECORD#{idInstance}, eventAt
-BATCH_GET_LIMIT = 100  # keys per BatchGetItem
-_KEYS = frozenset({"pk", "sk", "gsi1pk", "gsi2pk"})
-# DynamoDB's key limits, in UTF-8 bytes (notification.MAX_ID_BYTES is Firestore's, and larger).
-MAX_PARTITION_KEY_BYTES = 2048
-MAX_SORT_KEY_BYTES = 1024
-# An item holds at most 400 KB: a rejected body is cut below that.
-MAX_REJECTED_BODY_BYTES = 350_000
-TIMESTAMP_FIELDS = frozenset(
-    {
-        "eventAt",
-        "recordedAt",
-        "expireAt",
-        "lastCallAt",
-        "callerNameCheckedAt",
-        "receivedAt",
-        "lastMissedAt",
-        "lastAnsweredAt",
-        "lastOutgoingCallAt",
-        "lastOutgoingMessageAt",
-        "sentAt",
-        "lastReplyAt",
-        "stateChangedAt",
-        "stateCheckedAt",
-        "backlogCheckedAt",
-        "createdAt",
-        "firstAttemptAt",
-        "lastAttemptAt",
-        "failedAt",
-        "goneAt",
-        WARNED_AT,
-    }
+from call_logger.stores.dynamodb_writes import (
+    chat_update,
+    chat_write,
+    event_puts,
+    instance_write,
+    put_new,
+    send_log_put,
+    update_existing,
 )
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
-_CONFLICT_CODES = {"ConditionalCheckFailedException", "TransactionConflictException"}
-_CONFLICT_REASONS = {"ConditionalCheckFailed", "TransactionConflict"}
-
-
-def chat_pk(chat_key: str) -> str:
-    return f"CHAT#{chat_key}"
-
-
-def send_log_pk(key: str) -> str:
-    return f"SENDLOG#{key}"
-
-
-def instance_records_key(instance_id: int) -> str:
-    return f"{RECORDS_INDEX_KEY}#{instance_id}"
-
-
-def instance_pk(instance_id: int) -> str:
-    return f"INSTANCE#{instance_id}"
-
-
-def to_item(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Store-neutral fields (datetimes included) as a DynamoDB item in the wire format."""
-    return {name: _serializer.serialize(_to_dynamo(value)) for name, value in fields.items()}
-
-
-def from_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    """A wire-format item as plain fields, with timestamps as aware datetimes."""
-    fields = {name: _deserializer.deserialize(value) for name, value in item.items()}
-    for name in TIMESTAMP_FIELDS & fields.keys():
-        if fields[name] is not None:
-            fields[name] = datetime.fromtimestamp(float(fields[name]), UTC)
-    for name, value in fields.items():
-        if isinstance(value, Decimal):
-            fields[name] = int(value) if value == value.to_integral_value() else float(value)
-    return fields
-
-
-def _to_dynamo(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return Decimal(str(round(value.timestamp(), 3)))
-    return value
 
 
 class DynamoDBStore:
@@ -160,7 +71,7 @@ class DynamoDBStore:
             read_timeout=timeout,
             retries={"mode": "standard", "max_attempts": 3},
         )
-        with _storage_errors(config.dynamodb_table):
+        with storage_errors(config.dynamodb_table):
             client = boto3.client("dynamodb", config=boto)
         return cls(client, config.dynamodb_table)
 
@@ -184,11 +95,11 @@ class DynamoDBStore:
             request["FilterExpression"] = "chatId = :chat"
             values[":chat"] = chat_id
         request["ExpressionAttributeValues"] = to_item(values)
-        yield from self._query(request, _KEYS)
+        yield from self._query(request, KEYS)
 
     def _query(self, request: dict[str, Any], internal: frozenset[str]) -> Iterator[dict[str, Any]]:
         """Every page of a query, each item's fields without the `internal` ones."""
-        with _storage_errors(self._table):
+        with storage_errors(self._table):
             while True:
                 page = self._client.query(**request)
                 for item in page.get("Items", []):
@@ -209,7 +120,7 @@ class DynamoDBStore:
             for item in self._batch_get(wanted):
                 fields = from_item(item)
                 key = fields["pk"].removeprefix("CHAT#")
-                found[key] = {name: fields[name] for name in fields.keys() - _KEYS - {"version"}}
+                found[key] = {name: fields[name] for name in fields.keys() - KEYS - {"version"}}
         return found
 
     def _batch_get(
@@ -221,30 +132,32 @@ class DynamoDBStore:
             wanted["ProjectionExpression"] = projection
         request = {self._table: wanted}
         items: list[dict[str, Any]] = []
-        with _storage_errors(self._table):
+        with storage_errors(self._table):
             while request:
                 answer = self._client.batch_get_item(RequestItems=request)
                 items.extend(answer.get("Responses", {}).get(self._table, []))
                 request = answer.get("UnprocessedKeys") or {}
         return items
 
-    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> Snapshot:
+    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> write_plan.Snapshot:
         pk = chat_pk(call.chat_key)
         record_sk = RECORD_PREFIX + call.record_key
-        _check_key_size("chat id", pk, MAX_PARTITION_KEY_BYTES, "partition")
-        _check_key_size("record id", record_sk, MAX_SORT_KEY_BYTES, "sort")
+        check_key_size("chat id", pk, MAX_PARTITION_KEY_BYTES, "partition")
+        check_key_size("record id", record_sk, MAX_SORT_KEY_BYTES, "sort")
         keys = [(pk, CHAT_SK), (pk, record_sk), *((send_log_pk(k), SEND_LOG_SK) for k in send_logs)]
         found = {
             (item["pk"]["S"], item["sk"]["S"]): item
             for item in self._batch_get([{"pk": {"S": p}, "sk": {"S": k}} for p, k in keys])
         }
-        chat = _chat_state(found.get((pk, CHAT_SK)))
+        chat = chat_state(found.get((pk, CHAT_SK)))
         logs = {
-            key: _send_log(item)
+            key: send_log(item)
             for key in send_logs
             if (item := found.get((send_log_pk(key), SEND_LOG_SK))) is not None
         }
-        return Snapshot(chat=chat, record_exists=(pk, record_sk) in found, send_logs=logs)
+        return write_plan.Snapshot(
+            chat=chat, record_exists=(pk, record_sk) in found, send_logs=logs
+        )
 
     def _get(self, keys: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         """The items found among `keys` (of one pk), by sk: one strongly consistent read."""
@@ -254,7 +167,7 @@ class DynamoDBStore:
         # An update that changes nothing (it removes an attribute no item has) on the condition
         # that the chat exists: never a read, and never an item for a chat that never called.
         try:
-            with _storage_errors(self._table):
+            with storage_errors(self._table):
                 self._client.update_item(
                     TableName=self._table,
                     Key={"pk": {"S": chat_pk(chat_key)}, "sk": {"S": CHAT_SK}},
@@ -266,15 +179,15 @@ class DynamoDBStore:
             return False
         return True
 
-    def load_chat(self, chat_key: str) -> ChatState | None:
+    def load_chat(self, chat_key: str) -> write_plan.ChatState | None:
         key = {"pk": {"S": chat_pk(chat_key)}, "sk": {"S": CHAT_SK}}
-        return _chat_state(next(iter(self._batch_get([key])), None))
+        return chat_state(next(iter(self._batch_get([key])), None))
 
-    def save_chat(self, chat_key: str, write: ChatWrite) -> None:
-        update = self._chat_update(chat_pk(chat_key), write)
-        with _storage_errors(self._table):
+    def save_chat(self, chat_key: str, write: write_plan.ChatWrite) -> None:
+        update = chat_update(self._table, chat_pk(chat_key), write)
+        with storage_errors(self._table):
             if write.events:
-                items = [update, *self._event_puts(write.events)]
+                items = [update, *event_puts(self._table, write.events)]
                 self._client.transact_write_items(TransactItems=items)
             else:
                 self._client.update_item(**update["Update"])
@@ -291,12 +204,12 @@ class DynamoDBStore:
         if expire_at is not None:
             values[":e"] = expire_at
             expression += ", expireAt = if_not_exists(expireAt, :e)"
-        with _storage_errors(self._table):
+        with storage_errors(self._table):
             self._client.update_item(
                 TableName=self._table,
                 Key=to_item({"pk": chat_pk(chat_key), "sk": CHAT_SK}),
                 UpdateExpression=expression,
-                ExpressionAttributeNames={"#person": PERSON},
+                ExpressionAttributeNames={"#person": write_plan.PERSON},
                 ExpressionAttributeValues=to_item(values),
             )
 
@@ -311,9 +224,9 @@ class DynamoDBStore:
                 {":pk": chat_pk(chat_key), ":records": RECORD_PREFIX, ":reply": message_id}
             ),
         }
-        return any(True for _ in self._query(request, _KEYS))
+        return any(True for _ in self._query(request, KEYS))
 
-    def save(self, plan: WritePlan) -> None:
+    def save(self, plan: write_plan.WritePlan) -> None:
         pk = chat_pk(plan.chat_key)
         now = datetime.now(UTC)
         record = plan.record.fields() | {
@@ -323,100 +236,20 @@ class DynamoDBStore:
             "gsi2pk": instance_records_key(plan.record.instance_id),
             "recordedAt": now,
         }
-        put_record = {
-            "TableName": self._table,
-            "Item": to_item(record),
-            "ConditionExpression": "attribute_not_exists(pk)",
-        }
-        writes = [self._chat_write(pk, plan)] if plan.chat is not None else []
-        writes += [self._send_log_write(log) for log in plan.send_logs]
-        writes += self._event_puts(plan.events)
-        with _storage_errors(self._table):
+        put_record = put_new(self._table, record)
+        writes = [chat_write(self._table, pk, plan)] if plan.chat is not None else []
+        writes += [send_log_put(self._table, log) for log in plan.send_logs]
+        writes += event_puts(self._table, plan.events)
+        with storage_errors(self._table):
             if not writes:
                 self._client.put_item(**put_record)
                 return
             self._client.transact_write_items(TransactItems=[{"Put": put_record}, *writes])
 
-    def _event_puts(self, events: Sequence[OutboxEvent]) -> list[dict[str, Any]]:
-        """Outbox items for a transaction with what they tell of (docs/events.md)."""
-        return [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_item(
-                        event.fields()
-                        | {
-                            "pk": OUTBOX_PREFIX + event.id,
-                            "sk": OUTBOX_SK,
-                            "gsi1pk": OUTBOX_SK,
-                            "eventAt": event.created_at,
-                        }
-                    ),
-                }
-            }
-            for event in events
-        ]
-
-    def _send_log_write(self, log: SendLogWrite) -> dict[str, Any]:
-        """A cap's claim: the log as read (its version) or not yet there, else no commit."""
-        fields = dict(log.fields)
-        fields[SENT_AT] = [_to_dynamo(at) for at in fields[SENT_AT]]
-        version = 1 if log.create else log.version + 1
-        put: dict[str, Any] = {
-            "TableName": self._table,
-            "Item": to_item(
-                fields | {"pk": send_log_pk(log.key), "sk": SEND_LOG_SK, "version": version}
-            ),
-        }
-        if log.create:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            put["ConditionExpression"] = "#version = :expected"
-            put["ExpressionAttributeNames"] = {"#version": "version"}
-            put["ExpressionAttributeValues"] = to_item({":expected": log.version})
-        return {"Put": put}
-
-    def _chat_write(self, pk: str, plan: WritePlan) -> dict[str, Any]:
-        assert plan.chat is not None
-        if plan.chat.create:
-            item = plan.chat.fields | {"pk": pk, "sk": CHAT_SK, "version": 1}
-            return {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": to_item(item),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                }
-            }
-        return self._chat_update(pk, plan.chat)
-
-    def _chat_update(self, pk: str, write: ChatWrite) -> dict[str, Any]:
-        assignments, names, values = _assignments(write.fields)
-        return {
-            "Update": {
-                "TableName": self._table,
-                "Key": {"pk": {"S": pk}, "sk": {"S": CHAT_SK}},
-                # The version is the precondition: the chat must be as it was read.
-                "UpdateExpression": "SET " + ", ".join([*assignments, "#version = :next"]),
-                "ConditionExpression": "#version = :expected",
-                "ExpressionAttributeNames": names | {"#version": "version"},
-                "ExpressionAttributeValues": to_item(
-                    values | {":expected": write.version, ":next": write.version + 1}
-                ),
-            }
-        }
-
     def update_record(self, chat_key: str, record_key: str, fields: dict[str, Any]) -> None:
-        assignments, names, values = _assignments(fields)
-        with _storage_errors(self._table):
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_item({"pk": chat_pk(chat_key), "sk": RECORD_PREFIX + record_key}),
-                UpdateExpression="SET " + ", ".join(assignments),
-                # Only an existing record: an update must never create a bare item.
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item(values),
-            )
+        key = {"pk": chat_pk(chat_key), "sk": RECORD_PREFIX + record_key}
+        with storage_errors(self._table):
+            self._client.update_item(**update_existing(self._table, key, fields))
 
     def existing_records(self, keys: Sequence[RecordKey]) -> set[RecordKey]:
         found: set[RecordKey] = set()
@@ -450,69 +283,37 @@ class DynamoDBStore:
             "sk": REJECTED_SK,
             **rejected.fields(MAX_REJECTED_BODY_BYTES),
         }
-        with _storage_errors(self._table):
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(item),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
+        with storage_errors(self._table):
+            self._client.put_item(**put_new(self._table, item))
 
     def digest_claimed(self, day: str) -> bool:
         return bool(self._get([{"pk": {"S": f"DIGEST#{day}"}, "sk": {"S": DIGEST_SK}}]))
 
     def claim_digest(self, day: str, sent_at: datetime) -> None:
         item = {"pk": f"DIGEST#{day}", "sk": DIGEST_SK, "sentAt": sent_at}
-        with _storage_errors(self._table):
-            self._client.put_item(
-                TableName=self._table,
-                Item=to_item(item),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
+        with storage_errors(self._table):
+            self._client.put_item(**put_new(self._table, item))
 
     def release_digest(self, day: str) -> None:
         key = {"pk": f"DIGEST#{day}", "sk": DIGEST_SK}
-        with _storage_errors(self._table):
+        with storage_errors(self._table):
             self._client.delete_item(TableName=self._table, Key=to_item(key))
 
-    def load_instance(self, instance_id: int) -> StoredState | None:
+    def load_instance(self, instance_id: int) -> write_plan.StoredState | None:
         key = {"pk": {"S": instance_pk(instance_id)}, "sk": {"S": INSTANCE_SK}}
         item = self._get([key]).get(INSTANCE_SK)
         if item is None:
             return None
         data = from_item(item)
-        return StoredState(data.get("version", 0), str(data.get("state")), data["stateChangedAt"])
+        return write_plan.StoredState(
+            data.get("version", 0), str(data.get("state")), data["stateChangedAt"]
+        )
 
-    def save_instance(self, write: StateWrite) -> None:
-        version = 1 if write.create else write.version + 1
-        fields = write.fields | {
-            "gsi1pk": INSTANCES_INDEX_KEY,
-            "eventAt": write.fields["stateChangedAt"],
-            "version": version,
-        }
-        key = {"pk": instance_pk(write.instance_id), "sk": INSTANCE_SK}
-        change: dict[str, Any]
-        if write.create:
-            kind = "Put"
-            change = {
-                "TableName": self._table,
-                "Item": to_item(fields | key),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            }
-        else:
-            # An update, not a put: the health check's fields (note_instance_health) stay.
-            kind = "Update"
-            assignments, names, values = _assignments(fields)
-            change = {
-                "TableName": self._table,
-                "Key": to_item(key),
-                "UpdateExpression": "SET " + ", ".join(assignments),
-                "ConditionExpression": "#version = :expected",
-                "ExpressionAttributeNames": names | {"#version": "version"},
-                "ExpressionAttributeValues": to_item(values | {":expected": write.version}),
-            }
-        with _storage_errors(self._table):
+    def save_instance(self, write: write_plan.StateWrite) -> None:
+        kind, change = instance_write(self._table, write)
+        with storage_errors(self._table):
             if write.events:
-                items = [{kind: change}, *self._event_puts(write.events)]
+                items = [{kind: change}, *event_puts(self._table, write.events)]
                 self._client.transact_write_items(TransactItems=items)
             elif write.create:
                 self._client.put_item(**change)
@@ -520,80 +321,23 @@ class DynamoDBStore:
                 self._client.update_item(**change)
 
     def note_instance_health(self, instance_id: int, fields: dict[str, Any]) -> bool:
-        assignments, names, values = _assignments(fields)
+        key = {"pk": instance_pk(instance_id), "sk": INSTANCE_SK}
         try:
-            with _storage_errors(self._table):
-                self._client.update_item(
-                    TableName=self._table,
-                    Key=to_item({"pk": instance_pk(instance_id), "sk": INSTANCE_SK}),
-                    UpdateExpression="SET " + ", ".join(assignments),
-                    ConditionExpression="attribute_exists(pk)",
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=to_item(values),
-                )
+            with storage_errors(self._table):
+                self._client.update_item(**update_existing(self._table, key, fields))
         except WriteConflict:
             return False  # no state stored yet
         return True
 
     def instance_states(self) -> Iterator[dict[str, Any]]:
+        yield from self._index_items(INSTANCES_INDEX_KEY, KEYS | {"eventAt", "version"})
+
+    def _index_items(self, index_key: str, internal: frozenset[str]) -> Iterator[dict[str, Any]]:
+        """The items the byTime index lists under gsi1pk=`index_key`, without `internal` fields."""
         request: dict[str, Any] = {
             "TableName": self._table,
             "IndexName": RECORDS_INDEX,
-            "KeyConditionExpression": "gsi1pk = :instances",
-            "ExpressionAttributeValues": to_item({":instances": INSTANCES_INDEX_KEY}),
+            "KeyConditionExpression": "gsi1pk = :key",
+            "ExpressionAttributeValues": to_item({":key": index_key}),
         }
-        yield from self._query(request, _KEYS | {"eventAt", "version"})
-
-
-def _send_log(item: Mapping[str, Any]) -> SendLog:
-    data = from_item(item)
-    sent_at = tuple(datetime.fromtimestamp(float(at), UTC) for at in data.get(SENT_AT) or ())
-    return SendLog(data.get("version", 0), sent_at, data.get(WARNED_AT))
-
-
-def _chat_state(item: Mapping[str, Any] | None) -> ChatState | None:
-    if item is None:
-        return None
-    data = from_item(item)
-    return ChatState.from_fields(data.get("version", 0), data)
-
-
-def _assignments(fields: Mapping[str, Any]) -> tuple[list[str], dict[str, str], dict[str, Any]]:
-    """SET assignments for `fields`, with placeholder names (any field name is safe) and values."""
-    names = {f"#f{i}": name for i, name in enumerate(fields)}
-    values = {f":v{i}": value for i, value in enumerate(fields.values())}
-    return [f"#f{i} = :v{i}" for i in range(len(names))], names, values
-
-
-def _check_key_size(what: str, key: str, limit: int, kind: str) -> None:
-    """A key over DynamoDB's limit can never be stored: say which limit, not just "refused"."""
-    size = len(key.encode("utf-8"))
-    if size > limit:
-        raise PermanentWriteError(
-            f"the {what} is {size} bytes as a key, over DynamoDB's {limit}-byte {kind} key limit"
-        )
-
-
-@contextmanager
-def _storage_errors(table: str) -> Iterator[None]:
-    """Translate botocore errors into the Store protocol's three kinds."""
-    try:
-        yield
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        reasons = {
-            reason.get("Code", "") for reason in error.response.get("CancellationReasons", [])
-        }
-        if code in _CONFLICT_CODES or reasons & _CONFLICT_REASONS:
-            raise WriteConflict(code) from error
-        if code == "ValidationException" or "ValidationError" in reasons:
-            raise PermanentWriteError(str(error)) from error
-        if code == "ResourceNotFoundException":
-            raise StorageMisconfigured(
-                f"DynamoDB table {table!r} was not found: create it (terraform/aws) or set "
-                f"DYNAMODB_TABLE and the region to an existing one. {error}"
-            ) from error
-        # Throttling, 5xx or permissions: an operator or a moment can cure these.
-        raise StorageUnavailable(f"DynamoDB {code}: {error}") from error
-    except BotoCoreError as error:
-        raise StorageUnavailable(f"DynamoDB unreachable: {error}") from error
+        yield from self._query(request, internal)

@@ -8,18 +8,17 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from call_logger.stores.dynamodb import (
-    _KEYS,
+from call_logger.stores.dynamodb import DynamoDBStore
+from call_logger.stores.dynamodb_items import (
+    KEYS,
     OUTBOX_PREFIX,
     OUTBOX_SK,
     RECEIVER_SK,
-    RECORDS_INDEX,
-    DynamoDBStore,
-    _assignments,
-    _storage_errors,
     from_item,
+    storage_errors,
     to_item,
 )
+from call_logger.stores.dynamodb_writes import update_existing
 
 
 class DynamoDBOutbox(DynamoDBStore):
@@ -33,20 +32,13 @@ class DynamoDBOutbox(DynamoDBStore):
         return RECEIVER_SK in self._get([key])
 
     def note_attempt(self, event_id: str, fields: dict[str, Any]) -> None:
-        assignments, names, values = _assignments(fields)
-        with _storage_errors(self._table):
-            self._client.update_item(
-                TableName=self._table,
-                Key=to_item({"pk": OUTBOX_PREFIX + event_id, "sk": OUTBOX_SK}),
-                UpdateExpression="SET " + ", ".join(assignments),
-                # A delivered (removed) event is not brought back as a bare item.
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=to_item(values),
-            )
+        # A delivered (removed) event is not brought back as a bare item.
+        key = {"pk": OUTBOX_PREFIX + event_id, "sk": OUTBOX_SK}
+        with storage_errors(self._table):
+            self._client.update_item(**update_existing(self._table, key, fields))
 
     def remove_event(self, event_id: str) -> None:
-        with _storage_errors(self._table):
+        with storage_errors(self._table):
             self._client.delete_item(
                 TableName=self._table,
                 Key=to_item({"pk": OUTBOX_PREFIX + event_id, "sk": OUTBOX_SK}),
@@ -54,19 +46,13 @@ class DynamoDBOutbox(DynamoDBStore):
 
     def mark_receiver_gone(self, receiver_key: str, at: datetime) -> None:
         item = {"pk": f"RECEIVER#{receiver_key}", "sk": RECEIVER_SK, "goneAt": at}
-        with _storage_errors(self._table):
+        with storage_errors(self._table):
             self._client.put_item(TableName=self._table, Item=to_item(item))
 
     def outbox_events(self) -> Iterator[dict[str, Any]]:
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": RECORDS_INDEX,
-            "KeyConditionExpression": "gsi1pk = :outbox",
-            "ExpressionAttributeValues": to_item({":outbox": OUTBOX_SK}),
-        }
-        yield from self._query(request, _KEYS | {"eventAt"})
+        yield from self._index_items(OUTBOX_SK, KEYS | {"eventAt"})
 
 
 def _public(fields: dict[str, Any]) -> dict[str, Any]:
     """An item's fields without the table's keys and index copies."""
-    return {name: value for name, value in fields.items() if name not in _KEYS | {"eventAt"}}
+    return {name: value for name, value in fields.items() if name not in KEYS | {"eventAt"}}

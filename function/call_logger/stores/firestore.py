@@ -14,7 +14,7 @@ Layout (documented in docs/data-model.md, read by people in the console):
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any, Self
 
@@ -24,27 +24,26 @@ from google.auth.exceptions import GoogleAuthError
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from call_logger.core import write_plan
 from call_logger.core.events import OutboxEvent
 from call_logger.core.notification import CallNotification
 from call_logger.core.send_caps import SENT_AT, WARNED_AT, SendLog
-from call_logger.core.write_plan import (
-    PERSON,
-    ChatState,
-    ChatWrite,
-    Snapshot,
-    StateWrite,
-    StoredState,
-    WritePlan,
-)
 from call_logger.settings.config import Config
 from call_logger.stores.base import (
     EXISTENCE_BATCH,
-    PermanentWriteError,
     RecordKey,
     Rejected,
     StorageMisconfigured,
     StorageUnavailable,
+    Versioned,
     WriteConflict,
+)
+from call_logger.stores.firestore_errors import (
+    CREATE_CONFLICTS,
+    NO_DOCUMENT,
+    UPDATE_CONFLICTS,
+    no_database,
+    storage_errors,
 )
 
 CHATS = "chats"
@@ -61,22 +60,6 @@ READ_PAGE = 2000
 _NEVER_SET = "neverSet"
 # A document holds at most 1 MiB: a rejected body is cut well below that.
 MAX_REJECTED_BODY_BYTES = 900_000
-
-# What a conflict is depends on the write (store.WriteConflict): a create meets an existing
-# document (ALREADY_EXISTS); an update's preconditions fail: the chat changed since it was read
-# (FAILED_PRECONDITION) or was deleted (NOT_FOUND); ABORTED: the commit lost a race on the chat.
-_CREATE_CONFLICTS: tuple[type[Exception], ...] = (gexc.AlreadyExists,)
-_UPDATE_CONFLICTS: tuple[type[Exception], ...] = (
-    *_CREATE_CONFLICTS,
-    gexc.FailedPrecondition,
-    gexc.NotFound,
-    gexc.Aborted,
-)
-# How an update of a missing document fails ("No document to update: projects/..."; the
-# emulator says "no entity to update"), unlike a missing database's NotFound.
-_NO_DOCUMENT = "to update"
-# The data itself is refused (too large, invalid): no resend can cure it.
-_PERMANENT = (gexc.InvalidArgument,)
 
 
 class FirestoreStore:
@@ -100,7 +83,7 @@ class FirestoreStore:
     def _chat(self, chat_key: str) -> firestore.DocumentReference:
         return self._client.collection(CHATS).document(chat_key)
 
-    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> Snapshot:
+    def load(self, call: CallNotification, send_logs: Sequence[str] = ()) -> write_plan.Snapshot:
         chat_ref = self._chat(call.chat_key)
         record_ref = chat_ref.collection(RECORDS).document(call.record_key)
         log_refs = {key: self._client.collection(SEND_LOGS).document(key) for key in send_logs}
@@ -121,7 +104,7 @@ class FirestoreStore:
             for key, ref in log_refs.items()
             if (doc := docs.get(ref.path)) is not None and doc.exists
         }
-        return Snapshot(
+        return write_plan.Snapshot(
             chat=chat, record_exists=record_doc is not None and record_doc.exists, send_logs=logs
         )
 
@@ -130,28 +113,28 @@ class FirestoreStore:
         # update fails (NotFound) where the document does not exist, which it never creates.
         # A database that does not exist answers NotFound too: only "no document to update"
         # means the chat never called; anything else is the configuration error it is.
-        with self._errors("probing a chat", _UPDATE_CONFLICTS):
+        with self._errors("probing a chat", UPDATE_CONFLICTS):
             try:
                 self._chat(chat_key).update(
                     {_NEVER_SET: firestore.DELETE_FIELD}, retry=self._retry, timeout=self._timeout
                 )
             except gexc.NotFound as error:
-                if _NO_DOCUMENT in str(error).lower():
+                if NO_DOCUMENT in str(error).lower():
                     return False
                 raise self._no_database("probing a chat", error) from error
         return True
 
-    def load_chat(self, chat_key: str) -> ChatState | None:
+    def load_chat(self, chat_key: str) -> write_plan.ChatState | None:
         with self._errors("reading a chat"):
             doc = self._chat(chat_key).get(retry=self._retry, timeout=self._timeout)
         return _chat_state(doc)
 
-    def save_chat(self, chat_key: str, write: ChatWrite) -> None:
+    def save_chat(self, chat_key: str, write: write_plan.ChatWrite) -> None:
         option = self._client.write_option(last_update_time=write.version)
         batch = self._client.batch()
         batch.update(self._chat(chat_key), write.fields, option=option)
         self._add_events(batch, write.events)
-        with self._errors("writing a chat", _UPDATE_CONFLICTS):
+        with self._errors("writing a chat", UPDATE_CONFLICTS):
             batch.commit(retry=self._retry, timeout=self._timeout)
 
     def _add_events(self, batch: Any, events: Sequence[OutboxEvent]) -> None:
@@ -163,13 +146,13 @@ class FirestoreStore:
         self, chat_key: str, instance_id: int, chat_id: str, person: str, expire_at: datetime | None
     ) -> None:
         ref = self._chat(chat_key)
-        made = {"instanceId": instance_id, "chatId": chat_id, PERSON: person}
+        made = {"instanceId": instance_id, "chatId": chat_id, write_plan.PERSON: person}
         with self._errors("linking a chat", (gexc.AlreadyExists,)):
             try:
-                ref.update({PERSON: person}, retry=self._retry, timeout=self._timeout)
+                ref.update({write_plan.PERSON: person}, retry=self._retry, timeout=self._timeout)
                 return
             except gexc.NotFound as error:
-                if _NO_DOCUMENT not in str(error).lower():
+                if NO_DOCUMENT not in str(error).lower():
                     raise self._no_database("linking a chat", error) from error
             expiry = {"expireAt": expire_at} if expire_at else {}
             ref.create(made | expiry, retry=self._retry, timeout=self._timeout)
@@ -185,27 +168,18 @@ class FirestoreStore:
         with self._errors("reading a chat's records"):
             return any(True for _ in query.stream(retry=self._retry, timeout=self._timeout))
 
-    def save(self, plan: WritePlan) -> None:
+    def save(self, plan: write_plan.WritePlan) -> None:
         chat_ref = self._chat(plan.chat_key)
         batch = self._client.batch()
         record = plan.record.fields() | {"recordedAt": firestore.SERVER_TIMESTAMP}
         batch.create(chat_ref.collection(RECORDS).document(plan.record_key), record)
-        conflicts = _CREATE_CONFLICTS
-        if plan.chat is not None:
-            if plan.chat.create:
-                batch.create(chat_ref, plan.chat.fields)
-            else:
-                option = self._client.write_option(last_update_time=plan.chat.version)
-                batch.update(chat_ref, plan.chat.fields, option=option)
-                conflicts = _UPDATE_CONFLICTS
-        for log in plan.send_logs:  # the caps' claims: as read, or the commit fails
-            log_ref = self._client.collection(SEND_LOGS).document(log.key)
-            if log.create:
-                batch.create(log_ref, log.fields)
-            else:
-                option = self._client.write_option(last_update_time=log.version)
-                batch.update(log_ref, log.fields, option=option)
-                conflicts = _UPDATE_CONFLICTS
+        writes: list[tuple[Any, Versioned]] = [(chat_ref, plan.chat)] if plan.chat else []
+        # The caps' claims: as read, or the commit fails.
+        writes += [
+            (self._client.collection(SEND_LOGS).document(log.key), log) for log in plan.send_logs
+        ]
+        updates = [self._create_or_update(batch, ref, write) for ref, write in writes]
+        conflicts = UPDATE_CONFLICTS if any(updates) else CREATE_CONFLICTS
         self._add_events(batch, plan.events)
         with self._errors("writing a record", conflicts):
             batch.commit(retry=self._retry, timeout=self._timeout)
@@ -292,7 +266,7 @@ class FirestoreStore:
     def keep_rejected(self, rejected: Rejected) -> None:
         ref = self._client.collection(REJECTED).document(rejected.digest)
         fields = rejected.fields(MAX_REJECTED_BODY_BYTES)
-        with self._errors("keeping a rejected notification", _CREATE_CONFLICTS):
+        with self._errors("keeping a rejected notification", CREATE_CONFLICTS):
             ref.create(fields, retry=self._retry, timeout=self._timeout)
 
     def digest_claimed(self, day: str) -> bool:
@@ -302,7 +276,7 @@ class FirestoreStore:
 
     def claim_digest(self, day: str, sent_at: datetime) -> None:
         ref = self._client.collection(DIGESTS).document(day)
-        with self._errors("claiming the digest", _CREATE_CONFLICTS):
+        with self._errors("claiming the digest", CREATE_CONFLICTS):
             ref.create({"sentAt": sent_at}, retry=self._retry, timeout=self._timeout)
 
     def release_digest(self, day: str) -> None:
@@ -310,25 +284,22 @@ class FirestoreStore:
         with self._errors("releasing the digest"):
             ref.delete(retry=self._retry, timeout=self._timeout)
 
-    def load_instance(self, instance_id: int) -> StoredState | None:
+    def load_instance(self, instance_id: int) -> write_plan.StoredState | None:
         ref = self._client.collection(INSTANCES).document(str(instance_id))
         with self._errors("reading the instance state"):
             doc = ref.get(retry=self._retry, timeout=self._timeout)
         if not doc.exists:
             return None
         data = doc.to_dict() or {}
-        return StoredState(doc.update_time, str(data.get("state")), data["stateChangedAt"])
+        return write_plan.StoredState(
+            doc.update_time, str(data.get("state")), data["stateChangedAt"]
+        )
 
-    def save_instance(self, write: StateWrite) -> None:
+    def save_instance(self, write: write_plan.StateWrite) -> None:
         ref = self._client.collection(INSTANCES).document(str(write.instance_id))
         batch = self._client.batch()
-        if write.create:
-            batch.create(ref, write.fields)
-            conflicts = _CREATE_CONFLICTS
-        else:
-            option = self._client.write_option(last_update_time=write.version)
-            batch.update(ref, write.fields, option=option)
-            conflicts = _UPDATE_CONFLICTS
+        updated = self._create_or_update(batch, ref, write)
+        conflicts = UPDATE_CONFLICTS if updated else CREATE_CONFLICTS
         self._add_events(batch, write.events)
         with self._errors("writing the instance state", conflicts):
             batch.commit(retry=self._retry, timeout=self._timeout)
@@ -349,31 +320,23 @@ class FirestoreStore:
             ):
                 yield doc.to_dict() or {}
 
-    @contextmanager
-    def _errors(self, doing: str, conflicts: tuple[type[Exception], ...] = ()) -> Iterator[None]:
-        """Translate google.api_core errors into the Store protocol's kinds. Only `conflicts`,
-        the errors the write itself provoked by its preconditions, become WriteConflict."""
-        try:
-            yield
-        except conflicts as error:
-            raise WriteConflict(str(error)) from error
-        except gexc.NotFound as error:  # no such database: nothing else a read or create misses
-            raise self._no_database(doing, error) from error
-        except gexc.FailedPrecondition as error:  # a missing index (its link is in the message)
-            raise StorageMisconfigured(
-                f"{self._database} refused {doing}, an index may be missing or still building: "
-                f"{error}"
-            ) from error
-        except _PERMANENT as error:
-            raise PermanentWriteError(str(error)) from error
-        except gexc.GoogleAPIError as error:
-            raise StorageUnavailable(f"{type(error).__name__}: {error}") from error
+    def _create_or_update(self, batch: Any, ref: Any, write: Versioned) -> bool:
+        """Create the document, or update it if it is as it was read (its update time): whether
+        it is an update, whose failed precondition is a conflict too."""
+        if write.create:
+            batch.create(ref, write.fields)
+            return False
+        option = self._client.write_option(last_update_time=write.version)
+        batch.update(ref, write.fields, option=option)
+        return True
+
+    def _errors(
+        self, doing: str, conflicts: tuple[type[Exception], ...] = ()
+    ) -> AbstractContextManager[None]:
+        return storage_errors(self._database, doing, conflicts)
 
     def _no_database(self, doing: str, error: Exception) -> StorageMisconfigured:
-        return StorageMisconfigured(
-            f"{self._database} was not found ({doing}): create it or set FIRESTORE_DATABASE"
-            f" and GOOGLE_CLOUD_PROJECT to an existing one. {error}"
-        )
+        return no_database(self._database, doing, error)
 
 
 def _send_log(doc: Any) -> SendLog:
@@ -381,7 +344,7 @@ def _send_log(doc: Any) -> SendLog:
     return SendLog(doc.update_time, tuple(data.get(SENT_AT) or ()), data.get(WARNED_AT))
 
 
-def _chat_state(doc: Any) -> ChatState | None:
+def _chat_state(doc: Any) -> write_plan.ChatState | None:
     if doc is None or not doc.exists:
         return None
-    return ChatState.from_fields(doc.update_time, doc.to_dict() or {})
+    return write_plan.ChatState.from_fields(doc.update_time, doc.to_dict() or {})
