@@ -27,7 +27,7 @@ def read_by_the_configuration() -> set[str]:
     table of what an instance may set for itself."""
     settings = FUNCTION / "call_logger" / "settings"
     source = "\n".join(path.read_text() for path in settings.glob("*.py"))
-    named = set(re.findall(r"""\bget\(\s*["']([A-Z][A-Z0-9_]+)["']""", source))
+    named = set(re.findall(r"""\b(?:get|read)\(\s*["']([A-Z][A-Z0-9_]+)["']""", source))
     return named | {variable for _, variables, _ in INSTANCE_FIELDS for variable in variables}
 
 

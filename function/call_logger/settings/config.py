@@ -6,7 +6,7 @@ This module imports nothing heavy: it is loaded on the ignored-notification hot 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, time, timedelta, tzinfo
 from enum import StrEnum
@@ -185,11 +185,15 @@ class Config:
         def get(name: str) -> str:
             return env.get(name, "").strip()
 
+        def read(name: str, parser: Callable[[str, str, Any], Any], default: Any) -> Any:
+            """A variable read by `parser`, which names it in its errors; empty: `default`."""
+            return parser(get(name), name, default)
+
         return cls(
             # Stripped: a secret file's trailing newline must not become part of the token.
             webhook_token=get("WEBHOOK_TOKEN"),
-            allow_unauthenticated=parse.flag(
-                get("ALLOW_UNAUTHENTICATED"), "ALLOW_UNAUTHENTICATED", cls.allow_unauthenticated
+            allow_unauthenticated=read(
+                "ALLOW_UNAUTHENTICATED", parse.flag, cls.allow_unauthenticated
             ),
             mode=_mode(get("CALL_MODE"), cls.mode),
             instance_id=parse.optional_int(
@@ -202,43 +206,31 @@ class Config:
             store=parse.choice(get("STORE") or cls.store, "STORE", ("firestore", "dynamodb")),
             project=get("GOOGLE_CLOUD_PROJECT") or get("GCLOUD_PROJECT") or None,
             database=get("FIRESTORE_DATABASE") or cls.database,
-            store_timeout=parse.seconds(get("STORE_TIMEOUT"), "STORE_TIMEOUT", cls.store_timeout),
+            store_timeout=read("STORE_TIMEOUT", parse.seconds, cls.store_timeout),
             dynamodb_table=get("DYNAMODB_TABLE") or cls.dynamodb_table,
             green_api_url=parse.green_api_url(get("GREEN_API_URL") or cls.green_api_url),
             green_api_token=get("GREEN_API_TOKEN"),
-            contact_cache_ttl=parse.duration(
-                get("CONTACT_CACHE_TTL"), "CONTACT_CACHE_TTL", cls.contact_cache_ttl
-            ),
-            lookup_budget=parse.seconds(
-                get("CONTACT_LOOKUP_BUDGET"), "CONTACT_LOOKUP_BUDGET", cls.lookup_budget
-            ),
+            contact_cache_ttl=read("CONTACT_CACHE_TTL", parse.duration, cls.contact_cache_ttl),
+            lookup_budget=read("CONTACT_LOOKUP_BUDGET", parse.seconds, cls.lookup_budget),
             operator_template=parse.template(
                 get("OPERATOR_MESSAGE_TEMPLATE") or cls.operator_template,
                 "OPERATOR_MESSAGE_TEMPLATE",
             ),
-            operator_notify_on=parse.statuses(
-                get("OPERATOR_NOTIFY_ON"), "OPERATOR_NOTIFY_ON", cls.operator_notify_on
+            operator_notify_on=read("OPERATOR_NOTIFY_ON", parse.statuses, cls.operator_notify_on),
+            reply_on=read("MISSED_CALL_REPLY_ON", parse.statuses, cls.reply_on),
+            reply_cooldown=read("MISSED_CALL_REPLY_COOLDOWN", parse.duration, cls.reply_cooldown),
+            reply_max_age=read(
+                "MISSED_CALL_REPLY_MAX_AGE", parse.positive_duration, cls.reply_max_age
             ),
-            reply_on=parse.statuses(
-                get("MISSED_CALL_REPLY_ON"), "MISSED_CALL_REPLY_ON", cls.reply_on
+            reconcile_match_window=read(
+                "RECONCILE_MATCH_WINDOW", parse.duration, cls.reconcile_match_window
             ),
-            reply_cooldown=parse.duration(
-                get("MISSED_CALL_REPLY_COOLDOWN"), "MISSED_CALL_REPLY_COOLDOWN", cls.reply_cooldown
+            callback_by_message=read("CALLBACK_BY_MESSAGE", parse.flag, cls.callback_by_message),
+            reconcile_max_call=read(
+                "RECONCILE_MAX_CALL", parse.positive_duration, cls.reconcile_max_call
             ),
-            reply_max_age=parse.positive_duration(
-                get("MISSED_CALL_REPLY_MAX_AGE"), "MISSED_CALL_REPLY_MAX_AGE", cls.reply_max_age
-            ),
-            reconcile_match_window=parse.duration(
-                get("RECONCILE_MATCH_WINDOW"), "RECONCILE_MATCH_WINDOW", cls.reconcile_match_window
-            ),
-            callback_by_message=parse.flag(
-                get("CALLBACK_BY_MESSAGE"), "CALLBACK_BY_MESSAGE", cls.callback_by_message
-            ),
-            reconcile_max_call=parse.positive_duration(
-                get("RECONCILE_MAX_CALL"), "RECONCILE_MAX_CALL", cls.reconcile_max_call
-            ),
-            keep_incoming_webhook=parse.flag(
-                get("KEEP_INCOMING_WEBHOOK"), "KEEP_INCOMING_WEBHOOK", cls.keep_incoming_webhook
+            keep_incoming_webhook=read(
+                "KEEP_INCOMING_WEBHOOK", parse.flag, cls.keep_incoming_webhook
             ),
             digest_time=parse.digest_time(
                 # Somewhere to send it: the deployment's chat, or the instances' own chats.
