@@ -118,12 +118,7 @@ def check_instance_state(config: Config, instance_id: int, store: Store) -> None
     try:
         check_instance(config, instance_id, store=store)
     except Exception as error:
-        log.error(
-            "the state check of instance %s failed: %s",
-            instance_id,
-            error,
-            extra={"event": "health.failed", "instance": instance_id},
-        )
+        _instance_failed("the state check", "health.failed", instance_id, error)
 
 
 def reconcile_event(config: Config, event: object) -> list[ReconcileReport]:
@@ -175,12 +170,18 @@ def send_instance_digest(store: Store, settings: Config, instance_id: int, sever
         client = GreenApiClient.from_config(settings)
         scheduled_digest(store, settings, client, instance_id=instance_id if several else None)
     except Exception as error:
-        log.error(
-            "the daily digest of instance %s failed: %s",
-            instance_id,
-            error,
-            extra={"event": "digest.failed", "instance": instance_id},
-        )
+        _instance_failed("the daily digest", "digest.failed", instance_id, error)
+
+
+def _instance_failed(what: str, event: str, instance_id: int, error: Exception) -> None:
+    """One instance's part of the run failed: an ERROR line of its own, never the run's end."""
+    log.error(
+        "%s of instance %s failed: %s",
+        what,
+        instance_id,
+        error,
+        extra={"event": event, "instance": instance_id},
+    )
 
 
 def _several(config: Config) -> bool:
