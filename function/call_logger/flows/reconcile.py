@@ -16,6 +16,7 @@ from call_logger.core import journal
 from call_logger.core.journal import JournalCall, LookupPacer, ReconcileReport
 from call_logger.core.notification import CallNotification, Unrecordable
 from call_logger.core.write_plan import ChatState, NameLookup, Source, needs_lookup
+from call_logger.flows.names import look_up
 from call_logger.flows.webhook import CallService, NameSource, build_service
 from call_logger.settings.config import Config, ConfigError
 from call_logger.stores.base import PermanentWriteError, StorageUnavailable
@@ -236,7 +237,7 @@ def _journal_name(service: CallService, pacer: LookupPacer) -> NameSource:
         green_api = service.clients(call.instance_id)
         if budget is None:
             return None
-        return service.look_up(green_api, call.chat_id, budget, chat)
+        return look_up(green_api, call.chat_id, budget, chat, service.now)
 
     return name_of
 

@@ -39,10 +39,10 @@ from call_logger.core.write_plan import (
     rejected_id,
     with_caps,
 )
+from call_logger.flows.names import link_lid, look_up
 from call_logger.flows.outgoing_message import note_message
 from call_logger.flows.shared import (
     Clients,
-    GreenApi,
     Line,
     Outcome,
     no_clients,
@@ -262,20 +262,9 @@ class CallService:
                 continue  # e.g. a concurrent call claimed the reply or a cap: decide again
             _warn_of_caps(call.instance_id, caps.values())
             if lookup is not None and lookup.lid is not None:
-                self._link_lid(call, lookup.lid)
+                link_lid(self._store, call, lookup.lid, self._retention)
             return plan.record
         raise StorageUnavailable(f"the chat kept changing under {MAX_WRITE_ROUNDS} writes")
-
-    def _link_lid(self, call: CallNotification, lid: str) -> None:
-        """Note on the lid's chat that this phone chat is the same person (learnt with the
-        caller's name); a failure only leaves the two unlinked until the next lookup."""
-        expires = expire_at(call.event_at, self._retention) if self._retention else None
-        try:
-            self._store.link_person(
-                f"{call.instance_id}_{lid}", call.instance_id, lid, call.chat_id, expires
-            )
-        except Exception as error:  # the record stands
-            log.warning("could not link the lid: %s", error, extra={"event": "lookup.failed"})
 
     def _reply_claim(
         self,
@@ -306,31 +295,8 @@ class CallService:
         line = self._line(call.instance_id)
         if not needs_lookup(chat, self._clock(), line.settings.contact_cache_ttl):
             return None
-        return self.look_up(line.green_api, call.chat_id, line.settings.lookup_budget, chat)
-
-    def look_up(
-        self, green_api: GreenApi | None, chat_id: str, budget: float, chat: ChatState | None
-    ) -> NameLookup | None:
-        """The caller's name; None when it could not be learnt now (the next call tries again).
-        With it, a phone chat not yet linked learns its lid (checkWhatsapp): one person whichever
-        id WhatsApp gives."""
-        if green_api is None:
-            return None
-        started = time.monotonic()
-        try:
-            contact = green_api.get_contact_info(chat_id, budget=budget)
-        except Exception as error:  # a lookup never fails the notification
-            log.warning("GetContactInfo failed: %s", error, extra={"event": "lookup.failed"})
-            return None
-        lid = None
-        left = budget - (time.monotonic() - started)  # both within CONTACT_LOOKUP_BUDGET
-        unlinked = chat is None or chat.linked_chat_id is None
-        if chat_id.endswith("@c.us") and unlinked and left > 0:
-            try:
-                lid = green_api.lid_of(chat_id, budget=left)
-            except Exception as error:  # the two ids stay unlinked until the next lookup
-                log.warning("checkWhatsapp failed: %s", error, extra={"event": "lookup.failed"})
-        return NameLookup(contact.name, self._clock(), lid)
+        budget = line.settings.lookup_budget
+        return look_up(line.green_api, call.chat_id, budget, chat, self._clock)
 
     def send_claimed_reply(self, call: CallNotification, record: Record) -> None:
         if call.direction == INCOMING and record.reply_text is not None:
