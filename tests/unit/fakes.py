@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from call_logger.core import write_plan
+from call_logger.core import state_plan, write_plan
 from call_logger.core.notification import CallNotification
 from call_logger.core.send_caps import SENT_AT, WARNED_AT, SendLog
 from call_logger.stores.base import (
@@ -184,14 +184,14 @@ class MemoryStore:
             max_body_bytes=sys.maxsize
         )  # no size limit
 
-    def load_instance(self, instance_id: int) -> write_plan.StoredState | None:
+    def load_instance(self, instance_id: int) -> state_plan.StoredState | None:
         self._check_up()
         fields = self.instances.get(instance_id)
         if fields is None:
             return None
-        return write_plan.StoredState(fields["version"], fields["state"], fields["stateChangedAt"])
+        return state_plan.StoredState(fields["version"], fields["state"], fields["stateChangedAt"])
 
-    def save_instance(self, write: write_plan.StateWrite) -> None:
+    def save_instance(self, write: state_plan.StateWrite) -> None:
         self._check_up()
         stored = self.instances.get(write.instance_id)
         if (stored is None) != write.create or (

@@ -28,14 +28,13 @@ from call_logger.core.outbox_plan import (
     with_record_events,
     with_state_event,
 )
+from call_logger.core.state_plan import StoredState, plan_state
 from call_logger.core.write_plan import (
     ChatState,
     Snapshot,
     Source,
-    StoredState,
     WritePlan,
     plan_outgoing_message,
-    plan_state,
     plan_write,
 )
 from call_logger.settings.config import Config, ConfigError

@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from call_logger.core.notification import CallNotification, StateNotification
+from call_logger.core.state_plan import StoredState, plan_state
 from call_logger.core.write_plan import (
     ChatState,
     NameLookup,
     Snapshot,
     Source,
-    StoredState,
     callback_time,
     callback_update,
     needs_lookup,
-    plan_state,
     plan_write,
 )
 

@@ -15,6 +15,7 @@ from call_logger.core.events import (
     state_changed,
 )
 from call_logger.core.notification import StateNotification
+from call_logger.core.state_plan import StateWrite, StoredState
 from call_logger.core.write_plan import (
     AWAITING_CALLBACK,
     LAST_MISSED,
@@ -22,8 +23,6 @@ from call_logger.core.write_plan import (
     LAST_OUTGOING_MESSAGE,
     ChatState,
     ChatWrite,
-    StateWrite,
-    StoredState,
     WritePlan,
 )
 

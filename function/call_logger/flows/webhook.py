@@ -25,6 +25,7 @@ from call_logger.core.notification import (
     what_to_do,
 )
 from call_logger.core.outbox_plan import with_record_events, with_state_event
+from call_logger.core.state_plan import plan_state
 from call_logger.core.write_plan import (
     ChatState,
     NameLookup,
@@ -34,7 +35,6 @@ from call_logger.core.write_plan import (
     Source,
     expire_at,
     needs_lookup,
-    plan_state,
     plan_write,
     rejected_id,
     with_caps,

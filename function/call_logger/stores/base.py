@@ -9,14 +9,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from call_logger.core.notification import CallNotification
-from call_logger.core.write_plan import (
-    ChatState,
-    ChatWrite,
-    Snapshot,
-    StateWrite,
-    StoredState,
-    WritePlan,
-)
+from call_logger.core.state_plan import StateWrite, StoredState
+from call_logger.core.write_plan import ChatState, ChatWrite, Snapshot, WritePlan
 
 
 def truncate_utf8(text: str, limit: int) -> str:

@@ -15,7 +15,7 @@ from typing import Any, Self
 import boto3
 from botocore.config import Config as BotoConfig
 
-from call_logger.core import write_plan
+from call_logger.core import state_plan, write_plan
 from call_logger.core.notification import CallNotification
 from call_logger.settings.config import Config
 from call_logger.stores.base import EXISTENCE_BATCH, RecordKey, Rejected, WriteConflict
@@ -299,17 +299,17 @@ class DynamoDBStore:
         with storage_errors(self._table):
             self._client.delete_item(TableName=self._table, Key=to_item(key))
 
-    def load_instance(self, instance_id: int) -> write_plan.StoredState | None:
+    def load_instance(self, instance_id: int) -> state_plan.StoredState | None:
         key = {"pk": {"S": instance_pk(instance_id)}, "sk": {"S": INSTANCE_SK}}
         item = self._get([key]).get(INSTANCE_SK)
         if item is None:
             return None
         data = from_item(item)
-        return write_plan.StoredState(
+        return state_plan.StoredState(
             data.get("version", 0), str(data.get("state")), data["stateChangedAt"]
         )
 
-    def save_instance(self, write: write_plan.StateWrite) -> None:
+    def save_instance(self, write: state_plan.StateWrite) -> None:
         kind, change = instance_write(self._table, write)
         with storage_errors(self._table):
             if write.events:

@@ -8,7 +8,8 @@ from typing import Any
 
 from call_logger.core.events import OutboxEvent
 from call_logger.core.send_caps import SENT_AT, SendLogWrite
-from call_logger.core.write_plan import ChatWrite, StateWrite, WritePlan
+from call_logger.core.state_plan import StateWrite
+from call_logger.core.write_plan import ChatWrite, WritePlan
 from call_logger.stores.dynamodb_items import (
     CHAT_SK,
     INSTANCE_SK,

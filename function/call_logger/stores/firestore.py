@@ -24,7 +24,7 @@ from google.auth.exceptions import GoogleAuthError
 from google.cloud import firestore
 from google.cloud.firestore_v1.base_query import FieldFilter
 
-from call_logger.core import write_plan
+from call_logger.core import state_plan, write_plan
 from call_logger.core.events import OutboxEvent
 from call_logger.core.notification import CallNotification
 from call_logger.core.send_caps import SENT_AT, WARNED_AT, SendLog
@@ -284,18 +284,18 @@ class FirestoreStore:
         with self._errors("releasing the digest"):
             ref.delete(retry=self._retry, timeout=self._timeout)
 
-    def load_instance(self, instance_id: int) -> write_plan.StoredState | None:
+    def load_instance(self, instance_id: int) -> state_plan.StoredState | None:
         ref = self._client.collection(INSTANCES).document(str(instance_id))
         with self._errors("reading the instance state"):
             doc = ref.get(retry=self._retry, timeout=self._timeout)
         if not doc.exists:
             return None
         data = doc.to_dict() or {}
-        return write_plan.StoredState(
+        return state_plan.StoredState(
             doc.update_time, str(data.get("state")), data["stateChangedAt"]
         )
 
-    def save_instance(self, write: write_plan.StateWrite) -> None:
+    def save_instance(self, write: state_plan.StateWrite) -> None:
         ref = self._client.collection(INSTANCES).document(str(write.instance_id))
         batch = self._client.batch()
         updated = self._create_or_update(batch, ref, write)
