@@ -189,20 +189,21 @@ def firestore_documents(db: firestore.Client) -> dict[str, dict[str, Any]]:
     return found
 
 
+# The DynamoDB kinds (pk=KIND#key, sk=KIND) that are Firestore collections of their own.
+_COLLECTIONS = {
+    "REJECTED": "rejected",
+    "DIGEST": "digests",
+    "INSTANCE": "instances",
+    "OUTBOX": "outbox",
+    "RECEIVER": "eventReceivers",
+    "SENDLOG": "sendLogs",
+}
+
+
 def _path(pk: str, sk: str) -> str:
     kind, _, key = pk.partition("#")
-    if kind == "REJECTED":
-        return f"rejected/{key}"
-    if kind == "DIGEST":
-        return f"digests/{key}"
-    if kind == "INSTANCE":
-        return f"instances/{key}"
-    if kind == "OUTBOX":
-        return f"outbox/{key}"
-    if kind == "RECEIVER":
-        return f"eventReceivers/{key}"
-    if kind == "SENDLOG":
-        return f"sendLogs/{key}"
+    if kind in _COLLECTIONS:
+        return f"{_COLLECTIONS[kind]}/{key}"
     if sk == CHAT_SK:
         return f"chats/{key}"
     return f"chats/{key}/records/{sk.removeprefix(RECORD_PREFIX)}"
@@ -210,12 +211,9 @@ def _path(pk: str, sk: str) -> str:
 
 def _key(path: str) -> dict[str, str]:
     parts = path.split("/")
-    if parts[0] == "rejected":
-        return {"pk": f"REJECTED#{parts[1]}", "sk": "REJECTED"}
-    if parts[0] == "instances":
-        return {"pk": f"INSTANCE#{parts[1]}", "sk": "INSTANCE"}
-    if parts[0] == "outbox":
-        return {"pk": f"OUTBOX#{parts[1]}", "sk": "OUTBOX"}
+    kinds = {collection: kind for kind, collection in _COLLECTIONS.items()}
+    if parts[0] in kinds:
+        return {"pk": f"{kinds[parts[0]]}#{parts[1]}", "sk": kinds[parts[0]]}
     if len(parts) == 2:
         return {"pk": f"CHAT#{parts[1]}", "sk": CHAT_SK}
     return {"pk": f"CHAT#{parts[1]}", "sk": RECORD_PREFIX + parts[3]}
