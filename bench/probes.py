@@ -13,6 +13,9 @@ python -m bench.probes reconcile    reconcile of RECONCILE_BENCH_ENTRIES (10,000
                                     seconds, and the Firestore read RPCs of a second run, when
                                     every entry is recorded.
 python -m bench.probes events       events delivered per second (bench/events.py).
+python -m bench.probes scheduled    the scheduled run dispatching one task per instance, one
+                                    instance alone and 500 on a queue played locally
+                                    (bench/scheduled_probe.py).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from bench.scheduled_probe import probe_scheduled
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = ROOT / "function" / "main.py"
@@ -317,6 +322,7 @@ PROBES: dict[str, Callable[[], dict[str, Any]]] = {
     "roundtrips": probe_roundtrips,
     "reconcile": probe_reconcile,
     "events": probe_events,
+    "scheduled": probe_scheduled,  # bench/scheduled_probe.py
 }
 
 if __name__ == "__main__":

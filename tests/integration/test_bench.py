@@ -22,6 +22,10 @@ KEYS = {
     "peer_tornado_rps_ratio",
     "reconcile_10k_seconds",
     "reconcile_reads_per_100_recorded",
+    "scheduled_1_instance_seconds",
+    "scheduled_500_instances_seconds",
+    "scheduled_concurrency",
+    "digest_reads_ratio_500_instances",
 }
 
 
@@ -69,6 +73,16 @@ def test_results_have_one_number_per_key_and_a_table_row_each() -> None:
             "second_run_read_rpcs": 200,
             "reads_per_100_recorded": 2.0,
         },
+        "scheduled": {
+            "scheduled_1_instance_seconds": 0.2,
+            "single_runs_seconds": [0.2],
+            "scheduled_500_instances_seconds": 12.5,
+            "scheduled_concurrency": 10,
+            "dispatched": 500,
+            "digests_sent": 500,
+            "digest_reads_alone": 10,
+            "digest_reads_500_instances": 11,
+        },
     }
     results, table = figures(raw)
     assert set(results) == KEYS
@@ -77,6 +91,7 @@ def test_results_have_one_number_per_key_and_a_table_row_each() -> None:
     assert results["peer_tornado_rps_ratio"] == 0.5
     assert results["cold_start_ratio_500_instances"] == 1.1
     assert results["reconcile_10k_seconds"] == 29.9
+    assert results["digest_reads_ratio_500_instances"] == 1.1
     text = markdown(results, table, raw, Settings())
     for key in KEYS:
         assert f"`{key}`" in text
@@ -102,3 +117,10 @@ def test_reconcile_probe_counts_one_read_per_100_recorded_entries(
     assert (result["entries"], result["added"]) == (300, 30)
     assert result["second_run_read_rpcs"] == 3
     assert result["reads_per_100_recorded"] == 1.0
+
+
+def test_scheduled_probe_runs_the_real_dispatch_and_tasks(emulator: FirestoreEmulator) -> None:
+    emulator.wipe()
+    result = probe("scheduled", emulator.environ() | {"SCHEDULED_BENCH_INSTANCES": "12"})
+    assert (result["instances"], result["dispatched"], result["digests_sent"]) == (12, 12, 11)
+    assert result["digest_reads_alone"] == result["digest_reads_500_instances"] == 1

@@ -21,6 +21,7 @@ from call_logger.flows.reporting import run_digest, scheduled_digest
 from call_logger.settings.config import Config
 from call_logger.stores.factory import make_store
 
+from bench.scheduled_probe import CountingStore
 from devserver.aws import load_lambda
 from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import MAIN, journal_entry, post, records
@@ -172,22 +173,6 @@ def test_sqs_carries_one_task_per_instance_and_a_failure_is_retried_alone(
     assert [json.loads(m["Body"])["instance"] for m in again] == failed
     assert handler(sqs_event(again), None) == {"batchItemFailures": []}
     assert journal_calls(backend) == every_instance_reconciled(instances_env)
-
-
-class CountingStore:
-    """The configured store, counting the records its reads return."""
-
-    def __init__(self, store: Any) -> None:
-        self._store = store
-        self.records_read = 0
-
-    def recent_records(self, *args: Any) -> Iterator[dict[str, Any]]:
-        for fields in self._store.recent_records(*args):
-            self.records_read += 1
-            yield fields
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
 
 
 def test_a_digest_reads_only_its_instance_and_nothing_once_claimed(

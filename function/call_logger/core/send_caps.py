@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from call_logger.settings.config import Config
+
 WINDOW = timedelta(hours=1)
 REPLY = "reply"
 NOTICE = "notice"
@@ -112,3 +114,8 @@ def decide_all(
         for kind in kinds
         if kind != REPLY or replying
     }
+
+
+def limits(settings: Config) -> dict[str, int]:
+    """Each kind's cap under these settings (an instance's own, or the deployment's)."""
+    return {REPLY: settings.reply_max_per_hour, NOTICE: settings.notify_max_per_hour}

@@ -71,6 +71,9 @@ class Webhook:
         self._token_configured = config.auth_configured
         self._allow_unauthenticated = config.allow_unauthenticated
         self._fallback_token = config.webhook_token
+        # The Authorization value each instance must send, made on its first request (the hot
+        # path then costs one dict lookup): only for ids of the map, so that it stays bounded.
+        self._expected: dict[int | None, bytes] = {}
         self._instances = config.instances
         self._callback_by_message = config.callback_by_message
         self._service = service
@@ -163,23 +166,31 @@ class Webhook:
         instance's token is refused like a wrong one."""
         if not self._token_configured:
             return None  # refusal() let it through: ALLOW_UNAUTHENTICATED without any token
-        expected = self._instances.webhook_token_of(instance_id, self._fallback_token)
-        if not expected:
-            if self._allow_unauthenticated:
-                return None
-            annotate(
-                event="auth.unconfigured",
-                reason=f"instance {instance_id} has no webhookUrlToken and WEBHOOK_TOKEN is not "
-                "configured: refusing its requests",
-            )
-            return _refused("auth.unconfigured", Reply(401, "Unauthorized"))
+        expected = self._expected.get(instance_id)
+        if expected is None:
+            token = self._instances.webhook_token_of(instance_id, self._fallback_token)
+            if not token:
+                if self._allow_unauthenticated:
+                    return None
+                if instance_id is None or self._instances.get(instance_id) is None:
+                    # No instance of the map, and no WEBHOOK_TOKEN: nobody can vouch for it.
+                    return _refused("auth.refused", Reply(401, "Unauthorized"))
+                annotate(
+                    event="auth.unconfigured",
+                    reason=f"instance {instance_id} has no webhookUrlToken and WEBHOOK_TOKEN is "
+                    "not configured: refusing its requests",
+                )
+                return _refused("auth.unconfigured", Reply(401, "Unauthorized"))
+            expected = b"Bearer " + token.encode()
+            if instance_id is None or self._instances.get(instance_id) is not None:
+                self._expected[instance_id] = expected
         if authorization is None:
             return _refused("auth.refused", Reply(401, "Unauthorized"))
         given = authorization.encode("utf-8", errors="replace")
         # The scheme is case-insensitive (RFC 7235); the token is compared in constant time.
         if given[:7].lower() == b"bearer ":
             given = b"Bearer " + given[7:]
-        if hmac.compare_digest(given, b"Bearer " + expected.encode()):
+        if hmac.compare_digest(given, expected):
             return None
         return _refused("auth.refused", Reply(401, "Unauthorized"))
 

@@ -5,12 +5,12 @@ operator's notice)."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from call_logger.core import replies
+from call_logger.core import replies, send_caps
 from call_logger.core.notification import CallNotification
 from call_logger.core.write_plan import Record
 from call_logger.settings.config import Config
@@ -126,3 +126,15 @@ def log_failed_send(event: str, what: str, error: Exception) -> None:
         error,
         extra={"event": event, "greenApiStatus": status},
     )
+
+
+def warn_of_caps(instance_id: int, decisions: Iterable[send_caps.CapDecision]) -> None:
+    """The WARNING that names a cap, once an hour per instance and kind (core/send_caps)."""
+    for decision in decisions:
+        if decision.warn:
+            log.warning(
+                "%s reached for instance %s: no more such messages this hour",
+                decision.setting,
+                instance_id,
+                extra={"event": "send.capped", "cap": decision.setting, "instance": instance_id},
+            )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,6 +48,7 @@ from call_logger.flows.shared import (
     no_clients,
     notify_operator,
     send_reply,
+    warn_of_caps,
 )
 from call_logger.settings.config import Config, Mode
 from call_logger.settings.limits import canonical_status
@@ -245,7 +246,7 @@ class CallService:
                 call.instance_id,
                 sends,
                 snapshot.send_logs,
-                _limits(line.settings),
+                send_caps.limits(line.settings),
                 bool(reply),
                 now,
             )
@@ -260,7 +261,7 @@ class CallService:
                 self._store.save(plan)
             except WriteConflict:
                 continue  # e.g. a concurrent call claimed the reply or a cap: decide again
-            _warn_of_caps(call.instance_id, caps.values())
+            warn_of_caps(call.instance_id, caps.values())
             if lookup is not None and lookup.lid is not None:
                 link_lid(self._store, call, lookup.lid, self._retention)
             return plan.record
@@ -328,22 +329,3 @@ def build_service(
 
         clients = ClientPool(config.instances)
     return CallService(config, make_store(config), clients, source=source)
-
-
-def _limits(settings: Config) -> dict[str, int]:
-    return {
-        send_caps.REPLY: settings.reply_max_per_hour,
-        send_caps.NOTICE: settings.notify_max_per_hour,
-    }
-
-
-def _warn_of_caps(instance_id: int, decisions: Iterable[send_caps.CapDecision]) -> None:
-    """The WARNING that names a cap, once an hour per instance and kind (send_caps)."""
-    for decision in decisions:
-        if decision.warn:
-            log.warning(
-                "%s reached for instance %s: no more such messages this hour",
-                decision.setting,
-                instance_id,
-                extra={"event": "send.capped", "cap": decision.setting, "instance": instance_id},
-            )
