@@ -18,6 +18,9 @@ QUOTED = [
     ("{} times with 500 instances", "cold_start_ratio_500_instances", 2),
     ("costs {} Firestore round trips", "roundtrips_per_recorded_call", 0),
     ("took {} s, within its 30 s goal", "reconcile_10k_seconds", 1),
+    ("One instance (reconcile, health check, digest) took {} s", "scheduled_1_instance_seconds", 2),
+    ("500 instances on a queue of concurrency 10 took {} s", "scheduled_500_instances_seconds", 1),
+    ("`digest_reads_ratio_500_instances` was {}:", "digest_reads_ratio_500_instances", 1),
 ]
 
 
