@@ -994,24 +994,27 @@ def test_one_instance_needs_its_id_as_well_as_its_token(tmp_path: Path) -> None:
         assert False in list(conditions(model, "green_api_instances")), missing
 
 
-# --- One contract for both stacks (terraform/shared/settings.tf) ----------------------------
+# --- One contract for both stacks (terraform/shared/) ----------------------------------------
 
-SHARED = ROOT / "terraform" / "shared" / "settings.tf"
+SHARED_FILES = sorted((ROOT / "terraform" / "shared").glob("*.tf"))
 
 
 def _variables_declared_in(path: Path) -> set[str]:
     return set(re.findall(r'^variable "(\w+)"', path.read_text(), flags=re.MULTILINE))
 
 
+@pytest.mark.parametrize("shared", SHARED_FILES, ids=lambda path: path.name)
 @pytest.mark.parametrize("cloud", ["gcp", "aws"])
-def test_both_stacks_take_the_shared_settings(cloud: str) -> None:
+def test_both_stacks_take_the_shared_settings(cloud: str, shared: Path) -> None:
     stack = ROOT / "terraform" / cloud
-    link = stack / "settings.tf"
+    link = stack / shared.name
     # A relative link, so that a checkout anywhere resolves it.
-    assert link.is_symlink() and link.readlink() == Path("../shared/settings.tf")
-    assert link.resolve() == SHARED
-    own = set().union(*(_variables_declared_in(f) for f in stack.glob("*.tf") if f != link))
-    assert own.isdisjoint(_variables_declared_in(SHARED))
+    assert link.is_symlink() and link.readlink() == Path("../shared") / shared.name
+    assert link.resolve() == shared
+    own = set().union(
+        *(_variables_declared_in(f) for f in stack.glob("*.tf") if not f.is_symlink())
+    )
+    assert own.isdisjoint(_variables_declared_in(shared))
 
 
 def _every_setting_on(tmp_path: Path) -> Model:

@@ -7,22 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.iac.test_terraform_gcp import (
     Model,
     account,
     blocks,
     load,
     many,
+    model,
     resource,
     resources,
 )
 
-
-@pytest.fixture(scope="module")
-def model() -> Model:
-    return load()
+__all__ = ["model"]  # the stack with the example variables, a fixture used by name
 
 
 def _reconcile_env(model: Model) -> dict[str, Any]:
