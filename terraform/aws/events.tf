@@ -105,28 +105,12 @@ data "aws_iam_policy_document" "events" {
   }
 }
 
-resource "aws_iam_role" "events" {
-  count = local.events_count
-
-  name               = "${local.events_name}-function"
-  description        = "Execution role of the ${local.events_name} Lambda function."
-  assume_role_policy = data.aws_iam_policy_document.assume_role.json
-}
-
-resource "aws_iam_role_policy" "events" {
-  count = local.events_count
-
-  name   = "${local.events_name}-function"
-  role   = aws_iam_role.events[0].id
-  policy = data.aws_iam_policy_document.events[0].json
-}
-
 resource "aws_lambda_function" "events" {
   count = local.events_count
 
   function_name    = local.events_name
   description      = "GREEN-API call logger: delivers the outbox's events, signed, to EVENTS_URL."
-  role             = aws_iam_role.events[0].arn
+  role             = aws_iam_role.this["events"].arn
   filename         = var.package_zip
   source_code_hash = filebase64sha256(var.package_zip)
   handler          = "lambda_function.events_handler"
@@ -142,7 +126,7 @@ resource "aws_lambda_function" "events" {
 
   depends_on = [
     aws_cloudwatch_log_group.events,
-    aws_iam_role_policy.events,
+    aws_iam_role_policy.this,
   ]
 }
 

@@ -26,12 +26,6 @@ data "aws_iam_policy_document" "assume_role" {
   }
 }
 
-resource "aws_iam_role" "function" {
-  name               = local.iam_role_names.function
-  description        = "Execution role of the ${var.name} Lambda function."
-  assume_role_policy = data.aws_iam_policy_document.assume_role.json
-}
-
 locals {
   # What the webhook does to the table; the reconcile function does the same (reconcile.tf).
   call_table_actions = [
@@ -78,8 +72,64 @@ data "aws_iam_policy_document" "function" {
   }
 }
 
-resource "aws_iam_role_policy" "function" {
-  name   = "${var.name}-function"
-  role   = aws_iam_role.function.id
-  policy = data.aws_iam_policy_document.function.json
+# The execution roles of the Lambda functions: the webhook's (above), reconcile's (reconcile.tf)
+# and the events delivery's (events.tf), by function, each with its one policy named as the role.
+locals {
+  function_roles = merge(
+    {
+      function = {
+        role     = local.iam_role_names.function
+        function = var.name
+        policy   = data.aws_iam_policy_document.function.json
+      }
+    },
+    var.reconcile_enabled ? {
+      reconcile = {
+        role     = local.iam_role_names.reconcile
+        function = local.reconcile_name
+        policy   = data.aws_iam_policy_document.reconcile[0].json
+      }
+    } : {},
+    local.events_on ? {
+      events = {
+        role     = "${local.events_name}-function"
+        function = local.events_name
+        policy   = data.aws_iam_policy_document.events[0].json
+      }
+    } : {},
+  )
+}
+
+# Every role of the stack: the execution roles, and EventBridge Scheduler's role for invoking the
+# reconcile function (its policy names that function, which waits for the execution roles'
+# policies, so it is in reconcile.tf).
+resource "aws_iam_role" "this" {
+  for_each = merge(
+    {
+      for key, role in local.function_roles : key => {
+        name        = role.role
+        description = "Execution role of the ${role.function} Lambda function."
+        trust       = data.aws_iam_policy_document.assume_role.json
+      }
+    },
+    var.reconcile_enabled ? {
+      scheduler = {
+        name        = local.iam_role_names.scheduler
+        description = "EventBridge Scheduler's role for invoking ${local.reconcile_name}."
+        trust       = data.aws_iam_policy_document.scheduler_assume_role.json
+      }
+    } : {},
+  )
+
+  name               = each.value.name
+  description        = each.value.description
+  assume_role_policy = each.value.trust
+}
+
+resource "aws_iam_role_policy" "this" {
+  for_each = local.function_roles
+
+  name   = each.value.role
+  role   = aws_iam_role.this[each.key].id
+  policy = each.value.policy
 }

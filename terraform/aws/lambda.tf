@@ -35,7 +35,7 @@ resource "aws_cloudwatch_log_group" "function" {
 resource "aws_lambda_function" "webhook" {
   function_name                  = var.name
   description                    = "GREEN-API incoming-call logger webhook."
-  role                           = aws_iam_role.function.arn
+  role                           = aws_iam_role.this["function"].arn
   filename                       = var.package_zip
   source_code_hash               = filebase64sha256(var.package_zip)
   handler                        = var.handler
@@ -59,7 +59,7 @@ resource "aws_lambda_function" "webhook" {
   # The role must be able to write logs and read the secrets before the first invocation.
   depends_on = [
     aws_cloudwatch_log_group.function,
-    aws_iam_role_policy.function,
+    aws_iam_role_policy.this,
   ]
 }
 

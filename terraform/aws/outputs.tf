@@ -53,7 +53,7 @@ output "table_arn" {
 
 output "role_arn" {
   description = "Execution role of the function."
-  value       = aws_iam_role.function.arn
+  value       = aws_iam_role.this["function"].arn
 }
 
 output "log_group_name" {

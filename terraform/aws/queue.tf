@@ -72,5 +72,5 @@ resource "aws_lambda_event_source_mapping" "reconcile" {
     maximum_concurrency = var.reconcile_concurrency
   }
 
-  depends_on = [aws_iam_role_policy.reconcile]
+  depends_on = [aws_iam_role_policy.this]
 }

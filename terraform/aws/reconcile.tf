@@ -65,28 +65,12 @@ data "aws_iam_policy_document" "reconcile" {
   }
 }
 
-resource "aws_iam_role" "reconcile" {
-  count = local.reconcile_count
-
-  name               = local.iam_role_names.reconcile
-  description        = "Execution role of the ${local.reconcile_name} Lambda function."
-  assume_role_policy = data.aws_iam_policy_document.assume_role.json
-}
-
-resource "aws_iam_role_policy" "reconcile" {
-  count = local.reconcile_count
-
-  name   = "${local.reconcile_name}-function"
-  role   = aws_iam_role.reconcile[0].id
-  policy = data.aws_iam_policy_document.reconcile[0].json
-}
-
 resource "aws_lambda_function" "reconcile" {
   count = local.reconcile_count
 
   function_name    = local.reconcile_name
   description      = "GREEN-API call logger: adds the calls the call journal knows and the log lacks."
-  role             = aws_iam_role.reconcile[0].arn
+  role             = aws_iam_role.this["reconcile"].arn
   filename         = var.package_zip
   source_code_hash = filebase64sha256(var.package_zip)
   handler          = "lambda_function.reconcile_handler"
@@ -102,7 +86,7 @@ resource "aws_lambda_function" "reconcile" {
 
   depends_on = [
     aws_cloudwatch_log_group.reconcile,
-    aws_iam_role_policy.reconcile,
+    aws_iam_role_policy.this,
   ]
 }
 
@@ -120,19 +104,11 @@ data "aws_iam_policy_document" "scheduler_assume_role" {
   }
 }
 
-resource "aws_iam_role" "scheduler" {
-  count = local.reconcile_count
-
-  name               = local.iam_role_names.scheduler
-  description        = "EventBridge Scheduler's role for invoking ${local.reconcile_name}."
-  assume_role_policy = data.aws_iam_policy_document.scheduler_assume_role.json
-}
-
 resource "aws_iam_role_policy" "scheduler" {
   count = local.reconcile_count
 
   name = "${local.reconcile_name}-invoke"
-  role = aws_iam_role.scheduler[0].id
+  role = aws_iam_role.this["scheduler"].id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
@@ -158,7 +134,7 @@ resource "aws_scheduler_schedule" "reconcile" {
 
   target {
     arn      = aws_lambda_function.reconcile[0].arn
-    role_arn = aws_iam_role.scheduler[0].arn
+    role_arn = aws_iam_role.this["scheduler"].arn
     input    = jsonencode(local.reconcile_event)
 
     # A failed run is retried by Lambda's own asynchronous retries; the next run overlaps it.
@@ -185,9 +161,4 @@ resource "aws_cloudwatch_log_metric_filter" "reconcile" {
     namespace = local.metric_namespace
     value     = "1"
   }
-}
-
-moved {
-  from = aws_cloudwatch_log_metric_filter.reconcile_missing_calls[0]
-  to   = aws_cloudwatch_log_metric_filter.reconcile["missing-calls"]
 }

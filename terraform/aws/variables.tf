@@ -1,6 +1,7 @@
 # Inputs of the AWS stack: where and how the function runs. The function's settings (the GREEN-API
 # instance, the tokens, what is recorded and sent) are the same for both stacks and declared once,
-# in settings.tf (a link to terraform/shared/settings.tf).
+# in settings.tf (a link to terraform/shared/settings.tf), as are the events' (events_settings.tf)
+# and alert_email (alert_settings.tf).
 
 variable "region" {
   description = "AWS region to deploy into, for example eu-central-1."
@@ -160,18 +161,5 @@ variable "reconcile_schedule" {
   validation {
     condition     = can(regex("^(rate|cron)\\(.+\\)$", var.reconcile_schedule))
     error_message = "reconcile_schedule must be an EventBridge Scheduler expression such as rate(1 hour) or cron(0 * * * ? *)."
-  }
-}
-
-# --- Alerts ---------------------------------------------------------------------------------
-
-variable "alert_email" {
-  description = "Email address subscribed to the alarms' SNS topic (AWS asks it to confirm once). null: no alarms (and no alerting resources)."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.alert_email == null || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
-    error_message = "The alert_email must be null or an email address."
   }
 }

@@ -23,96 +23,6 @@ resource "google_project_service" "eventarc" {
   disable_on_destroy = false
 }
 
-resource "google_secret_manager_secret" "events_secret" {
-  count = local.events_count
-
-  project   = var.project_id
-  secret_id = "${local.events_name}-secret"
-  labels    = var.labels
-
-  replication {
-    auto {}
-  }
-
-  depends_on = [time_sleep.apis_enabled]
-}
-
-resource "google_secret_manager_secret_version" "events_secret" {
-  count = local.events_count
-
-  secret      = google_secret_manager_secret.events_secret[0].id
-  secret_data = local.events_secret
-
-  lifecycle {
-    create_before_destroy = true
-  }
-}
-
-# The delivery's own identity, as its runtime and as the trigger's: Firestore (the outbox), the
-# signing key and the instance map, receiving Eventarc's events and invoking this function alone.
-resource "google_service_account" "events" {
-  count = local.events_count
-
-  project      = var.project_id
-  account_id   = "${substr(var.function_name, 0, 20)}-event"
-  display_name = "${local.events_name} delivery"
-  description  = "Delivers the call logger's events: the outbox in Firestore, the signing key, Eventarc."
-
-  depends_on = [time_sleep.apis_enabled]
-}
-
-resource "google_project_iam_member" "events_datastore_user" {
-  count = local.events_count
-
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = google_service_account.events[0].member
-}
-
-resource "google_project_iam_member" "events_receiver" {
-  count = local.events_count
-
-  project = var.project_id
-  role    = "roles/eventarc.eventReceiver"
-  member  = google_service_account.events[0].member
-}
-
-resource "google_secret_manager_secret_iam_member" "events_secret" {
-  count = local.events_count
-
-  project   = var.project_id
-  secret_id = google_secret_manager_secret.events_secret[0].secret_id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.events[0].member
-}
-
-resource "google_secret_manager_secret_iam_member" "events_green_api" {
-  count = local.events_count
-
-  project   = var.project_id
-  secret_id = google_secret_manager_secret.green_api_token.secret_id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.events[0].member
-}
-
-resource "time_sleep" "events_grants_propagated" {
-  count = local.events_count
-
-  create_duration = "60s"
-  triggers = {
-    events = google_service_account.events[0].member
-  }
-
-  depends_on = [
-    google_project_service.eventarc,
-    google_project_iam_member.events_datastore_user,
-    google_project_iam_member.events_receiver,
-    google_secret_manager_secret_iam_member.events_secret,
-    google_secret_manager_secret_iam_member.events_green_api,
-    google_storage_bucket_iam_member.build_source_reader,
-  ]
-}
-
 resource "google_cloudfunctions2_function" "events" {
   count = local.events_count
 
@@ -125,7 +35,7 @@ resource "google_cloudfunctions2_function" "events" {
   build_config {
     runtime         = var.runtime
     entry_point     = "deliver_event"
-    service_account = google_service_account.build.id
+    service_account = google_service_account.this["build"].id
 
     source {
       storage_source {
@@ -143,7 +53,7 @@ resource "google_cloudfunctions2_function" "events" {
     max_instance_count             = 10
     ingress_settings               = "ALLOW_INTERNAL_ONLY" # Eventarc only
     all_traffic_on_latest_revision = true
-    service_account_email          = google_service_account.events[0].email
+    service_account_email          = google_service_account.this["events"].email
 
     environment_variables = local.function_env
 
@@ -151,7 +61,7 @@ resource "google_cloudfunctions2_function" "events" {
     secret_environment_variables {
       key        = "EVENTS_SECRET"
       project_id = var.project_id
-      secret     = google_secret_manager_secret.events_secret[0].secret_id
+      secret     = google_secret_manager_secret.this["events_secret"].secret_id
       version    = "latest"
     }
 
@@ -159,7 +69,7 @@ resource "google_cloudfunctions2_function" "events" {
     secret_environment_variables {
       key        = local.green_api_secret.key
       project_id = var.project_id
-      secret     = google_secret_manager_secret.green_api_token.secret_id
+      secret     = google_secret_manager_secret.this["green_api_token"].secret_id
       version    = "latest"
     }
   }
@@ -170,7 +80,7 @@ resource "google_cloudfunctions2_function" "events" {
     trigger_region        = local.firestore_location
     event_type            = "google.cloud.firestore.document.v1.created"
     retry_policy          = "RETRY_POLICY_RETRY"
-    service_account_email = google_service_account.events[0].email
+    service_account_email = google_service_account.this["events"].email
 
     event_filters {
       attribute = "database"
@@ -185,9 +95,8 @@ resource "google_cloudfunctions2_function" "events" {
   }
 
   depends_on = [
-    time_sleep.events_grants_propagated,
-    google_secret_manager_secret_version.events_secret,
-    google_secret_manager_secret_version.green_api_token,
+    time_sleep.grants_propagated,
+    google_secret_manager_secret_version.this,
   ]
 }
 
@@ -199,7 +108,7 @@ resource "google_cloud_run_service_iam_member" "events_invoker" {
   location = var.region
   service  = google_cloudfunctions2_function.events[0].service_config[0].service
   role     = "roles/run.invoker"
-  member   = google_service_account.events[0].member
+  member   = google_service_account.this["events"].member
 }
 
 # Outbox documents hold chat ids and names: they expire with the records.

@@ -19,7 +19,7 @@ resource "google_cloudfunctions2_function" "webhook" {
   build_config {
     runtime         = var.runtime
     entry_point     = "handle_webhook"
-    service_account = google_service_account.build.id
+    service_account = google_service_account.this["build"].id
 
     source {
       storage_source {
@@ -40,7 +40,7 @@ resource "google_cloudfunctions2_function" "webhook" {
     max_instance_request_concurrency = var.max_instance_request_concurrency
     ingress_settings                 = "ALLOW_ALL"
     all_traffic_on_latest_revision   = true
-    service_account_email            = google_service_account.runtime.email
+    service_account_email            = google_service_account.this["runtime"].email
 
     environment_variables = local.function_env
 
@@ -48,8 +48,8 @@ resource "google_cloudfunctions2_function" "webhook" {
     secret_environment_variables {
       key        = "WEBHOOK_TOKEN"
       project_id = var.project_id
-      secret     = google_secret_manager_secret.webhook_token.secret_id
-      version    = google_secret_manager_secret_version.webhook_token.version
+      secret     = google_secret_manager_secret.this["webhook_token"].secret_id
+      version    = google_secret_manager_secret_version.this["webhook_token"].version
     }
 
     # The GREEN-API secret (the token, or the instance map) is read as its latest version at each
@@ -58,7 +58,7 @@ resource "google_cloudfunctions2_function" "webhook" {
     secret_environment_variables {
       key        = local.green_api_secret.key
       project_id = var.project_id
-      secret     = google_secret_manager_secret.green_api_token.secret_id
+      secret     = google_secret_manager_secret.this["green_api_token"].secret_id
       version    = "latest"
     }
   }
@@ -69,6 +69,6 @@ resource "google_cloudfunctions2_function" "webhook" {
   # which must exist before the first revision starts.
   depends_on = [
     time_sleep.grants_propagated,
-    google_secret_manager_secret_version.green_api_token,
+    google_secret_manager_secret_version.this,
   ]
 }

@@ -1,63 +1,131 @@
-# Two service accounts, each with only what its job needs:
-#   runtime: what the function runs as (Firestore reads/writes, its own two secrets);
-#   build:   what Cloud Build runs as while turning the source zip into a container. Naming it
-#            avoids depending on the project's default compute account, which new projects no
-#            longer grant the roles a build needs.
+# The stack's service accounts, each with only what its job needs:
+#   runtime:   what the webhook function runs as (Firestore reads/writes, its own two secrets);
+#   build:     what Cloud Build runs as while turning the source zip into a container. Naming it
+#              avoids depending on the project's default compute account, which new projects no
+#              longer grant the roles a build needs;
+#   scheduler, reconcile, tasks (reconcile.tf, tasks.tf) and events (events.tf): only with those on.
+# One resource over a map each for the accounts and their grants: what differs is data.
 
-resource "google_service_account" "runtime" {
+locals {
+  service_accounts = merge(
+    {
+      runtime = {
+        account_id   = "${substr(var.function_name, 0, 22)}-run"
+        display_name = "${var.function_name} function runtime"
+        description  = "Runs the GREEN-API call logger function: Firestore data access and its own secrets only."
+      }
+      build = {
+        account_id   = "${substr(var.function_name, 0, 20)}-build"
+        display_name = "${var.function_name} function build"
+        description  = "Builds the GREEN-API call logger function's container in Cloud Build."
+      }
+    },
+    var.reconcile_enabled ? {
+      # It may invoke the reconcile function and nothing else.
+      scheduler = {
+        account_id   = "${substr(var.function_name, 0, 20)}-sched"
+        display_name = "${var.function_name} reconcile scheduler"
+        description  = "Cloud Scheduler's identity for invoking the call logger's reconcile function (OIDC)."
+      }
+      reconcile = {
+        account_id   = "${substr(var.function_name, 0, 20)}-recon"
+        display_name = "${var.function_name} reconcile runtime"
+        description  = "Runs the call logger's reconcile function: Firestore, the GREEN-API secret, and its own task queue."
+      }
+      tasks = {
+        account_id   = "${substr(var.function_name, 0, 20)}-tasks"
+        display_name = "${var.function_name} reconcile tasks"
+        description  = "The identity (OIDC) of the reconcile queue's requests: may invoke the reconcile function only."
+      }
+    } : {},
+    local.events_on ? {
+      # The delivery's own identity, as its runtime and as the trigger's.
+      events = {
+        account_id   = "${substr(var.function_name, 0, 20)}-event"
+        display_name = "${local.events_name} delivery"
+        description  = "Delivers the call logger's events: the outbox in Firestore, the signing key, Eventarc."
+      }
+    } : {},
+  )
+
+  # Each account's IAM member, known at plan time (the provider's `member` attribute is the same
+  # text), so that the grants below are keyed and checked offline; they depend on the accounts.
+  service_account_members = {
+    for name, account in local.service_accounts :
+    name => "serviceAccount:${account.account_id}@${var.project_id}.iam.gserviceaccount.com"
+  }
+
+  # Project-wide roles, by grant. datastore.user: read and write documents, no index or database
+  # administration. run.builder is Google's role made for building Cloud Run functions (write
+  # build logs, push the image to Artifact Registry, read sources); unlike the older Cloud Build
+  # builder role it cannot act as other service accounts.
+  project_grants = merge(
+    {
+      runtime_datastore_user = { account = "runtime", role = "roles/datastore.user" }
+      build_run_builder      = { account = "build", role = "roles/run.builder" }
+    },
+    var.reconcile_enabled ? {
+      reconcile_datastore_user = { account = "reconcile", role = "roles/datastore.user" }
+    } : {},
+    local.events_on ? {
+      events_datastore_user = { account = "events", role = "roles/datastore.user" }
+      events_receiver       = { account = "events", role = "roles/eventarc.eventReceiver" }
+    } : {},
+  )
+
+  # Secret access is granted per secret (secrets.tf), never project-wide.
+  secret_grants = merge(
+    {
+      runtime_webhook_token   = { account = "runtime", secret = "webhook_token" }
+      runtime_green_api_token = { account = "runtime", secret = "green_api_token" }
+    },
+    var.reconcile_enabled ? {
+      reconcile_green_api_token = { account = "reconcile", secret = "green_api_token" }
+    } : {},
+    local.events_on ? {
+      events_secret    = { account = "events", secret = "events_secret" }
+      events_green_api = { account = "events", secret = "green_api_token" }
+    } : {},
+  )
+}
+
+resource "google_service_account" "this" {
+  for_each = local.service_accounts
+
   project      = var.project_id
-  account_id   = "${substr(var.function_name, 0, 22)}-run"
-  display_name = "${var.function_name} function runtime"
-  description  = "Runs the GREEN-API call logger function: Firestore data access and its own secrets only."
+  account_id   = each.value.account_id
+  display_name = each.value.display_name
+  description  = each.value.description
 
   depends_on = [time_sleep.apis_enabled]
 }
 
-resource "google_service_account" "build" {
-  project      = var.project_id
-  account_id   = "${substr(var.function_name, 0, 20)}-build"
-  display_name = "${var.function_name} function build"
-  description  = "Builds the GREEN-API call logger function's container in Cloud Build."
+resource "google_project_iam_member" "this" {
+  for_each = local.project_grants
 
-  depends_on = [time_sleep.apis_enabled]
+  project = var.project_id
+  role    = each.value.role
+  member  = local.service_account_members[each.value.account]
+
+  depends_on = [google_service_account.this]
 }
 
-# Firestore data access (read and write documents; no index or database administration).
-resource "google_project_iam_member" "runtime_datastore_user" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = google_service_account.runtime.member
-}
+resource "google_secret_manager_secret_iam_member" "this" {
+  for_each = local.secret_grants
 
-# Cloud Run Builder is Google's role made for building Cloud Run functions (write build logs,
-# push the image to Artifact Registry, read sources); unlike the older Cloud Build builder role it
-# cannot act as other service accounts.
-resource "google_project_iam_member" "build_run_builder" {
-  project = var.project_id
-  role    = "roles/run.builder"
-  member  = google_service_account.build.member
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.this[each.value.secret].secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = local.service_account_members[each.value.account]
+
+  depends_on = [google_service_account.this]
 }
 
 # Reading the source zip is granted on the source bucket alone.
 resource "google_storage_bucket_iam_member" "build_source_reader" {
   bucket = google_storage_bucket.source.name
   role   = "roles/storage.objectViewer"
-  member = google_service_account.build.member
-}
-
-# Secret access is granted per secret (see secrets.tf), never project-wide.
-resource "google_secret_manager_secret_iam_member" "runtime_webhook_token" {
-  project   = var.project_id
-  secret_id = google_secret_manager_secret.webhook_token.secret_id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.runtime.member
-}
-
-resource "google_secret_manager_secret_iam_member" "runtime_green_api_token" {
-  project   = var.project_id
-  secret_id = google_secret_manager_secret.green_api_token.secret_id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.runtime.member
+  member = google_service_account.this["build"].member
 }
 
 # GREEN-API cannot present a Google identity token, so the function's Cloud Run service must accept
@@ -75,20 +143,19 @@ resource "google_cloud_run_service_iam_member" "public_invoker" {
 
 # A new grant takes a while to reach every Google service: a function built or started right after
 # it can fail with "permission denied" (the provider's own Cloud Functions sample with a build
-# account waits 60 s for this reason). The function waits on this, after every grant it needs;
-# a new account (another function_name) means new grants, so the wait happens again.
+# account waits 60 s for this reason). Every function waits on this, after every grant; a new
+# account (another function_name, reconcile or events turned on) means new grants, so the wait
+# happens again.
 resource "time_sleep" "grants_propagated" {
   create_duration = "60s"
-  triggers = {
-    build   = google_service_account.build.member
-    runtime = google_service_account.runtime.member
-  }
+  triggers        = { for name, account in google_service_account.this : name => account.member }
 
   depends_on = [
-    google_project_iam_member.runtime_datastore_user,
-    google_project_iam_member.build_run_builder,
+    google_project_service.eventarc,
+    google_project_iam_member.this,
     google_storage_bucket_iam_member.build_source_reader,
-    google_secret_manager_secret_iam_member.runtime_webhook_token,
-    google_secret_manager_secret_iam_member.runtime_green_api_token,
+    google_secret_manager_secret_iam_member.this,
+    google_cloud_tasks_queue_iam_member.reconcile_enqueuer,
+    google_service_account_iam_member.reconcile_acts_as_tasks,
   ]
 }

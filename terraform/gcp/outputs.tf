@@ -11,17 +11,17 @@ output "firestore_console_url" {
 
 output "webhook_token_secret" {
   description = "Secret Manager secret ID holding WEBHOOK_TOKEN."
-  value       = google_secret_manager_secret.webhook_token.secret_id
+  value       = google_secret_manager_secret.this["webhook_token"].secret_id
 }
 
 output "green_api_token_secret" {
   description = "Secret Manager secret ID holding GREEN_API_TOKEN, or GREEN_API_INSTANCES when green_api_instances names the instances (add a version to it to add an instance)."
-  value       = google_secret_manager_secret.green_api_token.secret_id
+  value       = google_secret_manager_secret.this["green_api_token"].secret_id
 }
 
 output "service_account_email" {
   description = "Service account the function runs as."
-  value       = google_service_account.runtime.email
+  value       = google_service_account.this["runtime"].email
 }
 
 output "function_name" {

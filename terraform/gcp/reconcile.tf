@@ -23,7 +23,7 @@ resource "google_cloudfunctions2_function" "reconcile" {
   build_config {
     runtime         = var.runtime
     entry_point     = "reconcile_calls"
-    service_account = google_service_account.build.id
+    service_account = google_service_account.this["build"].id
 
     source {
       storage_source {
@@ -45,7 +45,7 @@ resource "google_cloudfunctions2_function" "reconcile" {
     max_instance_request_concurrency = 1
     ingress_settings                 = "ALLOW_ALL"
     all_traffic_on_latest_revision   = true
-    service_account_email            = google_service_account.reconcile[0].email
+    service_account_email            = google_service_account.this["reconcile"].email
 
     environment_variables = merge(local.function_env, local.reconcile_tasks_environment)
 
@@ -53,7 +53,7 @@ resource "google_cloudfunctions2_function" "reconcile" {
     secret_environment_variables {
       key        = local.green_api_secret.key
       project_id = var.project_id
-      secret     = google_secret_manager_secret.green_api_token.secret_id
+      secret     = google_secret_manager_secret.this["green_api_token"].secret_id
       version    = "latest"
     }
   }
@@ -61,21 +61,9 @@ resource "google_cloudfunctions2_function" "reconcile" {
   # The same grants as the webhook function, given time to reach every service; "latest" must
   # exist before the first revision starts.
   depends_on = [
-    time_sleep.reconcile_grants_propagated,
-    google_secret_manager_secret_version.green_api_token,
+    time_sleep.grants_propagated,
+    google_secret_manager_secret_version.this,
   ]
-}
-
-# The scheduler's identity: it may invoke the reconcile function and nothing else.
-resource "google_service_account" "scheduler" {
-  count = local.reconcile_count
-
-  project      = var.project_id
-  account_id   = "${substr(var.function_name, 0, 20)}-sched"
-  display_name = "${var.function_name} reconcile scheduler"
-  description  = "Cloud Scheduler's identity for invoking the call logger's reconcile function (OIDC)."
-
-  depends_on = [time_sleep.apis_enabled]
 }
 
 resource "google_cloud_run_service_iam_member" "scheduler_invoker" {
@@ -85,7 +73,7 @@ resource "google_cloud_run_service_iam_member" "scheduler_invoker" {
   location = var.region
   service  = google_cloudfunctions2_function.reconcile[0].service_config[0].service
   role     = "roles/run.invoker"
-  member   = google_service_account.scheduler[0].member
+  member   = google_service_account.this["scheduler"].member
 }
 
 resource "google_cloud_scheduler_job" "reconcile" {
@@ -112,7 +100,7 @@ resource "google_cloud_scheduler_job" "reconcile" {
     headers     = { "Content-Type" = "application/json" }
 
     oidc_token {
-      service_account_email = google_service_account.scheduler[0].email
+      service_account_email = google_service_account.this["scheduler"].email
       audience              = google_cloudfunctions2_function.reconcile[0].service_config[0].uri
     }
   }

@@ -28,7 +28,7 @@ locals {
   reconcile_tasks_environment = var.reconcile_enabled ? {
     RECONCILE_TASKS_QUEUE           = google_cloud_tasks_queue.reconcile[0].id
     RECONCILE_TASKS_URL             = local.reconcile_tasks_url
-    RECONCILE_TASKS_SERVICE_ACCOUNT = google_service_account.tasks[0].email
+    RECONCILE_TASKS_SERVICE_ACCOUNT = google_service_account.this["tasks"].email
   } : {}
 }
 
@@ -57,45 +57,6 @@ resource "google_cloud_tasks_queue" "reconcile" {
   depends_on = [time_sleep.apis_enabled]
 }
 
-resource "google_service_account" "reconcile" {
-  count = local.reconcile_count
-
-  project      = var.project_id
-  account_id   = "${substr(var.function_name, 0, 20)}-recon"
-  display_name = "${var.function_name} reconcile runtime"
-  description  = "Runs the call logger's reconcile function: Firestore, the GREEN-API secret, and its own task queue."
-
-  depends_on = [time_sleep.apis_enabled]
-}
-
-resource "google_service_account" "tasks" {
-  count = local.reconcile_count
-
-  project      = var.project_id
-  account_id   = "${substr(var.function_name, 0, 20)}-tasks"
-  display_name = "${var.function_name} reconcile tasks"
-  description  = "The identity (OIDC) of the reconcile queue's requests: may invoke the reconcile function only."
-
-  depends_on = [time_sleep.apis_enabled]
-}
-
-resource "google_project_iam_member" "reconcile_datastore_user" {
-  count = local.reconcile_count
-
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = google_service_account.reconcile[0].member
-}
-
-resource "google_secret_manager_secret_iam_member" "reconcile_green_api_token" {
-  count = local.reconcile_count
-
-  project   = var.project_id
-  secret_id = google_secret_manager_secret.green_api_token.secret_id
-  role      = "roles/secretmanager.secretAccessor"
-  member    = google_service_account.reconcile[0].member
-}
-
 # Creating tasks on this queue alone, never project-wide.
 resource "google_cloud_tasks_queue_iam_member" "reconcile_enqueuer" {
   count = local.reconcile_count
@@ -104,16 +65,16 @@ resource "google_cloud_tasks_queue_iam_member" "reconcile_enqueuer" {
   location = var.region
   name     = google_cloud_tasks_queue.reconcile[0].name
   role     = "roles/cloudtasks.enqueuer"
-  member   = google_service_account.reconcile[0].member
+  member   = google_service_account.this["reconcile"].member
 }
 
 # A task with an OIDC token of the tasks account needs actAs on that account, and on no other.
 resource "google_service_account_iam_member" "reconcile_acts_as_tasks" {
   count = local.reconcile_count
 
-  service_account_id = google_service_account.tasks[0].name
+  service_account_id = google_service_account.this["tasks"].name
   role               = "roles/iam.serviceAccountUser"
-  member             = google_service_account.reconcile[0].member
+  member             = google_service_account.this["reconcile"].member
 }
 
 resource "google_cloud_run_service_iam_member" "tasks_invoker" {
@@ -123,22 +84,5 @@ resource "google_cloud_run_service_iam_member" "tasks_invoker" {
   location = var.region
   service  = google_cloudfunctions2_function.reconcile[0].service_config[0].service
   role     = "roles/run.invoker"
-  member   = google_service_account.tasks[0].member
-}
-
-# As for the webhook's grants (iam.tf): the reconcile function's first revision waits for them.
-resource "time_sleep" "reconcile_grants_propagated" {
-  count = local.reconcile_count
-
-  create_duration = "60s"
-  triggers = {
-    reconcile = google_service_account.reconcile[0].member
-  }
-
-  depends_on = [
-    google_project_iam_member.reconcile_datastore_user,
-    google_secret_manager_secret_iam_member.reconcile_green_api_token,
-    google_cloud_tasks_queue_iam_member.reconcile_enqueuer,
-    google_service_account_iam_member.reconcile_acts_as_tasks,
-  ]
+  member   = google_service_account.this["tasks"].member
 }

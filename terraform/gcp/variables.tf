@@ -1,6 +1,7 @@
 # Inputs of the Google Cloud stack: where and how the function runs. The function's settings
 # (the GREEN-API instance, the tokens, what is recorded and sent) are the same for both stacks and
-# declared once, in settings.tf (a link to terraform/shared/settings.tf).
+# declared once, in settings.tf (a link to terraform/shared/settings.tf), as are the events'
+# (events_settings.tf) and alert_email (alert_settings.tf).
 #
 # Null-tolerant validations use `cond ? ... : ...` rather than `||`: Terraform before 1.12 does
 # not short-circuit `||`, so `var.x == null || var.x > 0` fails on null.
@@ -94,19 +95,6 @@ variable "firestore_point_in_time_recovery" {
   type        = bool
   default     = true
   nullable    = false
-}
-
-# --- Alerts --------------------------------------------------------------------------------
-
-variable "alert_email" {
-  description = "Email address told when the webhook keeps failing, the instance needs a person (logged out, banned, ...), a notification is kept in `rejected`, or reconcile found calls the webhook missed. null: no alerts (and no alerting resources)."
-  type        = string
-  default     = null
-
-  validation {
-    condition     = var.alert_email == null ? true : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
-    error_message = "alert_email must be null or an email address."
-  }
 }
 
 # --- How the function runs -----------------------------------------------------------------

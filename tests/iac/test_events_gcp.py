@@ -7,7 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.iac.test_terraform_gcp import Model, blocks, load, reference, resource, resources
+from tests.iac.test_terraform_gcp import (
+    Model,
+    account,
+    blocks,
+    load,
+    resource,
+    resources,
+)
 
 EVENTS_URL = '"https://crm.example/hooks"'
 
@@ -50,15 +57,14 @@ def test_the_outbox_trigger_invokes_the_private_delivery_function(tmp_path: Path
     assert filters["database"]["value"] == "(default)"  # the stack's database
     # Eventarc's Firestore triggers live where the database is.
     assert trigger["trigger_region"] == "europe-west1"
-    account = reference(trigger["service_account_email"])
-    assert account.startswith("google_service_account.events")
+    assert account(model, trigger["service_account_email"]) == "events"
     invoker = resource(model, "google_cloud_run_service_iam_member.events_invoker")
     assert invoker["role"] == "roles/run.invoker"
-    assert reference(invoker["member"]).startswith("google_service_account.events")
+    assert account(model, invoker["member"]) == "events"
     assert resource(model, "google_project_service.eventarc")["service"] == (
         "eventarc.googleapis.com"
     )
-    receiver = resource(model, "google_project_iam_member.events_receiver")
+    receiver = resource(model, 'google_project_iam_member.this["events_receiver"]')
     assert receiver["role"] == "roles/eventarc.eventReceiver"
 
 
@@ -72,8 +78,8 @@ def test_only_the_delivery_holds_the_signing_key(tmp_path: Path) -> None:
         environment = function["service_config"]["environment_variables"]
         assert environment["EVENTS_URL"] == "https://crm.example/hooks"
         assert "EVENTS_SECRET" not in environment
-    access = resource(model, "google_secret_manager_secret_iam_member.events_secret")
-    assert reference(access["member"]).startswith("google_service_account.events")
+    access = resource(model, 'google_secret_manager_secret_iam_member.this["events_secret"]')
+    assert account(model, access["member"]) == "events"
 
 
 def test_an_instances_own_events_url_turns_events_on(tmp_path: Path) -> None:

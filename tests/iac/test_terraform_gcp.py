@@ -48,6 +48,33 @@ def resource(model: Model, address: str) -> dict[str, Any]:
     return found[0]
 
 
+ACCOUNT_REFERENCE = re.compile(r"google_service_account\.this\.\[(\w+)\]\.(?:member|email|name)")
+ACCOUNT_MEMBER = re.compile(r"serviceAccount:([a-z0-9-]+)@[a-z0-9-]+\.iam\.gserviceaccount\.com")
+
+
+def account(model: Model, value: Any) -> str:
+    """Which of the stack's service accounts (its key in iam.tf) a value names: a reference to
+    google_service_account.this[key], or the member text iam.tf gives the keyed grants."""
+    if isinstance(value, dict):
+        match = ACCOUNT_REFERENCE.fullmatch(reference(value))
+        assert match, f"not a service account: {value!r}"
+        return match.group(1)
+    match = ACCOUNT_MEMBER.fullmatch(str(value))
+    assert match, f"not a service account member: {value!r}"
+    (key,) = [
+        account_key(r)
+        for r in resources(model, "google_service_account")
+        if r["account_id"] == match.group(1)
+    ]
+    return key
+
+
+def account_key(account: dict[str, Any]) -> str:
+    """The key of a google_service_account.this instance."""
+    path: str = account["__tfmeta"]["path"]
+    return path.removeprefix('google_service_account.this["').removesuffix('"]')
+
+
 def webhook_env(model: Model) -> dict[str, str]:
     """The webhook function's plain environment variables."""
     env: dict[str, str] = resource(model, "google_cloudfunctions2_function.webhook")[
@@ -122,34 +149,38 @@ def test_everything_that_uses_an_api_waits_until_the_apis_are_usable(model: Mode
     assert sleep["triggers"]["services"] == ",".join(sorted(enabled))
     for address in (
         "google_firestore_database.this",
-        "google_service_account.runtime",
-        "google_service_account.build",
-        "google_secret_manager_secret.webhook_token",
-        "google_secret_manager_secret.green_api_token",
+        'google_service_account.this["runtime"]',
+        'google_service_account.this["build"]',
+        'google_secret_manager_secret.this["webhook_token"]',
+        'google_secret_manager_secret.this["green_api_token"]',
         "google_storage_bucket.source",
     ):
         assert _waits_on(resource(model, address), sleep), address
 
 
-def test_the_function_waits_until_every_grant_it_needs_has_propagated(model: Model) -> None:
+def test_every_function_waits_until_every_grant_has_propagated(model: Model) -> None:
     sleep = resource(model, "time_sleep.grants_propagated")
     assert _duration_seconds(sleep["create_duration"]) >= 60
-    grants = [
-        r
-        for kind in (
-            "google_project_iam_member",
-            "google_storage_bucket_iam_member",
-            "google_secret_manager_secret_iam_member",
-        )
+    grants = {
+        r["id"]
+        for kind in model
+        if kind.endswith("_iam_member") and kind != "google_cloud_run_service_iam_member"
         for r in resources(model, kind)
-        # The reconcile function's own account waits in tasks.tf (test_terraform_gcp_tasks.py).
-        if "google_service_account.reconcile" not in str(r["member"])
-    ]
-    assert {d["id"] for d in _depends_on(sleep)} == {g["id"] for g in grants}
-    function = resource(model, "google_cloudfunctions2_function.webhook")
-    assert _waits_on(function, sleep)
+    }
+    # tfparse inlines a keyed resource as a map of its instances, a counted one as a list.
+    waited = set()
+    for entry in _depends_on(sleep):
+        for item in blocks(entry):
+            instances = item.values() if "id" not in item else [item]
+            waited |= {i["id"] for i in instances if isinstance(i, dict) and "id" in i}
+    assert grants <= waited
+    for name in ("webhook", "reconcile"):
+        function = resource(model, f"google_cloudfunctions2_function.{name}")
+        waits = [d for entry in _depends_on(function) for d in blocks(entry)]
+        assert sleep["id"] in {d.get("id") for d in waits}, name
     # New accounts mean new grants: the sleep is replaced and waits again.
-    assert set(sleep["triggers"]) == {"build", "runtime"}
+    accounts = {account_key(a) for a in resources(model, "google_service_account")}
+    assert set(sleep["triggers"]) == accounts
 
 
 def test_deploy_facts_name_what_the_preflight_needs(model: Model) -> None:
@@ -280,7 +311,7 @@ def test_function_service_settings(function: dict[str, Any]) -> None:
     assert service["min_instance_count"] == 0
     assert service["max_instance_count"] == 10
     assert service["max_instance_request_concurrency"] == 1
-    assert reference(service["service_account_email"]) == "google_service_account.runtime.email"
+    assert account(model, service["service_account_email"]) == "runtime"
 
 
 def _config_env_names() -> set[str]:
@@ -356,14 +387,18 @@ def test_tokens_are_secret_environment_variables_never_plain_ones(
         r["__tfmeta"]["path"]: r["secret_id"]
         for r in resources(model, "google_secret_manager_secret")
     }
-    assert secrets["WEBHOOK_TOKEN"]["secret"] == ids["google_secret_manager_secret.webhook_token"]
     assert (
-        secrets["GREEN_API_TOKEN"]["secret"] == ids["google_secret_manager_secret.green_api_token"]
+        secrets["WEBHOOK_TOKEN"]["secret"]
+        == ids['google_secret_manager_secret.this["webhook_token"]']
+    )
+    assert (
+        secrets["GREEN_API_TOKEN"]["secret"]
+        == ids['google_secret_manager_secret.this["green_api_token"]']
     )
     # The webhook token is pinned to the version Terraform wrote, so a new value redeploys the
     # function; the GREEN-API secret is read as its latest version at each cold start.
     assert reference(secrets["WEBHOOK_TOKEN"]["version"]) == (
-        "google_secret_manager_secret_version.webhook_token.version"
+        "google_secret_manager_secret_version.this.[webhook_token].version"
     )
     assert secrets["GREEN_API_TOKEN"]["version"] == "latest"
     assert {secret["project_id"] for secret in secrets.values()} == {"my-call-logger-project"}
@@ -476,19 +511,20 @@ def test_anyone_may_invoke_the_function_service(model: Model) -> None:
 
 
 def _members(model: Model, kind: str) -> list[tuple[str, str]]:
-    return [(r["role"], reference(r["member"])) for r in resources(model, kind)]
+    """(role, account) of each IAM member resource of a kind."""
+    return [(r["role"], account(model, r["member"])) for r in resources(model, kind)]
 
 
 def test_runtime_account_has_only_firestore_and_its_own_secrets(model: Model) -> None:
-    runtime = "google_service_account.runtime.member"
+    runtime = "runtime"
     project_roles = _members(model, "google_project_iam_member")
     assert [role for role, member in project_roles if member == runtime] == ["roles/datastore.user"]
     secret_grants = [
         r
         for r in resources(model, "google_secret_manager_secret_iam_member")
-        if reference(r["member"]) == runtime
+        if account(model, r["member"]) == runtime
     ]
-    assert {(r["secret_id"], r["role"], reference(r["member"])) for r in secret_grants} == {
+    assert {(r["secret_id"], r["role"], account(model, r["member"])) for r in secret_grants} == {
         ("green-call-logger-webhook-token", "roles/secretmanager.secretAccessor", runtime),
         ("green-call-logger-green-api-token", "roles/secretmanager.secretAccessor", runtime),
     }
@@ -498,7 +534,7 @@ def test_runtime_account_has_only_firestore_and_its_own_secrets(model: Model) ->
 
 
 def test_build_account_roles(model: Model) -> None:
-    build = "google_service_account.build.member"
+    build = "build"
     project_roles = _members(model, "google_project_iam_member")
     assert [role for role, member in project_roles if member == build] == ["roles/run.builder"]
     assert _members(model, "google_storage_bucket_iam_member") == [
@@ -506,8 +542,80 @@ def test_build_account_roles(model: Model) -> None:
     ]
     function = resource(model, "google_cloudfunctions2_function.webhook")
     # tfparse resolves `.id` to its own identifier of the referenced resource.
-    account = resource(model, "google_service_account.build")
-    assert function["build_config"]["service_account"] == account["id"]
+    builder = resource(model, 'google_service_account.this["build"]')
+    assert function["build_config"]["service_account"] == builder["id"]
+
+
+# Every renamed address: the accounts, grants and secrets became keyed maps (iam.tf,
+# secrets.tf); an index left its map (firestore.tf).
+RENAMED = {
+    'google_firestore_index.records["chat_id"]': "google_firestore_index.records_by_chat",
+    "google_service_account.runtime": 'google_service_account.this["runtime"]',
+    "google_service_account.build": 'google_service_account.this["build"]',
+    "google_service_account.scheduler[0]": 'google_service_account.this["scheduler"]',
+    "google_service_account.reconcile[0]": 'google_service_account.this["reconcile"]',
+    "google_service_account.tasks[0]": 'google_service_account.this["tasks"]',
+    "google_service_account.events[0]": 'google_service_account.this["events"]',
+    "google_project_iam_member.runtime_datastore_user": (
+        'google_project_iam_member.this["runtime_datastore_user"]'
+    ),
+    "google_project_iam_member.build_run_builder": (
+        'google_project_iam_member.this["build_run_builder"]'
+    ),
+    "google_project_iam_member.reconcile_datastore_user[0]": (
+        'google_project_iam_member.this["reconcile_datastore_user"]'
+    ),
+    "google_project_iam_member.events_datastore_user[0]": (
+        'google_project_iam_member.this["events_datastore_user"]'
+    ),
+    "google_project_iam_member.events_receiver[0]": (
+        'google_project_iam_member.this["events_receiver"]'
+    ),
+    "google_secret_manager_secret_iam_member.runtime_webhook_token": (
+        'google_secret_manager_secret_iam_member.this["runtime_webhook_token"]'
+    ),
+    "google_secret_manager_secret_iam_member.runtime_green_api_token": (
+        'google_secret_manager_secret_iam_member.this["runtime_green_api_token"]'
+    ),
+    "google_secret_manager_secret_iam_member.reconcile_green_api_token[0]": (
+        'google_secret_manager_secret_iam_member.this["reconcile_green_api_token"]'
+    ),
+    "google_secret_manager_secret_iam_member.events_secret[0]": (
+        'google_secret_manager_secret_iam_member.this["events_secret"]'
+    ),
+    "google_secret_manager_secret_iam_member.events_green_api[0]": (
+        'google_secret_manager_secret_iam_member.this["events_green_api"]'
+    ),
+    "google_secret_manager_secret.webhook_token": (
+        'google_secret_manager_secret.this["webhook_token"]'
+    ),
+    "google_secret_manager_secret_version.webhook_token": (
+        'google_secret_manager_secret_version.this["webhook_token"]'
+    ),
+    "google_secret_manager_secret.green_api_token": (
+        'google_secret_manager_secret.this["green_api_token"]'
+    ),
+    "google_secret_manager_secret_version.green_api_token": (
+        'google_secret_manager_secret_version.this["green_api_token"]'
+    ),
+    "google_secret_manager_secret.events_secret[0]": (
+        'google_secret_manager_secret.this["events_secret"]'
+    ),
+    "google_secret_manager_secret_version.events_secret[0]": (
+        'google_secret_manager_secret_version.this["events_secret"]'
+    ),
+}
+MOVED = re.compile(r"moved\s*\{\s*from\s*=\s*(\S+)\s*to\s*=\s*(\S+)\s*\}")
+
+
+def test_a_deployed_stack_keeps_its_renamed_resources(tmp_path: Path) -> None:
+    """A renamed address without a `moved` block would destroy the deployed resource (an
+    account, its grants, a secret and its versions) and create it again."""
+    moved = dict(MOVED.findall("\n".join(f.read_text() for f in STACK.glob("*.tf"))))
+    assert moved == RENAMED
+    model = load(tmp_path, events_url='"https://crm.example/hooks"')
+    addresses = {r["__tfmeta"]["path"] for items in model.values() for r in items}
+    assert set(moved.values()) <= addresses
 
 
 def test_no_basic_roles_anywhere(model: Model) -> None:
@@ -554,9 +662,7 @@ def test_reconcile_is_a_second_function_from_the_same_source(
     assert {k: v for k, v in service["environment_variables"].items() if k in webhook_env} == (
         webhook_env
     )
-    assert reference(service["service_account_email"]) == (
-        "google_service_account.reconcile.[0].email"
-    )
+    assert account(model, service["service_account_email"]) == "reconcile"
     # The GREEN-API secret as the webhook reads it; never the webhook token.
     assert _secret_environment(reconcile) == {
         "GREEN_API_TOKEN": _secret_environment(function)["GREEN_API_TOKEN"]
@@ -591,14 +697,14 @@ def test_only_the_scheduler_and_tasks_accounts_may_invoke_the_reconcile_function
         for r in resources(model, "google_cloud_run_service_iam_member")
         if "reconcile" in reference(r["service"])
     ]
-    assert sorted((b["role"], reference(b["member"])) for b in bindings) == [
-        ("roles/run.invoker", "google_service_account.scheduler.[0].member"),
-        ("roles/run.invoker", "google_service_account.tasks.[0].member"),
+    assert sorted((b["role"], account(model, b["member"])) for b in bindings) == [
+        ("roles/run.invoker", "scheduler"),
+        ("roles/run.invoker", "tasks"),
     ]
-    scheduler = "google_service_account.scheduler"
     for kind in model:
         if kind.endswith("_iam_member") and kind != "google_cloud_run_service_iam_member":
-            assert all(scheduler not in str(r.get("member")) for r in resources(model, kind)), kind
+            members = [account(model, r["member"]) for r in resources(model, kind)]
+            assert "scheduler" not in members, kind
 
 
 def test_the_scheduler_job_posts_the_reconcile_event_with_an_oidc_token(model: Model) -> None:
@@ -610,7 +716,7 @@ def test_the_scheduler_job_posts_the_reconcile_event_with_an_oidc_token(model: M
     assert json.loads(base64.b64decode(target["body"])) == {"action": "reconcile", "since": "3h"}
     assert target["headers"] == {"Content-Type": "application/json"}
     oidc = target["oidc_token"]
-    assert reference(oidc["service_account_email"]) == "google_service_account.scheduler.[0].email"
+    assert account(model, oidc["service_account_email"]) == "scheduler"
     uri = "google_cloudfunctions2_function.reconcile.[0].service_config.[0].uri"
     assert reference(target["uri"]) == uri
     assert reference(oidc["audience"]) == uri
@@ -848,11 +954,13 @@ def test_the_instance_map_is_one_secret_read_as_its_latest_version(tmp_path: Pat
     secrets = {s["key"]: s for s in blocks(service["secret_environment_variables"])}
     assert set(secrets) == {"WEBHOOK_TOKEN", "GREEN_API_INSTANCES"}
     assert secrets["GREEN_API_INSTANCES"]["version"] == "latest"
-    secret = resource(model, "google_secret_manager_secret.green_api_token")
+    secret = resource(model, 'google_secret_manager_secret.this["green_api_token"]')
     assert secret["secret_id"] == "green-call-logger-green-api-instances"
     assert secrets["GREEN_API_INSTANCES"]["secret"] == secret["secret_id"]
     data = json.loads(
-        resource(model, "google_secret_manager_secret_version.green_api_token")["secret_data"]
+        resource(model, 'google_secret_manager_secret_version.this["green_api_token"]')[
+            "secret_data"
+        ]
     )
     assert sorted(data) == ["1101000001", "1101000002"]
     assert data["1101000001"]["apiTokenInstance"] == "shop-token-0123456789"
@@ -886,24 +994,27 @@ def test_one_instance_needs_its_id_as_well_as_its_token(tmp_path: Path) -> None:
         assert False in list(conditions(model, "green_api_instances")), missing
 
 
-# --- One contract for both stacks (terraform/shared/settings.tf) ----------------------------
+# --- One contract for both stacks (terraform/shared/) ----------------------------------------
 
-SHARED = ROOT / "terraform" / "shared" / "settings.tf"
+SHARED_FILES = sorted((ROOT / "terraform" / "shared").glob("*.tf"))
 
 
 def _variables_declared_in(path: Path) -> set[str]:
     return set(re.findall(r'^variable "(\w+)"', path.read_text(), flags=re.MULTILINE))
 
 
+@pytest.mark.parametrize("shared", SHARED_FILES, ids=lambda path: path.name)
 @pytest.mark.parametrize("cloud", ["gcp", "aws"])
-def test_both_stacks_take_the_shared_settings(cloud: str) -> None:
+def test_both_stacks_take_the_shared_settings(cloud: str, shared: Path) -> None:
     stack = ROOT / "terraform" / cloud
-    link = stack / "settings.tf"
+    link = stack / shared.name
     # A relative link, so that a checkout anywhere resolves it.
-    assert link.is_symlink() and link.readlink() == Path("../shared/settings.tf")
-    assert link.resolve() == SHARED
-    own = set().union(*(_variables_declared_in(f) for f in stack.glob("*.tf") if f != link))
-    assert own.isdisjoint(_variables_declared_in(SHARED))
+    assert link.is_symlink() and link.readlink() == Path("../shared") / shared.name
+    assert link.resolve() == shared
+    own = set().union(
+        *(_variables_declared_in(f) for f in stack.glob("*.tf") if not f.is_symlink())
+    )
+    assert own.isdisjoint(_variables_declared_in(shared))
 
 
 def _every_setting_on(tmp_path: Path) -> Model:

@@ -7,25 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.iac.test_terraform_gcp import (
     Model,
+    account,
     blocks,
     load,
     many,
-    reference,
+    model,
     resource,
     resources,
 )
 
-RECONCILE_ACCOUNT = "google_service_account.reconcile.[0].member"
-TASKS_ACCOUNT = "google_service_account.tasks.[0].member"
-
-
-@pytest.fixture(scope="module")
-def model() -> Model:
-    return load()
+__all__ = ["model"]  # the stack with the example variables, a fixture used by name
 
 
 def _reconcile_env(model: Model) -> dict[str, Any]:
@@ -65,19 +58,19 @@ def test_the_reconcile_function_knows_its_queue_its_url_and_its_tasks_identity(
     assert not {k for k in webhook["service_config"]["environment_variables"] if "TASKS" in k}
 
 
-def _grants(model: Model, member: str) -> list[tuple[str, str]]:
-    """(kind, role) of every IAM member resource naming `member`."""
+def _grants(model: Model, name: str) -> list[tuple[str, str]]:
+    """(kind, role) of every IAM member resource naming the service account `name`."""
     return sorted(
         (kind, r["role"])
         for kind in model
         if kind.endswith("_iam_member")
         for r in resources(model, kind)
-        if isinstance(r.get("member"), dict) and reference(r["member"]) == member
+        if r.get("member") != "allUsers" and account(model, r["member"]) == name
     )
 
 
 def test_each_identity_has_only_what_its_job_needs(model: Model) -> None:
-    assert _grants(model, RECONCILE_ACCOUNT) == [
+    assert _grants(model, "reconcile") == [
         ("google_cloud_tasks_queue_iam_member", "roles/cloudtasks.enqueuer"),
         ("google_project_iam_member", "roles/datastore.user"),
         ("google_secret_manager_secret_iam_member", "roles/secretmanager.secretAccessor"),
@@ -86,28 +79,16 @@ def test_each_identity_has_only_what_its_job_needs(model: Model) -> None:
     (enqueuer,) = resources(model, "google_cloud_tasks_queue_iam_member")
     assert enqueuer["name"] == resource(model, "google_cloud_tasks_queue.reconcile")["name"]
     (acts_as,) = resources(model, "google_service_account_iam_member")
-    assert reference(acts_as["service_account_id"]) == "google_service_account.tasks.[0].name"
+    assert account(model, acts_as["service_account_id"]) == "tasks"
     (secret,) = [
         r
         for r in resources(model, "google_secret_manager_secret_iam_member")
-        if reference(r["member"]) == RECONCILE_ACCOUNT
+        if account(model, r["member"]) == "reconcile"
     ]
     assert secret["secret_id"] == "green-call-logger-green-api-token"  # never the webhook's
-    assert _grants(model, TASKS_ACCOUNT) == [
-        ("google_cloud_run_service_iam_member", "roles/run.invoker")
-    ]
+    assert _grants(model, "tasks") == [("google_cloud_run_service_iam_member", "roles/run.invoker")]
     # The webhook's account gets nothing of the queue.
-    runtime = "google_service_account.runtime.member"
-    assert all("tasks" not in kind for kind, _ in _grants(model, runtime))
-
-
-def test_the_reconcile_function_waits_for_its_grants(model: Model) -> None:
-    sleep = resource(model, "time_sleep.reconcile_grants_propagated")
-    function = resource(model, "google_cloudfunctions2_function.reconcile")
-    # A counted resource is inlined as the list of its instances.
-    waited = [d for entry in blocks(function.get("depends_on")) for d in blocks(entry)]
-    assert sleep["id"] in {d.get("id") for d in waited}
-    assert sleep["create_duration"] == "60s"
+    assert all("tasks" not in kind for kind, _ in _grants(model, "runtime"))
 
 
 def test_a_digest_reads_its_instance_by_an_index_on_instance_and_time(model: Model) -> None:

@@ -1,0 +1,1 @@
+../shared/alert_settings.tf
