@@ -20,7 +20,7 @@ from tfparse import load_from_path
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "terraform" / "gcp"
-CONFIG_PY = ROOT / "function" / "call_logger" / "settings" / "config.py"
+SETTINGS = ROOT / "function" / "call_logger" / "settings"
 
 Model = Mapping[str, list[dict[str, Any]]]
 
@@ -303,7 +303,7 @@ def test_function_build(function: dict[str, Any]) -> None:
     assert function["location"] == "europe-west1"
 
 
-def test_function_service_settings(function: dict[str, Any]) -> None:
+def test_function_service_settings(function: dict[str, Any], model: Model) -> None:
     service = function["service_config"]
     assert service["ingress_settings"] == "ALLOW_ALL"
     assert service["available_memory"] == "256M"
@@ -315,8 +315,9 @@ def test_function_service_settings(function: dict[str, Any]) -> None:
 
 
 def _config_env_names() -> set[str]:
-    """Every environment variable name function/call_logger/settings/config.py reads."""
-    return set(re.findall(r"""get\(\s*["']([A-Z][A-Z0-9_]*)["']""", CONFIG_PY.read_text()))
+    """Every environment variable name the settings package (Config.from_env) reads."""
+    source = "\n".join(path.read_text() for path in SETTINGS.glob("*.py"))
+    return set(re.findall(r"""\b(?:get|read)\(\s*["']([A-Z][A-Z0-9_]*)["']""", source))
 
 
 def test_plain_environment_matches_the_config_contract(function: dict[str, Any]) -> None:
