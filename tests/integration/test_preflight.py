@@ -114,17 +114,38 @@ def test_an_existing_database_is_adopted(
     assert "adopts it and keeps its records" in capsys.readouterr().out
 
 
-def test_without_billing_it_stops_before_enabling(
-    tmp_path: Path, terraform: FakeCli, gcloud: FakeCli, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("answers", "problem", "last_step"),
+    [
+        (
+            {"billing": BILLING_OFF},
+            "problem: billing is not enabled on project demo-project",
+            ["billing", "projects"],
+        ),
+        (
+            {"enable_error": "ERROR: PERMISSION_DENIED: denied\n"},
+            "problem: could not enable the APIs on demo-project (ERROR: PERMISSION_DENIED",
+            ["services", "enable"],
+        ),
+    ],
+)
+def test_a_blocking_step_stops_it_there(
+    tmp_path: Path,
+    terraform: FakeCli,
+    gcloud: FakeCli,
+    capsys: pytest.CaptureFixture[str],
+    answers: dict[str, Any],
+    problem: str,
+    last_step: list[str],
 ) -> None:
-    answer_project(gcloud, billing=BILLING_OFF)
+    answer_project(gcloud, **answers)
 
     code, _ = preflight(tmp_path)
 
     assert code == 1
-    assert [argv[:2] for argv in gcloud.calls()] == [["auth", "list"], ["billing", "projects"]]
+    assert gcloud.calls()[-1][:2] == last_step
     captured = capsys.readouterr()
-    assert "problem: billing is not enabled on project demo-project" in captured.out
+    assert problem in captured.out
     assert "1 problem(s)" in captured.err
 
 
@@ -140,18 +161,6 @@ def test_every_problem_is_reported_before_it_stops(
     assert out.count("preflight: problem: ") == 2
     assert "is in nam5" in out
     assert "iam.allowedPolicyMemberDomains" in out
-
-
-def test_a_failed_enable_stops_it(
-    tmp_path: Path, terraform: FakeCli, gcloud: FakeCli, capsys: pytest.CaptureFixture[str]
-) -> None:
-    answer_project(gcloud, enable_error="ERROR: PERMISSION_DENIED: denied\n")
-
-    code, _ = preflight(tmp_path)
-
-    assert code == 1
-    assert "PERMISSION_DENIED" in capsys.readouterr().out
-    assert gcloud.calls()[-1][:2] == ["services", "enable"]
 
 
 def test_without_gcloud_nothing_is_checked(
