@@ -266,7 +266,7 @@ def test_report_writes_the_page_and_prints_a_summary(
 def test_report_rejects_a_bad_window(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "report", "--since", "0d")
 
-    assert code == 2 and "--since: must be more than zero" in err
+    assert code == 2 and "--since must be more than zero" in err
 
 
 def test_records_are_read_page_by_page(

@@ -1,15 +1,17 @@
 """What every command shares, written once: exit codes, the one-line error, the configuration
 read from the environment, the instances a command acts on, reading the store, and the flags
-several commands take (--since, --json, --instance)."""
+several commands take (--since, --json, --instance) and the values of DURATION options."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from call_logger.settings import parse
 from call_logger.settings.config import Config, ConfigError
 
 if TYPE_CHECKING:
@@ -77,10 +79,14 @@ def missing_green_api(config: Config) -> list[str]:
     return [] if config.instances.with_token() else ["GREEN_API_TOKEN"]
 
 
-def require_green_api(command: str, config: Config) -> None:
-    missing = missing_green_api(config)
+def require_green_api(
+    command: str, config: Config, also: Sequence[str] = (), lacking: str = "missing"
+) -> None:
+    """A usage error that names each setting lacking (with `also`, what else the command
+    lacks), when a command that calls GREEN-API cannot."""
+    missing = [*missing_green_api(config), *also]
     if missing:
-        raise CommandFailed(command, f"missing {', '.join(missing)}", Exit.USAGE)
+        raise CommandFailed(command, f"{lacking} {', '.join(missing)}", Exit.USAGE)
 
 
 def pick_instances(
@@ -122,6 +128,16 @@ def read_store(command: str, read: Callable[[], T], what: str = "the records") -
         return read()
     except Unreachable as error:
         raise CommandFailed(command, f"cannot read {what}: {error}", Exit.FAILED) from None
+
+
+def duration_option(command: str, flag: str, text: str, positive: bool = False) -> timedelta:
+    """The value of a DURATION option (more than zero if `positive`); a bad one is a usage
+    error that names the flag."""
+    read = parse.positive_duration if positive else parse.duration
+    try:
+        return read(text, flag)
+    except ValueError as error:
+        raise CommandFailed(command, str(error), Exit.USAGE) from None
 
 
 def add_since(parser: Any, default: str, help: str, dest: str = "since") -> None:

@@ -14,8 +14,8 @@ from call_logger.cli._common import (
     add_instance,
     fail,
     load_config,
-    missing_green_api,
     pick_instances,
+    require_green_api,
 )
 from call_logger.core import instance_settings
 from call_logger.settings.config import Config
@@ -70,9 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     config = load_config("configure-instance", env)
     webhook_url = args.webhook_url.strip()
-    missing = missing_green_api(config) + ([] if webhook_url else ["--webhook-url"])
-    if missing:
-        return fail("configure-instance", f"missing {', '.join(missing)}", Exit.USAGE)
+    require_green_api("configure-instance", config, also=[] if webhook_url else ["--webhook-url"])
     parts = urlsplit(webhook_url)
     if parts.scheme not in ("https", "http") or not parts.netloc:
         return fail(

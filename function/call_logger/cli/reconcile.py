@@ -7,7 +7,15 @@ import json
 import sys
 from collections.abc import Mapping
 
-from call_logger.cli._common import Exit, add_json, add_since, fail, load_config, require_green_api
+from call_logger.cli._common import (
+    Exit,
+    add_json,
+    add_since,
+    duration_option,
+    fail,
+    load_config,
+    require_green_api,
+)
 from call_logger.settings.config import Config
 from call_logger.settings.parse import format_duration
 
@@ -48,18 +56,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from datetime import timedelta
-
-    from call_logger.settings.parse import parse_duration
-
     config = load_config("reconcile", env)
-    try:
-        since = parse_duration(args.since)
-        lookup_budget = parse_duration(args.lookup_budget).total_seconds()
-    except ValueError as error:
-        return fail("reconcile", str(error), Exit.USAGE)
-    if since <= timedelta(0):
-        return fail("reconcile", "--since must be more than zero", Exit.USAGE)
+    since = duration_option("reconcile", "--since", args.since, positive=True)
+    lookup_budget = duration_option("reconcile", "--lookup-budget", args.lookup_budget)
     require_green_api("reconcile", config)
     from call_logger.core.journal import run_counts, run_error
     from call_logger.flows.reconcile import run_reconcile
@@ -69,7 +68,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     # is the result alone.
     configure_for(config, sys.stderr)
 
-    reports = run_reconcile(config, since, dry_run=args.dry_run, lookup_budget=lookup_budget)
+    reports = run_reconcile(
+        config, since, dry_run=args.dry_run, lookup_budget=lookup_budget.total_seconds()
+    )
     if args.json:
         print(json.dumps(run_counts(reports), sort_keys=True))
     else:

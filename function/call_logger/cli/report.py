@@ -11,6 +11,7 @@ from call_logger.cli._common import (
     add_instance,
     add_json,
     add_since,
+    duration_option,
     fail,
     load_config,
     named_instance,
@@ -41,20 +42,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     import json
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     from call_logger.core import report_html
     from call_logger.flows import reporting
-    from call_logger.settings.parse import parse_duration
     from call_logger.stores.factory import with_store
 
     config = load_config("calls report", env)
-    try:
-        window = parse_duration(args.window)
-        if window <= timedelta(0):
-            raise ValueError("must be more than zero")
-    except ValueError as error:
-        return fail("calls report", f"--since: {error}", Exit.USAGE)
+    window = duration_option("calls report", "--since", args.window, positive=True)
     title, settings = "Calls", config
     instance = named_instance("calls report", config, args.instance)
     if instance is not None:

@@ -7,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Mapping
 
-from call_logger.cli._common import Exit, add_json, fail, load_config, missing_green_api, read_store
+from call_logger.cli._common import Exit, add_json, load_config, read_store, require_green_api
 from call_logger.settings.config import Config
 
 NAME = "status"
@@ -38,9 +38,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     config = load_config("status", env)
     failed = 0
     if args.refresh:
-        missing = missing_green_api(config)
-        if missing:
-            return fail("status", f"--refresh needs {', '.join(missing)}", Exit.USAGE)
+        require_green_api("status", config, lacking="--refresh needs")
         failed = _refresh(config)
     found = read_store("status", lambda: instance_status.fetch(config), "the instance states")
     instances = config.instances

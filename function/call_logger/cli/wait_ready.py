@@ -13,14 +13,13 @@ import time
 from collections.abc import Callable, Mapping
 
 from call_logger.cli._common import (
-    CommandFailed,
     Exit,
+    duration_option,
     load_config,
     pick_instances,
     require_green_api,
 )
 from call_logger.core.readiness import after_answer
-from call_logger.settings.parse import parse_duration
 
 NAME = "wait-ready"
 HELP = "wait until the GREEN-API instance is authorized (after setSettings restarts it)"
@@ -53,10 +52,7 @@ def run(
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     config = load_config(NAME, env)
-    try:
-        bound = parse_duration(args.timeout).total_seconds()
-    except ValueError as error:
-        raise CommandFailed(NAME, str(error), Exit.USAGE) from None
+    bound = duration_option(NAME, "--timeout", args.timeout).total_seconds()
     targets = pick_instances(NAME, config, args.all, None)
     require_green_api(NAME, config)
 

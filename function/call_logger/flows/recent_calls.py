@@ -24,7 +24,7 @@ from typing import Any
 from call_logger.core.notification import phone_of
 from call_logger.settings.config import Config
 from call_logger.settings.instances import Instances
-from call_logger.settings.parse import parse_duration
+from call_logger.settings.parse import positive_duration
 from call_logger.stores.base import Store
 from call_logger.stores.factory import with_store
 
@@ -46,12 +46,7 @@ class CallQuery:
         cls, *, since: str, chat: str | None, unanswered: bool, limit: int
     ) -> CallQuery:
         """Raises ValueError with a message for a person."""
-        try:
-            window = parse_duration(since)
-        except ValueError as error:
-            raise ValueError(f"--since: {error}") from None
-        if window <= timedelta(0):
-            raise ValueError("--since must be more than zero")
+        window = positive_duration(since, "--since")
         if limit < 1:
             raise ValueError("--limit must be at least 1")
         chat_id = chat_id_of(chat) if chat else None

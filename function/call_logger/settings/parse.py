@@ -154,8 +154,10 @@ def seconds(value: str, name: str, default: float) -> float:
     return positive_duration(value, name, timedelta(seconds=default)).total_seconds()
 
 
-def duration(value: str, name: str, default: timedelta) -> timedelta:
-    if not value:
+def duration(value: str, name: str, default: timedelta | None = None) -> timedelta:
+    """`value` (a setting, or a command's option: `name` says which) as a duration; empty, the
+    default if there is one."""
+    if not value and default is not None:
         return default
     try:
         return parse_duration(value)
@@ -163,7 +165,7 @@ def duration(value: str, name: str, default: timedelta) -> timedelta:
         raise ConfigError(f"{name}: {error}") from None
 
 
-def positive_duration(value: str, name: str, default: timedelta) -> timedelta:
+def positive_duration(value: str, name: str, default: timedelta | None = None) -> timedelta:
     found = duration(value, name, default)
     if found <= timedelta(0):
         raise ConfigError(f"{name} must be more than zero")
