@@ -14,7 +14,7 @@ from call_logger.core import digest, report, report_html, sla
 from call_logger.settings.config import Config, ConfigError
 
 from tests.support.instances import entry, instances_env
-from tests.unit.test_report_figures import MSK, at, rec
+from tests.unit.test_report_figures import MSK, OUT, at, rec
 
 SINCE = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)  # 25 Nov 00:00 in Moscow
 UNTIL = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
@@ -26,7 +26,6 @@ ANNA, BORIS, CLARA, DMITRI = (
     "79000000004@c.us",
 )
 ELENA, FYODOR, GLEB = "79000000005@c.us", "79000000006@c.us", "79000000007@c.us"
-OUT = {"direction": "outgoing"}
 RECORDS = [
     # Anna tries twice; called back 40 min after her first try: within the hour (2400 s)
     rec(ANNA, "missed", "11-25 06:00:00", "A1"),
