@@ -82,8 +82,8 @@ def missing_green_api(config: Config) -> list[str]:
 def require_green_api(
     command: str, config: Config, also: Sequence[str] = (), lacking: str = "missing"
 ) -> None:
-    """A usage error that names each setting lacking (with `also`, what else the command
-    lacks), when a command that calls GREEN-API cannot."""
+    """Ends the command with a usage error, `<lacking> <names>`, when it lacks a setting that
+    GREEN-API needs (or, in `also`, anything else)."""
     missing = [*missing_green_api(config), *also]
     if missing:
         raise CommandFailed(command, f"{lacking} {', '.join(missing)}", Exit.USAGE)
