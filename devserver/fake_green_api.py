@@ -28,6 +28,9 @@ not an object with an integer timestamp is always served, so malformed entries c
 
 Hanging and trickling handlers wait on events that release() and stop() set, so shutdown is
 prompt even while a client is stuck.
+
+Its parts, in devserver/_fake_green_api/: instance.py (the state above and each method's answer),
+faults.py (the faults waiting per method), http.py (routing, auth and the handler).
 """
 
 from __future__ import annotations
