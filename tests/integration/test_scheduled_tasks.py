@@ -25,7 +25,7 @@ from bench.scheduled_probe import CountingStore
 from devserver.aws import load_lambda
 from devserver.fake_green_api import FakeGreenApi
 from tests.conftest import MAIN, journal_entry, post, records
-from tests.integration import test_many_instances as many
+from tests.support import fake_instances as many
 from tests.support.backends import Backend
 from tests.support.fake_cloud_tasks import FakeCloudTasks
 

@@ -1,28 +1,17 @@
-"""The deployed function (functions-framework app) against the real Firestore emulator."""
+"""The deployed function (functions-framework app) against the real Firestore emulator: what a
+call notification writes (the ignored types: test_webhook_ignored.py; who may post and what:
+test_webhook_auth.py)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from call_logger.core.envelope import is_tracked
 from call_logger.core.write_plan import rejected_id
 
-from devserver.aws import LAMBDA
-from tests.conftest import (
-    MAIN,
-    ROOT,
-    SAMPLES,
-    TOKEN,
-    ClientFactory,
-    post,
-    records,
-    sample,
-)
+from tests.conftest import ClientFactory, post, records, sample
 from tests.support.backends import Backend
 from tests.support.label_table import LABELS, STATUSES, canonical, expected_label
 
@@ -34,19 +23,6 @@ CALL_SAMPLES = {
     "missed": "incoming-call-missed",
     "declined": "incoming-call-declined",
 }
-IGNORED_SAMPLES = sorted(
-    path.stem
-    for path in SAMPLES.glob("*.json")
-    if isinstance(body := json.loads(path.read_text()), dict)
-    and "typeWebhook" in body
-    and body["typeWebhook"] != "stateInstanceChanged"
-    and not is_tracked(body["typeWebhook"], callback_by_message=True)
-)
-# Ignored too when CALLBACK_BY_MESSAGE=false.
-OUTGOING_MESSAGES = [
-    sample("outgoing-message-received"),
-    sample("outgoing-message-received") | {"typeWebhook": "outgoingAPIMessageReceived"},
-]
 CHAT = "chats/1101000001_79001234567@c.us"
 CALL_ID = "A1B2C3D4E5F60718293A4B5C6D7E8F90"
 
@@ -98,171 +74,6 @@ def test_both_spellings_are_one_record(make_client: ClientFactory, backend: Back
     assert post(client, call("hangUp")).status_code == 200
     assert post(client, call("hungUp")).status_code == 200
     assert list(records(backend)) == [f"{CHAT}/records/{CALL_ID}_hungUp"]
-
-
-@pytest.mark.parametrize("name", IGNORED_SAMPLES)
-def test_ignored_types_are_acknowledged_and_write_nothing(
-    make_client: ClientFactory, backend: Backend, name: str
-) -> None:
-    assert post(make_client(), sample(name)).status_code == 200
-    assert backend.documents() == {}
-
-
-def test_body_without_type_is_acknowledged(make_client: ClientFactory, backend: Backend) -> None:
-    assert post(make_client(), {"hello": "world"}).status_code == 200
-    assert backend.documents() == {}
-
-
-# Loads an entry point in a fresh process and posts every ignored sample to it.
-LOADERS = {
-    "gcp": f"""
-import functions_framework
-app = functions_framework.create_app(target="handle_webhook", source={str(MAIN)!r})
-client = app.test_client()
-def post(body):
-    return client.post("/", json=body, headers={{"Authorization": "Bearer t"}}).status_code
-""",
-    "aws": f"""
-import base64, importlib.util, json
-spec = importlib.util.spec_from_file_location("lambda_function", {str(LAMBDA)!r})
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-def post(body):
-    event = {{"requestContext": {{"http": {{"method": "POST"}}}},
-             "headers": {{"authorization": "Bearer t"}}, "body": json.dumps(body)}}
-    return module.lambda_handler(event, None)["statusCode"]
-""",
-}
-
-
-@pytest.mark.parametrize("callback_by_message", ["true", "false"])
-@pytest.mark.parametrize("entry", list(LOADERS))
-def test_ignored_type_imports_no_storage_or_network_module(
-    entry: str, callback_by_message: str
-) -> None:
-    """A fresh process: handling every ignored sample leaves storage and HTTP clients unimported
-    (outgoing messages too, when call-back by message is off)."""
-    bodies = [json.loads((SAMPLES / f"{name}.json").read_text()) for name in IGNORED_SAMPLES]
-    if callback_by_message == "false":
-        bodies += OUTGOING_MESSAGES
-    script = (
-        LOADERS[entry]
-        + f"""
-import json, sys
-for body in json.loads({json.dumps(json.dumps(bodies))}):
-    assert post(body) == 200
-heavy = [m for m in sys.modules if m.startswith(("google.cloud.firestore", "google.api_core",
-         "grpc", "requests", "urllib3", "boto3", "botocore", "call_logger.flows.",
-         "call_logger.stores.", "call_logger.green_api",
-         # parsing a handled notification, and business hours: dataclasses, each ~1 ms at start
-         "call_logger.core.notification", "call_logger.settings.hours"))]
-print(json.dumps(heavy))
-"""
-    )
-    env = {
-        "WEBHOOK_TOKEN": "t",
-        "STORE": "dynamodb" if entry == "aws" else "firestore",
-        "CALLBACK_BY_MESSAGE": callback_by_message,
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
-
-
-@pytest.mark.parametrize(
-    ("headers", "why"),
-    [
-        ({}, "no header"),
-        ({"Authorization": f"Basic {TOKEN}"}, "another scheme"),
-        ({"Authorization": "Bearer wrong"}, "wrong token"),
-        ({"Authorization": f"Bearer {TOKEN[:-1]}X"}, "last character differs"),
-        ({"Authorization": f"Bearer {TOKEN} "}, "trailing space"),
-        ({"Authorization": TOKEN}, "no scheme"),
-    ],
-)
-def test_bad_credentials_answer_401_and_write_nothing(
-    make_client: ClientFactory, backend: Backend, headers: dict[str, str], why: str
-) -> None:
-    answer = make_client().post("/", json=call("offer"), headers=headers)
-    assert answer.status_code == 401, why
-    assert backend.documents() == {}
-
-
-def test_bearer_scheme_is_case_insensitive(make_client: ClientFactory, backend: Backend) -> None:
-    answer = make_client().post(
-        "/", json=call("offer"), headers={"Authorization": f"bearer {TOKEN}"}
-    )
-    assert answer.status_code == 200
-
-
-def test_unconfigured_token_refuses_everything(
-    make_client: ClientFactory, backend: Backend, caplog: pytest.LogCaptureFixture
-) -> None:
-    client = make_client(WEBHOOK_TOKEN="")
-    assert post(client, call("offer"), token="").status_code == 401
-    assert post(client, call("offer"), token=None).status_code == 401
-    assert backend.documents() == {}
-    assert "WEBHOOK_TOKEN is not configured" in caplog.text
-
-
-def test_unauthenticated_only_when_asked_explicitly(
-    make_client: ClientFactory, backend: Backend
-) -> None:
-    client = make_client(WEBHOOK_TOKEN="", ALLOW_UNAUTHENTICATED="true")
-    assert post(client, call("offer"), token=None).status_code == 200
-    assert len(records(backend)) == 1
-
-
-def test_token_never_reaches_the_logs(
-    make_client: ClientFactory, backend: Backend, caplog: pytest.LogCaptureFixture
-) -> None:
-    caplog.set_level("DEBUG")
-    client = make_client()
-    post(client, call("offer"))
-    post(client, call("offer"), token="wrong-token-value")
-    post(client, {"typeWebhook": "incomingCall"})
-    assert TOKEN not in caplog.text
-    assert "wrong-token-value" not in caplog.text
-
-
-def test_method_size_and_body_checks(make_client: ClientFactory, backend: Backend) -> None:
-    client = make_client()
-    auth = {"Authorization": f"Bearer {TOKEN}"}
-    assert client.get("/", headers=auth).status_code == 405
-    assert client.put("/", json=call("offer"), headers=auth).status_code == 405
-    padding = " " * (1024 * 1024)
-    assert post(client, json.dumps(call("offer")) + padding).status_code == 413
-    # The size is checked before the token: an oversized body is never read.
-    assert post(client, "x" * (1024 * 1024 + 1), token=None).status_code == 413
-    for bad in (b"", b"[]", b"null", b"not json", b'"text"', b"\xff"):
-        assert post(client, bad).status_code == 400, bad
-    assert backend.documents() == {}
-
-
-def test_body_of_exactly_one_mebibyte_is_accepted(
-    make_client: ClientFactory, backend: Backend
-) -> None:
-    text = json.dumps(call("offer"))
-    body = text[:-1] + " " * (1024 * 1024 - len(text)) + "}"
-    assert len(body) == 1024 * 1024
-    assert post(make_client(), body).status_code == 200
-    assert len(records(backend)) == 1
-
-
-def test_other_instance_is_refused_for_every_type(
-    make_client: ClientFactory, backend: Backend
-) -> None:
-    client = make_client(GREEN_API_ID_INSTANCE="1101000002")
-    assert post(client, call("offer")).status_code == 403
-    assert post(client, sample("incoming-message")).status_code == 403
-    # Unreadable instance data is not a mismatch: the body is judged on its own.
-    assert post(client, {"typeWebhook": "incomingMessageReceived"}).status_code == 200
-    assert backend.documents() == {}
-    same = make_client(GREEN_API_ID_INSTANCE="1101000001")
-    assert post(same, call("offer")).status_code == 200
-    assert len(records(backend)) == 1
 
 
 @pytest.mark.parametrize(
