@@ -98,6 +98,7 @@ class FakeGreenApi:
         instance_id: int = 1101000001,
         token: str = "f4k3t0k3n5ecret0123456789abcdef0123456789abcdef",
         empty_wait_cap: float = 0.2,
+        host: FakeGreenApiHost | None = None,
     ) -> None:
         self.instance_id = instance_id
         self.token = token
@@ -145,22 +146,18 @@ class FakeGreenApi:
         self._lock = threading.Condition()
         self._stopping = threading.Event()
         self._release = threading.Event()
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
-        self._httpd.fake = self
-        self._thread: threading.Thread | None = None
+        # Served by its own server, or by a host's with other instances (as apiUrl is shared).
+        self._host = host or FakeGreenApiHost()
+        self._host.add(self)
 
     # -- lifecycle --------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._host.url
 
     def start(self) -> FakeGreenApi:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._host.start()
         return self
 
     def stop(self) -> None:
@@ -168,10 +165,7 @@ class FakeGreenApi:
         self._release.set()
         with self._lock:
             self._lock.notify_all()
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-        self._httpd.server_close()
+        self._host.stop()
 
     def __enter__(self) -> FakeGreenApi:
         return self.start()
@@ -346,13 +340,66 @@ _CONTACT_TEMPLATE: Mapping[str, Any] = {
 }
 
 
+class FakeGreenApiHost:
+    """The server behind one apiUrl. A FakeGreenApi made without a host gets one of its own;
+    many made with the same host answer on one port, as GREEN-API's hosts (e.g.
+    https://7105.api.greenapi.com) serve many instances: the benchmark's 500 instances then
+    cost one server thread, not 500 polling ones."""
+
+    def __init__(self) -> None:
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def add(self, fake: FakeGreenApi) -> None:
+        self._httpd.fakes[f"waInstance{fake.instance_id}"] = fake
+        self._httpd.only = fake if len(self._httpd.fakes) == 1 else None
+
+    def start(self) -> FakeGreenApiHost:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (every instance of the host); the fakes' own stop() also wakes their
+        waiting handlers."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._httpd.shutdown()
+            thread.join(timeout=5)
+        self._httpd.server_close()
+
+    def __enter__(self) -> FakeGreenApiHost:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    fake: FakeGreenApi
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.fakes: dict[str, FakeGreenApi] = {}  # by the path's waInstance{id}
+        self.only: FakeGreenApi | None = None  # the one instance of a server of its own
+
+    def fake_for(self, instance: str) -> FakeGreenApi | None:
+        """The instance a request is for; a server of one instance records every request,
+        another instance's id included (then answered 403)."""
+        return self.only or self.fakes.get(instance)
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    _fake: FakeGreenApi  # the instance of the request being answered
     protocol_version = "HTTP/1.1"  # keep-alive, as the real API, so pooling is exercised
     timeout = 10  # idle keep-alive connections do not outlive a test run for long
 
@@ -369,11 +416,14 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # keep the output of tests and benchmarks clean
 
     def _handle(self) -> None:
-        fake = self.server.fake
         split = urlsplit(self.path)
         # /waInstance{id}/{method}/{token}[/{extra}]
         parts = split.path.strip("/").split("/")
         method = parts[1] if len(parts) >= 2 else ""
+        fake = self.server.fake_for(parts[0])
+        if fake is None:  # an instance the host does not serve
+            return self._send(HTTPStatus.FORBIDDEN, {"message": "Forbidden"})
+        self._fake = fake
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
@@ -441,7 +491,7 @@ class _Handler(BaseHTTPRequestHandler):
             for byte in _bytes(data):
                 self.wfile.write(byte)
                 self.wfile.flush()
-                if self.server.fake._stopping.wait(trickle):
+                if self._fake._stopping.wait(trickle):
                     return self._drop()
         except OSError:
             self.close_connection = True  # the client gave up; nothing to answer

@@ -122,5 +122,5 @@ def test_reconcile_probe_counts_one_read_per_100_recorded_entries(
 def test_scheduled_probe_runs_the_real_dispatch_and_tasks(emulator: FirestoreEmulator) -> None:
     emulator.wipe()
     result = probe("scheduled", emulator.environ() | {"SCHEDULED_BENCH_INSTANCES": "12"})
-    assert (result["instances"], result["dispatched"], result["digests_sent"]) == (12, 12, 11)
+    assert (result["instances"], result["dispatched"], result["digests_sent"]) == (12, 12, 12)
     assert result["digest_reads_alone"] == result["digest_reads_500_instances"] == 1
