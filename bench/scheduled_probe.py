@@ -14,6 +14,9 @@ sends its digest. Measured: the seconds of one task alone in a warm worker (medi
 instances), the seconds of MANY instances dispatched onto the queue until every task is done
 (from the same empty database), and the records one instance's digest reads with MANY
 instances' records stored against the same instance alone.
+
+`python -m bench.scheduled_probe` runs this probe alone (with an emulator of its own) and puts
+its figures in bench/results.json and bench/results.md, saying so there.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ import logging
 import multiprocessing
 import os
 import statistics
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 MANY = int(os.environ.get("SCHEDULED_BENCH_INSTANCES", "500"))  # fewer: the test's quick run
@@ -230,3 +235,63 @@ def probe_scheduled() -> dict[str, Any]:
         "digest_reads_alone": reads_alone,
         "digest_reads_500_instances": reads_many,
     }
+
+
+# -- alone: `python -m bench.scheduled_probe` -------------------------------------------------
+
+ALONE_NOTE = "The scheduled figures ("
+
+
+def write_alone(raw: dict[str, Any], folder: Path, when: str) -> dict[str, float]:
+    """The figures of this probe's run in folder/results.json, and their rows of results.md
+    replaced, with a note that they come from a run of their own (`when`: its date and load)."""
+    from bench.figures import scheduled_figures
+    from bench.report import SCHEDULED_METHOD
+
+    results, table = scheduled_figures(raw)
+    json_path, md_path = folder / "results.json", folder / "results.md"
+    json_path.write_text(json.dumps(json.loads(json_path.read_text()) | results, indent=2) + "\n")
+    rows = {f"| `{figure.key}` |": figure.row(results) for figure in table}
+    lines = [
+        next((row for key, row in rows.items() if key in line), line)
+        for line in md_path.read_text().splitlines()
+        if not line.startswith(ALONE_NOTE)
+    ]
+    keys = ", ".join(f"`{figure.key}`" for figure in table)
+    note = (
+        f"{ALONE_NOTE}{keys}) are from a run of the scheduled probe alone "
+        f"(`python -m bench.scheduled_probe`, {when}), not from the run of the rest of the page."
+    )
+    last_row = max(n for n, line in enumerate(lines) if any(key in line for key in rows))
+    lines.insert(last_row + 2, note)
+    if lines[last_row + 3]:
+        lines.insert(last_row + 3, "")
+    # How it was measured: the bullet a run of the whole bench writes after reconcile's.
+    method = next((n for n, line in enumerate(lines) if line.startswith("- Scheduled:")), None)
+    if method is None:
+        reconcile = next(n for n, line in enumerate(lines) if line.startswith("- Reconcile:"))
+        lines.insert(reconcile + 1, SCHEDULED_METHOD)
+    else:
+        lines[method] = SCHEDULED_METHOD
+    md_path.write_text("\n".join(lines) + "\n")
+    return results
+
+
+def main() -> int:
+    from bench.measure import probe
+    from bench.report import loadavg
+    from bench.settings import BENCH
+    from devserver.emulator import FirestoreEmulator
+
+    started = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    load = loadavg()
+    with FirestoreEmulator() as emulator:
+        raw = probe("scheduled", emulator.environ())
+    results = write_alone(raw, BENCH, f"{started}, load average {load} → {loadavg()}")
+    print(json.dumps(raw, indent=2))
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

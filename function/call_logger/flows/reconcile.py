@@ -17,10 +17,9 @@ from call_logger.core.journal import JournalCall, LookupPacer, ReconcileReport
 from call_logger.core.notification import CallNotification, Unrecordable
 from call_logger.core.write_plan import ChatState, NameLookup, Source, needs_lookup
 from call_logger.flows.names import look_up
-from call_logger.flows.shared import Clients
 from call_logger.flows.webhook import CallService, NameSource, build_service
 from call_logger.settings.config import Config, ConfigError
-from call_logger.stores.base import PermanentWriteError, StorageUnavailable, Store
+from call_logger.stores.base import PermanentWriteError, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -267,25 +266,15 @@ def run_reconcile(
 
 
 def reconcile_instance(
-    config: Config,
-    since: timedelta,
-    dry_run: bool,
-    lookup_budget: float,
-    *,
-    clients: Clients | None = None,
-    store: Store | None = None,
+    config: Config, since: timedelta, dry_run: bool, lookup_budget: float
 ) -> ReconcileReport:
-    """One instance's reconcile run, `config` its Config.for_instance (a scheduled task's).
-    `clients` and `store`: the caller's, when it uses them for more (a task's check and
-    digest); else made for the run."""
+    """One instance's reconcile run, `config` its Config.for_instance (a scheduled task's)."""
     from call_logger.green_api import ClientPool  # requests: only for a run
 
     assert config.instance_id is not None  # Config.for_instance
-    with contextlib.ExitStack() as own:
-        if clients is None:
-            clients = own.enter_context(contextlib.closing(ClientPool(config.instances)))
+    with contextlib.closing(ClientPool(config.instances)) as clients:
         try:
-            service = build_service(config, clients, Source.JOURNAL, store)
+            service = build_service(config, clients, Source.JOURNAL)
         except StorageUnavailable as error:  # e.g. no credentials for Firestore
             report = ReconcileReport(config.instance_id, since, dry_run, error=str(error))
             log_reconcile(report)
