@@ -262,10 +262,12 @@ def write_alone(raw: dict[str, Any], folder: Path, when: str) -> dict[str, float
         f"{ALONE_NOTE}{keys}) are from a run of the scheduled probe alone "
         f"(`python -m bench.scheduled_probe`, {when}), not from the run of the rest of the page."
     )
+    # Below the table: after the blank line that ends it.
     last_row = max(n for n, line in enumerate(lines) if any(key in line for key in rows))
-    lines.insert(last_row + 2, note)
-    if lines[last_row + 3]:
-        lines.insert(last_row + 3, "")
+    end = next(n for n in range(last_row, len(lines)) if not lines[n])
+    lines.insert(end + 1, note)
+    if lines[end + 2]:
+        lines.insert(end + 2, "")
     # How it was measured: the bullet a run of the whole bench writes after reconcile's.
     method = next((n for n, line in enumerate(lines) if line.startswith("- Scheduled:")), None)
     if method is None:

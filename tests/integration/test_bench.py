@@ -160,8 +160,10 @@ def test_the_scheduled_probe_alone_replaces_its_figures_and_says_so(tmp_path: Pa
     lines = (tmp_path / "results.md").read_text().splitlines()
     (row,) = [line for line in lines if "| `scheduled_500_instances_seconds` |" in line]
     assert "| 61.25 | pass | 500 tasks dispatched, 500 digests sent; limit 75.0 s |" in row
-    (note,) = [line for line in lines if line.startswith(ALONE_NOTE)]
-    assert "`python -m bench.scheduled_probe`, a day" in note
+    (note,) = [n for n, line in enumerate(lines) if line.startswith(ALONE_NOTE)]
+    assert "`python -m bench.scheduled_probe`, a day" in lines[note]
+    assert (lines[note - 1], lines[note + 1]) == ("", "")  # a paragraph of its own
+    assert lines[note - 2].startswith("| ")  # under the table
     assert lines.count(SCHEDULED_METHOD) == 1
     changed = {"scheduled_", "digest_reads_ratio", ALONE_NOTE, "- Scheduled:"}
     kept = [line for line in lines if line and not any(mark in line for mark in changed)]
