@@ -25,18 +25,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from bench.run import (
-    BENCH,
-    ROOT,
-    Figure,
-    Settings,
-    calls_args,
-    function_server,
-    measure_loads,
-    paired,
-    probe,
-    running,
-)
+from bench.figures import Figure, paired, table_lines
+from bench.measure import calls_args, measure_loads, probe
+from bench.servers import function_server, running
+from bench.settings import BENCH, ROOT, Settings
 from devserver.emulator import FirestoreEmulator
 
 SECRET = "whsec_" + base64.b64encode(b"bench-events-secret-of-32-bytes!").decode()
@@ -172,31 +164,21 @@ def _receiver() -> Iterator[tuple[str, list[str]]]:
 
 
 def markdown_section(results: dict[str, float], table: list[Figure]) -> str:
-    lines = [
-        SECTION,
-        "",
-        "| figure | key | goal | result | pass | raw numbers |",
-        "|---|---|---|---|---|---|",
-    ]
-    for figure in table:
-        verdict = "—" if figure.passed is None else (
-            "pass" if figure.passed(results[figure.key]) else "**FAIL**"
-        )  # fmt: skip
-        lines.append(
-            f"| {figure.title} | `{figure.key}` | {figure.goal} | {results[figure.key]:g} "
-            f"| {verdict} | {figure.raw} |"
-        )
-    lines += [
-        "",
-        "Measured as the recorded calls above (the same wrk script, emulator wiped before each "
-        "run), the two servers being `main.py` with and without `EVENTS_URL`; delivery: "
-        f"`python -m bench.probes events` records {DELIVERED_EVENTS} missed calls through the "
-        "function, then times one `events deliver` over their outbox documents. Alone: "
-        "`python -m bench.events`.",
-        "",
-        "",
-    ]
-    return "\n".join(lines)
+    return "\n".join(
+        [
+            SECTION,
+            "",
+            *table_lines(results, table),
+            "",
+            "Measured as the recorded calls above (the same wrk script, emulator wiped before each "
+            "run), the two servers being `main.py` with and without `EVENTS_URL`; delivery: "
+            f"`python -m bench.probes events` records {DELIVERED_EVENTS} missed calls through the "
+            "function, then times one `events deliver` over their outbox documents. Alone: "
+            "`python -m bench.events`.",
+            "",
+            "",
+        ]
+    )
 
 
 def with_section(text: str, section: str) -> str:

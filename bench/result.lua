@@ -1,5 +1,5 @@
 -- Loaded by the wrk scripts (calls.lua, ignored.lua): one JSON line, prefixed "RESULT ", with the
--- run's totals and latency percentiles, which bench/run.py reads.
+-- run's totals and latency percentiles, which bench/servers.py reads.
 function done(summary, latency, _)
   local e = summary.errors
   io.write(string.format(

@@ -30,20 +30,21 @@ Hanging and trickling handlers wait on events that release() and stop() set, so 
 prompt even while a client is stuck.
 
 Its parts, in devserver/_fake_green_api/: instance.py (the state above and each method's answer),
-faults.py (the faults waiting per method), http.py (routing, auth and the handler).
+faults.py (the faults waiting per method), http.py (routing, auth, the handler, and the host
+that serves one instance or many).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from typing import Any
 
 from devserver._fake_green_api.faults import FOREVER, Fault, Faults
-from devserver._fake_green_api.http import VERBS, RecordedRequest, Server
+from devserver._fake_green_api.http import VERBS, RecordedRequest
+from devserver._fake_green_api.http import Host as FakeGreenApiHost
 from devserver._fake_green_api.instance import NO_BODY, FakeInstance
 
-__all__ = ["FOREVER", "NO_BODY", "FakeGreenApi", "Fault", "RecordedRequest"]
+__all__ = ["FOREVER", "NO_BODY", "FakeGreenApi", "FakeGreenApiHost", "Fault", "RecordedRequest"]
 
 
 class FakeGreenApi(FakeInstance):
@@ -55,34 +56,29 @@ class FakeGreenApi(FakeInstance):
         instance_id: int = 1101000001,
         token: str = "f4k3t0k3n5ecret0123456789abcdef0123456789abcdef",
         empty_wait_cap: float = 0.2,
+        host: FakeGreenApiHost | None = None,
     ) -> None:
         super().__init__(instance_id, token, empty_wait_cap)
         self.requests: list[RecordedRequest] = []
         self.faults = Faults(self._stopping)
-        self._httpd = Server(self)
-        self._thread: threading.Thread | None = None
+        # Served by its own server, or by a host's with other instances (as apiUrl is shared).
+        self._host = host or FakeGreenApiHost()
+        self._host.add(self)
 
     # -- lifecycle --------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._host.url
 
     def start(self) -> FakeGreenApi:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._host.start()
         return self
 
     def stop(self) -> None:
         self.faults.stop()  # wakes hanging and trickling handlers ...
         self._wake()  # ... and long polls
-        if self._thread is not None:
-            self._httpd.shutdown()
-            self._thread.join(timeout=5)
-        self._httpd.server_close()
+        self._host.stop()
 
     def __enter__(self) -> FakeGreenApi:
         return self.start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -43,16 +44,66 @@ class RecordedRequest:
     headers: Mapping[str, str]
 
 
-class Server(ThreadingHTTPServer):
+class Host:
+    """The server behind one apiUrl. A FakeGreenApi made without a host gets one of its own;
+    many made with the same host answer on one port, as GREEN-API's hosts (e.g.
+    https://7105.api.greenapi.com) serve many instances: the benchmark's 500 instances then
+    cost one server thread, not 500 polling ones."""
+
+    def __init__(self) -> None:
+        self._httpd = _Server()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def add(self, fake: FakeGreenApi) -> None:
+        self._httpd.fakes[f"waInstance{fake.instance_id}"] = fake
+        self._httpd.only = fake if len(self._httpd.fakes) == 1 else None
+
+    def start(self) -> Host:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (every instance of the host); the fakes' own stop() also wakes their
+        waiting handlers."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            self._httpd.shutdown()
+            thread.join(timeout=5)
+        self._httpd.server_close()
+
+    def __enter__(self) -> Host:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, fake: FakeGreenApi) -> None:
+    def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.fake = fake
+        self.fakes: dict[str, FakeGreenApi] = {}  # by the path's waInstance{id}
+        self.only: FakeGreenApi | None = None  # the one instance of a server of its own
+
+    def fake_for(self, instance: str) -> FakeGreenApi | None:
+        """The instance a request is for; a server of one instance records every request,
+        another instance's id included (then answered 403)."""
+        return self.only or self.fakes.get(instance)
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server: Server
+    server: _Server
+    _fake: FakeGreenApi  # the instance of the request being answered
     protocol_version = "HTTP/1.1"  # keep-alive, as the real API, so pooling is exercised
     timeout = 10  # idle keep-alive connections do not outlive a test run for long
 
@@ -69,11 +120,14 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # keep the output of tests and benchmarks clean
 
     def _handle(self) -> None:
-        fake = self.server.fake
         split = urlsplit(self.path)
         # /waInstance{id}/{method}/{token}[/{extra}]
         parts = split.path.strip("/").split("/")
         method = parts[1] if len(parts) >= 2 else ""
+        fake = self.server.fake_for(parts[0])
+        if fake is None:  # an instance the host does not serve
+            return self._send(HTTPStatus.FORBIDDEN, {"message": "Forbidden"})
+        self._fake = fake
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         try:
@@ -138,7 +192,7 @@ class _Handler(BaseHTTPRequestHandler):
             for byte in _bytes(data):
                 self.wfile.write(byte)
                 self.wfile.flush()
-                if self.server.fake.faults.stopping.wait(trickle):
+                if self._fake.faults.stopping.wait(trickle):
                     return self._drop()
         except OSError:
             self.close_connection = True  # the client gave up; nothing to answer

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 from typing import Any
 
 from call_logger.settings.config import Config
 
+from bench.figures import figures
+from bench.measure import MANY_INSTANCES, instance_map, probe
 from bench.probes import IGNORED_SAMPLES, SAMPLES
-from bench.run import MANY_INSTANCES, Settings, figures, instance_map, markdown, probe
+from bench.report import SCHEDULED_METHOD, markdown
+from bench.scheduled_probe import ALONE_NOTE, write_alone
+from bench.settings import BENCH, Settings
 from devserver.emulator import FirestoreEmulator
 
 KEYS = {
@@ -96,6 +102,7 @@ def test_results_have_one_number_per_key_and_a_table_row_each() -> None:
     for key in KEYS:
         assert f"`{key}`" in text
     assert "make bench" in text
+    assert SCHEDULED_METHOD in text.splitlines()
     assert "**FAIL**" not in text  # every figure above meets its goal exactly
 
 
@@ -122,5 +129,42 @@ def test_reconcile_probe_counts_one_read_per_100_recorded_entries(
 def test_scheduled_probe_runs_the_real_dispatch_and_tasks(emulator: FirestoreEmulator) -> None:
     emulator.wipe()
     result = probe("scheduled", emulator.environ() | {"SCHEDULED_BENCH_INSTANCES": "12"})
-    assert (result["instances"], result["dispatched"], result["digests_sent"]) == (12, 12, 11)
+    assert (result["instances"], result["dispatched"], result["digests_sent"]) == (12, 12, 12)
     assert result["digest_reads_alone"] == result["digest_reads_500_instances"] == 1
+
+
+def test_the_scheduled_probe_alone_replaces_its_figures_and_says_so(tmp_path: Path) -> None:
+    for name in ("results.json", "results.md"):
+        shutil.copy(BENCH / name, tmp_path / name)
+    before_json = json.loads((tmp_path / "results.json").read_text())
+    before_md = (tmp_path / "results.md").read_text().splitlines()
+    raw = {
+        "scheduled_1_instance_seconds": 1.2,
+        "single_runs_seconds": [1.2, 1.3, 1.1],
+        "scheduled_500_instances_seconds": 61.25,
+        "scheduled_concurrency": 10,
+        "dispatched": 500,
+        "digests_sent": 500,
+        "digest_reads_alone": 1,
+        "digest_reads_500_instances": 1,
+    }
+
+    write_alone(raw, tmp_path, "a day")
+    write_alone(raw, tmp_path, "a day")  # a second run replaces the first's rows and note
+
+    stored = json.loads((tmp_path / "results.json").read_text())
+    assert stored["scheduled_500_instances_seconds"] == 61.25
+    assert {k: v for k, v in stored.items() if not k.startswith("scheduled_")} == {
+        k: v for k, v in before_json.items() if not k.startswith("scheduled_")
+    }
+    lines = (tmp_path / "results.md").read_text().splitlines()
+    (row,) = [line for line in lines if "| `scheduled_500_instances_seconds` |" in line]
+    assert "| 61.25 | pass | 500 tasks dispatched, 500 digests sent; limit 75.0 s |" in row
+    (note,) = [n for n, line in enumerate(lines) if line.startswith(ALONE_NOTE)]
+    assert "`python -m bench.scheduled_probe`, a day" in lines[note]
+    assert (lines[note - 1], lines[note + 1]) == ("", "")  # a paragraph of its own
+    assert lines[note - 2].startswith("| ")  # under the table
+    assert lines.count(SCHEDULED_METHOD) == 1
+    changed = {"scheduled_", "digest_reads_ratio", ALONE_NOTE, "- Scheduled:"}
+    kept = [line for line in lines if line and not any(mark in line for mark in changed)]
+    assert kept == [line for line in before_md if line and not any(m in line for m in changed)]

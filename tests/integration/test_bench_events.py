@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench import events
-from bench.run import probe
+from bench.measure import probe
 from devserver.emulator import FirestoreEmulator
 
 

@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from devserver.fake_green_api import FOREVER, FakeGreenApi
+from devserver.fake_green_api import FOREVER, FakeGreenApi, FakeGreenApiHost
 
 
 def call(
@@ -35,6 +35,24 @@ def test_auth_and_wrong_verb(fake_green_api: FakeGreenApi) -> None:
     assert call(fake_green_api, "GET", "getSettings", token="wrong")[0] == 401
     assert call(fake_green_api, "POST", "getSettings")[0] == 404
     assert len(fake_green_api.requests_for("getSettings")) == 2
+
+
+def test_one_host_answers_for_each_of_its_instances_and_no_other() -> None:
+    host = FakeGreenApiHost()
+    first, second = (
+        FakeGreenApi(instance_id=instance_id, token=f"token-of-{instance_id}", host=host)
+        for instance_id in (1101000001, 1101000002)
+    )
+    second.state = "blocked"
+    with host:
+        assert first.url == second.url == host.url
+        assert call(first, "GET", "getStateInstance") == (200, {"stateInstance": "authorized"})
+        assert call(second, "GET", "getStateInstance") == (200, {"stateInstance": "blocked"})
+        assert call(second, "GET", "getStateInstance", token=first.token)[0] == 401
+        second.instance_id = 1101000003  # an instance the host does not serve
+        assert call(second, "GET", "getStateInstance")[0] == 403
+    assert len(first.requests) == 1
+    assert len(second.requests) == 2
 
 
 def test_settings_round_trip(fake_green_api: FakeGreenApi) -> None:

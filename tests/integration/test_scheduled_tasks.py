@@ -201,3 +201,44 @@ def test_a_digest_reads_only_its_instance_and_nothing_once_claimed(
     again = scheduled_digest(store, settings, None, instance_id=shop.instance_id)
     assert again is not None and again.already_sent
     assert store.records_read == 0
+
+
+@pytest.mark.parametrize("backend", ["gcp"], indirect=True)
+def test_a_task_reconciles_checks_and_sends_its_digest_on_one_client_of_each(
+    servers: list[FakeGreenApi], backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database client or a GREEN-API session made for each part of a task would open its
+    connection again (in the cloud: a TLS session, an access token)."""
+    import call_logger.green_api as green_api
+    from call_logger.flows.scheduled import run, task
+    from call_logger.stores.firestore import FirestoreStore
+
+    made: list[str] = []
+    make_store_of, make_session = FirestoreStore.from_config, green_api.instance_session
+
+    def store_of(cls: type[FirestoreStore], config: Config) -> FirestoreStore:
+        made.append("database client")
+        return make_store_of(config)
+
+    def session(*args: Any, **options: Any) -> Any:
+        made.append("GREEN-API session")
+        return make_session(*args, **options)
+
+    monkeypatch.setattr(FirestoreStore, "from_config", classmethod(store_of))
+    monkeypatch.setattr(green_api, "instance_session", session)
+    shop = servers[0]
+    shop.journal = [journal_entry(CALLER, "missed", int(time.time()) - 600, "CALL0")]
+    operator = {str(shop.instance_id): {"operatorChatId": "79990000000@c.us"}}
+    env = {
+        "GREEN_API_INSTANCES": many.instance_map(*servers, **operator),
+        "DIGEST_TIME": "00:00",
+        "STORE_TIMEOUT": "2",
+        "CONTACT_LOOKUP_BUDGET": "1",
+    }
+
+    done = run(Config.from_env(backend.environ() | env), task(shop.instance_id, "3h"))
+
+    assert (done.error, done.counts["added"]) == (None, 1)
+    asked = {request.method for request in shop.requests}
+    assert {"lastIncomingCalls", "getStateInstance", "getWebhooksCount", "sendMessage"} <= asked
+    assert sorted(made) == ["GREEN-API session", "database client"]

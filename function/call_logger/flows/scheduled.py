@@ -16,6 +16,7 @@ instance needs (nothing to manage), and what a deployment of several did before 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -26,6 +27,7 @@ from call_logger.settings.parse import parse_duration
 
 if TYPE_CHECKING:
     from call_logger.core.journal import ReconcileReport
+    from call_logger.green_api import GreenApiClient
     from call_logger.stores.base import Store
 
 log = logging.getLogger(__name__)
@@ -95,7 +97,11 @@ def run_task(config: Config, event: dict[str, Any]) -> Run:
     digest. A failed reconcile fails the task (the queue retries it); the check and the digest
     log their own failures and never fail it (the digest is claimed before it is sent: a retry
     would find it claimed)."""
-    from call_logger.flows.reconcile import reconcile_instance
+    from call_logger.core.journal import LookupPacer
+    from call_logger.core.write_plan import Source
+    from call_logger.flows.reconcile import reconcile
+    from call_logger.flows.webhook import build_service
+    from call_logger.green_api import ClientPool
     from call_logger.stores.factory import make_store
 
     since = parse_duration(_since_text(event, INSTANCE_TASK))
@@ -103,20 +109,27 @@ def run_task(config: Config, event: dict[str, Any]) -> Run:
     if not isinstance(instance_id, int) or config.instances.get(instance_id) is None:
         raise NotAReconcileRun(f"instance: {instance_id!r} is not an instance of this deployment")
     settings = config.for_instance(instance_id)
-    report = reconcile_instance(settings, since, dry_run=False, lookup_budget=60.0)
+    # One database client and one GREEN-API session for the task's three parts: each made
+    # anew would open its connection again (in the cloud: a TLS session, an access token).
     store = make_store(config)
-    check_instance_state(config, instance_id, store)
-    send_instance_digest(store, settings, instance_id, several=_several(config))
+    with contextlib.closing(ClientPool(config.instances)) as clients:
+        service = build_service(settings, clients, Source.JOURNAL, store)
+        report = reconcile(service, since, dry_run=False, pacer=LookupPacer(60.0))
+        green_api = clients(instance_id)
+        check_instance_state(config, instance_id, store, green_api)
+        send_instance_digest(store, settings, instance_id, green_api, several=_several(config))
     return _counts([report])
 
 
-def check_instance_state(config: Config, instance_id: int, store: Store) -> None:
+def check_instance_state(
+    config: Config, instance_id: int, store: Store, green_api: GreenApiClient | None
+) -> None:
     """The instance's state and webhook backlog (flows/health.py). Its failures are its own
     report's, never the task's."""
     from call_logger.flows.health import check_instance
 
     try:
-        check_instance(config, instance_id, store=store)
+        check_instance(config, instance_id, store=store, client=green_api)
     except Exception as error:
         _instance_failed("the state check", "health.failed", instance_id, error)
 
@@ -148,27 +161,34 @@ def send_digest_if_due(config: Config) -> None:
     """Yesterday's digest of each instance, once DIGEST_TIME has passed today."""
     if config.digest_time is None:
         return
+    from call_logger.green_api import ClientPool
     from call_logger.stores.factory import make_store
 
     store = make_store(config)
     several = _several(config)
-    for instance in config.instances.with_token():
-        settings = config.for_instance(instance.id) if several else config
-        send_instance_digest(store, settings, instance.id, several=several)
+    with contextlib.closing(ClientPool(config.instances)) as clients:
+        for instance in config.instances.with_token():
+            settings = config.for_instance(instance.id) if several else config
+            send_instance_digest(store, settings, instance.id, clients(instance.id), several)
 
 
-def send_instance_digest(store: Store, settings: Config, instance_id: int, several: bool) -> None:
+def send_instance_digest(
+    store: Store,
+    settings: Config,
+    instance_id: int,
+    green_api: GreenApiClient | None,
+    several: bool,
+) -> None:
     """The instance's digest when due (its calls, its TIMEZONE, its operator chat; a deployment
-    of one keeps its day's claim under the day alone). Its failure is logged and never fails
-    the run, whose counts are what the scheduler reports."""
+    of one keeps its day's claim under the day alone), sent with `green_api`, the instance's
+    client. Its failure is logged and never fails the run, whose counts are what the scheduler
+    reports."""
     if settings.digest_time is None or not settings.operator_chat_id:
         return
     from call_logger.flows.reporting import scheduled_digest
-    from call_logger.green_api import GreenApiClient
 
     try:
-        client = GreenApiClient.from_config(settings)
-        scheduled_digest(store, settings, client, instance_id=instance_id if several else None)
+        scheduled_digest(store, settings, green_api, instance_id=instance_id if several else None)
     except Exception as error:
         _instance_failed("the daily digest", "digest.failed", instance_id, error)
 

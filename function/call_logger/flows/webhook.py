@@ -319,13 +319,18 @@ class CallService:
 
 
 def build_service(
-    config: Config, clients: Clients | None = None, source: Source = Source.WEBHOOK
+    config: Config,
+    clients: Clients | None = None,
+    source: Source = Source.WEBHOOK,
+    store: Store | None = None,
 ) -> CallService:
-    """The CallService the webhook, the poller and reconcile run: the configured store, and
-    each instance's GREEN-API client for names, messages and the journal (none for an instance
-    without a token)."""
+    """The CallService the webhook, the poller and reconcile run: the configured store (or the
+    caller's), and each instance's GREEN-API client for names, messages and the journal (none
+    for an instance without a token)."""
     if clients is None:
         from call_logger.green_api import ClientPool
 
         clients = ClientPool(config.instances)
-    return CallService(config, make_store(config), clients, source=source)
+    return CallService(
+        config, make_store(config) if store is None else store, clients, source=source
+    )
