@@ -1,7 +1,8 @@
-# Addresses renamed since a release: each `moved` block carries a deployed resource's state to
-# its new address, so that applying the new version keeps the resource instead of destroying it
-# and creating it again. The service accounts, their grants and the secrets became keyed maps
-# (iam.tf, secrets.tf).
+# Addresses of the last release renamed since: each `moved` block carries a deployed resource's
+# state to its new address, so that applying the new version keeps the resource instead of
+# destroying it and creating it again. The service accounts, their grants and the secrets became
+# keyed maps (iam.tf, secrets.tf). An address that never reached a release needs no block
+# (tests/iac lists the release's addresses).
 
 moved {
   from = google_service_account.runtime
@@ -19,21 +20,6 @@ moved {
 }
 
 moved {
-  from = google_service_account.reconcile[0]
-  to   = google_service_account.this["reconcile"]
-}
-
-moved {
-  from = google_service_account.tasks[0]
-  to   = google_service_account.this["tasks"]
-}
-
-moved {
-  from = google_service_account.events[0]
-  to   = google_service_account.this["events"]
-}
-
-moved {
   from = google_project_iam_member.runtime_datastore_user
   to   = google_project_iam_member.this["runtime_datastore_user"]
 }
@@ -44,21 +30,6 @@ moved {
 }
 
 moved {
-  from = google_project_iam_member.reconcile_datastore_user[0]
-  to   = google_project_iam_member.this["reconcile_datastore_user"]
-}
-
-moved {
-  from = google_project_iam_member.events_datastore_user[0]
-  to   = google_project_iam_member.this["events_datastore_user"]
-}
-
-moved {
-  from = google_project_iam_member.events_receiver[0]
-  to   = google_project_iam_member.this["events_receiver"]
-}
-
-moved {
   from = google_secret_manager_secret_iam_member.runtime_webhook_token
   to   = google_secret_manager_secret_iam_member.this["runtime_webhook_token"]
 }
@@ -66,21 +37,6 @@ moved {
 moved {
   from = google_secret_manager_secret_iam_member.runtime_green_api_token
   to   = google_secret_manager_secret_iam_member.this["runtime_green_api_token"]
-}
-
-moved {
-  from = google_secret_manager_secret_iam_member.reconcile_green_api_token[0]
-  to   = google_secret_manager_secret_iam_member.this["reconcile_green_api_token"]
-}
-
-moved {
-  from = google_secret_manager_secret_iam_member.events_secret[0]
-  to   = google_secret_manager_secret_iam_member.this["events_secret"]
-}
-
-moved {
-  from = google_secret_manager_secret_iam_member.events_green_api[0]
-  to   = google_secret_manager_secret_iam_member.this["events_green_api"]
 }
 
 moved {
@@ -101,14 +57,4 @@ moved {
 moved {
   from = google_secret_manager_secret_version.green_api_token
   to   = google_secret_manager_secret_version.this["green_api_token"]
-}
-
-moved {
-  from = google_secret_manager_secret.events_secret[0]
-  to   = google_secret_manager_secret.this["events_secret"]
-}
-
-moved {
-  from = google_secret_manager_secret_version.events_secret[0]
-  to   = google_secret_manager_secret_version.this["events_secret"]
 }

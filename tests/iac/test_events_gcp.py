@@ -78,7 +78,7 @@ def test_only_the_delivery_holds_the_signing_key(tmp_path: Path) -> None:
         environment = function["service_config"]["environment_variables"]
         assert environment["EVENTS_URL"] == "https://crm.example/hooks"
         assert "EVENTS_SECRET" not in environment
-    access = resource(model, 'google_secret_manager_secret_iam_member.this["events_secret"]')
+    access = resource(model, 'google_secret_manager_secret_iam_member.this["events_events_secret"]')
     assert account(model, access["member"]) == "events"
 
 
