@@ -1,8 +1,8 @@
 # Addresses of the last release renamed since: each `moved` block carries a deployed resource's
 # state to its new address, so that applying the new version keeps the resource instead of
-# destroying it and creating it again. The service accounts, their grants and the secrets became
-# keyed maps (iam.tf, secrets.tf). An address that never reached a release needs no block
-# (tests/iac lists the release's addresses).
+# destroying it and creating it again. The service accounts, their grants, the secrets and who may
+# invoke the reconcile function became keyed maps (iam.tf, secrets.tf, reconcile.tf). An address
+# that never reached a release needs no block (tests/iac lists the release's addresses).
 
 moved {
   from = google_service_account.runtime
@@ -57,4 +57,9 @@ moved {
 moved {
   from = google_secret_manager_secret_version.green_api_token
   to   = google_secret_manager_secret_version.this["green_api_token"]
+}
+
+moved {
+  from = google_cloud_run_service_iam_member.scheduler_invoker[0]
+  to   = google_cloud_run_service_iam_member.reconcile_invoker["scheduler"]
 }

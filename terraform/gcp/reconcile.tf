@@ -66,14 +66,16 @@ resource "google_cloudfunctions2_function" "reconcile" {
   ]
 }
 
-resource "google_cloud_run_service_iam_member" "scheduler_invoker" {
-  count = local.reconcile_count
+# Who may invoke the function: the scheduler's runs and the queue's tasks (tasks.tf), each with an
+# OIDC token of its own account.
+resource "google_cloud_run_service_iam_member" "reconcile_invoker" {
+  for_each = var.reconcile_enabled ? toset(["scheduler", "tasks"]) : toset([])
 
   project  = var.project_id
   location = var.region
   service  = google_cloudfunctions2_function.reconcile[0].service_config[0].service
   role     = "roles/run.invoker"
-  member   = google_service_account.this["scheduler"].member
+  member   = local.service_account_members[each.key]
 }
 
 resource "google_cloud_scheduler_job" "reconcile" {
@@ -105,5 +107,5 @@ resource "google_cloud_scheduler_job" "reconcile" {
     }
   }
 
-  depends_on = [google_cloud_run_service_iam_member.scheduler_invoker]
+  depends_on = [google_cloud_run_service_iam_member.reconcile_invoker]
 }
