@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.iac.test_terraform_gcp import load, resource
+from tests.iac.gcp_stack import load, resource
 
 FUNCTIONS = ("google_cloudfunctions2_function.webhook", "google_cloudfunctions2_function.reconcile")
 

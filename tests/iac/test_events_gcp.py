@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.iac.test_terraform_gcp import (
+from tests.iac.gcp_stack import (
     Model,
     account,
     blocks,

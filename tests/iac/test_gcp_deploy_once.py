@@ -14,26 +14,19 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.iac.test_terraform_gcp import (
+from tests.iac.gcp_stack import (
     ROOT,
     STACK,
     Model,
-    _depends_on,
-    _duration_seconds,
     blocks,
     conditions,
+    depends_on,
+    duration_seconds,
     load,
     reference,
     resource,
     resources,
 )
-
-
-@pytest.fixture(scope="module")
-def model() -> Model:
-    return load()
 
 
 def with_alerts(tmp_path: Path) -> Model:
@@ -59,12 +52,12 @@ def test_alert_policies_wait_ten_minutes_after_their_log_based_metrics(tmp_path:
     metrics = resources(model, "google_logging_metric")
     (sleep,) = [s for s in resources(model, "time_sleep") if "log_metrics" in s["__tfmeta"]["path"]]
     # "it could take up to 10 minutes to become available" (the API's own error).
-    assert _duration_seconds(sleep["create_duration"]) >= 600
-    assert _ids(_depends_on(sleep)) == {m["id"] for m in metrics}
+    assert duration_seconds(sleep["create_duration"]) >= 600
+    assert _ids(depends_on(sleep)) == {m["id"] for m in metrics}
     # A new metric waits again; an unchanged set does not.
     assert sleep["triggers"]["metrics"] == ",".join(sorted(m["name"] for m in metrics))
     for policy in resources(model, "google_monitoring_alert_policy"):
-        assert sleep["id"] in _ids(_depends_on(policy)), policy["display_name"]
+        assert sleep["id"] in _ids(depends_on(policy)), policy["display_name"]
 
 
 def test_no_wait_without_alerts(model: Model) -> None:

@@ -7,18 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.iac.test_terraform_gcp import (
+from tests.iac.gcp_stack import (
     Model,
     account,
     blocks,
     load,
     many,
-    model,
     resource,
     resources,
 )
-
-__all__ = ["model"]  # the stack with the example variables, a fixture used by name
 
 
 def _reconcile_env(model: Model) -> dict[str, Any]:
