@@ -65,11 +65,15 @@ locals {
     } : {},
   )
 
-  # Each account's IAM member, known at plan time (the provider's `member` attribute is the same
-  # text), so that the grants below are keyed and checked offline; they depend on the accounts.
-  service_account_members = {
+  # Each account's email and IAM member, known at plan time (the provider's `email` and `member`
+  # attributes are the same text), so that what names an account by key is checked offline; the
+  # grants below depend on the accounts, and every function waits for the grants.
+  service_account_emails = {
     for name, account in local.service_accounts :
-    name => "serviceAccount:${account.account_id}@${var.project_id}.iam.gserviceaccount.com"
+    name => "${account.account_id}@${var.project_id}.iam.gserviceaccount.com"
+  }
+  service_account_members = {
+    for name, email in local.service_account_emails : name => "serviceAccount:${email}"
   }
 
   # Each account's grants, keyed "<account>_<role or secret>".

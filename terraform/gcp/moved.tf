@@ -63,3 +63,8 @@ moved {
   from = google_cloud_run_service_iam_member.scheduler_invoker[0]
   to   = google_cloud_run_service_iam_member.reconcile_invoker["scheduler"]
 }
+
+moved {
+  from = google_cloudfunctions2_function.reconcile[0]
+  to   = google_cloudfunctions2_function.private["reconcile"]
+}

@@ -64,7 +64,7 @@ output "green_api_instances" {
 
 output "reconcile_function_name" {
   description = "Private function Cloud Scheduler invokes for reconcile (null when reconcile_enabled is false)."
-  value       = one(google_cloudfunctions2_function.reconcile[*].name)
+  value       = var.reconcile_enabled ? google_cloudfunctions2_function.private["reconcile"].name : null
 }
 
 output "reconcile_scheduler_job" {

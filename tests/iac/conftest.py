@@ -31,6 +31,6 @@ def model() -> Any:
 @pytest.fixture(scope="session")
 def function(model: Any) -> dict[str, Any]:
     """The webhook function of that model."""
-    from tests.iac.gcp_stack import resource
+    from tests.iac.gcp_stack import cloud_function
 
-    return resource(model, "google_cloudfunctions2_function.webhook")
+    return cloud_function(model, "webhook")

@@ -62,18 +62,19 @@ def resource(model: Model, address: str) -> dict[str, Any]:
 
 
 ACCOUNT_REFERENCE = re.compile(r"google_service_account\.this\.\[(\w+)\]\.(?:member|email|name)")
-ACCOUNT_MEMBER = re.compile(r"serviceAccount:([a-z0-9-]+)@[a-z0-9-]+\.iam\.gserviceaccount\.com")
+ACCOUNT_TEXT = re.compile(r"(?:serviceAccount:)?([a-z0-9-]+)@[a-z0-9-]+\.iam\.gserviceaccount\.com")
 
 
 def account(model: Model, value: Any) -> str:
     """Which of the stack's service accounts (its key in iam.tf) a value names: a reference to
-    google_service_account.this[key], or the member text iam.tf gives the keyed grants."""
+    google_service_account.this[key], or the email or member text iam.tf gives the keyed grants
+    and the private functions."""
     if isinstance(value, dict):
         match = ACCOUNT_REFERENCE.fullmatch(reference(value))
         assert match, f"not a service account: {value!r}"
         return match.group(1)
-    match = ACCOUNT_MEMBER.fullmatch(str(value))
-    assert match, f"not a service account member: {value!r}"
+    match = ACCOUNT_TEXT.fullmatch(str(value))
+    assert match, f"not a service account email or member: {value!r}"
     (key,) = [
         account_key(r)
         for r in resources(model, "google_service_account")
@@ -88,11 +89,24 @@ def account_key(account: dict[str, Any]) -> str:
     return path.removeprefix('google_service_account.this["').removesuffix('"]')
 
 
+# Each function's address: the public webhook, and the private ones in one keyed resource.
+FUNCTIONS = {
+    "webhook": "google_cloudfunctions2_function.webhook",
+    "reconcile": 'google_cloudfunctions2_function.private["reconcile"]',
+    "events": 'google_cloudfunctions2_function.private["events"]',
+}
+
+
+def cloud_function(model: Model, name: str) -> dict[str, Any]:
+    """One of the stack's functions, by its key in FUNCTIONS."""
+    return resource(model, FUNCTIONS[name])
+
+
 def webhook_env(model: Model) -> dict[str, str]:
     """The webhook function's plain environment variables."""
-    env: dict[str, str] = resource(model, "google_cloudfunctions2_function.webhook")[
-        "service_config"
-    ]["environment_variables"]
+    env: dict[str, str] = cloud_function(model, "webhook")["service_config"][
+        "environment_variables"
+    ]
     return env
 
 

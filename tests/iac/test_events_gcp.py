@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from tests.iac.gcp_stack import (
+    FUNCTIONS,
     Model,
     account,
     blocks,
+    cloud_function,
     load,
     resource,
     resources,
@@ -39,13 +41,13 @@ def secret_keys(function: dict[str, Any]) -> set[str]:
 def test_no_events_no_trigger_and_no_delivery(tmp_path: Path) -> None:
     model = load()
     assert events_resources(model) == []
-    webhook = resource(model, "google_cloudfunctions2_function.webhook")
+    webhook = cloud_function(model, "webhook")
     assert "EVENTS_URL" not in webhook["service_config"]["environment_variables"]
 
 
 def test_the_outbox_trigger_invokes_the_private_delivery_function(tmp_path: Path) -> None:
     model = load(tmp_path, events_url=EVENTS_URL)
-    function = resource(model, "google_cloudfunctions2_function.events")
+    function = cloud_function(model, "events")
     assert function["build_config"]["entry_point"] == "deliver_event"
     assert function["service_config"]["ingress_settings"] == "ALLOW_INTERNAL_ONLY"
     trigger = function["event_trigger"]
@@ -70,10 +72,10 @@ def test_the_outbox_trigger_invokes_the_private_delivery_function(tmp_path: Path
 
 def test_only_the_delivery_holds_the_signing_key(tmp_path: Path) -> None:
     model = load(tmp_path, events_url=EVENTS_URL)
-    delivery = resource(model, "google_cloudfunctions2_function.events")
+    delivery = cloud_function(model, "events")
     assert "EVENTS_SECRET" in secret_keys(delivery)
     for writer in ("webhook", "reconcile"):
-        function = resource(model, f"google_cloudfunctions2_function.{writer}")
+        function = cloud_function(model, writer)
         assert "EVENTS_SECRET" not in secret_keys(function)
         environment = function["service_config"]["environment_variables"]
         assert environment["EVENTS_URL"] == "https://crm.example/hooks"
@@ -93,7 +95,7 @@ def test_an_instances_own_events_url_turns_events_on(tmp_path: Path) -> None:
         green_api_id_instance="null",
         green_api_token="null",
     )
-    assert "google_cloudfunctions2_function.events[0]" in events_resources(model)
+    assert FUNCTIONS["events"] in events_resources(model)
 
 
 def test_outbox_documents_expire_with_the_records(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from tests.iac.gcp_stack import (
     STACK,
     Model,
     blocks,
+    cloud_function,
     conditions,
     depends_on,
     duration_seconds,
@@ -81,7 +82,7 @@ def test_both_functions_build_the_uploaded_generation_so_a_second_plan_is_empty(
     model: Model,
 ) -> None:
     for name in ("webhook", "reconcile"):
-        function = resource(model, f"google_cloudfunctions2_function.{name}")
+        function = cloud_function(model, name)
         source = function["build_config"]["source"]["storage_source"]
         assert reference(source["generation"]) == "google_storage_bucket_object.source.generation"
 

@@ -12,6 +12,7 @@ from tests.iac.gcp_stack import (
     STACK,
     Model,
     account,
+    cloud_function,
     load,
     reference,
     resource,
@@ -63,7 +64,7 @@ def test_build_account_roles(model: Model) -> None:
     assert _members(model, "google_storage_bucket_iam_member") == [
         ("roles/storage.objectViewer", build)
     ]
-    function = resource(model, "google_cloudfunctions2_function.webhook")
+    function = cloud_function(model, "webhook")
     # tfparse resolves `.id` to its own identifier of the referenced resource.
     builder = resource(model, 'google_service_account.this["build"]')
     assert function["build_config"]["service_account"] == builder["id"]

@@ -11,6 +11,7 @@ from tests.iac.gcp_stack import (
     Model,
     account_key,
     blocks,
+    cloud_function,
     depends_on,
     duration_seconds,
     load,
@@ -66,7 +67,7 @@ def test_every_function_waits_until_every_grant_has_propagated(model: Model) -> 
             waited |= {i["id"] for i in instances if isinstance(i, dict) and "id" in i}
     assert grants <= waited
     for name in ("webhook", "reconcile"):
-        function = resource(model, f"google_cloudfunctions2_function.{name}")
+        function = cloud_function(model, name)
         waits = [d for entry in depends_on(function) for d in blocks(entry)]
         assert sleep["id"] in {d.get("id") for d in waits}, name
     # New accounts mean new grants: the sleep is replaced and waits again.

@@ -12,6 +12,7 @@ from tests.iac.gcp_stack import (
     Model,
     account,
     blocks,
+    cloud_function,
     conditions,
     config_env_names,
     hcl,
@@ -182,7 +183,7 @@ def test_extra_environment_variables_reach_the_function_and_cannot_override(
 ) -> None:
     env = webhook_env_with(tmp_path, environment_variables='{ STORE_TIMEOUT = "5s" }')
     assert env["STORE_TIMEOUT"] == "5s"
-    function = resource(_every_setting_on(tmp_path), "google_cloudfunctions2_function.webhook")
+    function = cloud_function(_every_setting_on(tmp_path), "webhook")
     managed = set(function["service_config"]["environment_variables"]) | {
         s["key"] for s in blocks(function["service_config"]["secret_environment_variables"])
     }

@@ -12,6 +12,7 @@ import pytest
 from tests.iac.gcp_stack import (
     ROOT,
     blocks,
+    cloud_function,
     conditions,
     config_env_names,
     load,
@@ -24,7 +25,7 @@ from tests.iac.gcp_stack import (
 def test_the_instance_map_is_one_secret_read_as_its_latest_version(tmp_path: Path) -> None:
     model = many(tmp_path)
     assert all(c is True for c in conditions(model, "green_api_instances"))
-    function = resource(model, "google_cloudfunctions2_function.webhook")
+    function = cloud_function(model, "webhook")
     service = function["service_config"]
     secrets = {s["key"]: s for s in blocks(service["secret_environment_variables"])}
     assert set(secrets) == {"WEBHOOK_TOKEN", "GREEN_API_INSTANCES"}

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from tests.iac.gcp_stack import (
+    FUNCTIONS,
     Model,
     account,
     blocks,
+    cloud_function,
     load,
     many,
     reference,
@@ -23,7 +25,7 @@ from tests.iac.gcp_stack import (
 def test_reconcile_is_a_second_function_from_the_same_source(
     model: Model, function: dict[str, Any]
 ) -> None:
-    reconcile = resource(model, "google_cloudfunctions2_function.reconcile")
+    reconcile = cloud_function(model, "reconcile")
     assert reconcile["name"] == "green-call-logger-reconcile"
     build = reconcile["build_config"]
     assert build["entry_point"] == "reconcile_calls"
@@ -57,8 +59,7 @@ def test_the_reconcile_function_reads_the_instance_map_as_the_webhook_does(
 ) -> None:
     model = many(tmp_path)
     webhook, reconcile = (
-        _secret_environment(resource(model, f"google_cloudfunctions2_function.{name}"))
-        for name in ("webhook", "reconcile")
+        _secret_environment(cloud_function(model, name)) for name in ("webhook", "reconcile")
     )
     assert reconcile == {"GREEN_API_INSTANCES": webhook["GREEN_API_INSTANCES"]}
 
@@ -91,7 +92,7 @@ def test_the_scheduler_job_posts_the_reconcile_event_with_an_oidc_token(model: M
     assert target["headers"] == {"Content-Type": "application/json"}
     oidc = target["oidc_token"]
     assert account(model, oidc["service_account_email"]) == "scheduler"
-    uri = "google_cloudfunctions2_function.reconcile.[0].service_config.[0].uri"
+    uri = "google_cloudfunctions2_function.private.[reconcile].service_config.[0].uri"
     assert reference(target["uri"]) == uri
     assert reference(oidc["audience"]) == uri
     assert "cloudscheduler.googleapis.com" in {
@@ -112,7 +113,7 @@ def test_reconcile_can_be_turned_off(tmp_path: Path) -> None:
     for kind in ("google_cloud_scheduler_job", "google_service_account"):
         assert all("reconcile" not in r["__tfmeta"]["path"] for r in resources(model, kind))
     functions = [r["__tfmeta"]["path"] for r in resources(model, "google_cloudfunctions2_function")]
-    assert functions == ["google_cloudfunctions2_function.webhook"]
+    assert functions == [FUNCTIONS["webhook"]]
     assert resources(model, "google_cloud_scheduler_job") == []
 
 

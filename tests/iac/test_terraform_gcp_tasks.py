@@ -11,6 +11,7 @@ from tests.iac.gcp_stack import (
     Model,
     account,
     blocks,
+    cloud_function,
     load,
     many,
     resource,
@@ -19,7 +20,7 @@ from tests.iac.gcp_stack import (
 
 
 def _reconcile_env(model: Model) -> dict[str, Any]:
-    function = resource(model, "google_cloudfunctions2_function.reconcile")
+    function = cloud_function(model, "reconcile")
     env: dict[str, Any] = function["service_config"]["environment_variables"]
     return env
 
@@ -35,7 +36,7 @@ def test_the_queue_paces_and_retries_the_tasks(model: Model) -> None:
         r["service"] for r in resources(model, "google_project_service")
     }
     # As many function instances as tasks run at once, one task each.
-    service = resource(model, "google_cloudfunctions2_function.reconcile")["service_config"]
+    service = cloud_function(model, "reconcile")["service_config"]
     assert (service["max_instance_count"], service["max_instance_request_concurrency"]) == (10, 1)
 
 
@@ -45,13 +46,13 @@ def test_the_reconcile_function_knows_its_queue_its_url_and_its_tasks_identity(
     env = _reconcile_env(model)
     queue = resource(model, "google_cloud_tasks_queue.reconcile")
     assert env["RECONCILE_TASKS_QUEUE"] == queue["id"]
-    project = resource(model, "google_cloudfunctions2_function.webhook")["project"]
+    project = cloud_function(model, "webhook")["project"]
     assert env["RECONCILE_TASKS_URL"] == (
         f"https://europe-west1-{project}.cloudfunctions.net/green-call-logger-reconcile"
     )
     # The tasks account's email, known only after apply (tfparse leaves it empty).
     assert "RECONCILE_TASKS_SERVICE_ACCOUNT" in env
-    webhook = resource(model, "google_cloudfunctions2_function.webhook")
+    webhook = cloud_function(model, "webhook")
     assert not {k for k in webhook["service_config"]["environment_variables"] if "TASKS" in k}
 
 
@@ -120,7 +121,7 @@ def test_an_instance_without_its_own_webhook_token_gets_one_generated(tmp_path: 
 def test_the_caps_reach_the_functions_when_set(tmp_path: Path) -> None:
     model = load(tmp_path, missed_call_reply_max_per_hour="5", operator_notify_max_per_hour="7")
     for name in ("webhook", "reconcile"):
-        function = resource(model, f"google_cloudfunctions2_function.{name}")
+        function = cloud_function(model, name)
         env = function["service_config"]["environment_variables"]
         assert (env["MISSED_CALL_REPLY_MAX_PER_HOUR"], env["OPERATOR_NOTIFY_MAX_PER_HOUR"]) == (
             "5",
