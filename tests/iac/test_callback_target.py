@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.iac.gcp_stack import cloud_function, load
+from tests.iac import gcp_stack as gcp
 
 
 def environment(tmp_path: Path, **overrides: str) -> list[dict[str, str]]:
-    model = load(tmp_path, **overrides)
+    model = gcp.load(tmp_path, **overrides)
     return [
-        cloud_function(model, name)["service_config"]["environment_variables"]
+        gcp.cloud_function(model, name)["service_config"]["environment_variables"]
         for name in ("webhook", "reconcile")
     ]
 

@@ -8,47 +8,40 @@ from pathlib import Path
 
 import pytest
 
-from tests.iac.gcp_stack import (
-    STACK,
-    Model,
-    account,
-    cloud_function,
-    load,
-    reference,
-    resource,
-    resources,
-)
+from tests.iac import gcp_stack as gcp
 
 
-def test_anyone_may_invoke_the_function_service(model: Model) -> None:
+def test_anyone_may_invoke_the_function_service(model: gcp.Model) -> None:
     (binding,) = [
         r
-        for r in resources(model, "google_cloud_run_service_iam_member")
+        for r in gcp.resources(model, "google_cloud_run_service_iam_member")
         if r["member"] == "allUsers"
     ]
     assert binding["role"] == "roles/run.invoker"
     assert binding["member"] == "allUsers"
-    assert reference(binding["service"]) == (
+    assert gcp.reference(binding["service"]) == (
         "google_cloudfunctions2_function.webhook.service_config.[0].service"
     )
     assert binding["location"] == "europe-west1"
 
 
-def _members(model: Model, kind: str) -> list[tuple[str, str]]:
+def _members(model: gcp.Model, kind: str) -> list[tuple[str, str]]:
     """(role, account) of each IAM member resource of a kind."""
-    return [(r["role"], account(model, r["member"])) for r in resources(model, kind)]
+    return [(r["role"], gcp.account(model, r["member"])) for r in gcp.resources(model, kind)]
 
 
-def test_runtime_account_has_only_firestore_and_its_own_secrets(model: Model) -> None:
+def test_runtime_account_has_only_firestore_and_its_own_secrets(model: gcp.Model) -> None:
     runtime = "runtime"
     project_roles = _members(model, "google_project_iam_member")
     assert [role for role, member in project_roles if member == runtime] == ["roles/datastore.user"]
     secret_grants = [
         r
-        for r in resources(model, "google_secret_manager_secret_iam_member")
-        if account(model, r["member"]) == runtime
+        for r in gcp.resources(model, "google_secret_manager_secret_iam_member")
+        if gcp.account(model, r["member"]) == runtime
     ]
-    assert {(r["secret_id"], r["role"], account(model, r["member"])) for r in secret_grants} == {
+    assert {
+        (r["secret_id"], r["role"], gcp.account(model, r["member"])) for r in secret_grants
+    } == {
         ("green-call-logger-webhook-token", "roles/secretmanager.secretAccessor", runtime),
         ("green-call-logger-green-api-token", "roles/secretmanager.secretAccessor", runtime),
     }
@@ -57,16 +50,16 @@ def test_runtime_account_has_only_firestore_and_its_own_secrets(model: Model) ->
             pytest.fail(f"{kind} would take over other members' grants")
 
 
-def test_build_account_roles(model: Model) -> None:
+def test_build_account_roles(model: gcp.Model) -> None:
     build = "build"
     project_roles = _members(model, "google_project_iam_member")
     assert [role for role, member in project_roles if member == build] == ["roles/run.builder"]
     assert _members(model, "google_storage_bucket_iam_member") == [
         ("roles/storage.objectViewer", build)
     ]
-    function = cloud_function(model, "webhook")
+    function = gcp.cloud_function(model, "webhook")
     # tfparse resolves `.id` to its own identifier of the referenced resource.
-    builder = resource(model, 'google_service_account.this["build"]')
+    builder = gcp.resource(model, 'google_service_account.this["build"]')
     assert function["build_config"]["service_account"] == builder["id"]
 
 
@@ -137,8 +130,8 @@ def test_a_deployed_stack_keeps_every_released_resource(tmp_path: Path) -> None:
     """A released address that is gone without a `moved` block would destroy the deployed
     resource (an account, its grants, a secret and its versions, a function) and create it again;
     an address that never reached a release needs no block."""
-    moved = dict(MOVED.findall("\n".join(f.read_text() for f in STACK.glob("*.tf"))))
-    model = load(
+    moved = dict(MOVED.findall("\n".join(f.read_text() for f in gcp.STACK.glob("*.tf"))))
+    model = gcp.load(
         tmp_path, events_url='"https://crm.example/hooks"', alert_email='"oncall@example.com"'
     )
     addresses = {r["__tfmeta"]["path"] for items in model.values() for r in items}
@@ -147,7 +140,7 @@ def test_a_deployed_stack_keeps_every_released_resource(tmp_path: Path) -> None:
     assert set(moved.values()) <= addresses
 
 
-def test_no_basic_roles_anywhere(model: Model) -> None:
+def test_no_basic_roles_anywhere(model: gcp.Model) -> None:
     for kind, items in model.items():
         if kind.endswith("_iam_member"):
             for item in items:

@@ -4,32 +4,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.iac.gcp_stack import (
-    Model,
-    blocks,
-    load,
-    resource,
-    resources,
-    waits_on,
-)
+from tests.iac import gcp_stack as gcp
 
 
-def test_no_alerting_resources_without_an_email(model: Model) -> None:
+def test_no_alerting_resources_without_an_email(model: gcp.Model) -> None:
     for kind in ("google_monitoring_notification_channel", "google_monitoring_alert_policy"):
-        assert resources(model, kind) == []
-    assert resources(model, "google_logging_metric") == []
+        assert gcp.resources(model, kind) == []
+    assert gcp.resources(model, "google_logging_metric") == []
 
 
 def test_alerts_mail_the_address_for_each_condition(tmp_path: Path) -> None:
-    model = load(tmp_path, alert_email='"oncall@example.com"')
-    (channel,) = resources(model, "google_monitoring_notification_channel")
+    model = gcp.load(tmp_path, alert_email='"oncall@example.com"')
+    (channel,) = gcp.resources(model, "google_monitoring_notification_channel")
     assert channel["type"] == "email"
     assert channel["labels"] == {"email_address": "oncall@example.com"}
-    sleep = resource(model, "time_sleep.apis_enabled")
-    assert waits_on(channel, sleep)
-    assert all(waits_on(m, sleep) for m in resources(model, "google_logging_metric"))
+    sleep = gcp.resource(model, "time_sleep.apis_enabled")
+    assert gcp.waits_on(channel, sleep)
+    assert all(gcp.waits_on(m, sleep) for m in gcp.resources(model, "google_logging_metric"))
 
-    metrics = {m["name"]: m["filter"] for m in resources(model, "google_logging_metric")}
+    metrics = {m["name"]: m["filter"] for m in gcp.resources(model, "google_logging_metric")}
     function_lines = (
         'resource.type="cloud_run_revision" AND resource.labels.service_name="green-call-logger"'
     )
@@ -52,11 +45,13 @@ def test_alerts_mail_the_address_for_each_condition(tmp_path: Path) -> None:
         'jsonPayload.event="reconcile.missing_calls"'
     )
 
-    policies = {p["display_name"]: p for p in resources(model, "google_monitoring_alert_policy")}
+    policies = {
+        p["display_name"]: p for p in gcp.resources(model, "google_monitoring_alert_policy")
+    }
     assert len(policies) == 5
     by_filter = {}
     for policy in policies.values():
-        (condition,) = blocks(policy["conditions"])
+        (condition,) = gcp.blocks(policy["conditions"])
         threshold = condition["condition_threshold"]
         by_filter[threshold["filter"]] = (threshold["duration"], policy)
         # tfparse resolves `.id` to its own identifier of the referenced resource.
@@ -72,6 +67,6 @@ def test_alerts_mail_the_address_for_each_condition(tmp_path: Path) -> None:
         assert f'resource.type="cloud_run_revision" AND {metric}' in by_filter
 
 
-def test_monitoring_apis_are_enabled(model: Model) -> None:
-    services = {r["service"] for r in resources(model, "google_project_service")}
+def test_monitoring_apis_are_enabled(model: gcp.Model) -> None:
+    services = {r["service"] for r in gcp.resources(model, "google_project_service")}
     assert {"logging.googleapis.com", "monitoring.googleapis.com"} <= services

@@ -5,24 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.iac.gcp_stack import (
-    OPERATOR_CHAT,
-    ROOT,
-    STACK,
-    Model,
-    account,
-    blocks,
-    cloud_function,
-    conditions,
-    config_env_names,
-    hcl,
-    load,
-    reference,
-    resource,
-    resources,
-    variable,
-    webhook_env_with,
-)
+from tests.iac import gcp_stack as gcp
 
 
 def test_function_build(function: dict[str, Any]) -> None:
@@ -30,13 +13,13 @@ def test_function_build(function: dict[str, Any]) -> None:
     assert build["entry_point"] == "handle_webhook"
     assert build["runtime"] == "python312"
     source = build["source"]["storage_source"]
-    assert reference(source["object"]) == "google_storage_bucket_object.source.name"
+    assert gcp.reference(source["object"]) == "google_storage_bucket_object.source.name"
     # The uploaded object's generation, so each upload is the one that gets built.
-    assert reference(source["generation"]) == "google_storage_bucket_object.source.generation"
+    assert gcp.reference(source["generation"]) == "google_storage_bucket_object.source.generation"
     assert function["location"] == "europe-west1"
 
 
-def test_function_service_settings(function: dict[str, Any], model: Model) -> None:
+def test_function_service_settings(function: dict[str, Any], model: gcp.Model) -> None:
     service = function["service_config"]
     assert service["ingress_settings"] == "ALLOW_ALL"
     assert service["available_memory"] == "256M"
@@ -44,12 +27,12 @@ def test_function_service_settings(function: dict[str, Any], model: Model) -> No
     assert service["min_instance_count"] == 0
     assert service["max_instance_count"] == 10
     assert service["max_instance_request_concurrency"] == 1
-    assert account(model, service["service_account_email"]) == "runtime"
+    assert gcp.account(model, service["service_account_email"]) == "runtime"
 
 
 def test_plain_environment_matches_the_config_contract(function: dict[str, Any]) -> None:
     env = function["service_config"]["environment_variables"]
-    assert set(env) <= config_env_names()
+    assert set(env) <= gcp.config_env_names()
     assert env == {
         "CALL_MODE": "all",
         "GREEN_API_ID_INSTANCE": "1101000001",
@@ -66,26 +49,29 @@ def test_plain_environment_matches_the_config_contract(function: dict[str, Any])
 
 
 def test_optional_settings_appear_when_set(tmp_path: Path) -> None:
-    env = webhook_env_with(
-        tmp_path, operator_chat_id=hcl(OPERATOR_CHAT), call_labels="{}", call_mode='"results"'
+    env = gcp.webhook_env_with(
+        tmp_path,
+        operator_chat_id=gcp.hcl(gcp.OPERATOR_CHAT),
+        call_labels="{}",
+        call_mode='"results"',
     )
-    assert env["OPERATOR_CHAT_ID"] == OPERATOR_CHAT
+    assert env["OPERATOR_CHAT_ID"] == gcp.OPERATOR_CHAT
     assert env["CALL_MODE"] == "results"
     assert "CALL_LABELS" not in env
 
 
 def test_reply_settings_appear_when_a_reply_is_set(tmp_path: Path) -> None:
-    env = webhook_env_with(
+    env = gcp.webhook_env_with(
         tmp_path,
         missed_call_reply='"Sorry we missed your call, {name}."',
         missed_call_reply_after_hours='"We open at 9."',
         missed_call_reply_on='["missed", "hangUp"]',
         business_hours='"mon-fri 09:00-18:00"',
         timezone='"Europe/Berlin"',
-        operator_chat_id=hcl(OPERATOR_CHAT),
+        operator_chat_id=gcp.hcl(gcp.OPERATOR_CHAT),
         operator_notify_on='["offer", "missed"]',
     )
-    assert set(env) <= config_env_names()
+    assert set(env) <= gcp.config_env_names()
     assert {name: value for name, value in env.items() if "REPLY" in name or "NOTIFY" in name} == {
         "MISSED_CALL_REPLY": "Sorry we missed your call, {name}.",
         "MISSED_CALL_REPLY_AFTER_HOURS": "We open at 9.",
@@ -98,17 +84,17 @@ def test_reply_settings_appear_when_a_reply_is_set(tmp_path: Path) -> None:
 
 
 def test_tokens_are_secret_environment_variables_never_plain_ones(
-    model: Model, function: dict[str, Any]
+    model: gcp.Model, function: dict[str, Any]
 ) -> None:
     service = function["service_config"]
     assert not {"WEBHOOK_TOKEN", "GREEN_API_TOKEN"} & set(service["environment_variables"])
-    assert {"WEBHOOK_TOKEN", "GREEN_API_TOKEN"} <= config_env_names()
+    assert {"WEBHOOK_TOKEN", "GREEN_API_TOKEN"} <= gcp.config_env_names()
 
-    secrets = {s["key"]: s for s in blocks(service["secret_environment_variables"])}
+    secrets = {s["key"]: s for s in gcp.blocks(service["secret_environment_variables"])}
     assert set(secrets) == {"WEBHOOK_TOKEN", "GREEN_API_TOKEN"}
     ids = {
         r["__tfmeta"]["path"]: r["secret_id"]
-        for r in resources(model, "google_secret_manager_secret")
+        for r in gcp.resources(model, "google_secret_manager_secret")
     }
     assert (
         secrets["WEBHOOK_TOKEN"]["secret"]
@@ -120,15 +106,17 @@ def test_tokens_are_secret_environment_variables_never_plain_ones(
     )
     # The webhook token is pinned to the version Terraform wrote, so a new value redeploys the
     # function; the GREEN-API secret is read as its latest version at each cold start.
-    assert reference(secrets["WEBHOOK_TOKEN"]["version"]) == (
+    assert gcp.reference(secrets["WEBHOOK_TOKEN"]["version"]) == (
         "google_secret_manager_secret_version.this.[webhook_token].version"
     )
     assert secrets["GREEN_API_TOKEN"]["version"] == "latest"
     assert {secret["project_id"] for secret in secrets.values()} == {"my-call-logger-project"}
 
 
-def test_a_new_secret_value_is_created_before_the_old_version_is_destroyed(model: Model) -> None:
-    versions = resources(model, "google_secret_manager_secret_version")
+def test_a_new_secret_value_is_created_before_the_old_version_is_destroyed(
+    model: gcp.Model,
+) -> None:
+    versions = gcp.resources(model, "google_secret_manager_secret_version")
     assert len(versions) == 2
     for version in versions:
         # secret_data cannot change in place: without this the old version would be destroyed
@@ -136,42 +124,42 @@ def test_a_new_secret_value_is_created_before_the_old_version_is_destroyed(model
         assert version["lifecycle"]["create_before_destroy"] is True, version["__tfmeta"]["path"]
 
 
-def test_token_variables_are_sensitive_and_the_webhook_token_is_generated(model: Model) -> None:
-    assert variable(model, "webhook_token")["sensitive"] is True
-    assert variable(model, "green_api_token")["sensitive"] is True
+def test_token_variables_are_sensitive_and_the_webhook_token_is_generated(model: gcp.Model) -> None:
+    assert gcp.variable(model, "webhook_token")["sensitive"] is True
+    assert gcp.variable(model, "green_api_token")["sensitive"] is True
     # Generated once (settings.tf), the same way as on AWS, and kept: a new uuid() at each plan
     # is ignored.
-    generated = resource(model, "terraform_data.generated_webhook_token")
+    generated = gcp.resource(model, "terraform_data.generated_webhook_token")
     assert generated["input"] == "(sensitive value)"
     outputs = {o["__tfmeta"]["label"]: o for o in model["output"]}
     assert outputs["webhook_token"]["sensitive"] is True
     assert outputs["green_api_token"]["sensitive"] is True
-    assert variable(model, "green_api_instances")["sensitive"] is True
+    assert gcp.variable(model, "green_api_instances")["sensitive"] is True
     assert outputs["green_api_instances"]["sensitive"] is True
 
 
 # --- Source ---------------------------------------------------------------------------------
 
 
-def test_source_bucket_is_private(model: Model) -> None:
-    bucket = resource(model, "google_storage_bucket.source")
+def test_source_bucket_is_private(model: gcp.Model) -> None:
+    bucket = gcp.resource(model, "google_storage_bucket.source")
     assert bucket["uniform_bucket_level_access"] is True
     assert bucket["public_access_prevention"] == "enforced"
     assert bucket["location"] == "europe-west1"
 
 
-def test_source_is_the_function_folder_named_by_its_hash(model: Model) -> None:
-    archive = resource(model, "data.archive_file.function")
+def test_source_is_the_function_folder_named_by_its_hash(model: gcp.Model) -> None:
+    archive = gcp.resource(model, "data.archive_file.function")
     assert archive["type"] == "zip"
-    assert (STACK / archive["source_dir"]).resolve() == ROOT / "function"
-    obj = resource(model, "google_storage_bucket_object.source")
+    assert (gcp.STACK / archive["source_dir"]).resolve() == gcp.ROOT / "function"
+    obj = gcp.resource(model, "google_storage_bucket_object.source")
     assert "data.archive_file.function.output_sha256" in obj["name"]
 
 
-def _every_setting_on(tmp_path: Path) -> Model:
-    return load(
+def _every_setting_on(tmp_path: Path) -> gcp.Model:
+    return gcp.load(
         tmp_path,
-        operator_chat_id=hcl(OPERATOR_CHAT),
+        operator_chat_id=gcp.hcl(gcp.OPERATOR_CHAT),
         missed_call_reply='"Sorry we missed your call."',
         business_hours='"mon-fri 09:00-18:00"',
         digest_time='"09:00"',
@@ -181,19 +169,19 @@ def _every_setting_on(tmp_path: Path) -> Model:
 def test_extra_environment_variables_reach_the_function_and_cannot_override(
     tmp_path: Path,
 ) -> None:
-    env = webhook_env_with(tmp_path, environment_variables='{ STORE_TIMEOUT = "5s" }')
+    env = gcp.webhook_env_with(tmp_path, environment_variables='{ STORE_TIMEOUT = "5s" }')
     assert env["STORE_TIMEOUT"] == "5s"
-    function = cloud_function(_every_setting_on(tmp_path), "webhook")
+    function = gcp.cloud_function(_every_setting_on(tmp_path), "webhook")
     managed = set(function["service_config"]["environment_variables"]) | {
-        s["key"] for s in blocks(function["service_config"]["secret_environment_variables"])
+        s["key"] for s in gcp.blocks(function["service_config"]["secret_environment_variables"])
     }
     accepted = [
         name
         for name in sorted(managed | {"GREEN_API_INSTANCES"})
         if all(
             condition is True
-            for condition in conditions(
-                load(tmp_path, environment_variables=f'{{ {name} = "x" }}'),
+            for condition in gcp.conditions(
+                gcp.load(tmp_path, environment_variables=f'{{ {name} = "x" }}'),
                 "environment_variables",
             )
         )

@@ -6,19 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.iac.gcp_stack import (
-    OPERATOR_CHAT,
-    Model,
-    conditions,
-    hcl,
-    load,
-    many,
-)
+from tests.iac import gcp_stack as gcp
 
 
-def test_the_example_passes_every_validation(model: Model) -> None:
+def test_the_example_passes_every_validation(model: gcp.Model) -> None:
     for item in model["variable"]:
-        for condition in conditions(model, item["__tfmeta"]["label"]):
+        for condition in gcp.conditions(model, item["__tfmeta"]["label"]):
             assert condition is True, item["__tfmeta"]["label"]
 
 
@@ -81,7 +74,7 @@ CASES: dict[str, tuple[str, str]] = {
 # The regions where the stack's services are all offered: its own list (regions.tf). Refusing the
 # others is tests/iac/test_gcp_deploy_once.py's.
 CLOUD_RUN_REGIONS: list[str] = next(
-    block["supported_regions"] for block in load()["locals"] if "supported_regions" in block
+    block["supported_regions"] for block in gcp.load()["locals"] if "supported_regions" in block
 )
 # Firestore's multi-region locations (its regional ones are the regions above).
 FIRESTORE_MULTI_REGIONS = ["eur3", "nam5", "nam7"]
@@ -102,7 +95,9 @@ def test_validation_accepts_every_value_google_lists(
 ) -> None:
     refused = []
     for value in values:
-        if not all(c is True for c in conditions(load(tmp_path, **{name: f'"{value}"'}), name)):
+        if not all(
+            c is True for c in gcp.conditions(gcp.load(tmp_path, **{name: f'"{value}"'}), name)
+        ):
             refused.append(value)
     assert refused == []
 
@@ -110,13 +105,13 @@ def test_validation_accepts_every_value_google_lists(
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_validation_rejects_a_bad_value_and_accepts_a_good_one(name: str, tmp_path: Path) -> None:
     bad, good = CASES[name]
-    bad_model = load(tmp_path, **{name: bad})
-    assert False in list(conditions(bad_model, name)), f"{name} = {bad} was accepted"
-    good_model = load(tmp_path, **{name: good})
-    assert all(c is True for c in conditions(good_model, name)), f"{name} = {good} was rejected"
+    bad_model = gcp.load(tmp_path, **{name: bad})
+    assert False in list(gcp.conditions(bad_model, name)), f"{name} = {bad} was accepted"
+    good_model = gcp.load(tmp_path, **{name: good})
+    assert all(c is True for c in gcp.conditions(good_model, name)), f"{name} = {good} was rejected"
 
 
-def test_every_validated_variable_has_a_case(model: Model) -> None:
+def test_every_validated_variable_has_a_case(model: gcp.Model) -> None:
     validated = {v["__tfmeta"]["label"] for v in model["variable"] if v.get("validation")}
     assert validated == set(CASES)
 
@@ -131,7 +126,7 @@ def test_every_validated_variable_has_a_case(model: Model) -> None:
         (
             {
                 "digest_time": '"09:00"',
-                "operator_chat_id": hcl(OPERATOR_CHAT),
+                "operator_chat_id": gcp.hcl(gcp.OPERATOR_CHAT),
                 "reconcile_enabled": "false",  # no runs to send it
             },
             "digest_time",
@@ -143,18 +138,18 @@ def test_every_validated_variable_has_a_case(model: Model) -> None:
     ],
 )
 def test_cross_variable_validation(overrides: dict[str, str], name: str, tmp_path: Path) -> None:
-    assert False in list(conditions(load(tmp_path, **overrides), name))
+    assert False in list(gcp.conditions(gcp.load(tmp_path, **overrides), name))
 
 
 def test_a_digest_needs_a_chat_and_the_schedule(tmp_path: Path) -> None:
-    chat = hcl(OPERATOR_CHAT)
+    chat = gcp.hcl(gcp.OPERATOR_CHAT)
     for accepted in (
-        load(tmp_path, digest_time='"09:00"', operator_chat_id=chat),
-        many(tmp_path, digest_time='"09:00"'),  # each instance's own operatorChatId
+        gcp.load(tmp_path, digest_time='"09:00"', operator_chat_id=chat),
+        gcp.many(tmp_path, digest_time='"09:00"'),  # each instance's own operatorChatId
     ):
-        assert all(c is True for c in conditions(accepted, "digest_time"))
+        assert all(c is True for c in gcp.conditions(accepted, "digest_time"))
 
 
 def test_concurrency_with_a_whole_cpu_is_accepted(tmp_path: Path) -> None:
-    model = load(tmp_path, max_instance_request_concurrency="8", cpu='"1"')
-    assert all(c is True for c in conditions(model, "max_instance_request_concurrency"))
+    model = gcp.load(tmp_path, max_instance_request_concurrency="8", cpu='"1"')
+    assert all(c is True for c in gcp.conditions(model, "max_instance_request_concurrency"))
