@@ -42,7 +42,7 @@ resource "google_cloud_run_service_iam_member" "events_invoker" {
 
   project  = var.project_id
   location = var.region
-  service  = google_cloudfunctions2_function.private["events"].service_config[0].service
+  service  = google_cloudfunctions2_function.this["events"].service_config[0].service
   role     = "roles/run.invoker"
   member   = google_service_account.this["events"].member
 }
@@ -86,5 +86,5 @@ locals {
 
 output "events_function_name" {
   description = "The function that delivers events (empty without events)."
-  value       = local.events_on ? google_cloudfunctions2_function.private["events"].name : ""
+  value       = local.events_on ? google_cloudfunctions2_function.this["events"].name : ""
 }

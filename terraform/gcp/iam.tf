@@ -136,7 +136,7 @@ resource "google_cloud_run_service_iam_member" "public_invoker" {
   #checkov:skip=CKV_GCP_102:GREEN-API cannot send Google identity tokens; the function authenticates it with WEBHOOK_TOKEN.
   project  = var.project_id
   location = var.region
-  service  = google_cloudfunctions2_function.webhook.service_config[0].service
+  service  = google_cloudfunctions2_function.this["webhook"].service_config[0].service
   role     = "roles/run.invoker"
   member   = "allUsers"
 }

@@ -1,8 +1,9 @@
 # Addresses of the last release renamed since: each `moved` block carries a deployed resource's
 # state to its new address, so that applying the new version keeps the resource instead of
-# destroying it and creating it again. The service accounts, their grants, the secrets and who may
-# invoke the reconcile function became keyed maps (iam.tf, secrets.tf, reconcile.tf). An address
-# that never reached a release needs no block (tests/iac lists the release's addresses).
+# destroying it and creating it again. The service accounts, their grants, the secrets, the
+# functions and who may invoke the reconcile function became keyed maps (iam.tf, secrets.tf,
+# function.tf, reconcile.tf). An address that never reached a release needs no block (tests/iac
+# lists the release's addresses).
 
 moved {
   from = google_service_account.runtime
@@ -65,6 +66,11 @@ moved {
 }
 
 moved {
+  from = google_cloudfunctions2_function.webhook
+  to   = google_cloudfunctions2_function.this["webhook"]
+}
+
+moved {
   from = google_cloudfunctions2_function.reconcile[0]
-  to   = google_cloudfunctions2_function.private["reconcile"]
+  to   = google_cloudfunctions2_function.this["reconcile"]
 }

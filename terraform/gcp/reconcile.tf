@@ -31,7 +31,7 @@ resource "google_cloud_run_service_iam_member" "reconcile_invoker" {
 
   project  = var.project_id
   location = var.region
-  service  = google_cloudfunctions2_function.private["reconcile"].service_config[0].service
+  service  = google_cloudfunctions2_function.this["reconcile"].service_config[0].service
   role     = "roles/run.invoker"
   member   = local.service_account_members[each.key]
 }
@@ -55,13 +55,13 @@ resource "google_cloud_scheduler_job" "reconcile" {
 
   http_target {
     http_method = "POST"
-    uri         = google_cloudfunctions2_function.private["reconcile"].service_config[0].uri
+    uri         = google_cloudfunctions2_function.this["reconcile"].service_config[0].uri
     body        = base64encode(jsonencode(local.reconcile_event))
     headers     = { "Content-Type" = "application/json" }
 
     oidc_token {
       service_account_email = google_service_account.this["scheduler"].email
-      audience              = google_cloudfunctions2_function.private["reconcile"].service_config[0].uri
+      audience              = google_cloudfunctions2_function.this["reconcile"].service_config[0].uri
     }
   }
 

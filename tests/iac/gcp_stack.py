@@ -89,17 +89,14 @@ def account_key(account: dict[str, Any]) -> str:
     return path.removeprefix('google_service_account.this["').removesuffix('"]')
 
 
-# Each function's address: the public webhook, and the private ones in one keyed resource.
-FUNCTIONS = {
-    "webhook": "google_cloudfunctions2_function.webhook",
-    "reconcile": 'google_cloudfunctions2_function.private["reconcile"]',
-    "events": 'google_cloudfunctions2_function.private["events"]',
-}
+def function_address(name: str) -> str:
+    """A function's address: one keyed resource holds the webhook, reconcile and events."""
+    return f'google_cloudfunctions2_function.this["{name}"]'
 
 
 def cloud_function(model: Model, name: str) -> dict[str, Any]:
-    """One of the stack's functions, by its key in FUNCTIONS."""
-    return resource(model, FUNCTIONS[name])
+    """One of the stack's functions, by its key (webhook, reconcile, events)."""
+    return resource(model, function_address(name))
 
 
 def webhook_env(model: Model) -> dict[str, str]:

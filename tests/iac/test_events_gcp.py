@@ -88,7 +88,7 @@ def test_an_instances_own_events_url_turns_events_on(tmp_path: Path) -> None:
         green_api_id_instance="null",
         green_api_token="null",
     )
-    assert gcp.FUNCTIONS["events"] in events_resources(model)
+    assert gcp.function_address("events") in events_resources(model)
 
 
 def test_outbox_documents_expire_with_the_records(tmp_path: Path) -> None:

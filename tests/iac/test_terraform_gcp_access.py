@@ -20,7 +20,7 @@ def test_anyone_may_invoke_the_function_service(model: gcp.Model) -> None:
     assert binding["role"] == "roles/run.invoker"
     assert binding["member"] == "allUsers"
     assert gcp.reference(binding["service"]) == (
-        "google_cloudfunctions2_function.webhook.service_config.[0].service"
+        "google_cloudfunctions2_function.this.[webhook].service_config.[0].service"
     )
     assert binding["location"] == "europe-west1"
 

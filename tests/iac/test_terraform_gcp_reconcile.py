@@ -81,7 +81,7 @@ def test_the_scheduler_job_posts_the_reconcile_event_with_an_oidc_token(model: g
     assert target["headers"] == {"Content-Type": "application/json"}
     oidc = target["oidc_token"]
     assert gcp.account(model, oidc["service_account_email"]) == "scheduler"
-    uri = "google_cloudfunctions2_function.private.[reconcile].service_config.[0].uri"
+    uri = "google_cloudfunctions2_function.this.[reconcile].service_config.[0].uri"
     assert gcp.reference(target["uri"]) == uri
     assert gcp.reference(oidc["audience"]) == uri
     assert "cloudscheduler.googleapis.com" in {
@@ -104,7 +104,7 @@ def test_reconcile_can_be_turned_off(tmp_path: Path) -> None:
     functions = [
         r["__tfmeta"]["path"] for r in gcp.resources(model, "google_cloudfunctions2_function")
     ]
-    assert functions == [gcp.FUNCTIONS["webhook"]]
+    assert functions == [gcp.function_address("webhook")]
     assert gcp.resources(model, "google_cloud_scheduler_job") == []
 
 
@@ -121,7 +121,7 @@ def test_outputs(model: gcp.Model) -> None:
         "webhook_token",
     } <= set(outputs)
     assert gcp.reference(outputs["webhook_url"]["value"]) == (
-        "google_cloudfunctions2_function.webhook.url"
+        "google_cloudfunctions2_function.this.[webhook].url"
     )
     assert outputs["firestore_console_url"]["value"] == (
         "https://console.cloud.google.com/firestore/databases/-default-/data/panel/chats"
