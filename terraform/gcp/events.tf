@@ -13,6 +13,19 @@ locals {
   events_name = "${var.function_name}-events"
   # One attempt takes at most 10 s (event_delivery.ATTEMPT_TIMEOUT); a function run delivers one.
   events_timeout_seconds = 60
+
+  # The function (function.tf), triggered by the outbox (its event_trigger there); Eventarc alone
+  # reaches it. The signing key: this function alone has it.
+  events_function = {
+    name               = local.events_name
+    description        = "Delivers the call logger's events, signed, to EVENTS_URL (Firestore outbox trigger)."
+    entry_point        = "deliver_event"
+    account            = "events"
+    ingress_settings   = "ALLOW_INTERNAL_ONLY"
+    timeout_seconds    = local.events_timeout_seconds
+    max_instance_count = 10
+    secrets            = { EVENTS_SECRET = "events_secret" }
+  }
 }
 
 resource "google_project_service" "eventarc" {
@@ -23,90 +36,13 @@ resource "google_project_service" "eventarc" {
   disable_on_destroy = false
 }
 
-resource "google_cloudfunctions2_function" "events" {
-  count = local.events_count
-
-  project     = var.project_id
-  name        = local.events_name
-  location    = var.region
-  description = "Delivers the call logger's events, signed, to EVENTS_URL (Firestore outbox trigger)."
-  labels      = var.labels
-
-  build_config {
-    runtime         = var.runtime
-    entry_point     = "deliver_event"
-    service_account = google_service_account.this["build"].id
-
-    source {
-      storage_source {
-        bucket     = google_storage_bucket.source.name
-        object     = google_storage_bucket_object.source.name
-        generation = google_storage_bucket_object.source.generation
-      }
-    }
-  }
-
-  service_config {
-    available_memory               = var.memory
-    timeout_seconds                = local.events_timeout_seconds
-    min_instance_count             = 0
-    max_instance_count             = 10
-    ingress_settings               = "ALLOW_INTERNAL_ONLY" # Eventarc only
-    all_traffic_on_latest_revision = true
-    service_account_email          = google_service_account.this["events"].email
-
-    environment_variables = local.function_env
-
-    # The signing key: this function alone has it.
-    secret_environment_variables {
-      key        = "EVENTS_SECRET"
-      project_id = var.project_id
-      secret     = google_secret_manager_secret.this["events_secret"].secret_id
-      version    = "latest"
-    }
-
-    # The instance map (each instance's own eventsUrl, eventsSecret), as the webhook reads it.
-    secret_environment_variables {
-      key        = local.green_api_secret.key
-      project_id = var.project_id
-      secret     = google_secret_manager_secret.this["green_api_token"].secret_id
-      version    = "latest"
-    }
-  }
-
-  # A document created in outbox/: the event's data is protobuf, so the function reads the
-  # document named in the event's `document` attribute. A failure is retried with backoff for 24 h.
-  event_trigger {
-    trigger_region        = local.firestore_location
-    event_type            = "google.cloud.firestore.document.v1.created"
-    retry_policy          = "RETRY_POLICY_RETRY"
-    service_account_email = google_service_account.this["events"].email
-
-    event_filters {
-      attribute = "database"
-      value     = google_firestore_database.this.name
-    }
-
-    event_filters {
-      attribute = "document"
-      value     = "outbox/{eventId}"
-      operator  = "match-path-pattern"
-    }
-  }
-
-  depends_on = [
-    time_sleep.grants_propagated,
-    google_secret_manager_secret_version.this,
-  ]
-}
-
 # The trigger invokes the private function as the delivery's account.
 resource "google_cloud_run_service_iam_member" "events_invoker" {
   count = local.events_count
 
   project  = var.project_id
   location = var.region
-  service  = google_cloudfunctions2_function.events[0].service_config[0].service
+  service  = google_cloudfunctions2_function.this["events"].service_config[0].service
   role     = "roles/run.invoker"
   member   = google_service_account.this["events"].member
 }
@@ -150,5 +86,5 @@ locals {
 
 output "events_function_name" {
   description = "The function that delivers events (empty without events)."
-  value       = local.events_on ? google_cloudfunctions2_function.events[0].name : ""
+  value       = local.events_on ? google_cloudfunctions2_function.this["events"].name : ""
 }

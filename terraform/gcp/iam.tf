@@ -4,7 +4,12 @@
 #              avoids depending on the project's default compute account, which new projects no
 #              longer grant the roles a build needs;
 #   scheduler, reconcile, tasks (reconcile.tf, tasks.tf) and events (events.tf): only with those on.
-# One resource over a map each for the accounts and their grants: what differs is data.
+# Each account lists its project-wide roles and the secrets it reads; one resource over a map each
+# for the accounts and their grants: what differs is data. datastore.user: read and write
+# documents, no index or database administration. run.builder is Google's role made for building
+# Cloud Run functions (write build logs, push the image to Artifact Registry, read sources); unlike
+# the older Cloud Build builder role it cannot act as other service accounts. Secret access is
+# granted per secret (secrets.tf), never project-wide.
 
 locals {
   service_accounts = merge(
@@ -13,11 +18,15 @@ locals {
         account_id   = "${substr(var.function_name, 0, 22)}-run"
         display_name = "${var.function_name} function runtime"
         description  = "Runs the GREEN-API call logger function: Firestore data access and its own secrets only."
+        roles        = { datastore_user = "roles/datastore.user" }
+        secrets      = ["webhook_token", "green_api_token"]
       }
       build = {
         account_id   = "${substr(var.function_name, 0, 20)}-build"
         display_name = "${var.function_name} function build"
         description  = "Builds the GREEN-API call logger function's container in Cloud Build."
+        roles        = { run_builder = "roles/run.builder" }
+        secrets      = []
       }
     },
     var.reconcile_enabled ? {
@@ -26,16 +35,22 @@ locals {
         account_id   = "${substr(var.function_name, 0, 20)}-sched"
         display_name = "${var.function_name} reconcile scheduler"
         description  = "Cloud Scheduler's identity for invoking the call logger's reconcile function (OIDC)."
+        roles        = {}
+        secrets      = []
       }
       reconcile = {
         account_id   = "${substr(var.function_name, 0, 20)}-recon"
         display_name = "${var.function_name} reconcile runtime"
         description  = "Runs the call logger's reconcile function: Firestore, the GREEN-API secret, and its own task queue."
+        roles        = { datastore_user = "roles/datastore.user" }
+        secrets      = ["green_api_token"]
       }
       tasks = {
         account_id   = "${substr(var.function_name, 0, 20)}-tasks"
         display_name = "${var.function_name} reconcile tasks"
         description  = "The identity (OIDC) of the reconcile queue's requests: may invoke the reconcile function only."
+        roles        = {}
+        secrets      = []
       }
     } : {},
     local.events_on ? {
@@ -44,49 +59,34 @@ locals {
         account_id   = "${substr(var.function_name, 0, 20)}-event"
         display_name = "${local.events_name} delivery"
         description  = "Delivers the call logger's events: the outbox in Firestore, the signing key, Eventarc."
+        roles        = { datastore_user = "roles/datastore.user", receiver = "roles/eventarc.eventReceiver" }
+        secrets      = ["events_secret", "green_api_token"]
       }
     } : {},
   )
 
-  # Each account's IAM member, known at plan time (the provider's `member` attribute is the same
-  # text), so that the grants below are keyed and checked offline; they depend on the accounts.
-  service_account_members = {
+  # Each account's email and IAM member, known at plan time (the provider's `email` and `member`
+  # attributes are the same text), so that what names an account by key is checked offline; the
+  # grants below depend on the accounts, and every function waits for the grants.
+  service_account_emails = {
     for name, account in local.service_accounts :
-    name => "serviceAccount:${account.account_id}@${var.project_id}.iam.gserviceaccount.com"
+    name => "${account.account_id}@${var.project_id}.iam.gserviceaccount.com"
+  }
+  service_account_members = {
+    for name, email in local.service_account_emails : name => "serviceAccount:${email}"
   }
 
-  # Project-wide roles, by grant. datastore.user: read and write documents, no index or database
-  # administration. run.builder is Google's role made for building Cloud Run functions (write
-  # build logs, push the image to Artifact Registry, read sources); unlike the older Cloud Build
-  # builder role it cannot act as other service accounts.
-  project_grants = merge(
-    {
-      runtime_datastore_user = { account = "runtime", role = "roles/datastore.user" }
-      build_run_builder      = { account = "build", role = "roles/run.builder" }
-    },
-    var.reconcile_enabled ? {
-      reconcile_datastore_user = { account = "reconcile", role = "roles/datastore.user" }
-    } : {},
-    local.events_on ? {
-      events_datastore_user = { account = "events", role = "roles/datastore.user" }
-      events_receiver       = { account = "events", role = "roles/eventarc.eventReceiver" }
-    } : {},
-  )
-
-  # Secret access is granted per secret (secrets.tf), never project-wide.
-  secret_grants = merge(
-    {
-      runtime_webhook_token   = { account = "runtime", secret = "webhook_token" }
-      runtime_green_api_token = { account = "runtime", secret = "green_api_token" }
-    },
-    var.reconcile_enabled ? {
-      reconcile_green_api_token = { account = "reconcile", secret = "green_api_token" }
-    } : {},
-    local.events_on ? {
-      events_secret    = { account = "events", secret = "events_secret" }
-      events_green_api = { account = "events", secret = "green_api_token" }
-    } : {},
-  )
+  # Each account's grants, keyed "<account>_<role or secret>".
+  project_grants = merge([
+    for name, account in local.service_accounts : {
+      for grant, role in account.roles : "${name}_${grant}" => { account = name, role = role }
+    }
+  ]...)
+  secret_grants = merge([
+    for name, account in local.service_accounts : {
+      for secret in account.secrets : "${name}_${secret}" => { account = name, secret = secret }
+    }
+  ]...)
 }
 
 resource "google_service_account" "this" {
@@ -136,7 +136,7 @@ resource "google_cloud_run_service_iam_member" "public_invoker" {
   #checkov:skip=CKV_GCP_102:GREEN-API cannot send Google identity tokens; the function authenticates it with WEBHOOK_TOKEN.
   project  = var.project_id
   location = var.region
-  service  = google_cloudfunctions2_function.webhook.service_config[0].service
+  service  = google_cloudfunctions2_function.this["webhook"].service_config[0].service
   role     = "roles/run.invoker"
   member   = "allUsers"
 }

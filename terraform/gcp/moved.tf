@@ -1,7 +1,9 @@
-# Addresses renamed since a release: each `moved` block carries a deployed resource's state to
-# its new address, so that applying the new version keeps the resource instead of destroying it
-# and creating it again. The service accounts, their grants and the secrets became keyed maps
-# (iam.tf, secrets.tf).
+# Addresses of the last release renamed since: each `moved` block carries a deployed resource's
+# state to its new address, so that applying the new version keeps the resource instead of
+# destroying it and creating it again. The service accounts, their grants, the secrets, the
+# functions and who may invoke the reconcile function became keyed maps (iam.tf, secrets.tf,
+# function.tf, reconcile.tf). An address that never reached a release needs no block (tests/iac
+# lists the release's addresses).
 
 moved {
   from = google_service_account.runtime
@@ -19,21 +21,6 @@ moved {
 }
 
 moved {
-  from = google_service_account.reconcile[0]
-  to   = google_service_account.this["reconcile"]
-}
-
-moved {
-  from = google_service_account.tasks[0]
-  to   = google_service_account.this["tasks"]
-}
-
-moved {
-  from = google_service_account.events[0]
-  to   = google_service_account.this["events"]
-}
-
-moved {
   from = google_project_iam_member.runtime_datastore_user
   to   = google_project_iam_member.this["runtime_datastore_user"]
 }
@@ -44,21 +31,6 @@ moved {
 }
 
 moved {
-  from = google_project_iam_member.reconcile_datastore_user[0]
-  to   = google_project_iam_member.this["reconcile_datastore_user"]
-}
-
-moved {
-  from = google_project_iam_member.events_datastore_user[0]
-  to   = google_project_iam_member.this["events_datastore_user"]
-}
-
-moved {
-  from = google_project_iam_member.events_receiver[0]
-  to   = google_project_iam_member.this["events_receiver"]
-}
-
-moved {
   from = google_secret_manager_secret_iam_member.runtime_webhook_token
   to   = google_secret_manager_secret_iam_member.this["runtime_webhook_token"]
 }
@@ -66,21 +38,6 @@ moved {
 moved {
   from = google_secret_manager_secret_iam_member.runtime_green_api_token
   to   = google_secret_manager_secret_iam_member.this["runtime_green_api_token"]
-}
-
-moved {
-  from = google_secret_manager_secret_iam_member.reconcile_green_api_token[0]
-  to   = google_secret_manager_secret_iam_member.this["reconcile_green_api_token"]
-}
-
-moved {
-  from = google_secret_manager_secret_iam_member.events_secret[0]
-  to   = google_secret_manager_secret_iam_member.this["events_secret"]
-}
-
-moved {
-  from = google_secret_manager_secret_iam_member.events_green_api[0]
-  to   = google_secret_manager_secret_iam_member.this["events_green_api"]
 }
 
 moved {
@@ -104,11 +61,16 @@ moved {
 }
 
 moved {
-  from = google_secret_manager_secret.events_secret[0]
-  to   = google_secret_manager_secret.this["events_secret"]
+  from = google_cloud_run_service_iam_member.scheduler_invoker[0]
+  to   = google_cloud_run_service_iam_member.reconcile_invoker["scheduler"]
 }
 
 moved {
-  from = google_secret_manager_secret_version.events_secret[0]
-  to   = google_secret_manager_secret_version.this["events_secret"]
+  from = google_cloudfunctions2_function.webhook
+  to   = google_cloudfunctions2_function.this["webhook"]
+}
+
+moved {
+  from = google_cloudfunctions2_function.reconcile[0]
+  to   = google_cloudfunctions2_function.this["reconcile"]
 }

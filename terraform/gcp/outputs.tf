@@ -1,6 +1,6 @@
 output "webhook_url" {
   description = "URL to set as the GREEN-API instance's webhookUrl."
-  value       = google_cloudfunctions2_function.webhook.url
+  value       = google_cloudfunctions2_function.this["webhook"].url
 }
 
 output "firestore_console_url" {
@@ -26,7 +26,7 @@ output "service_account_email" {
 
 output "function_name" {
   description = "Name of the Cloud Function and of its Cloud Run service."
-  value       = google_cloudfunctions2_function.webhook.name
+  value       = google_cloudfunctions2_function.this["webhook"].name
 }
 
 output "firestore_database" {
@@ -64,7 +64,7 @@ output "green_api_instances" {
 
 output "reconcile_function_name" {
   description = "Private function Cloud Scheduler invokes for reconcile (null when reconcile_enabled is false)."
-  value       = one(google_cloudfunctions2_function.reconcile[*].name)
+  value       = var.reconcile_enabled ? google_cloudfunctions2_function.this["reconcile"].name : null
 }
 
 output "reconcile_scheduler_job" {

@@ -8,72 +8,32 @@ locals {
   reconcile_count = var.reconcile_enabled ? 1 : 0
   # A run reads the journal, checks up to 10,000 calls and spends at most 60 s on caller names.
   reconcile_timeout_seconds = 300
+
+  # The function (function.tf). Cloud Scheduler is outside any VPC, so ingress stays ALLOW_ALL;
+  # only the scheduler's and the tasks' accounts may invoke it (IAM). One task (an instance) per
+  # function instance, as many at once as the queue dispatches (tasks.tf).
+  reconcile_function = {
+    name               = "${var.function_name}-reconcile"
+    description        = "Adds the calls GREEN-API's call journal knows and the log lacks (Cloud Scheduler)."
+    entry_point        = "reconcile_calls"
+    account            = "reconcile"
+    ingress_settings   = "ALLOW_ALL"
+    timeout_seconds    = local.reconcile_timeout_seconds
+    max_instance_count = var.reconcile_concurrency
+    secrets            = {}
+  }
 }
 
-resource "google_cloudfunctions2_function" "reconcile" {
-  #checkov:skip=CKV_GCP_124:Cloud Scheduler is outside any VPC, so ingress stays ALLOW_ALL; only the scheduler's account may invoke it (IAM).
-  count = local.reconcile_count
-
-  project     = var.project_id
-  name        = "${var.function_name}-reconcile"
-  location    = var.region
-  description = "Adds the calls GREEN-API's call journal knows and the log lacks (Cloud Scheduler)."
-  labels      = var.labels
-
-  build_config {
-    runtime         = var.runtime
-    entry_point     = "reconcile_calls"
-    service_account = google_service_account.this["build"].id
-
-    source {
-      storage_source {
-        bucket = google_storage_bucket.source.name
-        object = google_storage_bucket_object.source.name
-        # As the webhook's source: without it the provider plans a change at every apply.
-        generation = google_storage_bucket_object.source.generation
-      }
-    }
-  }
-
-  service_config {
-    available_memory = var.memory
-    timeout_seconds  = local.reconcile_timeout_seconds
-    # One task (an instance) per function instance, as many at once as the queue dispatches
-    # (tasks.tf).
-    min_instance_count               = 0
-    max_instance_count               = var.reconcile_concurrency
-    max_instance_request_concurrency = 1
-    ingress_settings                 = "ALLOW_ALL"
-    all_traffic_on_latest_revision   = true
-    service_account_email            = google_service_account.this["reconcile"].email
-
-    environment_variables = merge(local.function_env, local.reconcile_tasks_environment)
-
-    # The GREEN-API secret, as the webhook function reads it (the token or the instance map).
-    secret_environment_variables {
-      key        = local.green_api_secret.key
-      project_id = var.project_id
-      secret     = google_secret_manager_secret.this["green_api_token"].secret_id
-      version    = "latest"
-    }
-  }
-
-  # The same grants as the webhook function, given time to reach every service; "latest" must
-  # exist before the first revision starts.
-  depends_on = [
-    time_sleep.grants_propagated,
-    google_secret_manager_secret_version.this,
-  ]
-}
-
-resource "google_cloud_run_service_iam_member" "scheduler_invoker" {
-  count = local.reconcile_count
+# Who may invoke the function: the scheduler's runs and the queue's tasks (tasks.tf), each with an
+# OIDC token of its own account.
+resource "google_cloud_run_service_iam_member" "reconcile_invoker" {
+  for_each = var.reconcile_enabled ? toset(["scheduler", "tasks"]) : toset([])
 
   project  = var.project_id
   location = var.region
-  service  = google_cloudfunctions2_function.reconcile[0].service_config[0].service
+  service  = google_cloudfunctions2_function.this["reconcile"].service_config[0].service
   role     = "roles/run.invoker"
-  member   = google_service_account.this["scheduler"].member
+  member   = local.service_account_members[each.key]
 }
 
 resource "google_cloud_scheduler_job" "reconcile" {
@@ -95,15 +55,15 @@ resource "google_cloud_scheduler_job" "reconcile" {
 
   http_target {
     http_method = "POST"
-    uri         = google_cloudfunctions2_function.reconcile[0].service_config[0].uri
+    uri         = google_cloudfunctions2_function.this["reconcile"].service_config[0].uri
     body        = base64encode(jsonencode(local.reconcile_event))
     headers     = { "Content-Type" = "application/json" }
 
     oidc_token {
       service_account_email = google_service_account.this["scheduler"].email
-      audience              = google_cloudfunctions2_function.reconcile[0].service_config[0].uri
+      audience              = google_cloudfunctions2_function.this["reconcile"].service_config[0].uri
     }
   }
 
-  depends_on = [google_cloud_run_service_iam_member.scheduler_invoker]
+  depends_on = [google_cloud_run_service_iam_member.reconcile_invoker]
 }

@@ -76,13 +76,3 @@ resource "google_service_account_iam_member" "reconcile_acts_as_tasks" {
   role               = "roles/iam.serviceAccountUser"
   member             = google_service_account.this["reconcile"].member
 }
-
-resource "google_cloud_run_service_iam_member" "tasks_invoker" {
-  count = local.reconcile_count
-
-  project  = var.project_id
-  location = var.region
-  service  = google_cloudfunctions2_function.reconcile[0].service_config[0].service
-  role     = "roles/run.invoker"
-  member   = google_service_account.this["tasks"].member
-}

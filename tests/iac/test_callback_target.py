@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.iac.test_terraform_gcp import load, resource
-
-FUNCTIONS = ("google_cloudfunctions2_function.webhook", "google_cloudfunctions2_function.reconcile")
+from tests.iac import gcp_stack as gcp
 
 
 def environment(tmp_path: Path, **overrides: str) -> list[dict[str, str]]:
-    model = load(tmp_path, **overrides)
-    return [resource(model, name)["service_config"]["environment_variables"] for name in FUNCTIONS]
+    model = gcp.load(tmp_path, **overrides)
+    return [
+        gcp.cloud_function(model, name)["service_config"]["environment_variables"]
+        for name in ("webhook", "reconcile")
+    ]
 
 
 def test_a_target_is_passed_to_both_functions(tmp_path: Path) -> None:

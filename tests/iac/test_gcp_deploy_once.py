@@ -14,30 +14,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.iac.test_terraform_gcp import (
-    ROOT,
-    STACK,
-    Model,
-    _depends_on,
-    _duration_seconds,
-    blocks,
-    conditions,
-    load,
-    reference,
-    resource,
-    resources,
-)
+from tests.iac import gcp_stack as gcp
 
 
-@pytest.fixture(scope="module")
-def model() -> Model:
-    return load()
-
-
-def with_alerts(tmp_path: Path) -> Model:
-    return load(tmp_path, alert_email='"oncall@example.com"')
+def with_alerts(tmp_path: Path) -> gcp.Model:
+    return gcp.load(tmp_path, alert_email='"oncall@example.com"')
 
 
 def _ids(items: list[dict[str, Any]]) -> set[str]:
@@ -56,41 +37,47 @@ def _ids(items: list[dict[str, Any]]) -> set[str]:
 
 def test_alert_policies_wait_ten_minutes_after_their_log_based_metrics(tmp_path: Path) -> None:
     model = with_alerts(tmp_path)
-    metrics = resources(model, "google_logging_metric")
-    (sleep,) = [s for s in resources(model, "time_sleep") if "log_metrics" in s["__tfmeta"]["path"]]
+    metrics = gcp.resources(model, "google_logging_metric")
+    (sleep,) = [
+        s for s in gcp.resources(model, "time_sleep") if "log_metrics" in s["__tfmeta"]["path"]
+    ]
     # "it could take up to 10 minutes to become available" (the API's own error).
-    assert _duration_seconds(sleep["create_duration"]) >= 600
-    assert _ids(_depends_on(sleep)) == {m["id"] for m in metrics}
+    assert gcp.duration_seconds(sleep["create_duration"]) >= 600
+    assert _ids(gcp.depends_on(sleep)) == {m["id"] for m in metrics}
     # A new metric waits again; an unchanged set does not.
     assert sleep["triggers"]["metrics"] == ",".join(sorted(m["name"] for m in metrics))
-    for policy in resources(model, "google_monitoring_alert_policy"):
-        assert sleep["id"] in _ids(_depends_on(policy)), policy["display_name"]
+    for policy in gcp.resources(model, "google_monitoring_alert_policy"):
+        assert sleep["id"] in _ids(gcp.depends_on(policy)), policy["display_name"]
 
 
-def test_no_wait_without_alerts(model: Model) -> None:
-    assert not [s for s in resources(model, "time_sleep") if "log_metrics" in s["__tfmeta"]["path"]]
+def test_no_wait_without_alerts(model: gcp.Model) -> None:
+    assert not [
+        s for s in gcp.resources(model, "time_sleep") if "log_metrics" in s["__tfmeta"]["path"]
+    ]
 
 
 def test_every_monitoring_filter_names_its_resource_type(tmp_path: Path) -> None:
     model = with_alerts(tmp_path)
-    metrics = resources(model, "google_logging_metric")
-    policies = resources(model, "google_monitoring_alert_policy")
+    metrics = gcp.resources(model, "google_logging_metric")
+    policies = gcp.resources(model, "google_monitoring_alert_policy")
     assert metrics and policies
     filters = [m["filter"] for m in metrics]
     for policy in policies:
-        (condition,) = blocks(policy["conditions"])
+        (condition,) = gcp.blocks(policy["conditions"])
         filters.append(condition["condition_threshold"]["filter"])
     for text in filters:
         assert re.search(r'(^| AND )resource\.type="cloud_run_revision"( AND |$)', text), text
 
 
 def test_both_functions_build_the_uploaded_generation_so_a_second_plan_is_empty(
-    model: Model,
+    model: gcp.Model,
 ) -> None:
     for name in ("webhook", "reconcile"):
-        function = resource(model, f"google_cloudfunctions2_function.{name}")
+        function = gcp.cloud_function(model, name)
         source = function["build_config"]["source"]["storage_source"]
-        assert reference(source["generation"]) == "google_storage_bucket_object.source.generation"
+        assert (
+            gcp.reference(source["generation"]) == "google_storage_bucket_object.source.generation"
+        )
 
 
 # --- The source zip: the same tree hashes the same on every machine --------------------------
@@ -126,12 +113,14 @@ def archive_provider_zip(
     return hashlib.sha256(out.read_bytes()).hexdigest()
 
 
-def test_two_copies_of_the_function_tree_zip_to_the_same_hash(model: Model, tmp_path: Path) -> None:
-    archive = resource(model, "data.archive_file.function")
-    assert (STACK / archive["source_dir"]).resolve() == ROOT / "function"
+def test_two_copies_of_the_function_tree_zip_to_the_same_hash(
+    model: gcp.Model, tmp_path: Path
+) -> None:
+    archive = gcp.resource(model, "data.archive_file.function")
+    assert (gcp.STACK / archive["source_dir"]).resolve() == gcp.ROOT / "function"
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".*_cache")
-    clean = shutil.copytree(ROOT / "function", tmp_path / "clean", ignore=ignore)
-    worked_in = shutil.copytree(ROOT / "function", tmp_path / "worked-in", ignore=ignore)
+    clean = shutil.copytree(gcp.ROOT / "function", tmp_path / "clean", ignore=ignore)
+    worked_in = shutil.copytree(gcp.ROOT / "function", tmp_path / "worked-in", ignore=ignore)
     # What another machine's checkout and tools leave: other modes, byte code, an editable
     # install's egg-info, caches.
     for path in worked_in.rglob("*.py"):
@@ -166,6 +155,6 @@ def test_a_region_lacking_one_of_the_stack_s_services_is_refused_at_plan_time(
 ) -> None:
     # us-central2 is a private Google region; europe-west7 is no region at all.
     for region in ("us-central2", "europe-west7"):
-        refused = load(tmp_path, region=f'"{region}"')
-        assert False in list(conditions(refused, "region")), region
-    assert all(c is True for c in conditions(load(tmp_path, region='"us-east4"'), "region"))
+        refused = gcp.load(tmp_path, region=f'"{region}"')
+        assert False in list(gcp.conditions(refused, "region")), region
+    assert all(c is True for c in gcp.conditions(gcp.load(tmp_path, region='"us-east4"'), "region"))
