@@ -24,11 +24,6 @@ moved {
 }
 
 moved {
-  from = aws_iam_role.events[0]
-  to   = aws_iam_role.this["events"]
-}
-
-moved {
   from = aws_iam_role_policy.function
   to   = aws_iam_role_policy.this["function"]
 }
@@ -36,9 +31,4 @@ moved {
 moved {
   from = aws_iam_role_policy.reconcile[0]
   to   = aws_iam_role_policy.this["reconcile"]
-}
-
-moved {
-  from = aws_iam_role_policy.events[0]
-  to   = aws_iam_role_policy.this["events"]
 }
