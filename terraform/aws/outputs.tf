@@ -55,7 +55,7 @@ output "green_api_token_secret_name" {
 
 output "reconcile_function_name" {
   description = "Lambda function EventBridge Scheduler invokes for reconcile (null when reconcile_enabled is false)."
-  value       = one(aws_lambda_function.reconcile[*].function_name)
+  value       = try(aws_lambda_function.background["reconcile"].function_name, null)
 }
 
 output "reconcile_schedule_name" {
