@@ -230,7 +230,7 @@ backfill-gcp: $(STAMP) ## backfill through gcloud
 	  --data '{"action": "reconcile", "since": "$(BACKFILL)"}'
 
 # --- AWS: Lambda + DynamoDB (terraform/aws) ---------------------------------------------------
-# `make test` runs tests/integration/test_terraform_aws.py, which applies the stack to a local moto
+# `make test` runs tests/integration/test_terraform_aws*.py, which apply the stack to a local moto
 # server with the provider from the offline mirror (terraform/aws/terraformrc.hcl). deploy-aws and
 # destroy-aws use your own Terraform configuration and AWS credentials, and the normal registry.
 LAMBDA_ZIP := build/lambda.zip

@@ -11,12 +11,6 @@
 
 locals {
   events_name = "${var.name}-events"
-  # The store and instance settings, as reconcile has them (never the webhook token), and the
-  # signing key's ARN: this function alone reads EVENTS_SECRET.
-  events_function_environment = merge(
-    { for key, value in local.environment : key => value if key != "WEBHOOK_TOKEN_SECRET_ARN" },
-    local.events_on ? { EVENTS_SECRET_SECRET_ARN = aws_secretsmanager_secret.events_secret[0].arn } : {},
-  )
   # Stream records live a day: so long are events retried, as docs/events.md says.
   events_retry_seconds = 86400
 }
@@ -44,13 +38,6 @@ resource "aws_sqs_queue" "events_dead_letter" {
   name                      = "${local.events_name}-dead-letter"
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
-}
-
-resource "aws_cloudwatch_log_group" "events" {
-  count = local.events_count
-
-  name              = "/aws/lambda/${local.events_name}"
-  retention_in_days = var.log_retention_days
 }
 
 data "aws_iam_policy_document" "events" {
@@ -96,44 +83,33 @@ data "aws_iam_policy_document" "events" {
       aws_secretsmanager_secret.green_api_token.arn, # the instance map: each one's own eventsUrl
     ]
   }
-
-  statement {
-    sid       = "OwnLogs"
-    effect    = "Allow"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.events[0].arn}:*"]
-  }
 }
 
-resource "aws_lambda_function" "events" {
-  count = local.events_count
-
-  function_name    = local.events_name
-  description      = "GREEN-API call logger: delivers the outbox's events, signed, to EVENTS_URL."
-  role             = aws_iam_role.this["events"].arn
-  filename         = var.package_zip
-  source_code_hash = filebase64sha256(var.package_zip)
-  handler          = "lambda_function.events_handler"
-  runtime          = var.runtime
-  architectures    = ["x86_64"]
-  memory_size      = var.memory_size
-  # A batch of up to 10 attempts of at most 10 s each (event_delivery.ATTEMPT_TIMEOUT).
-  timeout = 120
-
-  environment {
-    variables = local.events_function_environment
-  }
-
-  depends_on = [
-    aws_cloudwatch_log_group.events,
-    aws_iam_role_policy.this,
-  ]
+# The delivery function itself, its log group and role: background["events"] (lambda.tf, iam.tf).
+locals {
+  events_function = local.events_on ? {
+    events = {
+      name        = local.events_name
+      role        = "${local.events_name}-function"
+      policy      = data.aws_iam_policy_document.events[0].json
+      description = "GREEN-API call logger: delivers the outbox's events, signed, to EVENTS_URL."
+      handler     = "lambda_function.events_handler"
+      # A batch of up to 10 attempts of at most 10 s each (event_delivery.ATTEMPT_TIMEOUT).
+      timeout = 120
+      # The store and instance settings, as reconcile has them, and the signing key's ARN: this
+      # function alone reads EVENTS_SECRET.
+      environment = merge(
+        local.background_environment,
+        { EVENTS_SECRET_SECRET_ARN = aws_secretsmanager_secret.events_secret[0].arn },
+      )
+    }
+  } : {}
 }
 
 resource "aws_lambda_event_source_mapping" "events" {
   count = local.events_count
 
-  function_name     = aws_lambda_function.events[0].arn
+  function_name     = aws_lambda_function.background["events"].arn
   event_source_arn  = aws_dynamodb_table.calls.stream_arn
   starting_position = "LATEST"
   batch_size        = 10
@@ -185,7 +161,7 @@ resource "aws_cloudwatch_metric_alarm" "events_dead_letter" {
 
 output "events_function_name" {
   description = "The Lambda function that delivers events (empty without events)."
-  value       = local.events_on ? aws_lambda_function.events[0].function_name : ""
+  value       = local.events_on ? aws_lambda_function.background["events"].function_name : ""
 }
 
 output "events_dead_letter_queue_url" {

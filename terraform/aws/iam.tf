@@ -59,44 +59,28 @@ data "aws_iam_policy_document" "function" {
       aws_secretsmanager_secret.green_api_token.arn,
     ]
   }
-
-  # The log group is created by Terraform (with its retention), so logs:CreateLogGroup is not
-  # granted and Lambda cannot recreate it with unlimited retention.
-  statement {
-    sid     = "OwnLogs"
-    effect  = "Allow"
-    actions = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = [
-      "${aws_cloudwatch_log_group.function.arn}:*",
-    ]
-  }
 }
 
-# The execution roles of the Lambda functions: the webhook's (above), reconcile's (reconcile.tf)
-# and the events delivery's (events.tf), by function, each with its one policy named as the role.
+# The execution roles of the Lambda functions: the webhook's (above) and those of the functions
+# GREEN-API never calls (lambda.tf), by function, each with its one policy named as the role.
 locals {
   function_roles = merge(
     {
       function = {
-        role     = local.iam_role_names.function
-        function = var.name
-        policy   = data.aws_iam_policy_document.function.json
+        role      = local.iam_role_names.function
+        function  = var.name
+        policy    = data.aws_iam_policy_document.function.json
+        log_group = aws_cloudwatch_log_group.function.arn
       }
     },
-    var.reconcile_enabled ? {
-      reconcile = {
-        role     = local.iam_role_names.reconcile
-        function = local.reconcile_name
-        policy   = data.aws_iam_policy_document.reconcile[0].json
+    {
+      for key, background in local.background_functions : key => {
+        role      = background.role
+        function  = background.name
+        policy    = background.policy
+        log_group = aws_cloudwatch_log_group.background[key].arn
       }
-    } : {},
-    local.events_on ? {
-      events = {
-        role     = "${local.events_name}-function"
-        function = local.events_name
-        policy   = data.aws_iam_policy_document.events[0].json
-      }
-    } : {},
+    },
   )
 }
 
@@ -126,10 +110,26 @@ resource "aws_iam_role" "this" {
   assume_role_policy = each.value.trust
 }
 
+# Each execution role's policy: its function's own statements, and the writing of its own logs.
+# The log groups are created by Terraform (with their retention), so logs:CreateLogGroup is not
+# granted and Lambda cannot recreate one with unlimited retention.
+data "aws_iam_policy_document" "execution" {
+  for_each = local.function_roles
+
+  source_policy_documents = [each.value.policy]
+
+  statement {
+    sid       = "OwnLogs"
+    effect    = "Allow"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${each.value.log_group}:*"]
+  }
+}
+
 resource "aws_iam_role_policy" "this" {
   for_each = local.function_roles
 
   name   = each.value.role
   role   = aws_iam_role.this[each.key].id
-  policy = each.value.policy
+  policy = data.aws_iam_policy_document.execution[each.key].json
 }

@@ -10,6 +10,9 @@ locals {
     WEBHOOK_TOKEN_SECRET_ARN                   = aws_secretsmanager_secret.webhook_token.arn
     "${local.green_api_secret.key}_SECRET_ARN" = aws_secretsmanager_secret.green_api_token.arn
   })
+  # The functions GREEN-API never calls (reconcile, the events' delivery) need the store and the
+  # GREEN-API settings, never the webhook token.
+  background_environment = { for key, value in local.environment : key => value if key != "WEBHOOK_TOKEN_SECRET_ARN" }
 }
 
 # What `make deploy CLOUD=aws` reads before the apply with `terraform console`
@@ -67,6 +70,44 @@ resource "aws_lambda_function_url" "webhook" {
   function_name      = aws_lambda_function.webhook.function_name
   authorization_type = "NONE"
   invoke_mode        = "BUFFERED"
+}
+
+# The functions GREEN-API never calls, from the same zip as the webhook, each with its own log
+# group and its execution role (iam.tf: the role's name and its function's own policy come with
+# the function): reconcile (reconcile.tf) and the events' delivery (events.tf).
+locals {
+  background_functions = merge(local.reconcile_function, local.events_function)
+}
+
+resource "aws_cloudwatch_log_group" "background" {
+  for_each = local.background_functions
+
+  name              = "/aws/lambda/${each.value.name}"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_lambda_function" "background" {
+  for_each = local.background_functions
+
+  function_name    = each.value.name
+  description      = each.value.description
+  role             = aws_iam_role.this[each.key].arn
+  filename         = var.package_zip
+  source_code_hash = filebase64sha256(var.package_zip)
+  handler          = each.value.handler
+  runtime          = var.runtime
+  architectures    = ["x86_64"]
+  memory_size      = var.memory_size
+  timeout          = each.value.timeout
+
+  environment {
+    variables = each.value.environment
+  }
+
+  depends_on = [
+    aws_cloudwatch_log_group.background,
+    aws_iam_role_policy.this,
+  ]
 }
 
 # A Function URL with authorization NONE still needs the function's resource policy to let

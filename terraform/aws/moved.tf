@@ -1,7 +1,8 @@
 # Addresses renamed since a release: each `moved` block carries a deployed resource's state to
 # its new address, so that applying the new version keeps the resource instead of destroying it
 # and creating it again. reconcile's metric filters became a map (reconcile.tf); the roles and
-# the execution roles' policies became keyed maps (iam.tf).
+# the execution roles' policies became keyed maps (iam.tf); reconcile's function and log group are
+# among those of the functions GREEN-API never calls (lambda.tf).
 
 moved {
   from = aws_cloudwatch_log_metric_filter.reconcile_missing_calls[0]
@@ -24,11 +25,6 @@ moved {
 }
 
 moved {
-  from = aws_iam_role.events[0]
-  to   = aws_iam_role.this["events"]
-}
-
-moved {
   from = aws_iam_role_policy.function
   to   = aws_iam_role_policy.this["function"]
 }
@@ -39,6 +35,11 @@ moved {
 }
 
 moved {
-  from = aws_iam_role_policy.events[0]
-  to   = aws_iam_role_policy.this["events"]
+  from = aws_lambda_function.reconcile[0]
+  to   = aws_lambda_function.background["reconcile"]
+}
+
+moved {
+  from = aws_cloudwatch_log_group.reconcile[0]
+  to   = aws_cloudwatch_log_group.background["reconcile"]
 }

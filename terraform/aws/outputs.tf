@@ -3,34 +3,6 @@ output "webhook_url" {
   value       = aws_lambda_function_url.webhook.function_url
 }
 
-output "webhook_token" {
-  description = "WEBHOOK_TOKEN that GREEN-API must send (as webhookUrlToken); `terraform output -raw webhook_token`."
-  value       = local.webhook_token
-  sensitive   = true
-}
-
-output "green_api_token" {
-  description = "GREEN-API apiTokenInstance, as stored in Secrets Manager (for configure-instance); empty with green_api_instances."
-  value       = local.many_instances ? "" : aws_secretsmanager_secret_version.green_api_token.secret_string
-  sensitive   = true
-}
-
-output "green_api_instances" {
-  description = "GREEN_API_INSTANCES as stored in Secrets Manager, for `configure-instance --all`; empty with a single instance."
-  value       = local.many_instances ? aws_secretsmanager_secret_version.green_api_token.secret_string : ""
-  sensitive   = true
-}
-
-output "green_api_id_instance" {
-  description = "GREEN_API_ID_INSTANCE the function accepts, as text (empty with green_api_instances), for `terraform output -raw`."
-  value       = var.green_api_id_instance == null ? "" : tostring(var.green_api_id_instance)
-}
-
-output "green_api_url" {
-  description = "GREEN_API_URL the function calls."
-  value       = var.green_api_url
-}
-
 output "function_name" {
   description = "Lambda function name."
   value       = aws_lambda_function.webhook.function_name
@@ -83,7 +55,7 @@ output "green_api_token_secret_name" {
 
 output "reconcile_function_name" {
   description = "Lambda function EventBridge Scheduler invokes for reconcile (null when reconcile_enabled is false)."
-  value       = one(aws_lambda_function.reconcile[*].function_name)
+  value       = try(aws_lambda_function.background["reconcile"].function_name, null)
 }
 
 output "reconcile_schedule_name" {

@@ -64,7 +64,7 @@ resource "aws_lambda_event_source_mapping" "reconcile" {
   count = local.reconcile_count
 
   event_source_arn        = aws_sqs_queue.reconcile[0].arn
-  function_name           = aws_lambda_function.reconcile[0].arn
+  function_name           = aws_lambda_function.background["reconcile"].arn
   batch_size              = 1 # one instance per invocation: the concurrency is the instances'
   function_response_types = ["ReportBatchItemFailures"]
 

@@ -7,22 +7,13 @@
 locals {
   reconcile_count = var.reconcile_enabled ? 1 : 0
   reconcile_name  = "${var.name}-reconcile"
-  # It needs the store and GREEN-API settings, never the webhook token.
-  reconcile_environment = { for key, value in local.environment : key => value if key != "WEBHOOK_TOKEN_SECRET_ARN" }
   # A run reads the journal, checks up to 10,000 calls and spends at most 60 s on caller names.
   reconcile_timeout_seconds = 300
 }
 
-resource "aws_cloudwatch_log_group" "reconcile" {
-  count = local.reconcile_count
-
-  name              = "/aws/lambda/${local.reconcile_name}"
-  retention_in_days = var.log_retention_days
-}
-
 # The reconcile function's own role: what a run does to the table (batched existence checks, the
 # records near a missing call by Query, then the webhook's conditional writes), the GREEN-API
-# token, its logs.
+# token, its queue (and its logs, iam.tf).
 data "aws_iam_policy_document" "reconcile" {
   count = local.reconcile_count
 
@@ -39,13 +30,6 @@ data "aws_iam_policy_document" "reconcile" {
     effect    = "Allow"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [aws_secretsmanager_secret.green_api_token.arn]
-  }
-
-  statement {
-    sid       = "OwnLogs"
-    effect    = "Allow"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.reconcile[0].arn}:*"]
   }
 
   # Its run puts one task per instance on its queue (queue.tf) ...
@@ -65,29 +49,20 @@ data "aws_iam_policy_document" "reconcile" {
   }
 }
 
-resource "aws_lambda_function" "reconcile" {
-  count = local.reconcile_count
-
-  function_name    = local.reconcile_name
-  description      = "GREEN-API call logger: adds the calls the call journal knows and the log lacks."
-  role             = aws_iam_role.this["reconcile"].arn
-  filename         = var.package_zip
-  source_code_hash = filebase64sha256(var.package_zip)
-  handler          = "lambda_function.reconcile_handler"
-  runtime          = var.runtime
-  architectures    = ["x86_64"]
-  memory_size      = var.memory_size
-  timeout          = local.reconcile_timeout_seconds
-
-  environment {
-    # Where its run puts one task per instance (queue.tf).
-    variables = merge(local.reconcile_environment, local.reconcile_queue_environment)
-  }
-
-  depends_on = [
-    aws_cloudwatch_log_group.reconcile,
-    aws_iam_role_policy.this,
-  ]
+# The function itself, its log group and role: background["reconcile"] (lambda.tf, iam.tf).
+locals {
+  reconcile_function = var.reconcile_enabled ? {
+    reconcile = {
+      name        = local.reconcile_name
+      role        = local.iam_role_names.reconcile
+      policy      = data.aws_iam_policy_document.reconcile[0].json
+      description = "GREEN-API call logger: adds the calls the call journal knows and the log lacks."
+      handler     = "lambda_function.reconcile_handler"
+      timeout     = local.reconcile_timeout_seconds
+      # Where its run puts one task per instance (queue.tf).
+      environment = merge(local.background_environment, local.reconcile_queue_environment)
+    }
+  } : {}
 }
 
 # EventBridge Scheduler's role: it may invoke the reconcile function and nothing else.
@@ -115,7 +90,7 @@ resource "aws_iam_role_policy" "scheduler" {
       Sid      = "InvokeReconcile"
       Effect   = "Allow"
       Action   = "lambda:InvokeFunction"
-      Resource = aws_lambda_function.reconcile[0].arn
+      Resource = aws_lambda_function.background["reconcile"].arn
     }]
   })
 }
@@ -133,7 +108,7 @@ resource "aws_scheduler_schedule" "reconcile" {
   }
 
   target {
-    arn      = aws_lambda_function.reconcile[0].arn
+    arn      = aws_lambda_function.background["reconcile"].arn
     role_arn = aws_iam_role.this["scheduler"].arn
     input    = jsonencode(local.reconcile_event)
 
@@ -153,7 +128,7 @@ resource "aws_cloudwatch_log_metric_filter" "reconcile" {
   for_each = local.alerts && var.reconcile_enabled ? toset(["missing-calls", "instance-state", "webhook-backlog"]) : toset([])
 
   name           = "${local.reconcile_name}-${each.key}"
-  log_group_name = aws_cloudwatch_log_group.reconcile[0].name
+  log_group_name = aws_cloudwatch_log_group.background["reconcile"].name
   pattern        = local.log_alarms[each.key].pattern
 
   metric_transformation {

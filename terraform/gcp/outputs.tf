@@ -34,34 +34,6 @@ output "firestore_database" {
   value       = google_firestore_database.this.name
 }
 
-output "green_api_id_instance" {
-  description = "GREEN_API_ID_INSTANCE, for `call_logger configure-instance` (null with green_api_instances)."
-  value       = var.green_api_id_instance
-}
-
-output "green_api_url" {
-  description = "GREEN_API_URL, for `call_logger configure-instance`."
-  value       = var.green_api_url
-}
-
-output "webhook_token" {
-  description = "WEBHOOK_TOKEN value, for `call_logger configure-instance` (sets the instance's webhookUrlToken)."
-  value       = local.webhook_token
-  sensitive   = true
-}
-
-output "green_api_token" {
-  description = "GREEN_API_TOKEN value, for `call_logger configure-instance` (null with green_api_instances)."
-  value       = var.green_api_token
-  sensitive   = true
-}
-
-output "green_api_instances" {
-  description = "GREEN_API_INSTANCES, for `call_logger configure-instance --all`; empty with a single instance."
-  value       = local.many_instances ? jsonencode(local.green_api_instances) : ""
-  sensitive   = true
-}
-
 output "reconcile_function_name" {
   description = "Private function Cloud Scheduler invokes for reconcile (null when reconcile_enabled is false)."
   value       = var.reconcile_enabled ? google_cloudfunctions2_function.this["reconcile"].name : null

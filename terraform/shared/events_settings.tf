@@ -10,7 +10,7 @@ variable "events_url" {
   nullable    = false
 
   validation {
-    condition     = var.events_url == "" || can(regex("^https://[^/\\s]+(/[^\\s]*)?$", var.events_url))
+    condition     = var.events_url == "" || can(regex(local.https_url_pattern, var.events_url))
     error_message = "events_url must be empty or an https:// URL."
   }
 }

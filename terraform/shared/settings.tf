@@ -9,6 +9,23 @@
 # crashing the deployed function. Null-tolerant ones use `cond ? ... : ...` rather than `||`:
 # Terraform before 1.12 does not short-circuit `||`, so `var.x == null || var.x > 0` fails on null.
 
+# What a valid value looks like, where several settings (and events_settings.tf) take the same
+# kind of value. Terraform has no functions of its own, so a shared rule is a pattern or a list.
+locals {
+  https_url_pattern = "^https://[^/\\s]+(/[^\\s]*)?$"
+  # An apiTokenInstance travels in a URL path, a webhook token in an HTTP header.
+  api_token_pattern     = "^[^\\s/?#]{8,}$"
+  webhook_token_pattern = "^[A-Za-z0-9._~+/=-]{24,}$"
+  # 90s, 15m, 24h, 7d or 1.5h (a bare number is seconds), as settings/parse.py reads one.
+  duration_pattern      = "^[0-9]+(\\.[0-9]+)?[smhd]?$"
+  zero_duration_pattern = "^[0.]+[smhd]?$"
+  # The statuses of an incomingCall notification, and what a reply's text may fill in.
+  call_statuses      = ["offer", "pickUp", "hungUp", "hangUp", "missed", "declined"]
+  reply_placeholders = ["name", "phone", "chat_id", "label"]
+  # business_hours: a day or range of days, then HH:MM-HH:MM.
+  opening_hours_pattern = "(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?\\s+([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]"
+}
+
 # --- The GREEN-API instance(s) -------------------------------------------------------------
 
 variable "green_api_id_instance" {
@@ -29,7 +46,7 @@ variable "green_api_url" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^https://[^/\\s]+(/[^\\s]*)?$", var.green_api_url))
+    condition     = can(regex(local.https_url_pattern, var.green_api_url))
     error_message = "green_api_url must be an https:// URL such as https://api.green-api.com (the API token travels in it)."
   }
 }
@@ -41,7 +58,7 @@ variable "green_api_token" {
   sensitive   = true
 
   validation {
-    condition     = var.green_api_token == null ? true : (length(trimspace(var.green_api_token)) >= 8 && !can(regex("[\\s/?#]", var.green_api_token)))
+    condition     = var.green_api_token == null ? true : can(regex(local.api_token_pattern, var.green_api_token))
     error_message = "green_api_token must be the instance's apiTokenInstance: at least 8 characters, without spaces (it travels in a URL path)."
   }
 }
@@ -70,12 +87,12 @@ variable "green_api_instances" {
   sensitive = true
 
   validation {
-    condition     = alltrue([for id, instance in var.green_api_instances : can(regex("^[1-9][0-9]{0,18}$", id)) && can(regex("^https://[^/\\s]+(/[^\\s]*)?$", instance.apiUrl)) && length(trimspace(instance.apiTokenInstance)) >= 8 && !can(regex("[\\s/?#]", instance.apiTokenInstance))])
+    condition     = alltrue([for id, instance in var.green_api_instances : can(regex("^[1-9][0-9]{0,18}$", id)) && can(regex(local.https_url_pattern, instance.apiUrl)) && can(regex(local.api_token_pattern, instance.apiTokenInstance))])
     error_message = "green_api_instances must be keyed by idInstance (digits), each with an https:// apiUrl and an apiTokenInstance of at least 8 characters without spaces."
   }
 
   validation {
-    condition     = alltrue([for id, instance in var.green_api_instances : instance.webhookUrlToken == null ? true : length(instance.webhookUrlToken) >= 24 && can(regex("^[A-Za-z0-9._~+/=-]+$", instance.webhookUrlToken))])
+    condition     = alltrue([for id, instance in var.green_api_instances : instance.webhookUrlToken == null ? true : can(regex(local.webhook_token_pattern, instance.webhookUrlToken))])
     error_message = "Each webhookUrlToken of green_api_instances must be null or at least 24 characters of letters, digits or ._~+/=- (it travels in an HTTP header)."
   }
 
@@ -94,7 +111,7 @@ variable "webhook_token" {
   sensitive   = true
 
   validation {
-    condition     = var.webhook_token == null ? true : length(var.webhook_token) >= 24 && can(regex("^[A-Za-z0-9._~+/=-]+$", var.webhook_token))
+    condition     = var.webhook_token == null ? true : can(regex(local.webhook_token_pattern, var.webhook_token))
     error_message = "webhook_token must be null or at least 24 characters of letters, digits or ._~+/=- (it travels in an HTTP header)."
   }
 }
@@ -143,7 +160,7 @@ variable "contact_cache_ttl" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[smhd]?$", var.contact_cache_ttl))
+    condition     = can(regex(local.duration_pattern, var.contact_cache_ttl))
     error_message = "contact_cache_ttl must be a duration such as 90s, 15m, 24h or 7d."
   }
 }
@@ -169,7 +186,7 @@ variable "operator_notify_on" {
   nullable    = false
 
   validation {
-    condition     = length(var.operator_notify_on) > 0 && alltrue([for status in var.operator_notify_on : contains(["offer", "pickUp", "hungUp", "hangUp", "missed", "declined"], status)])
+    condition     = length(var.operator_notify_on) > 0 && alltrue([for status in var.operator_notify_on : contains(local.call_statuses, status)])
     error_message = "operator_notify_on must list statuses among offer, pickUp, hungUp, missed, declined."
   }
 }
@@ -181,7 +198,7 @@ variable "missed_call_reply" {
   nullable    = false
 
   validation {
-    condition     = length(var.missed_call_reply) <= 19000 && alltrue([for match in regexall("\\{([^{}]*)\\}", var.missed_call_reply) : contains(["name", "phone", "chat_id", "label"], match[0])])
+    condition     = length(var.missed_call_reply) <= 19000 && alltrue([for match in regexall("\\{([^{}]*)\\}", var.missed_call_reply) : contains(local.reply_placeholders, match[0])])
     error_message = "missed_call_reply may use only {name}, {phone}, {chat_id} and {label}, and at most 19000 characters."
   }
 }
@@ -193,7 +210,7 @@ variable "missed_call_reply_after_hours" {
   nullable    = false
 
   validation {
-    condition     = length(var.missed_call_reply_after_hours) <= 19000 && alltrue([for match in regexall("\\{([^{}]*)\\}", var.missed_call_reply_after_hours) : contains(["name", "phone", "chat_id", "label"], match[0])])
+    condition     = length(var.missed_call_reply_after_hours) <= 19000 && alltrue([for match in regexall("\\{([^{}]*)\\}", var.missed_call_reply_after_hours) : contains(local.reply_placeholders, match[0])])
     error_message = "missed_call_reply_after_hours may use only {name}, {phone}, {chat_id} and {label}, and at most 19000 characters."
   }
 }
@@ -205,7 +222,7 @@ variable "missed_call_reply_on" {
   nullable    = false
 
   validation {
-    condition     = length(var.missed_call_reply_on) > 0 && alltrue([for status in var.missed_call_reply_on : contains(["offer", "pickUp", "hungUp", "hangUp", "missed", "declined"], status)])
+    condition     = length(var.missed_call_reply_on) > 0 && alltrue([for status in var.missed_call_reply_on : contains(local.call_statuses, status)])
     error_message = "missed_call_reply_on must list statuses among offer, pickUp, hungUp, missed, declined."
   }
 }
@@ -217,7 +234,7 @@ variable "missed_call_reply_cooldown" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[smhd]?$", var.missed_call_reply_cooldown))
+    condition     = can(regex(local.duration_pattern, var.missed_call_reply_cooldown))
     error_message = "missed_call_reply_cooldown must be a duration such as 90s, 15m, 12h or 7d."
   }
 }
@@ -229,7 +246,7 @@ variable "missed_call_reply_max_age" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[smhd]?$", var.missed_call_reply_max_age)) && !can(regex("^[0.]+[smhd]?$", var.missed_call_reply_max_age))
+    condition     = can(regex(local.duration_pattern, var.missed_call_reply_max_age)) && !can(regex(local.zero_duration_pattern, var.missed_call_reply_max_age))
     error_message = "missed_call_reply_max_age must be a duration above zero such as 90s, 15m or 1h."
   }
 }
@@ -263,7 +280,7 @@ variable "business_hours" {
   nullable    = false
 
   validation {
-    condition     = var.business_hours == "" || can(regex("^(?i)\\s*(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?\\s+([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9](\\s*,\\s*(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?\\s+([01][0-9]|2[0-4]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9])*\\s*$", var.business_hours))
+    condition     = var.business_hours == "" || can(regex("^(?i)\\s*${local.opening_hours_pattern}(\\s*,\\s*${local.opening_hours_pattern})*\\s*$", var.business_hours))
     error_message = "business_hours must look like \"mon-fri 09:00-18:00, sat 10:00-14:00\": a day or range of days, then HH:MM-HH:MM in 24-hour local time."
   }
 
@@ -297,7 +314,7 @@ variable "callback_target" {
   nullable    = false
 
   validation {
-    condition     = can(regex("^[0-9]+(\\.[0-9]+)?[smhd]?$", var.callback_target)) && !can(regex("^[0.]+[smhd]?$", var.callback_target))
+    condition     = can(regex(local.duration_pattern, var.callback_target)) && !can(regex(local.zero_duration_pattern, var.callback_target))
     error_message = "callback_target must be a duration above zero such as 30m, 1h or 1d."
   }
 }
@@ -334,8 +351,37 @@ variable "keep_incoming_webhook" {
   nullable    = false
 }
 
-# `make deploy` reads these to configure the instances as the function reads them: the message
-# webhooks only when the function counts messages as call-backs.
+# `make deploy` reads these (`terraform output -raw`, so never null) to point the instance(s) at
+# the function with configure-instance, and to configure them as the function reads them: the
+# message webhooks only when the function counts messages as call-backs.
+output "webhook_token" {
+  description = "WEBHOOK_TOKEN, the instance's webhookUrlToken (each entry of green_api_instances has its own)."
+  value       = local.webhook_token
+  sensitive   = true
+}
+
+output "green_api_id_instance" {
+  description = "GREEN_API_ID_INSTANCE, as text (empty with green_api_instances)."
+  value       = var.green_api_id_instance == null ? "" : tostring(var.green_api_id_instance)
+}
+
+output "green_api_url" {
+  description = "GREEN_API_URL of the one instance."
+  value       = var.green_api_url
+}
+
+output "green_api_token" {
+  description = "GREEN_API_TOKEN of the one instance (empty with green_api_instances)."
+  value       = local.many_instances ? "" : var.green_api_token
+  sensitive   = true
+}
+
+output "green_api_instances" {
+  description = "GREEN_API_INSTANCES, for `configure-instance --all`, as the function's secret holds it (empty with a single instance)."
+  value       = local.many_instances ? local.green_api_secret.data : ""
+  sensitive   = true
+}
+
 output "keep_incoming_webhook" {
   description = "Whether configure-instance leaves incomingWebhook on (var.keep_incoming_webhook)."
   value       = var.keep_incoming_webhook

@@ -1,5 +1,5 @@
 """terraform/aws as `make deploy CLOUD=aws` drives it, applied to moto (the stack of
-test_terraform_aws.py): the preflight reads local.deploy_facts with terraform console, its
+tests/integration/conftest.py): the preflight reads local.deploy_facts with terraform console, its
 decision reaches the apply through build/preflight.tfvars.json, every IAM role name fits 64
 characters, and a second deploy changes nothing.
 
@@ -18,16 +18,7 @@ from call_logger.core.preflight_aws import (
     reserved_concurrency,
 )
 
-from tests.integration.test_terraform_aws import (
-    NAME,
-    Stack,
-    _base_vars,
-    _planned_changes,
-    moto_url,
-    stack,
-)
-
-__all__ = ["moto_url", "stack"]  # the module-scoped fixtures: a moto server, the stack on it
+from tests.support.aws_stack import NAME, Stack, base_vars, planned_changes
 
 
 def console_facts(stack: Stack, *var_files: str) -> str:
@@ -44,7 +35,7 @@ def console_facts(stack: Stack, *var_files: str) -> str:
 
 
 def test_a_new_account_deploys_unreserved_and_a_second_deploy_changes_nothing(stack: Stack) -> None:
-    base = stack.write_vars("base.tfvars.json", _base_vars(stack) | {"alert_email": "a@b.co"})
+    base = stack.write_vars("base.tfvars.json", base_vars(stack) | {"alert_email": "a@b.co"})
     facts = parse_deploy_facts(console_facts(stack, base))
     assert (facts.name, facts.region, facts.reserved_concurrent_executions) == (
         NAME,
@@ -67,7 +58,7 @@ def test_a_new_account_deploys_unreserved_and_a_second_deploy_changes_nothing(st
     assert set(facts.iam_role_names) <= roles  # the preflight checks the names that are made
     # Nothing left to do but what moto cannot keep (the Lambda's logging_config; see
     # test_stack_lifecycle_against_moto).
-    assert _planned_changes(stack, base, preflight) == {
+    assert planned_changes(stack, base, preflight) == {
         "aws_lambda_function.webhook": {"logging_config"}
     }
     stack.run("destroy", "-input=false", "-auto-approve", base, preflight)
@@ -76,7 +67,7 @@ def test_a_new_account_deploys_unreserved_and_a_second_deploy_changes_nothing(st
 def test_the_longest_name_fits_every_iam_role_and_one_more_character_is_refused(
     stack: Stack,
 ) -> None:
-    base = stack.write_vars("base.tfvars.json", _base_vars(stack))
+    base = stack.write_vars("base.tfvars.json", base_vars(stack))
     longest = "n" * 44
     facts = parse_deploy_facts(console_facts(stack, base, f"-var=name={longest}"))
     assert max(len(role) for role in facts.iam_role_names) == 64

@@ -5,31 +5,25 @@ first event not taken), the dead-letter queue, and the signing key only where it
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import pytest
 from call_logger.settings.events import secret_problem
 
-from tests.integration.test_terraform_aws import (  # the same moto server and stack copy fixtures
+from tests.support.aws_stack import (
     NAME,
     RECONCILE,
-    STACK,
     Stack,
-    _base_vars,
-    _plan_json,
-    _role_statements,
-    moto_url,
-    stack,
+    base_vars,
+    role_statements,
 )
 
-__all__ = ["moto_url", "stack"]  # fixtures, used by name
 EVENTS = f"{NAME}-events"
 EVENTS_URL = "https://crm.example/hooks/calls"
 
 
 def test_events_are_delivered_from_the_tables_stream(stack: Stack) -> None:
-    on = stack.write_vars("events.tfvars.json", _base_vars(stack) | {"events_url": EVENTS_URL})
+    on = stack.write_vars("events.tfvars.json", base_vars(stack) | {"events_url": EVENTS_URL})
     stack.run("apply", "-input=false", "-auto-approve", on)
     try:
         outputs = stack.outputs()
@@ -80,7 +74,7 @@ def test_events_are_delivered_from_the_tables_stream(stack: Stack) -> None:
         ]["QueueArn"]
         assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == queue_arn
 
-        statements = _role_statements(stack, function["Role"])
+        statements = role_statements(stack, function["Role"])
         assert statements["Stream"]["Resource"] == table["LatestStreamArn"]
         assert statements["DeadLetter"]["Resource"] == queue_arn
         assert "dynamodb:DeleteItem" in statements["Outbox"]["Action"]
@@ -91,7 +85,7 @@ def test_events_are_delivered_from_the_tables_stream(stack: Stack) -> None:
 def test_without_events_there_is_no_stream_and_no_delivery(stack: Stack) -> None:
     plan_path = str(stack.workdir / "no-events.tfplan")
     stack.run(
-        "plan", "-input=false", stack.write_vars("off.tfvars.json", _base_vars(stack)),
+        "plan", "-input=false", stack.write_vars("off.tfvars.json", base_vars(stack)),
         f"-out={plan_path}",
     )  # fmt: skip
     plan: dict[str, Any] = json.loads(stack.run("show", "-json", plan_path).stdout)
@@ -107,41 +101,9 @@ def test_without_events_there_is_no_stream_and_no_delivery(stack: Stack) -> None
 
 @pytest.mark.parametrize("secret", ["plain-secret", "whsec_short"])
 def test_a_secret_not_in_the_standard_form_is_refused(stack: Stack, secret: str) -> None:
-    values = _base_vars(stack) | {"events_url": EVENTS_URL, "events_secret": secret}
+    values = base_vars(stack) | {"events_url": EVENTS_URL, "events_secret": secret}
     plan = stack.run(
         "plan", "-input=false", stack.write_vars("bad.tfvars.json", values), check=False
     )
     assert plan.returncode != 0
     assert "events_secret must be null or whsec_" in " ".join(plan.stderr.split())
-
-
-# Every renamed address: reconcile's metric filters became a map (reconcile.tf); the roles and
-# the execution roles' policies became keyed maps (iam.tf); the webhook token's version lost
-# its count (secrets.tf).
-RENAMED = {
-    "aws_secretsmanager_secret_version.webhook_token_given[0]": (
-        "aws_secretsmanager_secret_version.webhook_token"
-    ),
-    "aws_cloudwatch_log_metric_filter.reconcile_missing_calls[0]": (
-        'aws_cloudwatch_log_metric_filter.reconcile["missing-calls"]'
-    ),
-    "aws_iam_role.function": 'aws_iam_role.this["function"]',
-    "aws_iam_role.reconcile[0]": 'aws_iam_role.this["reconcile"]',
-    "aws_iam_role.scheduler[0]": 'aws_iam_role.this["scheduler"]',
-    "aws_iam_role.events[0]": 'aws_iam_role.this["events"]',
-    "aws_iam_role_policy.function": 'aws_iam_role_policy.this["function"]',
-    "aws_iam_role_policy.reconcile[0]": 'aws_iam_role_policy.this["reconcile"]',
-    "aws_iam_role_policy.events[0]": 'aws_iam_role_policy.this["events"]',
-}
-MOVED = re.compile(r"moved\s*\{\s*from\s*=\s*(\S+)\s*to\s*=\s*(\S+)\s*\}")
-
-
-def test_a_deployed_stack_keeps_its_renamed_resources(stack: Stack) -> None:
-    """A renamed address without a `moved` block would destroy the deployed resource (a role
-    and its policy) and create it again."""
-    moved = dict(MOVED.findall("\n".join(f.read_text() for f in STACK.glob("*.tf"))))
-    assert moved == RENAMED
-    values = _base_vars(stack) | {"events_url": EVENTS_URL}
-    plan = _plan_json(stack, stack.write_vars("renamed.tfvars.json", values))
-    addresses = {r["address"] for r in plan["planned_values"]["root_module"]["resources"]}
-    assert set(moved.values()) <= addresses

@@ -1,9 +1,7 @@
 """terraform/aws for an integrator's deployment of many instances (issue 26), applied to moto:
 each instance its own webhookUrlToken, generated once and kept; the caps on sends per instance;
 the scheduled work's SQS queue, consumed by the reconcile function, with IAM only to what each
-role needs.
-
-Uses the stack copy and moto server of test_terraform_aws (its fixtures, one copy per module)."""
+role needs."""
 
 from __future__ import annotations
 
@@ -11,20 +9,15 @@ import json
 import re
 from typing import Any
 
-from tests.integration import test_terraform_aws as aws_stack
-from tests.integration.test_terraform_aws import (
+from tests.support.aws_stack import (
     MANY_INSTANCES,
     NAME,
     RECONCILE,
     Stack,
-    _as_list,
-    _base_vars,
-    _role_statements,
+    as_list,
+    base_vars,
+    role_statements,
 )
-
-# The module's moto server and stack copy, as that module makes them.
-moto_url = aws_stack.moto_url
-stack = aws_stack.stack
 
 OWN_TOKEN = "shop-own-webhook-token-0123456789abcdef"
 
@@ -34,7 +27,7 @@ def _many(stack: Stack) -> dict[str, Any]:
     instances["1101000001"]["webhookUrlToken"] = OWN_TOKEN
     instances["1101000001"]["operatorNotifyMaxPerHour"] = "7"
     return (
-        _base_vars(stack)
+        base_vars(stack)
         | MANY_INSTANCES
         | {"green_api_instances": instances, "missed_call_reply_max_per_hour": 5}
     )
@@ -103,9 +96,9 @@ def _check_queue(stack: Stack, outputs: dict[str, Any]) -> None:
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
     # The reconcile role sends to and consumes its queue alone; the webhook's touches no queue.
-    statements = _role_statements(stack, reconcile["Role"])
+    statements = role_statements(stack, reconcile["Role"])
     assert statements["DispatchTasks"]["Action"] in ("sqs:SendMessage", ["sqs:SendMessage"])
     for sid in ("DispatchTasks", "ConsumeTasks"):
-        assert _as_list(statements[sid]["Resource"]) == [queue_arn]
-    webhook = _role_statements(stack, outputs["role_arn"])
+        assert as_list(statements[sid]["Resource"]) == [queue_arn]
+    webhook = role_statements(stack, outputs["role_arn"])
     assert "sqs:" not in json.dumps(webhook)
