@@ -6,19 +6,10 @@
 # task in the scheduler's run (the function runs tasks itself without RECONCILE_SQS_QUEUE_URL; it
 # is set whenever reconcile is on).
 
-variable "reconcile_concurrency" {
-  description = "How many instances' scheduled tasks (reconcile, state check, digest) run at once: the event source mapping's maximum concurrency (SQS allows 2 to 1000)."
-  type        = number
-  default     = 10
-  nullable    = false
-
-  validation {
-    condition     = floor(var.reconcile_concurrency) == var.reconcile_concurrency && var.reconcile_concurrency >= 2 && var.reconcile_concurrency <= 1000
-    error_message = "reconcile_concurrency must be a whole number from 2 to 1000."
-  }
-}
-
 locals {
+  # reconcile_concurrency (settings.tf) is the event source mapping's maximum concurrency, which
+  # SQS allows from 2 to 1000.
+  reconcile_concurrency_range = { min = 2, max = 1000 }
   # AWS's advice for a Lambda consumer: a visibility timeout of six times the function's timeout.
   reconcile_visibility_timeout_seconds = 6 * local.reconcile_timeout_seconds
   reconcile_queue_environment = var.reconcile_enabled ? {

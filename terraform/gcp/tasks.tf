@@ -9,19 +9,9 @@
 #              tasks on this queue alone, and giving them the tasks account's OIDC identity;
 #   tasks:     what the queue's requests carry: it may invoke the reconcile function, nothing else.
 
-variable "reconcile_concurrency" {
-  description = "How many instances' scheduled tasks (reconcile, state check, digest) run at once: the Cloud Tasks queue's max_concurrent_dispatches and the reconcile function's maximum instances."
-  type        = number
-  default     = 10
-  nullable    = false
-
-  validation {
-    condition     = floor(var.reconcile_concurrency) == var.reconcile_concurrency && var.reconcile_concurrency >= 1 && var.reconcile_concurrency <= 100
-    error_message = "reconcile_concurrency must be a whole number from 1 to 100."
-  }
-}
-
 locals {
+  # The bounds of reconcile_concurrency (settings.tf) on Google Cloud.
+  reconcile_concurrency_range = { min = 1, max = 100 }
   # The reconcile function's own URL, known before it exists (a Cloud Run function's
   # cloudfunctions.net address), so that it can name itself to the queue without a cycle.
   reconcile_tasks_url = "https://${var.region}-${var.project_id}.cloudfunctions.net/${var.function_name}-reconcile"

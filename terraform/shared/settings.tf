@@ -464,6 +464,20 @@ variable "reconcile_window" {
   }
 }
 
+# Each stack bounds it by what its queue allows: local.reconcile_concurrency_range, in
+# terraform/aws/queue.tf and terraform/gcp/tasks.tf.
+variable "reconcile_concurrency" {
+  description = "How many instances' scheduled tasks (reconcile, state check, digest) run at once: the cloud queue's concurrency (on AWS the SQS event source mapping's maximum concurrency; on Google Cloud the Cloud Tasks queue's max_concurrent_dispatches and the reconcile function's maximum instances)."
+  type        = number
+  default     = 10
+  nullable    = false
+
+  validation {
+    condition     = floor(var.reconcile_concurrency) == var.reconcile_concurrency && var.reconcile_concurrency >= local.reconcile_concurrency_range.min && var.reconcile_concurrency <= local.reconcile_concurrency_range.max
+    error_message = "reconcile_concurrency must be a whole number from ${local.reconcile_concurrency_range.min} to ${local.reconcile_concurrency_range.max}."
+  }
+}
+
 # --- What the settings become --------------------------------------------------------------
 
 locals {

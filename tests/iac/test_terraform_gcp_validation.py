@@ -62,7 +62,8 @@ CASES: dict[str, tuple[str, str]] = {
     "max_instance_request_concurrency": ("0", "1"),
     "reconcile_schedule": ('"hourly"', '"*/30 * * * *"'),
     "reconcile_window": ('"3 hours"', '"90m"'),
-    "reconcile_concurrency": ("0", "20"),
+    # Google Cloud's bounds (tasks.tf), not AWS's (up to 1000).
+    "reconcile_concurrency": ("101", "100"),
     "missed_call_reply_max_per_hour": ("0", "30"),
     "operator_notify_max_per_hour": ("1.5", "60"),
     "log_level": ('"LOUD"', '"DEBUG"'),

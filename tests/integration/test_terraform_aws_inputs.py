@@ -104,6 +104,8 @@ BAD_VALUES = {
     "green_api_url": ("http://api.green-api.com", "must be an https:// URL"),
     "webhook_token": ("short-token-0123456789", "at least 24 characters"),
     "environment_variables": ('{STORE = "firestore"}', "must not set a setting the stack manages"),
+    # AWS's bounds (queue.tf), not Google Cloud's (from 1).
+    "reconcile_concurrency": ("1", "whole number from 2 to 1000"),
     "log_level": ("LOUD", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
     "alert_email": ("nobody", "null or an email address"),
 }
