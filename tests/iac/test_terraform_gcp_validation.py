@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.iac import gcp_stack as gcp
+from tests.support.shared_settings_cases import SHARED_SETTINGS
 
 
 def test_the_example_passes_every_validation(model: gcp.Model) -> None:
@@ -15,44 +16,16 @@ def test_the_example_passes_every_validation(model: gcp.Model) -> None:
             assert condition is True, item["__tfmeta"]["label"]
 
 
-# name -> (a bad value, a good value), as HCL expressions. tfparse does not stop on a failed
-# validation: it reports the evaluated condition, so a rejected value shows as False.
+# name -> (a bad value, a good value), as HCL expressions: the settings both stacks share
+# (tests/support/shared_settings_cases.py), then Google Cloud's own. tfparse does not stop on a
+# failed validation: it reports the evaluated condition, so a rejected value shows as False.
 CASES: dict[str, tuple[str, str]] = {
+    **{name: (case.bad, case.good) for name, case in SHARED_SETTINGS.items()},
     "project_id": ('"My_Project"', '"my-project-123"'),
     "region": ('"europe west1"', '"us-central1"'),
     "function_name": ('"Call-Logger-"', '"call-logger"'),
     "firestore_database": ('"Calls_DB"', '"calls-db"'),
     "firestore_location": ('"Europe"', '"nam5"'),
-    "record_retention_days": ("0", "30"),
-    "events_url": ('"http://crm.example/hooks"', '"https://crm.example/hooks"'),
-    "events_secret": ('"plain-secret"', '"whsec_' + "a" * 44 + '"'),
-    "call_mode": ('"everything"', '"offer"'),
-    "call_labels": ('{ rejected = "Rejected" }', '{ answered = "Answered" }'),
-    "green_api_id_instance": ("1.5", "7103000000"),
-    "green_api_url": ('"http://api.green-api.com"', '"https://7103.api.greenapi.com"'),
-    "green_api_token": ('"short"', '"0123456789abcdef0123456789abcdef"'),
-    # With the example's green_api_id_instance and green_api_token, a non-empty map is refused
-    # ("not both"); the good value is the empty map.
-    "green_api_instances": (
-        '{ "1" = { apiUrl = "https://a.b", apiTokenInstance = "0123456789" } }',
-        "{}",
-    ),
-    "webhook_token": ('"too short"', '"an-adequately-long-webhook-token-0123"'),
-    "environment_variables": ('{ CALL_MODE = "offer" }', '{ STORE_TIMEOUT = "5s" }'),
-    "contact_cache_ttl": ('"1 week"', '"15m"'),
-    "operator_chat_id": ('"120363000000000000@g.us"', '"79001234567@c.us"'),
-    "operator_notify_on": ('["offer", "rang"]', '["offer", "missed", "hangUp"]'),
-    "missed_call_reply": ('"Hi {first_name}"', '"Sorry we missed your call, {name}."'),
-    "missed_call_reply_after_hours": ('"We open at {opening}"', '"We open at 9, {name}."'),
-    "missed_call_reply_on": ("[]", '["missed", "declined"]'),
-    "missed_call_reply_cooldown": ('"half a day"', '"12h"'),
-    "missed_call_reply_max_age": ('"0m"', '"15m"'),
-    "business_hours": ('"9-18"', '"mon-fri 09:00-18:00, Sat 10:00-14:00"'),
-    "timezone": ('"Berlin"', '"America/Argentina/Buenos_Aires"'),
-    # A time is accepted with somewhere to send it (test_a_digest_needs_a_chat_and_the_schedule).
-    "digest_time": ('"9am"', '""'),
-    "callback_target": ('"0m"', '"30m"'),
-    "webhook_backlog_alert": ("2.5", "250"),
     "runtime": ('"python311"', '"python313"'),
     "memory": ('"256MB"', '"512Mi"'),
     "cpu": ('"lots"', '"1"'),
@@ -61,14 +34,8 @@ CASES: dict[str, tuple[str, str]] = {
     "max_instance_count": ("0", "3"),
     "max_instance_request_concurrency": ("0", "1"),
     "reconcile_schedule": ('"hourly"', '"*/30 * * * *"'),
-    "reconcile_window": ('"3 hours"', '"90m"'),
     # Google Cloud's bounds (tasks.tf), not AWS's (up to 1000).
     "reconcile_concurrency": ("101", "100"),
-    "missed_call_reply_max_per_hour": ("0", "30"),
-    "operator_notify_max_per_hour": ("1.5", "60"),
-    "log_level": ('"LOUD"', '"DEBUG"'),
-    "log_chat_ids": ('"some"', '"full"'),
-    "alert_email": ('"nobody"', '"oncall@example.com"'),
 }
 
 

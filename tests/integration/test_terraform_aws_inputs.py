@@ -23,6 +23,7 @@ from tests.support.aws_stack import (
     plan_json,
     terraform_binary,
 )
+from tests.support.shared_settings_cases import SHARED_SETTINGS
 
 
 def test_init_keeps_the_committed_provider_lock(stack: Stack) -> None:
@@ -78,70 +79,66 @@ def test_zip_is_reproducible_and_skips_caches(tmp_path: Path) -> None:
         build_zip.build(second, [source, deps])
 
 
-BAD_VALUES = {
+# name -> (a refused value as an HCL expression, words of its refusal): the settings both stacks
+# share (tests/support/shared_settings_cases.py), then AWS's own.
+BAD_VALUES: dict[str, tuple[str, str]] = {
+    **{name: (case.bad, case.refusal) for name, case in SHARED_SETTINGS.items()},
     "memory_size": ("64", "from 128 to 10240"),
     "timeout": ("901", "from 1 to 900"),
     "reserved_concurrent_executions": ("0", "-1 (unreserved)"),
-    "call_mode": ("sometimes", "all, results, offer, ignore"),
-    "runtime": ("python3.11", "python3.12 or python3.13"),
-    "record_retention_days": ("0", "null or a whole number of days from 1 to 36500"),
+    "runtime": ('"python3.11"', "python3.12 or python3.13"),
     "log_retention_days": ("10", "CloudWatch Logs retention value"),
-    "call_labels": ('{"busy" = "Busy"}', "keys must be among incoming"),
-    "operator_chat_id": ("120363000000000000@g.us", "never sent to a group"),
-    "operator_notify_on": ('["rang"]', "operator_notify_on must list statuses"),
-    "missed_call_reply": ("Hi {first_name}", "may use only {name}, {phone}"),
-    "missed_call_reply_on": ("[]", "missed_call_reply_on must list statuses"),
-    "missed_call_reply_cooldown": ("soon", "such as 90s, 15m, 12h or 7d"),
-    "missed_call_reply_max_age": ("0", "a duration above zero"),
-    "business_hours": ("9-18", "mon-fri 09:00-18:00, sat 10:00-14:00"),
-    "timezone": ("Berlin", "an IANA time zone name"),
-    "callback_target": ("soon", "callback_target must be a duration above zero"),
-    # Both the shape (a key that is no idInstance) and the mix with green_api_token are refused.
-    "green_api_instances": (
-        '{"shop" = {apiUrl = "https://api.green-api.com", apiTokenInstance = "0123456789"}}',
-        "keyed by idInstance",
-    ),
-    "green_api_url": ("http://api.green-api.com", "must be an https:// URL"),
-    "webhook_token": ("short-token-0123456789", "at least 24 characters"),
-    "environment_variables": ('{STORE = "firestore"}', "must not set a setting the stack manages"),
     # AWS's bounds (queue.tf), not Google Cloud's (from 1).
     "reconcile_concurrency": ("1", "whole number from 2 to 1000"),
-    "log_level": ("LOUD", "DEBUG, INFO, WARNING, ERROR, CRITICAL"),
-    "alert_email": ("nobody", "null or an email address"),
 }
+
+
+# Settings with a validation that reads another variable: Terraform skips all of a variable's
+# validations when a variable it reads is refused too, so these are planned without the others.
+READ_OTHERS = ("green_api_instances", "business_hours", "digest_time")
+
+
+def refusals(stack: Stack, values: dict[str, str]) -> str:
+    """The errors of a plan with the base variables and then `values` (name -> HCL)."""
+    bad_vars = stack.workdir / "bad.tfvars"
+    bad_vars.write_text("".join(f"{name} = {value}\n" for name, value in values.items()))
+    plan = stack.run(
+        "plan",
+        "-input=false",
+        stack.write_vars("base.tfvars.json", base_vars(stack)),
+        f"-var-file={bad_vars}",
+        check=False,
+    )
+    assert plan.returncode != 0
+    # Terraform wraps long messages; compare with the line breaks folded.
+    return " ".join(plan.stderr.split())
 
 
 def test_bad_values_are_refused(stack: Stack) -> None:
     # One plan for all of them (each plan loads the provider's large schema): Terraform checks
     # every variable and reports each failed validation before it calls any API.
-    plan = stack.run(
-        "plan",
-        "-input=false",
-        stack.write_vars("base.tfvars.json", base_vars(stack)),
-        *(f"-var={name}={value}" for name, (value, _) in BAD_VALUES.items()),
-        check=False,
-    )
-    assert plan.returncode != 0
-    # Terraform wraps long messages; compare with the line breaks folded.
-    errors = " ".join(plan.stderr.split())
-    for name, (_, message) in BAD_VALUES.items():
+    checked = {name: value for name, (value, _) in BAD_VALUES.items() if name not in READ_OTHERS}
+    errors = refusals(stack, checked)
+    for name in checked:
         assert f"var.{name}" in errors, name
-        assert message in errors, (name, plan.stderr)
-    assert "not both" in errors
+        assert BAD_VALUES[name][1] in errors, (name, errors)
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [(name, BAD_VALUES[name][1]) for name in READ_OTHERS]
+    # The base variables' one instance (its id and token) and a map besides.
+    + [("green_api_instances", "not both")],
+)
+def test_a_bad_value_is_refused_alone(stack: Stack, name: str, words: str) -> None:
+    errors = refusals(stack, {name: BAD_VALUES[name][0]})
+    assert f"var.{name}" in errors
+    assert words in errors, errors
 
 
 def test_a_digest_needs_a_chat_to_send_it_to(stack: Stack) -> None:
-    # Its own plan: Terraform skips a validation that refers to another variable (here
-    # operator_chat_id) when that one is refused too, as in test_bad_values_are_refused.
-    plan = stack.run(
-        "plan",
-        "-input=false",
-        stack.write_vars("base.tfvars.json", base_vars(stack)),
-        "-var=digest_time=09:00",
-        check=False,
-    )
-    assert plan.returncode != 0
-    errors = " ".join(plan.stderr.split())
+    # The base variables name no operator_chat_id to send it to.
+    errors = refusals(stack, {"digest_time": '"09:00"'})
     assert "var.digest_time" in errors
     assert "digest_time needs reconcile_enabled" in errors
 
