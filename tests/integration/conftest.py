@@ -1,6 +1,7 @@
-"""Fixtures of the terraform/aws tests (test_terraform_aws*.py, test_aws_deploy_twice.py): one
-moto server and one initialised copy of the stack for the whole run, so that init and the
-provider's schema load once. Each test that applies the stack destroys it again."""
+"""Fixtures of the terraform/aws tests (test_terraform_aws*.py, test_aws_deploy_twice.py): a moto
+server and an initialised copy of the stack per test module. Each test that applies the stack
+destroys it again; a server per module keeps a test that failed half-way, leaving its resources
+behind, from failing the next module's applies too."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ import pytest
 from tests.support.aws_stack import Stack, initialised_stack, moto_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with moto_server(tmp_path_factory.mktemp("moto")) as url:
         yield url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def stack(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Stack:
     return initialised_stack(moto_url, tmp_path_factory.mktemp("tf-aws"))
