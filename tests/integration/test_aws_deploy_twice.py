@@ -23,7 +23,7 @@ from tests.support.aws_stack import NAME, Stack, base_vars, planned_changes
 
 def console_facts(stack: Stack, *var_files: str) -> str:
     done = subprocess.run(
-        [stack.terraform, "console", *var_files],
+        [stack.binary, "console", *var_files],
         input="jsonencode(local.deploy_facts)\n",
         cwd=stack.workdir,
         env=stack.env,
@@ -50,7 +50,7 @@ def test_a_new_account_deploys_unreserved_and_a_second_deploy_changes_nothing(st
     )
 
     for _ in range(2):  # two deploys
-        stack.run("apply", "-input=false", "-auto-approve", base, preflight)
+        stack.terraform("apply", "-input=false", "-auto-approve", base, preflight)
 
     lambda_ = stack.client("lambda")
     assert "ReservedConcurrentExecutions" not in lambda_.get_function_concurrency(FunctionName=NAME)
@@ -61,7 +61,7 @@ def test_a_new_account_deploys_unreserved_and_a_second_deploy_changes_nothing(st
     assert planned_changes(stack, base, preflight) == {
         "aws_lambda_function.webhook": {"logging_config"}
     }
-    stack.run("destroy", "-input=false", "-auto-approve", base, preflight)
+    stack.terraform("destroy", "-input=false", "-auto-approve", base, preflight)
 
 
 def test_the_longest_name_fits_every_iam_role_and_one_more_character_is_refused(
@@ -72,6 +72,6 @@ def test_the_longest_name_fits_every_iam_role_and_one_more_character_is_refused(
     facts = parse_deploy_facts(console_facts(stack, base, f"-var=name={longest}"))
     assert max(len(role) for role in facts.iam_role_names) == 64
 
-    plan = stack.run("plan", "-input=false", base, f"-var=name={longest}x", check=False)
+    plan = stack.terraform("plan", "-input=false", base, f"-var=name={longest}x", check=False)
     assert plan.returncode != 0
     assert "at most 44" in " ".join(plan.stderr.split())

@@ -55,11 +55,11 @@ REPLY_ENV = {
 
 
 def test_stack_lifecycle_against_moto(stack: Stack) -> None:
-    stack.run("validate")
+    stack.terraform("validate")
     base = stack.write_vars("base.tfvars.json", base_vars(stack))
     plan_path = str(stack.workdir / "tfplan")
-    stack.run("plan", "-input=false", base, f"-out={plan_path}")
-    stack.run("apply", "-input=false", "-auto-approve", plan_path)
+    stack.terraform("plan", "-input=false", base, f"-out={plan_path}")
+    stack.terraform("apply", "-input=false", "-auto-approve", plan_path)
     outputs = stack.outputs()
 
     _check_table(stack, outputs, ttl_enabled=True)
@@ -79,7 +79,7 @@ def test_stack_lifecycle_against_moto(stack: Stack) -> None:
     no_retention = stack.write_vars(
         "no-retention.tfvars.json", {"record_retention_days": None} | REPLY_VARS
     )
-    stack.run("apply", "-input=false", "-auto-approve", base, no_retention)
+    stack.terraform("apply", "-input=false", "-auto-approve", base, no_retention)
     later = stack.outputs()
     assert later["webhook_token"] == outputs["webhook_token"]
     _check_table(stack, later, ttl_enabled=False)
@@ -93,12 +93,12 @@ def test_stack_lifecycle_against_moto(stack: Stack) -> None:
     many = stack.write_vars(
         "many.tfvars.json", MANY_INSTANCES | {"reconcile_enabled": False, "digest_time": ""}
     )
-    stack.run("apply", "-input=false", "-auto-approve", base, no_retention, many)
+    stack.terraform("apply", "-input=false", "-auto-approve", base, no_retention, many)
     _check_instance_map(stack, stack.outputs())
     assert {"reconcile_function_name", "reconcile_schedule_name"}.isdisjoint(stack.outputs())
     check_reconcile_gone(stack)
 
-    stack.run("destroy", "-input=false", "-auto-approve", base, no_retention, many)
+    stack.terraform("destroy", "-input=false", "-auto-approve", base, no_retention, many)
     _check_gone(stack, outputs)
     assert stack.outputs() == {}
 

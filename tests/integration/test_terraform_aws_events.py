@@ -24,7 +24,7 @@ EVENTS_URL = "https://crm.example/hooks/calls"
 
 def test_events_are_delivered_from_the_tables_stream(stack: Stack) -> None:
     on = stack.write_vars("events.tfvars.json", base_vars(stack) | {"events_url": EVENTS_URL})
-    stack.run("apply", "-input=false", "-auto-approve", on)
+    stack.terraform("apply", "-input=false", "-auto-approve", on)
     try:
         outputs = stack.outputs()
         lambda_ = stack.client("lambda")
@@ -43,7 +43,10 @@ def test_events_are_delivered_from_the_tables_stream(stack: Stack) -> None:
 
         # The key: generated in the Standard Webhooks form, in Secrets Manager, read by the
         # delivery alone; the functions that write events have the URL only.
-        secret = outputs.get("events_secret") or stack.run("output", "-raw", "events_secret").stdout
+        secret = (
+            outputs.get("events_secret")
+            or stack.terraform("output", "-raw", "events_secret").stdout
+        )
         assert secret.startswith("whsec_") and secret_problem(secret) is None
         stored = stack.client("secretsmanager").get_secret_value(
             SecretId=variables["EVENTS_SECRET_SECRET_ARN"]
@@ -79,16 +82,16 @@ def test_events_are_delivered_from_the_tables_stream(stack: Stack) -> None:
         assert statements["DeadLetter"]["Resource"] == queue_arn
         assert "dynamodb:DeleteItem" in statements["Outbox"]["Action"]
     finally:
-        stack.run("destroy", "-input=false", "-auto-approve", on)
+        stack.terraform("destroy", "-input=false", "-auto-approve", on)
 
 
 def test_without_events_there_is_no_stream_and_no_delivery(stack: Stack) -> None:
     plan_path = str(stack.workdir / "no-events.tfplan")
-    stack.run(
+    stack.terraform(
         "plan", "-input=false", stack.write_vars("off.tfvars.json", base_vars(stack)),
         f"-out={plan_path}",
     )  # fmt: skip
-    plan: dict[str, Any] = json.loads(stack.run("show", "-json", plan_path).stdout)
+    plan: dict[str, Any] = json.loads(stack.terraform("show", "-json", plan_path).stdout)
     addresses = {r["address"] for r in plan["planned_values"]["root_module"]["resources"]}
     assert not any("events" in address for address in addresses)
     table = next(
@@ -102,7 +105,7 @@ def test_without_events_there_is_no_stream_and_no_delivery(stack: Stack) -> None
 @pytest.mark.parametrize("secret", ["plain-secret", "whsec_short"])
 def test_a_secret_not_in_the_standard_form_is_refused(stack: Stack, secret: str) -> None:
     values = base_vars(stack) | {"events_url": EVENTS_URL, "events_secret": secret}
-    plan = stack.run(
+    plan = stack.terraform(
         "plan", "-input=false", stack.write_vars("bad.tfvars.json", values), check=False
     )
     assert plan.returncode != 0

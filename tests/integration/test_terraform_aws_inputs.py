@@ -102,7 +102,7 @@ def refusals(stack: Stack, values: dict[str, str]) -> str:
     """The errors of a plan with the base variables and then `values` (name -> HCL)."""
     bad_vars = stack.workdir / "bad.tfvars"
     bad_vars.write_text("".join(f"{name} = {value}\n" for name, value in values.items()))
-    plan = stack.run(
+    plan = stack.terraform(
         "plan",
         "-input=false",
         stack.write_vars("base.tfvars.json", base_vars(stack)),
@@ -146,7 +146,7 @@ def test_a_digest_needs_a_chat_to_send_it_to(stack: Stack) -> None:
 def test_one_instance_needs_its_id(stack: Stack) -> None:
     # Without it the function would accept any instance's notifications and look up no names.
     without_id = {k: v for k, v in base_vars(stack).items() if k != "green_api_id_instance"}
-    plan = stack.run(
+    plan = stack.terraform(
         "plan", "-input=false", stack.write_vars("no-id.tfvars.json", without_id), check=False
     )
     assert plan.returncode != 0

@@ -42,7 +42,7 @@ def _stored_map(stack: Stack, outputs: dict[str, Any]) -> dict[str, Any]:
 
 def test_each_instance_gets_its_own_webhook_token_kept_across_applies(stack: Stack) -> None:
     many = stack.write_vars("many.tfvars.json", _many(stack))
-    stack.run("apply", "-input=false", "-auto-approve", many)
+    stack.terraform("apply", "-input=false", "-auto-approve", many)
     outputs = stack.outputs()
     try:
         stored = _stored_map(stack, outputs)
@@ -60,10 +60,10 @@ def test_each_instance_gets_its_own_webhook_token_kept_across_applies(stack: Sta
 
         _check_queue(stack, outputs)
 
-        stack.run("apply", "-input=false", "-auto-approve", many)
+        stack.terraform("apply", "-input=false", "-auto-approve", many)
         assert _stored_map(stack, stack.outputs())["1101000002"]["webhookUrlToken"] == generated
     finally:
-        stack.run("destroy", "-input=false", "-auto-approve", many)
+        stack.terraform("destroy", "-input=false", "-auto-approve", many)
 
 
 def _check_queue(stack: Stack, outputs: dict[str, Any]) -> None:

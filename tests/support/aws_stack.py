@@ -141,15 +141,15 @@ def base_env() -> dict[str, str]:
 class Stack:
     """A temporary copy of terraform/aws, initialised, with a moto server behind it."""
 
-    terraform: str
+    binary: str  # the terraform executable
     workdir: Path
     env: dict[str, str]
     moto_url: str
     zip_path: Path
 
-    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def terraform(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [self.terraform, *args, "-no-color"],
+            [self.binary, *args, "-no-color"],
             cwd=self.workdir,
             env=self.env,
             capture_output=True,
@@ -169,7 +169,7 @@ class Stack:
         return f"-var-file={path}"
 
     def outputs(self) -> dict[str, Any]:
-        raw = json.loads(self.run("output", "-json").stdout)
+        raw = json.loads(self.terraform("output", "-json").stdout)
         return {key: entry["value"] for key, entry in raw.items()}
 
     def client(self, service: str) -> Any:
@@ -238,7 +238,7 @@ def initialised_stack(moto_url: str, root: Path) -> Stack:
         CHECKPOINT_DISABLE="1",
     )
     result = Stack(terraform, workdir, env, moto_url, zip_path)
-    init = result.run("init", "-input=false")
+    init = result.terraform("init", "-input=false")
     assert "hashicorp/aws v5.100" in init.stdout, init.stdout
     return result
 
@@ -284,8 +284,8 @@ MANY_INSTANCES: dict[str, Any] = {
 
 def plan_json(stack: Stack, *args: str) -> dict[str, Any]:
     plan_path = str(stack.workdir / "check.tfplan")
-    stack.run("plan", "-input=false", *args, f"-out={plan_path}")
-    plan: dict[str, Any] = json.loads(stack.run("show", "-json", plan_path).stdout)
+    stack.terraform("plan", "-input=false", *args, f"-out={plan_path}")
+    plan: dict[str, Any] = json.loads(stack.terraform("show", "-json", plan_path).stdout)
     return plan
 
 
