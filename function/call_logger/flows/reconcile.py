@@ -17,9 +17,10 @@ from call_logger.core.journal import JournalCall, LookupPacer, ReconcileReport
 from call_logger.core.notification import CallNotification, Unrecordable
 from call_logger.core.write_plan import ChatState, NameLookup, Source, needs_lookup
 from call_logger.flows.names import look_up
+from call_logger.flows.shared import Clients
 from call_logger.flows.webhook import CallService, NameSource, build_service
 from call_logger.settings.config import Config, ConfigError
-from call_logger.stores.base import PermanentWriteError, StorageUnavailable
+from call_logger.stores.base import PermanentWriteError, StorageUnavailable, Store
 
 log = logging.getLogger(__name__)
 
@@ -266,20 +267,29 @@ def run_reconcile(
 
 
 def reconcile_instance(
-    config: Config, since: timedelta, dry_run: bool, lookup_budget: float
+    config: Config,
+    since: timedelta,
+    dry_run: bool,
+    lookup_budget: float,
+    clients: Clients | None = None,
+    store: Store | None = None,
 ) -> ReconcileReport:
-    """One instance's reconcile run, `config` its Config.for_instance (a scheduled task's)."""
-    from call_logger.green_api import ClientPool  # requests: only for a run
+    """One instance's reconcile run, `config` its Config.for_instance (a scheduled task's), with
+    the caller's GREEN-API clients and store when it has them (a task shares them with its state
+    check and digest), else its own."""
+    if clients is None:
+        from call_logger.green_api import ClientPool  # requests: only for a run
 
+        with contextlib.closing(ClientPool(config.instances)) as own:
+            return reconcile_instance(config, since, dry_run, lookup_budget, own, store)
     assert config.instance_id is not None  # Config.for_instance
-    with contextlib.closing(ClientPool(config.instances)) as clients:
-        try:
-            service = build_service(config, clients, Source.JOURNAL)
-        except StorageUnavailable as error:  # e.g. no credentials for Firestore
-            report = ReconcileReport(config.instance_id, since, dry_run, error=str(error))
-            log_reconcile(report)
-            return report
-        return reconcile(service, since, dry_run=dry_run, pacer=LookupPacer(lookup_budget))
+    try:
+        service = build_service(config, clients, Source.JOURNAL, store)
+    except StorageUnavailable as error:  # e.g. no credentials for Firestore
+        report = ReconcileReport(config.instance_id, since, dry_run, error=str(error))
+        log_reconcile(report)
+        return report
+    return reconcile(service, since, dry_run=dry_run, pacer=LookupPacer(lookup_budget))
 
 
 def log_reconcile(report: ReconcileReport) -> None:

@@ -97,10 +97,7 @@ def run_task(config: Config, event: dict[str, Any]) -> Run:
     digest. A failed reconcile fails the task (the queue retries it); the check and the digest
     log their own failures and never fail it (the digest is claimed before it is sent: a retry
     would find it claimed)."""
-    from call_logger.core.journal import LookupPacer
-    from call_logger.core.write_plan import Source
-    from call_logger.flows.reconcile import reconcile
-    from call_logger.flows.webhook import build_service
+    from call_logger.flows.reconcile import reconcile_instance
     from call_logger.green_api import ClientPool
     from call_logger.stores.factory import make_store
 
@@ -113,8 +110,7 @@ def run_task(config: Config, event: dict[str, Any]) -> Run:
     # anew would open its connection again (in the cloud: a TLS session, an access token).
     store = make_store(config)
     with contextlib.closing(ClientPool(config.instances)) as clients:
-        service = build_service(settings, clients, Source.JOURNAL, store)
-        report = reconcile(service, since, dry_run=False, pacer=LookupPacer(60.0))
+        report = reconcile_instance(settings, since, False, 60.0, clients, store)
         green_api = clients(instance_id)
         check_instance_state(config, instance_id, store, green_api)
         send_instance_digest(store, settings, instance_id, green_api, several=_several(config))
