@@ -4,6 +4,7 @@ names and notices, without any server."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -270,7 +271,7 @@ def test_the_reply_overtaking_the_note_of_its_id_is_no_call_back() -> None:
         sleeps.append(seconds)
         store.records[key]["replyId"] = reply_id
 
-    service._sleep = note_while_waiting
+    service = replace(service, sleep=note_while_waiting)
     assert handle(service, api_message(reply_id, NOW)) is Outcome.SKIPPED
     assert store.chats[CHAT_KEY]["awaitingCallback"] is True
     assert len(sleeps) == 1
@@ -288,7 +289,7 @@ def test_a_person_writing_through_the_api_right_after_the_reply_is_a_call_back()
 def test_long_after_the_reply_an_api_message_is_counted_at_once() -> None:
     sleeps: list[float] = []
     service, store = replied_to_a_missed_call(NOW, sleeps)
-    service._clock = lambda: NOW + REPLY_NOTE_WINDOW + timedelta(seconds=1)
+    service = replace(service, clock=lambda: NOW + REPLY_NOTE_WINDOW + timedelta(seconds=1))
 
     assert handle(service, api_message("BY-A-PERSON", NOW)) is Outcome.RECORDED
     assert store.chats[CHAT_KEY]["awaitingCallback"] is False

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -71,39 +72,25 @@ NameSource = Callable[[CallNotification, ChatState | None], NameLookup | None]
 MAX_WRITE_ROUNDS = 8
 
 
+@dataclass(frozen=True)
 class CallService:
-    def __init__(
-        self,
-        config: Config,
-        store: Store,
-        clients: Clients = no_clients,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        source: Source = Source.WEBHOOK,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._config = config
-        self._store = store
-        self._clients = clients
-        self._clock = clock
-        self._source = source
-        self._sleep = sleep
-        days = config.retention_days
-        self._retention = timedelta(days=days) if days else None
+    """Records what one delivery brings, with the deployment's settings, its store and its
+    GREEN-API clients; `clock` and `sleep` are the real ones but in tests."""
+
+    config: Config
+    store: Store
+    clients: Clients = no_clients
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    source: Source = Source.WEBHOOK
+    sleep: Callable[[float], None] = time.sleep
 
     @property
-    def config(self) -> Config:
-        return self._config
-
-    @property
-    def store(self) -> Store:
-        return self._store
-
-    @property
-    def clients(self) -> Clients:
-        return self._clients
+    def retention(self) -> timedelta | None:
+        days = self.config.retention_days
+        return timedelta(days=days) if days else None
 
     def now(self) -> datetime:
-        return self._clock()
+        return self.clock()
 
     def handle(self, body: dict[str, Any], raw: bytes) -> Outcome:
         """Record a call (incomingCall, outgoingCall) or note an outgoing message for call-back
@@ -118,7 +105,7 @@ class CallService:
             return Outcome.SKIPPED
         call, label = accepted
         try:
-            record = self.record(call, label, self._source, self._webhook_name)
+            record = self.record(call, label, self.source, self._webhook_name)
         except PermanentWriteError as error:
             return self.reject(body, raw, f"the database refused the record: {error}")
         if record is None:
@@ -133,27 +120,27 @@ class CallService:
 
     def _line(self, instance_id: int) -> Line:
         """Everything a call speaks for is its own instance's: its settings, its client."""
-        return Line(self._config.settings_for(instance_id), self._clients(instance_id))
+        return Line(self.config.settings_for(instance_id), self.clients(instance_id))
 
     def _announce(self, instance_id: int) -> Announce | None:
         """Events are written only for an instance with EVENTS_URL (its own, or the
         deployment's); they expire with the records."""
-        if self._config.settings_for(instance_id).events is None:
+        if self.config.settings_for(instance_id).events is None:
             return None
         now = self.now()
-        expires = expire_at(now, self._retention) if self._retention else None
-        return Announce(self._config.instances.label_of(instance_id), now, expires)
+        expires = expire_at(now, self.retention) if self.retention else None
+        return Announce(self.config.instances.label_of(instance_id), now, expires)
 
     def _outgoing_message(self, body: dict[str, Any]) -> Outcome:
         """A message the business sent: it handles the chat's missed calls (CALLBACK_BY_MESSAGE),
         unless the product sent it itself. A chat that never called costs one blind write."""
         message = parse_outgoing_message(body)
-        if not self._config.callback_by_message or message is None:
+        if not self.config.callback_by_message or message is None:
             return Outcome.SKIPPED
-        cooldown = self._config.settings_for(message.instance_id).reply_cooldown
+        cooldown = self.config.settings_for(message.instance_id).reply_cooldown
         try:
             announce = self._announce(message.instance_id)
-            return note_message(self._store, message, cooldown, self._clock, self._sleep, announce)
+            return note_message(self.store, message, cooldown, self.clock, self.sleep, announce)
         except PermanentWriteError as error:  # no resend can cure it; no call record is lost
             log.warning("outgoing message not noted: %s", error, extra={"event": "message_refused"})
             return Outcome.SKIPPED
@@ -168,7 +155,7 @@ class CallService:
             return self.reject(body, raw, str(error))
         annotate(state=notification.state, stateChangedAt=notification.changed_at.isoformat())
         for _ in range(MAX_WRITE_ROUNDS):
-            stored = self._store.load_instance(notification.instance_id)
+            stored = self.store.load_instance(notification.instance_id)
             write = plan_state(notification, stored)
             announce = self._announce(notification.instance_id)
             if write is not None and announce is not None:
@@ -182,7 +169,7 @@ class CallService:
                 annotate(storedState=stored.state)
                 return Outcome.DUPLICATE if same else Outcome.OUTDATED
             try:
-                self._store.save_instance(write)
+                self.store.save_instance(write)
             except WriteConflict:
                 continue
             annotate(
@@ -198,7 +185,7 @@ class CallService:
     def accept(self, body: dict[str, Any]) -> tuple[CallNotification, str] | None:
         """The call and its label, None when the mode does not keep its status, Unrecordable
         when it can never be stored."""
-        config = self._config
+        config = self.config
         status = body.get("status")
         direction = OUTGOING if notification_type(body) == OUTGOING_CALL else INCOMING
         # The mode is decided first: a skipped status is acknowledged even when malformed.
@@ -232,7 +219,7 @@ class CallService:
         )
         log_keys = [send_caps.log_key(call.instance_id, kind) for kind in sends]
         for attempt in range(MAX_WRITE_ROUNDS):
-            snapshot = self._store.load(call, log_keys)
+            snapshot = self.store.load(call, log_keys)
             if snapshot.record_exists:
                 return None
             if attempt > 0 and recorded_since is not None and recorded_since(snapshot.chat):
@@ -240,7 +227,7 @@ class CallService:
             if not looked_up:
                 lookup = name_of(call, snapshot.chat)
                 looked_up = True  # at most one GetContactInfo per notification, even on conflict
-            now = self._clock()
+            now = self.clock()
             reply = self._reply_claim(call, snapshot, now, lookup)
             caps = send_caps.decide_all(
                 call.instance_id,
@@ -252,18 +239,18 @@ class CallService:
             )
             if send_caps.REPLY in caps and not caps[send_caps.REPLY].allowed:
                 reply = None  # past MISSED_CALL_REPLY_MAX_PER_HOUR: the record says so
-            plan = plan_write(call, label, snapshot, lookup, self._retention, source, reply)
+            plan = plan_write(call, label, snapshot, lookup, self.retention, source, reply)
             plan = with_caps(plan, caps)
             announce = self._announce(call.instance_id)
             if announce is not None:
                 plan = with_record_events(plan, snapshot.chat, announce)
             try:
-                self._store.save(plan)
+                self.store.save(plan)
             except WriteConflict:
                 continue  # e.g. a concurrent call claimed the reply or a cap: decide again
             warn_of_caps(call.instance_id, caps.values())
             if lookup is not None and lookup.lid is not None:
-                link_lid(self._store, call, lookup.lid, self._retention)
+                link_lid(self.store, call, lookup.lid, self.retention)
             return plan.record
         raise StorageUnavailable(f"the chat kept changing under {MAX_WRITE_ROUNDS} writes")
 
@@ -284,7 +271,7 @@ class CallService:
         linked_id = linked_id or (lookup.lid if lookup else None)
         if template is not None and linked_id is not None:
             # The same person under their other id may have had the reply: one cooldown.
-            linked = self._store.load_chat(f"{call.instance_id}_{linked_id}")
+            linked = self.store.load_chat(f"{call.instance_id}_{linked_id}")
             if linked is not None and linked.last_reply_at is not None:
                 latest = max(linked.last_reply_at, last_reply_at or linked.last_reply_at)
                 template = replies.reply_template(line.settings, call, latest, now)
@@ -294,14 +281,14 @@ class CallService:
         """A delivery looks the name up once per CONTACT_CACHE_TTL per chat (and instance),
         through the call's own instance."""
         line = self._line(call.instance_id)
-        if not needs_lookup(chat, self._clock(), line.settings.contact_cache_ttl):
+        if not needs_lookup(chat, self.clock(), line.settings.contact_cache_ttl):
             return None
         budget = line.settings.lookup_budget
-        return look_up(line.green_api, call.chat_id, budget, chat, self._clock)
+        return look_up(line.green_api, call.chat_id, budget, chat, self.clock)
 
     def send_claimed_reply(self, call: CallNotification, record: Record) -> None:
         if call.direction == INCOMING and record.reply_text is not None:
-            send_reply(self._store, call, record.reply_text, self._line(call.instance_id))
+            send_reply(self.store, call, record.reply_text, self._line(call.instance_id))
 
     def reject(self, body: object, raw: bytes, reason: str) -> Outcome:
         """Keep a notification that can never be recorded in `rejected`: its text as received
@@ -309,11 +296,11 @@ class CallService:
         poller, which receive one notification as different bytes, keep it once.
         StorageUnavailable means it was not kept (yet)."""
         text = raw.decode("utf-8", errors="replace")
-        now = self._clock()
-        expires = expire_at(now, self._retention) if self._retention else None
+        now = self.clock()
+        expires = expire_at(now, self.retention) if self.retention else None
         # WriteConflict: an earlier delivery kept it, and receivedAt stays the first receipt.
         with contextlib.suppress(WriteConflict):
-            self._store.keep_rejected(Rejected(rejected_id(body), text, reason, now, expires))
+            self.store.keep_rejected(Rejected(rejected_id(body), text, reason, now, expires))
         annotate(reason=reason)  # on the line about this notification (the webhook's, the poller's)
         return Outcome.REJECTED
 
