@@ -210,6 +210,7 @@ def probe_reconcile() -> dict[str, Any]:
     import time
     from datetime import timedelta
 
+    from call_logger.core.journal import ReconcileRun
     from call_logger.flows.reconcile import run_reconcile
     from call_logger.settings.config import Config
     from google.cloud import firestore
@@ -244,10 +245,10 @@ def probe_reconcile() -> dict[str, Any]:
         _seed_recorded(firestore.Client(), fake.instance_id, journal)
         since = timedelta(seconds=now - journal[-1]["timestamp"] + 3600)
         started = time.perf_counter()
-        (first,) = run_reconcile(config, since, lookup_budget=0)
+        (first,) = run_reconcile(config, ReconcileRun(since, lookup_budget=0))
         seconds = time.perf_counter() - started
         before = collections.Counter(counter.by_method)
-        (second,) = run_reconcile(config, since, lookup_budget=0)
+        (second,) = run_reconcile(config, ReconcileRun(since, lookup_budget=0))
         reads = sum((counter.by_method - before)[method] for method in READ_METHODS)
     lost = sum(_lost(n) for n in range(entries))
     if first.error or second.error or first.added != lost:

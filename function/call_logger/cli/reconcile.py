@@ -16,6 +16,7 @@ from call_logger.cli._common import (
     load_config,
     require_green_api,
 )
+from call_logger.core.journal import ReconcileRun
 from call_logger.settings.config import Config
 from call_logger.settings.parse import format_duration
 
@@ -46,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--lookup-budget",
-        default="60s",
+        default=f"{ReconcileRun.lookup_budget:g}s",
         metavar="DURATION",
         help=(
             "total time for caller-name lookups, one per second at most "
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     configure_for(config, sys.stderr)
 
     reports = run_reconcile(
-        config, since, dry_run=args.dry_run, lookup_budget=lookup_budget.total_seconds()
+        config, ReconcileRun(since, args.dry_run, lookup_budget.total_seconds())
     )
     if args.json:
         print(json.dumps(run_counts(reports), sort_keys=True))

@@ -226,6 +226,17 @@ class LookupPacer:
         return min(longest, remaining)
 
 
+@dataclass(frozen=True)
+class ReconcileRun:
+    """What a run is asked: how far back the journal is read, whether it writes, and the seconds
+    its caller-name lookups may take in all (one a second; the scheduled runs' and the CLI's
+    default)."""
+
+    since: timedelta
+    dry_run: bool = False
+    lookup_budget: float = 60.0
+
+
 @dataclass
 class ReconcileReport:
     """What one reconcile run did; `error` is set when GREEN-API or storage failed midway."""

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from call_logger.core import journal
-from call_logger.core.journal import JournalCall, LookupPacer, ReconcileReport
+from call_logger.core.journal import JournalCall, LookupPacer, ReconcileReport, ReconcileRun
 from call_logger.core.notification import CallNotification, Unrecordable
 from call_logger.core.write_plan import ChatState, NameLookup, Source, needs_lookup
 from call_logger.flows.names import look_up
@@ -251,28 +251,18 @@ def _reject_entry(
         service.reject(entry, json.dumps(entry, ensure_ascii=False).encode(), reason)
 
 
-def run_reconcile(
-    config: Config, since: timedelta, *, dry_run: bool = False, lookup_budget: float = 60.0
-) -> list[ReconcileReport]:
+def run_reconcile(config: Config, run: ReconcileRun) -> list[ReconcileReport]:
     """One reconcile run (the CLI and both scheduled entry points): every instance in turn,
     each as a deployment of one (its own client, journal and 1 request/s lookup pace), one
     report each. ConfigError when no instance has an id and a token."""
     instances = config.instances.with_token()
     if not instances:
         raise ConfigError("reconcile needs GREEN_API_ID_INSTANCE and GREEN_API_TOKEN")
-    return [
-        reconcile_instance(config.for_instance(instance.id), since, dry_run, lookup_budget)
-        for instance in instances
-    ]
+    return [reconcile_instance(config.for_instance(instance.id), run) for instance in instances]
 
 
 def reconcile_instance(
-    config: Config,
-    since: timedelta,
-    dry_run: bool,
-    lookup_budget: float,
-    clients: Clients | None = None,
-    store: Store | None = None,
+    config: Config, run: ReconcileRun, clients: Clients | None = None, store: Store | None = None
 ) -> ReconcileReport:
     """One instance's reconcile run, `config` its Config.for_instance (a scheduled task's), with
     the caller's GREEN-API clients and store when it has them (a task shares them with its state
@@ -281,15 +271,15 @@ def reconcile_instance(
         from call_logger.green_api import ClientPool  # requests: only for a run
 
         with contextlib.closing(ClientPool(config.instances)) as own:
-            return reconcile_instance(config, since, dry_run, lookup_budget, own, store)
+            return reconcile_instance(config, run, own, store)
     assert config.instance_id is not None  # Config.for_instance
     try:
         service = build_service(config, clients, Source.JOURNAL, store)
     except StorageUnavailable as error:  # e.g. no credentials for Firestore
-        report = ReconcileReport(config.instance_id, since, dry_run, error=str(error))
+        report = ReconcileReport(config.instance_id, run.since, run.dry_run, error=str(error))
         log_reconcile(report)
         return report
-    return reconcile(service, since, dry_run=dry_run, pacer=LookupPacer(lookup_budget))
+    return reconcile(service, run.since, dry_run=run.dry_run, pacer=LookupPacer(run.lookup_budget))
 
 
 def log_reconcile(report: ReconcileReport) -> None:

@@ -97,6 +97,7 @@ def run_task(config: Config, event: dict[str, Any]) -> Run:
     digest. A failed reconcile fails the task (the queue retries it); the check and the digest
     log their own failures and never fail it (the digest is claimed before it is sent: a retry
     would find it claimed)."""
+    from call_logger.core.journal import ReconcileRun
     from call_logger.flows.reconcile import reconcile_instance
     from call_logger.green_api import ClientPool
     from call_logger.stores.factory import make_store
@@ -110,7 +111,7 @@ def run_task(config: Config, event: dict[str, Any]) -> Run:
     # anew would open its connection again (in the cloud: a TLS session, an access token).
     store = make_store(config)
     with contextlib.closing(ClientPool(config.instances)) as clients:
-        report = reconcile_instance(settings, since, False, 60.0, clients, store)
+        report = reconcile_instance(settings, ReconcileRun(since), clients, store)
         green_api = clients(instance_id)
         check_instance_state(config, instance_id, store, green_api)
         send_instance_digest(store, settings, instance_id, green_api, several=_several(config))
@@ -134,9 +135,10 @@ def reconcile_event(config: Config, event: object) -> list[ReconcileReport]:
     """Every instance in turn, here (each writes its one log line), then the digests: the
     scheduled run without a queue, as the CLI's reconcile runs it."""
     since = parse_duration(_since_text(event, RECONCILE_ACTION))
+    from call_logger.core.journal import ReconcileRun
     from call_logger.flows.reconcile import run_reconcile
 
-    report = run_reconcile(config, since)
+    report = run_reconcile(config, ReconcileRun(since))
     check_health(config)
     send_digest_if_due(config)
     return report
