@@ -47,21 +47,6 @@ resource "google_cloud_run_service_iam_member" "events_invoker" {
   member   = google_service_account.this["events"].member
 }
 
-# Outbox documents hold chat ids and names: they expire with the records.
-resource "google_firestore_field" "outbox_expire_at" {
-  count = var.record_retention_days != null && local.events_on ? 1 : 0
-
-  project    = var.project_id
-  database   = google_firestore_database.this.name
-  collection = "outbox"
-  field      = "expireAt"
-
-  ttl_config {}
-  index_config {}
-
-  depends_on = [google_firestore_field.rejected_expire_at]
-}
-
 # Every event given up (a day of retries, a 410 Gone) is an ERROR line of the delivery: with
 # alert_email, alerts.tf counts them and mails (its log_metrics and log_alerts take these).
 locals {

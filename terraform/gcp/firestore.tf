@@ -8,6 +8,8 @@
 #   rejected/{...}                              notifications that were refused (expireAt with retention)
 #   instances/{idInstance}                      instanceId, state, stateChangedAt, wid
 #   digests/{YYYY-MM-DD}                        the days whose digest was sent
+#   outbox/{webhook-id}                         events not delivered yet (events.tf; expireAt with
+#                                               retention)
 #
 # `calls report` and the digest read the records by `eventAt >= since` (the index below) and chats
 # by key. An outgoing API message is checked against one chat's records by `replyId ==` (the
@@ -122,6 +124,22 @@ resource "google_firestore_field" "rejected_expire_at" {
   index_config {}
 
   depends_on = [google_firestore_field.chats_expire_at]
+}
+
+# Outbox documents (events not delivered yet, events.tf) hold chat ids and names: they expire
+# with the records.
+resource "google_firestore_field" "outbox_expire_at" {
+  count = var.record_retention_days != null && local.events_on ? 1 : 0
+
+  project    = var.project_id
+  database   = google_firestore_database.this.name
+  collection = "outbox"
+  field      = "expireAt"
+
+  ttl_config {}
+  index_config {}
+
+  depends_on = [google_firestore_field.rejected_expire_at]
 }
 
 # Query 2 (`calls --chat X`): records where chatId == X and eventAt >= since order by eventAt
