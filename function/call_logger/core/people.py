@@ -8,11 +8,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from call_logger.core.record_view import chat_key
+from call_logger.core.record_view import Chats, Fields, chat_key
 from call_logger.core.write_plan import CALLBACK_TIMES
 
 
-def person_keys(chats: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+def person_keys(chats: Chats) -> dict[str, str]:
     """Chat key -> the key of the phone chat it counts under, where a link is known. Chats
     without a link are left out: each is its own person."""
     found: dict[str, str] = {}
@@ -26,9 +26,7 @@ def person_keys(chats: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
     return found
 
 
-def as_people(
-    records: Iterable[Mapping[str, Any]], chats: Mapping[str, Mapping[str, Any]]
-) -> tuple[list[Mapping[str, Any]], dict[str, Mapping[str, Any]]]:
+def as_people(records: Iterable[Fields], chats: Chats) -> tuple[list[Fields], dict[str, Fields]]:
     """The records and chat summaries with each linked lid's chat folded into its phone chat:
     its records under the phone's chatId, the summaries' call-back times the latest of both,
     the name the phone chat's (else the lid's)."""

@@ -11,6 +11,11 @@ from typing import Any
 
 OUTGOING = "outgoing"
 
+# A stored record's (or chat summary's) fields as a store reads them, and the chat summaries by
+# their key (chat_key).
+Fields = Mapping[str, Any]
+Chats = Mapping[str, Fields]
+
 
 def chat_key(fields: Mapping[str, Any]) -> str:
     """The chat summary's key for a record's fields (the stores' `{idInstance}_{chatId}`)."""

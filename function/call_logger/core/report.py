@@ -24,7 +24,7 @@ from typing import Any
 from call_logger.core import buckets, people, sla
 from call_logger.core.journal import Matching, answered_twice
 from call_logger.core.notification import phone_of
-from call_logger.core.record_view import chat_key, is_incoming, percentile
+from call_logger.core.record_view import Chats, Fields, chat_key, is_incoming, percentile
 
 ANSWERED = "pickUp"
 RINGING = "offer"
@@ -140,8 +140,8 @@ class Figures:
 
 
 def compute(
-    records: Iterable[Mapping[str, Any]],
-    chats: Mapping[str, Mapping[str, Any]],
+    records: Iterable[Fields],
+    chats: Chats,
     since: datetime,
     until: datetime,
     timezone: tzinfo,
@@ -188,7 +188,7 @@ def compute(
     )
 
 
-def answer_seconds(incoming: Iterable[Mapping[str, Any]]) -> list[float]:
+def answer_seconds(incoming: Iterable[Fields]) -> list[float]:
     """Seconds from ring (offer) to answer (pickUp) for each answered call whose offer is known:
     the offer with the same idMessage, else the chat's latest unmatched offer shortly before.
     A pickUp from the journal holds the call's end, so its answer time is unknown."""
@@ -216,9 +216,7 @@ def answer_seconds(incoming: Iterable[Mapping[str, Any]]) -> list[float]:
     return waits
 
 
-def awaiting(
-    records: Iterable[Mapping[str, Any]], chats: Mapping[str, Mapping[str, Any]]
-) -> list[Waiting]:
+def awaiting(records: Iterable[Fields], chats: Chats) -> list[Waiting]:
     """Chats whose missed calls in `records` are newer than every call-back, oldest first."""
     handled_at: dict[str, datetime] = {}
     missed_by_chat: dict[str, list[Mapping[str, Any]]] = defaultdict(list)

@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Literal
 
 from call_logger.core.notification import phone_of
-from call_logger.core.record_view import chat_key, is_incoming, percentile
+from call_logger.core.record_view import Chats, Fields, chat_key, is_incoming, percentile
 from call_logger.core.write_plan import LAST_ANSWERED, LAST_OUTGOING_CALL, LAST_OUTGOING_MESSAGE
 
 DEFAULT_TARGET = timedelta(hours=1)
@@ -78,11 +78,7 @@ class Callbacks:
 
 
 def waits(
-    records: Iterable[Mapping[str, Any]],
-    chats: Mapping[str, Mapping[str, Any]],
-    since: datetime,
-    until: datetime,
-    as_of: datetime,
+    records: Iterable[Fields], chats: Chats, since: datetime, until: datetime, as_of: datetime
 ) -> list[Wait]:
     """Every wait that starts with a missed call in since..until, handled up to as_of."""
     events: dict[str, list[tuple[datetime, int, Mapping[str, Any]]]] = defaultdict(list)
