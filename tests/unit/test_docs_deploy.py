@@ -3,8 +3,10 @@ read here from where it is decided (the preflight, wait-ready, the stacks)."""
 
 from __future__ import annotations
 
+import argparse
 import re
 
+from call_logger.cli import wait_ready
 from call_logger.core.preflight_aws import IAM_NAME_LIMIT, MIN_UNRESERVED
 
 from tests.support.docs import ROOT, section
@@ -35,9 +37,10 @@ def test_the_aws_name_limit_is_the_stack_s() -> None:
 
 def test_the_gcp_deploy_states_the_waits_it_makes() -> None:
     deploy = folded(section("deploy-gcp.md", "Deploy"))
-    wait_ready = (ROOT / "function" / "call_logger" / "cli" / "wait_ready.py").read_text()
-    [timeout] = re.findall(r'"--timeout", default="(\d+)m"', wait_ready)
-    assert f"at most {timeout} minutes" in deploy
+    options = argparse.ArgumentParser()
+    wait_ready.add_arguments(options)
+    minutes = options.parse_args([]).timeout.removesuffix("m")  # wait-ready's default, e.g. 5m
+    assert f"at most {minutes} minutes" in deploy
     alerts = (TERRAFORM / "gcp" / "alerts.tf").read_text()
     [seconds] = re.findall(r'create_duration = "(\d+)s"', alerts)
     assert f"wait {int(seconds) // 60} minutes after their log-based metrics" in deploy

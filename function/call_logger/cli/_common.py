@@ -1,6 +1,6 @@
 """What every command shares, written once: exit codes, the one-line error, the configuration
 read from the environment, the instances a command acts on, reading the store, and the flags
-several commands take (--since, --json, --instance) and the values of DURATION options."""
+several commands take (DURATION options and their values, --json, --instance)."""
 
 from __future__ import annotations
 
@@ -140,14 +140,11 @@ def duration_option(command: str, flag: str, text: str, positive: bool = False) 
         raise CommandFailed(command, str(error), Exit.USAGE) from None
 
 
-def add_since(parser: Any, default: str, help: str, dest: str = "since") -> None:
-    """--since DURATION; its help ends with the default, written once (the argument)."""
+def add_duration(parser: Any, flag: str, default: str, help: str, **more: Any) -> None:
+    """A DURATION option (read with duration_option); its help ends with the default, written
+    once (the argument)."""
     parser.add_argument(
-        "--since",
-        dest=dest,
-        default=default,
-        metavar="DURATION",
-        help=f"{help} (default %(default)s)",
+        flag, default=default, metavar="DURATION", help=f"{help} (default %(default)s)", **more
     )
 
 

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 from call_logger.cli import digest, export, report
 from call_logger.cli._common import (
     Exit,
+    add_duration,
     add_json,
-    add_since,
     fail,
     load_config,
     read_store,
@@ -28,7 +28,7 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_since(parser, "24h", "how far back, e.g. 90m, 24h, 7d")
+    add_duration(parser, "--since", "24h", "how far back, e.g. 90m, 24h, 7d")
     parser.add_argument(
         "--chat",
         metavar="CHAT",

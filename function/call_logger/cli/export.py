@@ -30,7 +30,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--since", required=True, metavar="WHEN", help="e.g. 30d or 2026-11-01")
     parser.add_argument("--until", default="0s", metavar="WHEN", help="default: now")
     add_instance(parser, "only this instance's calls, in its own TIMEZONE")
-    parser.add_argument("--format", choices=tuple(WRITERS), default="csv", help="default csv")
+    parser.add_argument(
+        "--format", choices=tuple(WRITERS), default="csv", help="default %(default)s"
+    )
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 
 from call_logger.cli._common import (
     Exit,
+    add_duration,
     add_json,
-    add_since,
     duration_option,
     fail,
     load_config,
@@ -36,7 +36,7 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_since(parser, "24h", "how far back the journal is read, e.g. 90m, 24h, 30d")
+    add_duration(parser, "--since", "24h", "how far back the journal is read, e.g. 90m, 24h, 30d")
     parser.add_argument(
         "--dry-run", action="store_true", help="write nothing; report what it would add"
     )
@@ -45,14 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "one JSON object: journal, already_recorded, added, skipped, rejected, dry_run "
         "(with several instances, the totals and each one's under `instances`)",
     )
-    parser.add_argument(
+    add_duration(
+        parser,
         "--lookup-budget",
-        default=f"{ReconcileRun.lookup_budget:g}s",
-        metavar="DURATION",
-        help=(
-            "total time for caller-name lookups, one per second at most "
-            "(default %(default)s; 0: none)"
-        ),
+        f"{ReconcileRun.lookup_budget:g}s",
+        "total time for caller-name lookups, one per second at most, 0 for none",
     )
 
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 from call_logger.cli._common import (
     Exit,
+    add_duration,
     add_instance,
     add_json,
-    add_since,
     duration_option,
     fail,
     load_config,
@@ -34,7 +34,7 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_since(parser, "7d", "how far back, e.g. 24h, 7d, 30d", dest="window")
+    add_duration(parser, "--since", "7d", "how far back, e.g. 24h, 7d, 30d", dest="window")
     add_json(parser, "print JSON", dest="as_json")
     parser.add_argument("--html", metavar="FILE", help="write the report page to FILE")
     add_instance(parser, "only this instance's calls, in its own TIMEZONE, titled with its label")

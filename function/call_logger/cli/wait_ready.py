@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 
 from call_logger.cli._common import (
     Exit,
+    add_duration,
     duration_option,
     load_config,
     pick_instances,
@@ -33,15 +34,13 @@ DESCRIPTION = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="every instance of GREEN_API_INSTANCES")
-    parser.add_argument(
-        "--timeout", default="5m", metavar="DURATION", help="the longest wait (default 5m)"
-    )
+    add_duration(parser, "--timeout", "5m", "the longest wait")
     parser.add_argument(
         "--interval",
         type=float,
         default=5.0,
         metavar="SECONDS",
-        help="seconds between two questions to one instance (default 5)",
+        help="seconds between two questions to one instance (default %(default)g)",
     )
 
 
