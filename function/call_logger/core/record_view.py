@@ -1,6 +1,8 @@
-"""How the report's figures read a stored record's fields, and the percentile they use. Pure.
+"""How the report's figures read a stored record's fields (and what the mappings of them are
+called), and the percentile they use. Pure.
 
-Shared by the report (report.py) and the call-back SLA (sla.py), which each import it alone.
+Shared by the report (report.py), the call-back SLA (sla.py) and the folding of lid chats into
+phone chats (people.py), which each import it alone.
 """
 
 from __future__ import annotations
