@@ -271,7 +271,10 @@ class GreenApiClient:
         failure a redacted GreenApiError."""
         if budget <= 0:
             raise ValueError("budget must be more than zero")
-        timeout = (min(self._timeout[0], budget), budget)
+        # The socket's own read timeout runs a second past the budget, only to end the worker
+        # within() abandons: were it the budget too, a loaded machine could let it fire first,
+        # and a hang would read as a read timeout instead of the budget's own message.
+        timeout = (min(self._timeout[0], budget), budget + 1.0)
         return within(
             budget,
             f"green-api-{method}",
