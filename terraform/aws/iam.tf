@@ -4,8 +4,10 @@
 # reconcile function and the CLI read byTime (reconcile.tf).
 
 locals {
-  # Every IAM role the stack creates, by name: each must fit IAM's 64 characters (var.name's
-  # validation, and the preflight through local.deploy_facts).
+  # The IAM roles the stack creates, by name: each must fit IAM's 64 characters (var.name's
+  # validation, and the preflight through local.deploy_facts). The events' delivery role,
+  # "<name>-events-function" (events.tf), is left out: its suffix is shorter than the
+  # scheduler's, so var.name's validation alone keeps it within the limit.
   iam_role_names = {
     function  = "${var.name}-function"
     reconcile = "${local.reconcile_name}-function"

@@ -32,6 +32,8 @@ locals {
   )
 
   # Each one's plain environment: the settings, and for reconcile its task queue (tasks.tf).
+  # A map of its own, not an attribute of each entry: tfparse (tests/iac) leaves a map held in
+  # the entries of reconcile.tf and events.tf unresolved.
   functions_env = {
     webhook   = local.function_env
     reconcile = merge(local.function_env, local.reconcile_tasks_environment)

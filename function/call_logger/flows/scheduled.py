@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from call_logger.core.journal import ReconcileReport, ReconcileRun
 from call_logger.settings.config import Config, ConfigError
 from call_logger.settings.parse import parse_duration
 
 if TYPE_CHECKING:
-    from call_logger.core.journal import ReconcileReport
     from call_logger.green_api import GreenApiClient
     from call_logger.stores.base import Store
 
@@ -97,7 +97,6 @@ def run_task(config: Config, event: dict[str, Any]) -> Run:
     digest. A failed reconcile fails the task (the queue retries it); the check and the digest
     log their own failures and never fail it (the digest is claimed before it is sent: a retry
     would find it claimed)."""
-    from call_logger.core.journal import ReconcileRun
     from call_logger.flows.reconcile import reconcile_instance
     from call_logger.green_api import ClientPool
     from call_logger.stores.factory import make_store
@@ -135,7 +134,6 @@ def reconcile_event(config: Config, event: object) -> list[ReconcileReport]:
     """Every instance in turn, here (each writes its one log line), then the digests: the
     scheduled run without a queue, as the CLI's reconcile runs it."""
     since = parse_duration(_since_text(event, RECONCILE_ACTION))
-    from call_logger.core.journal import ReconcileRun
     from call_logger.flows.reconcile import run_reconcile
 
     report = run_reconcile(config, ReconcileRun(since))
